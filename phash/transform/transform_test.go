@@ -238,7 +238,7 @@ func TestRotateSmallAngle(t *testing.T) {
 		out := apply(t, "rotate", m, deg, 0)
 		cx, cy := centroid(out)
 		// Pixel (50,50) holds the centre of the 101x101 canvas.
-		got := math.Atan2(-(cy - 50), cx-50) * 180 / math.Pi
+		got := math.Atan2(-(cy-50), cx-50) * 180 / math.Pi
 		want := deg
 		if math.Abs(got-want) > 0.5 {
 			t.Errorf("rotate=%v moved the blob to angle %.2f, want %.2f", deg, got, want)
