@@ -36,8 +36,8 @@ type Hash struct {
 // NewHash builds a Hash of the given kind from the big-endian bytes of its
 // value. len(b) must be ceil(nbits/8) and the unused top bits must be zero.
 func NewHash(kind Kind, nbits int, b []byte) (Hash, error) {
-	if kind == "" {
-		return Hash{}, errors.New("phash: empty hash kind")
+	if err := checkKind(kind); err != nil {
+		return Hash{}, err
 	}
 	if nbits <= 0 || nbits > MaxBits {
 		return Hash{}, fmt.Errorf("phash: hash length %d bits outside 1..%d", nbits, MaxBits)
@@ -76,6 +76,21 @@ func ParseHash(kind Kind, nbits int, s string) (Hash, error) {
 		return Hash{}, fmt.Errorf("phash: %s hash decodes to %d bytes, want %d", kind, len(b), nb)
 	}
 	return NewHash(kind, nbits, b)
+}
+
+// checkKind accepts kinds of 1..64 letters, digits, '-', '_' and '.', so
+// that the qualified form "kind/bits:hex" stays unambiguous.
+func checkKind(kind Kind) error {
+	if len(kind) == 0 || len(kind) > 64 {
+		return fmt.Errorf("phash: hash kind %q must be 1..64 characters", kind)
+	}
+	for _, c := range []byte(kind) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok {
+			return fmt.Errorf("phash: hash kind %q has character %q", kind, c)
+		}
+	}
+	return nil
 }
 
 // Kind reports the hash function family.
