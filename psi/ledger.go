@@ -1,0 +1,124 @@
+package psi
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Fact is one thing a party can learn from a run.
+type Fact string
+
+// Facts a ledger lists. They are coarse on purpose: a policy reader should
+// be able to compare protocols by them.
+const (
+	// FactNothing: the party learns nothing beyond what it knew.
+	FactNothing Fact = "nothing"
+	// FactMatchBit: whether the query matched.
+	FactMatchBit Fact = "match bit"
+	// FactQueryHash: the client's hash itself.
+	FactQueryHash Fact = "query hash"
+	// FactMatchedEntry: which database entry matched.
+	FactMatchedEntry Fact = "matched entry"
+	// FactDatabase: the whole database in the clear.
+	FactDatabase Fact = "whole database"
+	// FactDatabaseSize: how many entries the database has (up to padding).
+	FactDatabaseSize Fact = "database size"
+	// FactMessageSizes: the sizes and number of messages.
+	FactMessageSizes Fact = "message sizes"
+	// FactTiming: when messages are sent and how long each side takes.
+	FactTiming Fact = "timing"
+	// FactQueryHappened: that the client ran a query at all.
+	FactQueryHappened Fact = "that a query happened"
+)
+
+// View is what one party learns on a match and on a non-match.
+type View struct {
+	OnMatch    []Fact `json:"on_match"`
+	OnNonMatch []Fact `json:"on_non_match"`
+	// Notes qualify the facts in words.
+	Notes string `json:"notes,omitempty"`
+}
+
+// Ledger is a protocol's written account of its leakage and its security
+// model. It is data: reports print it (String) or embed it (JSON).
+type Ledger struct {
+	Protocol string `json:"protocol"`
+	// ResultTo says who learns the match bit: "server", "client" or
+	// "both".
+	ResultTo string `json:"result_to"`
+	// Setup says what a client downloads once, if anything.
+	Setup   string `json:"setup"`
+	Server  View   `json:"server"`
+	Client  View   `json:"client"`
+	Network View   `json:"network"`
+	// Model is the security model under which the views hold, such as
+	// "semi-honest".
+	Model string `json:"model"`
+	// MaliciousServer and MaliciousClient say what a party that deviates
+	// from the protocol can do.
+	MaliciousServer string `json:"malicious_server"`
+	MaliciousClient string `json:"malicious_client"`
+	// Claimed lists properties that are argued, not tested by this
+	// project's code.
+	Claimed []string `json:"claimed"`
+}
+
+// String prints the ledger as an aligned text block.
+func (l Ledger) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "protocol %s (result to %s; model: %s)\n", l.Protocol, l.ResultTo, l.Model)
+	fmt.Fprintf(&b, "  setup: %s\n", l.Setup)
+	row := func(who string, v View) {
+		fmt.Fprintf(&b, "  %-8s on match: %s\n", who, facts(v.OnMatch))
+		fmt.Fprintf(&b, "  %-8s on non-match: %s\n", "", facts(v.OnNonMatch))
+		if v.Notes != "" {
+			fmt.Fprintf(&b, "  %-8s note: %s\n", "", v.Notes)
+		}
+	}
+	row("server", l.Server)
+	row("client", l.Client)
+	row("network", l.Network)
+	fmt.Fprintf(&b, "  malicious server: %s\n", l.MaliciousServer)
+	fmt.Fprintf(&b, "  malicious client: %s\n", l.MaliciousClient)
+	for _, c := range l.Claimed {
+		fmt.Fprintf(&b, "  claimed, not tested: %s\n", c)
+	}
+	return b.String()
+}
+
+func facts(fs []Fact) string {
+	if len(fs) == 0 {
+		return string(FactNothing)
+	}
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Learns reports whether the party ("server", "client" or "network")
+// learns f on a match (match true) or a non-match.
+func (l Ledger) Learns(party string, match bool, f Fact) bool {
+	var v View
+	switch party {
+	case "server":
+		v = l.Server
+	case "client":
+		v = l.Client
+	case "network":
+		v = l.Network
+	default:
+		return false
+	}
+	fs := v.OnNonMatch
+	if match {
+		fs = v.OnMatch
+	}
+	for _, g := range fs {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,234 @@
+package psi
+
+import (
+	"fmt"
+
+	"github.com/privmatch/privmatch/phash"
+)
+
+// PlaintextServer is the "plaintext-server" protocol, the cost baseline
+// with no privacy at all: the client sends its hash in the clear and the
+// server answers with the match bit.
+//
+//	client                                  server
+//	  |  PlaintextQuery: hash (ceil(bits/8) B)  |
+//	  |---------------------------------------->|  look up hash in a set
+//	  |  PlaintextAnswer: match bit (1 B)       |
+//	  |<----------------------------------------|
+//
+// Threat model: none is resisted. The server sees every hash the client
+// checks, matched or not, and a network observer without transport
+// encryption sees the same; a malicious server can answer anything and a
+// malicious client can probe the database one hash at a time. It exists to
+// show the cost floor (one hash up, one bit down, a map look-up) that the
+// private protocols are measured against.
+var PlaintextServer Protocol = plaintextProtocol{}
+
+const plaintextName = "plaintext-server"
+
+func init() { Register(PlaintextServer) }
+
+type plaintextProtocol struct{}
+
+func (plaintextProtocol) Name() string { return plaintextName }
+
+func (plaintextProtocol) Ledger() Ledger {
+	return Ledger{
+		Protocol: plaintextName,
+		ResultTo: "both",
+		Setup:    "none",
+		Server: View{
+			OnMatch:    []Fact{FactQueryHash, FactMatchBit, FactMatchedEntry, FactTiming},
+			OnNonMatch: []Fact{FactQueryHash, FactMatchBit, FactTiming},
+		},
+		Client: View{
+			OnMatch:    []Fact{FactMatchBit, FactDatabaseSize},
+			OnNonMatch: []Fact{FactMatchBit},
+			Notes:      "a client learns whether any hash it chooses is listed, so it can probe the list; database size only through timing, if at all",
+		},
+		Network: View{
+			OnMatch:    []Fact{FactQueryHash, FactMatchBit, FactMessageSizes, FactTiming},
+			OnNonMatch: []Fact{FactQueryHash, FactMatchBit, FactMessageSizes, FactTiming},
+			Notes:      "without transport encryption; with TLS the observer sees only sizes and timing",
+		},
+		Model:           "none: no privacy against any party",
+		MaliciousServer: "learns every query hash; can answer anything (no verifiability)",
+		MaliciousClient: "can test arbitrary hashes against the list and lie about its own",
+		Claimed:         nil,
+	}
+}
+
+func (plaintextProtocol) NewServer(db *Database, opts Options) (Server, error) {
+	if err := requireExact(plaintextName, opts); err != nil {
+		return nil, err
+	}
+	if db == nil {
+		return nil, fmt.Errorf("psi: %s: nil database", plaintextName)
+	}
+	set := make(map[phash.Hash]struct{}, len(db.Hashes))
+	for _, h := range db.Hashes {
+		set[h] = struct{}{}
+	}
+	return &plaintextServer{kind: db.Kind, bits: db.Bits, set: set}, nil
+}
+
+func (plaintextProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
+	if err := requireExact(plaintextName, opts); err != nil {
+		return nil, err
+	}
+	if err := checkKind(kind, bits); err != nil {
+		return nil, err
+	}
+	return &plaintextClient{kind: kind, bits: bits}, nil
+}
+
+// PlaintextQuery is the client's hash in the clear.
+type PlaintextQuery struct {
+	kind phash.Kind
+	bits int
+	Hash phash.Hash
+}
+
+// Kind names the message.
+func (*PlaintextQuery) Kind() string { return plaintextName + "/query" }
+
+// BinarySize is ceil(bits/8).
+func (m *PlaintextQuery) BinarySize() int { return hashBytes(m.bits) }
+
+// MarshalBinary writes the hash's big-endian bytes.
+func (m *PlaintextQuery) MarshalBinary() ([]byte, error) {
+	if m.Hash.Kind() != m.kind || m.Hash.Bits() != m.bits {
+		return nil, fmt.Errorf("psi: encode %s: hash is %s/%d, want %s/%d", m.Kind(), m.Hash.Kind(), m.Hash.Bits(), m.kind, m.bits)
+	}
+	return m.Hash.Bytes(), nil
+}
+
+// UnmarshalBinary reads a hash of the kind and length the receiving role
+// expects.
+func (m *PlaintextQuery) UnmarshalBinary(b []byte) error {
+	h, err := decodeHash(m.kind, m.bits, b)
+	if err != nil {
+		return fmt.Errorf("psi: decode %s: %w", m.Kind(), err)
+	}
+	m.Hash = h
+	return nil
+}
+
+// PlaintextAnswer is the server's match bit.
+type PlaintextAnswer struct {
+	Match bool
+}
+
+// Kind names the message.
+func (*PlaintextAnswer) Kind() string { return plaintextName + "/answer" }
+
+// BinarySize is 1.
+func (*PlaintextAnswer) BinarySize() int { return 1 }
+
+// MarshalBinary writes 1 for a match, 0 otherwise.
+func (m *PlaintextAnswer) MarshalBinary() ([]byte, error) {
+	if m.Match {
+		return []byte{1}, nil
+	}
+	return []byte{0}, nil
+}
+
+// UnmarshalBinary accepts exactly one byte, 0 or 1.
+func (m *PlaintextAnswer) UnmarshalBinary(b []byte) error {
+	if len(b) != 1 || b[0] > 1 {
+		return fmt.Errorf("psi: decode %s: want one byte 0 or 1, got %d bytes", m.Kind(), len(b))
+	}
+	m.Match = b[0] == 1
+	return nil
+}
+
+type plaintextServer struct {
+	kind phash.Kind
+	bits int
+	set  map[phash.Hash]struct{}
+}
+
+func (s *plaintextServer) Protocol() string        { return plaintextName }
+func (s *plaintextServer) Setup() (Message, error) { return nil, nil }
+func (s *plaintextServer) NewQuery() (ServerQuery, error) {
+	return &plaintextServerQuery{srv: s}, nil
+}
+
+type plaintextServerQuery struct {
+	srv  *plaintextServer
+	done bool
+	out  Outcome
+}
+
+func (q *plaintextServerQuery) Expect() Message {
+	if q.done {
+		return nil
+	}
+	return &PlaintextQuery{kind: q.srv.kind, bits: q.srv.bits}
+}
+
+func (q *plaintextServerQuery) Step(in Message) (Message, error) {
+	m, ok := in.(*PlaintextQuery)
+	if !ok || q.done {
+		return nil, fmt.Errorf("psi: %s server: unexpected message %T", plaintextName, in)
+	}
+	q.done = true
+	_, match := q.srv.set[m.Hash]
+	q.out = Outcome{Known: true, Match: match}
+	return &PlaintextAnswer{Match: match}, nil
+}
+
+func (q *plaintextServerQuery) Outcome() Outcome { return q.out }
+
+type plaintextClient struct {
+	kind phash.Kind
+	bits int
+}
+
+func (c *plaintextClient) Protocol() string      { return plaintextName }
+func (c *plaintextClient) SetupMessage() Message { return nil }
+func (c *plaintextClient) Setup(Message) error {
+	return fmt.Errorf("psi: %s: protocol has no setup", plaintextName)
+}
+
+func (c *plaintextClient) NewQuery(h phash.Hash) (ClientQuery, error) {
+	if h.Kind() != c.kind || h.Bits() != c.bits {
+		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", plaintextName, h.Kind(), h.Bits(), c.kind, c.bits)
+	}
+	return &plaintextClientQuery{c: c, h: h}, nil
+}
+
+type plaintextClientQuery struct {
+	c       *plaintextClient
+	h       phash.Hash
+	started bool
+	done    bool
+	out     Outcome
+}
+
+func (q *plaintextClientQuery) Start() (Message, error) {
+	if q.started {
+		return nil, fmt.Errorf("psi: %s client: query already started", plaintextName)
+	}
+	q.started = true
+	return &PlaintextQuery{kind: q.c.kind, bits: q.c.bits, Hash: q.h}, nil
+}
+
+func (q *plaintextClientQuery) Expect() Message {
+	if !q.started || q.done {
+		return nil
+	}
+	return &PlaintextAnswer{}
+}
+
+func (q *plaintextClientQuery) Step(in Message) (Message, error) {
+	m, ok := in.(*PlaintextAnswer)
+	if !ok || !q.started || q.done {
+		return nil, fmt.Errorf("psi: %s client: unexpected message %T", plaintextName, in)
+	}
+	q.done = true
+	q.out = Outcome{Known: true, Match: m.Match}
+	return nil, nil
+}
+
+func (q *plaintextClientQuery) Outcome() Outcome { return q.out }

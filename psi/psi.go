@@ -1,0 +1,221 @@
+// Package psi runs private membership protocols: a client holding one
+// perceptual hash asks whether it is in a server's database, and each
+// protocol decides who learns the answer and what else leaks.
+//
+// Start here: pick a Protocol from the registry (ByName, Names), build a
+// Server from a Database and a Client, and run one query in-process with
+// Run, or over TCP with ServeConn and QueryConn:
+//
+//	p, _ := psi.ByName("oprf-psi")
+//	srv, _ := p.NewServer(db, psi.Options{})
+//	cli, _ := p.NewClient(psi.Options{})
+//	tr, err := psi.Run(srv, cli, h)
+//	fmt.Println(tr.Summary(), p.Ledger())
+//
+// Roles are plain state machines with no I/O inside. A Server hands each new
+// client one setup message (possibly none) and serves each query through a
+// fresh ServerQuery; a Client consumes the setup message once and starts a
+// ClientQuery per hash. Each step takes one Message and returns the next,
+// like circl's oprf Client and Server. Client-side secrets live in
+// unexported fields of the query types, which have no wire methods, so they
+// cannot be sent by accident.
+//
+// Every message reports its wire size (BinarySize) and round-trips through
+// MarshalBinary and UnmarshalBinary; decoders validate lengths before they
+// touch any group element and return errors, never panic. The runners
+// record a Transcript (direction, kind and size of every message and the
+// time each side spent computing), from which bandwidth, rounds and CPU per
+// side are read. Every protocol carries a Ledger: what the server, the
+// client and a network observer learn, written as data.
+//
+// Protocols: "plaintext-server" (cost baseline, no privacy),
+// "on-device-list" (the client downloads the list), "oprf-psi" (Apple-style
+// blinded cuckoo table and vouchers; the server learns the result). Homomorphic
+// protocols ("he-exact", later "he-hamming") plug in with one file each that
+// calls Register from init.
+package psi
+
+import (
+	"encoding"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/privmatch/privmatch/phash"
+)
+
+// Message is anything that crosses the wire. BinarySize reports the exact
+// length MarshalBinary produces.
+type Message interface {
+	// Kind names the message, such as "oprf-psi/voucher", for transcripts.
+	Kind() string
+	// BinarySize is the length of MarshalBinary's output in bytes.
+	BinarySize() int
+	encoding.BinaryMarshaler
+	encoding.BinaryUnmarshaler
+}
+
+// Outcome is what one side knows about a query's result after the run.
+type Outcome struct {
+	// Known is true when this side learned the match bit.
+	Known bool `json:"known"`
+	// Match is the match bit; meaningful only when Known.
+	Match bool `json:"match"`
+}
+
+// String prints "match", "no match" or "unknown".
+func (o Outcome) String() string {
+	switch {
+	case !o.Known:
+		return "unknown"
+	case o.Match:
+		return "match"
+	default:
+		return "no match"
+	}
+}
+
+// Options configures a protocol role.
+type Options struct {
+	// Threshold is the Hamming distance at or below which two hashes
+	// match. Exact protocols accept only 0.
+	Threshold int
+	// Rand is the source of randomness; nil means crypto/rand.Reader.
+	Rand io.Reader
+}
+
+// Protocol is a private membership protocol: a factory for its two roles
+// and the account of what it leaks. Implementations are safe for concurrent
+// use.
+type Protocol interface {
+	// Name is the registry name, such as "oprf-psi".
+	Name() string
+	// Ledger says what each party and a network observer learn.
+	Ledger() Ledger
+	// NewServer preprocesses db (a one-time server cost) and returns the
+	// server role.
+	NewServer(db *Database, opts Options) (Server, error)
+	// NewClient returns the client role for hashes of the given kind and
+	// length.
+	NewClient(kind phash.Kind, bits int, opts Options) (Client, error)
+}
+
+// Server is a protocol's server role after preprocessing. It is safe for
+// concurrent use: every client and every query gets its own state.
+type Server interface {
+	// Protocol is the name of the protocol this role belongs to.
+	Protocol() string
+	// Setup returns the one-time message a new client downloads before
+	// its first query, or nil when the protocol has none.
+	Setup() (Message, error)
+	// NewQuery starts the server side of one query.
+	NewQuery() (ServerQuery, error)
+}
+
+// ServerQuery is the server side of one query.
+type ServerQuery interface {
+	// Expect returns an empty message of the kind the server waits for
+	// next, or nil when the server's part is finished.
+	Expect() Message
+	// Step consumes the client message that Expect described and returns
+	// the reply, or nil when the server sends nothing back.
+	Step(in Message) (Message, error)
+	// Outcome is what the server has learned so far.
+	Outcome() Outcome
+}
+
+// Client is a protocol's client role. After Setup it is safe for
+// concurrent queries.
+type Client interface {
+	// Protocol is the name of the protocol this role belongs to.
+	Protocol() string
+	// SetupMessage returns an empty message of the kind Server.Setup
+	// sends, or nil when the protocol has no setup.
+	SetupMessage() Message
+	// Setup consumes the server's setup message. It must be called once,
+	// before the first query, when SetupMessage is not nil.
+	Setup(m Message) error
+	// NewQuery starts the client side of a query for h.
+	NewQuery(h phash.Hash) (ClientQuery, error)
+}
+
+// ClientQuery is the client side of one query. It holds the client's
+// secrets for the query and has no wire methods.
+type ClientQuery interface {
+	// Start returns the first message to send, or nil when the client
+	// sends nothing.
+	Start() (Message, error)
+	// Expect returns an empty message of the kind the client waits for
+	// next, or nil when the client's part is finished.
+	Expect() Message
+	// Step consumes the server message that Expect described and returns
+	// the next message to send, or nil.
+	Step(in Message) (Message, error)
+	// Outcome is what the client has learned so far.
+	Outcome() Outcome
+}
+
+var (
+	regMu    sync.RWMutex
+	registry = map[string]Protocol{}
+)
+
+// Register adds a protocol under its Name. It panics if the name is taken:
+// registration happens from init functions and a clash is a programming
+// error.
+func Register(p Protocol) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[p.Name()]; dup {
+		panic("psi: protocol registered twice: " + p.Name())
+	}
+	registry[p.Name()] = p
+}
+
+// ByName returns the registered protocol with the given name.
+func ByName(name string) (Protocol, error) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	p, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("psi: unknown protocol %q (known: %v)", name, namesLocked())
+	}
+	return p, nil
+}
+
+// Names returns the registered protocol names, sorted.
+func Names() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	return namesLocked()
+}
+
+func namesLocked() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// All returns every registered protocol in the order of Names.
+func All() []Protocol {
+	names := Names()
+	out := make([]Protocol, 0, len(names))
+	for _, n := range names {
+		p, _ := ByName(n)
+		out = append(out, p)
+	}
+	return out
+}
+
+// requireExact rejects a non-zero threshold for protocols that only test
+// equality.
+func requireExact(proto string, opts Options) error {
+	if opts.Threshold != 0 {
+		return fmt.Errorf("psi: %s: protocol matches exactly; threshold must be 0, got %d", proto, opts.Threshold)
+	}
+	return nil
+}

@@ -1,0 +1,295 @@
+// Package psitest holds the conformance suite every psi.Protocol must pass.
+// It is for tests only.
+package psitest
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+)
+
+// Kind is the hash kind the suite's synthetic databases use.
+const Kind phash.Kind = "test"
+
+// Database returns n random 256-bit hashes of kind Kind, deterministic from
+// seed.
+func Database(t testing.TB, n int, seed uint64) *psi.Database {
+	t.Helper()
+	db, err := psi.Synth(Kind, 256, n, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// FlipBit returns h with bit i flipped: a near miss at distance 1.
+func FlipBit(t testing.TB, h phash.Hash, i int) phash.Hash {
+	t.Helper()
+	b := h.Bytes()
+	pos := len(b) - 1 - i/8
+	b[pos] ^= 1 << (i % 8)
+	g, err := phash.NewHash(h.Kind(), h.Bits(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// Message is one message captured by Exchange, with its encoding and a
+// constructor for an empty value of its type as the receiver builds it.
+type Message struct {
+	Dir   psi.Direction
+	Sent  psi.Message
+	Bytes []byte
+	Fresh func() psi.Message
+}
+
+// Exchange runs setup (when setup is true) and one query like psi.Run and
+// returns every message with its encoding, so tests can mutate them.
+func Exchange(t testing.TB, srv psi.Server, cli psi.Client, h phash.Hash, setup bool) (msgs []Message, co, so psi.Outcome) {
+	t.Helper()
+	if setup {
+		m, err := srv.Setup()
+		if err != nil {
+			t.Fatalf("server setup: %v", err)
+		}
+		if m != nil {
+			b := marshal(t, m)
+			msgs = append(msgs, Message{psi.Down, m, b, pool(cli.SetupMessage)})
+			in := cli.SetupMessage()
+			if err := in.UnmarshalBinary(b); err != nil {
+				t.Fatalf("decode setup: %v", err)
+			}
+			if err := cli.Setup(in); err != nil {
+				t.Fatalf("client setup: %v", err)
+			}
+		} else if cli.SetupMessage() != nil {
+			t.Fatal("client expects a setup message, server sends none")
+		}
+	}
+	cq, err := cli.NewQuery(h)
+	if err != nil {
+		t.Fatalf("client query: %v", err)
+	}
+	sq, err := srv.NewQuery()
+	if err != nil {
+		t.Fatalf("server query: %v", err)
+	}
+	out, err := cq.Start()
+	if err != nil {
+		t.Fatalf("client start: %v", err)
+	}
+	for i := 0; out != nil; i++ {
+		if i > 64 {
+			t.Fatal("query does not finish")
+		}
+		in := sq.Expect()
+		if in == nil {
+			t.Fatalf("server expects nothing but client sent %s", out.Kind())
+		}
+		b := marshal(t, out)
+		msgs = append(msgs, Message{psi.Up, out, b, pool(sq.Expect)})
+		if err := in.UnmarshalBinary(b); err != nil {
+			t.Fatalf("server decode %s: %v", in.Kind(), err)
+		}
+		reply, err := sq.Step(in)
+		if err != nil {
+			t.Fatalf("server step: %v", err)
+		}
+		out = nil
+		if reply == nil {
+			continue
+		}
+		in = cq.Expect()
+		if in == nil {
+			t.Fatalf("client expects nothing but server sent %s", reply.Kind())
+		}
+		b = marshal(t, reply)
+		msgs = append(msgs, Message{psi.Down, reply, b, pool(cq.Expect)})
+		if err := in.UnmarshalBinary(b); err != nil {
+			t.Fatalf("client decode %s: %v", in.Kind(), err)
+		}
+		if out, err = cq.Step(in); err != nil {
+			t.Fatalf("client step: %v", err)
+		}
+	}
+	if e := cq.Expect(); e != nil {
+		t.Fatalf("client still waits for %s", e.Kind())
+	}
+	if e := sq.Expect(); e != nil {
+		t.Fatalf("server still waits for %s", e.Kind())
+	}
+	return msgs, cq.Outcome(), sq.Outcome()
+}
+
+// pool calls expect now, while the role still expects the message, and
+// hands out those fresh values later.
+func pool(expect func() psi.Message) func() psi.Message {
+	var p []psi.Message
+	for i := 0; i < 16; i++ {
+		p = append(p, expect())
+	}
+	return func() psi.Message {
+		if len(p) == 0 {
+			panic("psitest: message pool exhausted")
+		}
+		m := p[0]
+		p = p[1:]
+		return m
+	}
+}
+
+func marshal(t testing.TB, m psi.Message) []byte {
+	t.Helper()
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatalf("encode %s: %v", m.Kind(), err)
+	}
+	if len(b) != m.BinarySize() {
+		t.Fatalf("%s: BinarySize %d, encoding %d bytes", m.Kind(), m.BinarySize(), len(b))
+	}
+	return b
+}
+
+// TestProtocol runs the conformance suite on p: a listed hash matches, a
+// near miss (one bit off) does not, both sides agree when both learn the
+// result, who learns it agrees with the ledger, every message's BinarySize
+// equals its encoding and survives a round trip, truncated or extended
+// messages are rejected without panicking, a hash of another kind is
+// refused, and concurrent queries on one server and client agree with the
+// plaintext answer.
+func TestProtocol(t *testing.T, p psi.Protocol) {
+	seed := uint64(rand.Uint32())
+	t.Logf("seed %d", seed)
+	db := Database(t, 200, seed)
+	srv, err := p.NewServer(db, psi.Options{})
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	if srv.Protocol() != p.Name() || cli.Protocol() != p.Name() {
+		t.Fatalf("roles report protocol %q/%q, want %q", srv.Protocol(), cli.Protocol(), p.Name())
+	}
+	led := p.Ledger()
+	if led.Protocol != p.Name() {
+		t.Errorf("ledger names %q, want %q", led.Protocol, p.Name())
+	}
+	listed := db.Hashes[len(db.Hashes)/3]
+	near := FlipBit(t, listed, 7)
+	if db.Contains(near) {
+		t.Fatal("near miss happens to be listed; change the seed")
+	}
+	first := true
+	var all []Message
+	for _, tc := range []struct {
+		name string
+		h    phash.Hash
+		want bool
+	}{{"listed", listed, true}, {"near-miss", near, false}, {"listed-first", db.Hashes[0], true}, {"listed-last", db.Hashes[len(db.Hashes)-1], true}} {
+		msgs, co, so := Exchange(t, srv, cli, tc.h, first)
+		first = false
+		all = append(all, msgs...)
+		for _, o := range []struct {
+			side string
+			o    psi.Outcome
+		}{{"client", co}, {"server", so}} {
+			if o.o.Known && o.o.Match != tc.want {
+				t.Errorf("%s: %s outcome %v, want match=%v", tc.name, o.side, o.o, tc.want)
+			}
+			if o.o.Known != led.Learns(o.side, tc.want, psi.FactMatchBit) {
+				t.Errorf("%s: %s knows=%v but ledger says learns match bit=%v", tc.name, o.side, o.o.Known, led.Learns(o.side, tc.want, psi.FactMatchBit))
+			}
+		}
+		if !co.Known && !so.Known {
+			t.Errorf("%s: neither side learned the result", tc.name)
+		}
+		if co.Known && so.Known && co.Match != so.Match {
+			t.Errorf("%s: sides disagree: client %v, server %v", tc.name, co, so)
+		}
+	}
+	t.Run("messages", func(t *testing.T) {
+		for _, m := range all {
+			checkMessage(t, m)
+		}
+	})
+	t.Run("wrong-kind", func(t *testing.T) {
+		other, err := phash.NewHash("other", 256, listed.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cli.NewQuery(other); err == nil {
+			t.Error("client accepted a hash of another kind")
+		}
+	})
+	t.Run("concurrent", func(t *testing.T) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				h := db.Hashes[i*7]
+				want := true
+				if i%2 == 1 {
+					h = FlipBit(t, h, i)
+					want = db.Contains(h)
+				}
+				tr, err := psi.RunQuery(srv, cli, h)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, o := range []psi.Outcome{tr.ClientOutcome, tr.ServerOutcome} {
+					if o.Known && o.Match != want {
+						errs <- fmt.Errorf("query %d: outcome %v, want %v", i, o, want)
+					}
+				}
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
+}
+
+// checkMessage checks one captured message: size, round trip, and that
+// every truncation and an extension are rejected.
+func checkMessage(t *testing.T, m Message) {
+	t.Helper()
+	in := m.Fresh()
+	if err := in.UnmarshalBinary(m.Bytes); err != nil {
+		t.Fatalf("%s: decode: %v", m.Sent.Kind(), err)
+	}
+	again, err := in.MarshalBinary()
+	if err != nil {
+		t.Fatalf("%s: re-encode: %v", m.Sent.Kind(), err)
+	}
+	if !bytes.Equal(again, m.Bytes) {
+		t.Errorf("%s: round trip changed the encoding", m.Sent.Kind())
+	}
+	if in.BinarySize() != len(m.Bytes) {
+		t.Errorf("%s: decoded BinarySize %d, encoding %d", m.Sent.Kind(), in.BinarySize(), len(m.Bytes))
+	}
+	cuts := []int{0, 1, len(m.Bytes) / 2, len(m.Bytes) - 1}
+	for _, n := range cuts {
+		if n < 0 || n >= len(m.Bytes) {
+			continue
+		}
+		if err := m.Fresh().UnmarshalBinary(m.Bytes[:n]); err == nil {
+			t.Errorf("%s: truncated to %d of %d bytes, decoded without error", m.Sent.Kind(), n, len(m.Bytes))
+		}
+	}
+	if err := m.Fresh().UnmarshalBinary(append(append([]byte(nil), m.Bytes...), 0)); err == nil {
+		t.Errorf("%s: one extra byte decoded without error", m.Sent.Kind())
+	}
+}

@@ -1,0 +1,155 @@
+package psi
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/privmatch/privmatch/phash"
+)
+
+// Run performs setup and one query in-process, passing every message
+// through its binary encoding exactly as the TCP runner does, and returns
+// the transcript with both sides' outcomes. Each side's time covers its
+// own state-machine steps, encoding and decoding included.
+func Run(srv Server, cli Client, h phash.Hash) (*Transcript, error) {
+	tr := &Transcript{Protocol: srv.Protocol()}
+	if err := runSetup(srv, cli, tr); err != nil {
+		return tr, err
+	}
+	return tr, runQuery(srv, cli, h, tr)
+}
+
+// RunQuery performs one query in-process for a client whose setup is done
+// and returns its transcript (with no setup records).
+func RunQuery(srv Server, cli Client, h phash.Hash) (*Transcript, error) {
+	tr := &Transcript{Protocol: srv.Protocol()}
+	return tr, runQuery(srv, cli, h, tr)
+}
+
+// RunSetup performs the setup phase in-process and returns its transcript.
+func RunSetup(srv Server, cli Client) (*Transcript, error) {
+	tr := &Transcript{Protocol: srv.Protocol()}
+	return tr, runSetup(srv, cli, tr)
+}
+
+func runSetup(srv Server, cli Client, tr *Transcript) error {
+	t0 := time.Now()
+	m, err := srv.Setup()
+	var b []byte
+	if err == nil && m != nil {
+		b, err = m.MarshalBinary()
+	}
+	tr.Server.Setup += time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("psi: server setup: %w", err)
+	}
+	want := cli.SetupMessage()
+	if (m == nil) != (want == nil) {
+		return fmt.Errorf("psi: setup: server and client disagree on whether there is a setup message")
+	}
+	if m == nil {
+		return nil
+	}
+	tr.add(PhaseSetup, Down, m)
+	t0 = time.Now()
+	err = want.UnmarshalBinary(b)
+	if err == nil {
+		err = cli.Setup(want)
+	}
+	tr.Client.Setup += time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("psi: client setup: %w", err)
+	}
+	return nil
+}
+
+// pipe carries one message in-process through its encoding and charges the
+// encoding to the sender and the decoding to the receiver.
+func pipe(m Message, into Message, send, recv *time.Duration) error {
+	t0 := time.Now()
+	b, err := m.MarshalBinary()
+	*send += time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("psi: encode %s: %w", m.Kind(), err)
+	}
+	if len(b) != m.BinarySize() {
+		return fmt.Errorf("psi: %s: BinarySize %d but encoding is %d bytes", m.Kind(), m.BinarySize(), len(b))
+	}
+	t0 = time.Now()
+	err = into.UnmarshalBinary(b)
+	*recv += time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("psi: decode %s: %w", into.Kind(), err)
+	}
+	return nil
+}
+
+func runQuery(srv Server, cli Client, h phash.Hash, tr *Transcript) error {
+	t0 := time.Now()
+	cq, err := cli.NewQuery(h)
+	var out Message
+	if err == nil {
+		out, err = cq.Start()
+	}
+	tr.Client.Query += time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("psi: client query: %w", err)
+	}
+	t0 = time.Now()
+	sq, err := srv.NewQuery()
+	tr.Server.Query += time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("psi: server query: %w", err)
+	}
+	// Alternate: the client's pending message goes up, the server's reply
+	// comes down, until neither side expects anything.
+	for steps := 0; ; steps++ {
+		if steps > 64 {
+			return fmt.Errorf("psi: query did not finish after %d steps", steps)
+		}
+		if out != nil {
+			in := sq.Expect()
+			if in == nil {
+				return fmt.Errorf("psi: client sent %s but server expects nothing", out.Kind())
+			}
+			tr.add(PhaseQuery, Up, out)
+			if err := pipe(out, in, &tr.Client.Query, &tr.Server.Query); err != nil {
+				return err
+			}
+			t0 = time.Now()
+			reply, err := sq.Step(in)
+			tr.Server.Query += time.Since(t0)
+			if err != nil {
+				return fmt.Errorf("psi: server step: %w", err)
+			}
+			out = nil
+			if reply != nil {
+				in := cq.Expect()
+				if in == nil {
+					return fmt.Errorf("psi: server sent %s but client expects nothing", reply.Kind())
+				}
+				tr.add(PhaseQuery, Down, reply)
+				if err := pipe(reply, in, &tr.Server.Query, &tr.Client.Query); err != nil {
+					return err
+				}
+				t0 = time.Now()
+				out, err = cq.Step(in)
+				tr.Client.Query += time.Since(t0)
+				if err != nil {
+					return fmt.Errorf("psi: client step: %w", err)
+				}
+			}
+			continue
+		}
+		if e := cq.Expect(); e != nil {
+			return fmt.Errorf("psi: deadlock: client waits for %s but nothing is in flight", e.Kind())
+		}
+		if e := sq.Expect(); e != nil {
+			return fmt.Errorf("psi: deadlock: server waits for %s but client sent nothing", e.Kind())
+		}
+		break
+	}
+	tr.ClientOutcome = cq.Outcome()
+	tr.ServerOutcome = sq.Outcome()
+	return nil
+}
