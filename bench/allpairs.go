@@ -1,0 +1,237 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/privmatch/privmatch/phash"
+)
+
+// DefaultMaxExactPairs is the number of distinct pairs above which
+// PairHistogram samples pairs instead of comparing all of them. It is sized
+// from BenchmarkAllPairs on the 2-core development machine (see the
+// package's README): about 1e9 pairs take a few seconds there, so a corpus
+// of up to about 44,700 images is compared exhaustively and a larger one
+// is sampled with DefaultSamples pairs.
+const DefaultMaxExactPairs = 1_000_000_000
+
+// DefaultSamples is the number of pairs sampled above the exact cap.
+const DefaultSamples = 200_000_000
+
+// PairOptions controls PairHistogram.
+type PairOptions struct {
+	// MaxExactPairs is the largest number of distinct pairs compared
+	// exhaustively; 0 means DefaultMaxExactPairs.
+	MaxExactPairs int64 `json:"max_exact_pairs"`
+	// Samples is the number of pairs drawn when the cap is exceeded; 0
+	// means DefaultSamples.
+	Samples int64 `json:"samples"`
+	// Seed seeds the pair sampler (PCG); the sample does not depend on
+	// Workers.
+	Seed uint64 `json:"seed"`
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int `json:"-"`
+}
+
+// PairCounts is the distribution of Hamming distances over pairs of
+// distinct images.
+type PairCounts struct {
+	// Bits is the hash length; Counts has Bits+1 entries.
+	Bits int `json:"bits"`
+	// Images is the number of hashes compared.
+	Images int `json:"images"`
+	// Population is the number of distinct pairs, Images*(Images-1)/2.
+	Population int64 `json:"population"`
+	// Exact reports whether every pair was compared; otherwise Compared
+	// pairs were drawn uniformly with replacement from the population with
+	// Seed, and any rate read from Counts is a binomial estimate whose
+	// Clopper-Pearson interval covers the sampling error.
+	Exact bool `json:"exact"`
+	// Compared is the number of pairs counted in Counts.
+	Compared int64 `json:"compared"`
+	// Seed is the sampler's seed (meaningful when Exact is false).
+	Seed uint64 `json:"seed"`
+	// Counts[d] is the number of compared pairs at distance d.
+	Counts []int64 `json:"counts"`
+}
+
+// PairHistogram counts the Hamming distance of every distinct pair of
+// hashes (i < j), or of a uniform sample of pairs when there are more than
+// opt.MaxExactPairs. All hashes must share a kind and length. It runs on
+// opt.Workers goroutines with popcount over the hashes' 64-bit words and no
+// per-pair allocation.
+func PairHistogram(ctx context.Context, hs []phash.Hash, opt PairOptions) (PairCounts, error) {
+	if len(hs) < 2 {
+		return PairCounts{}, fmt.Errorf("bench: pair histogram: need at least 2 hashes, got %d", len(hs))
+	}
+	nbits := hs[0].Bits()
+	for i, h := range hs {
+		if h.Kind() != hs[0].Kind() || h.Bits() != nbits || h.IsZero() {
+			return PairCounts{}, fmt.Errorf("bench: pair histogram: hash %d is %s/%d, first is %s/%d: %w", i, h.Kind(), h.Bits(), hs[0].Kind(), nbits, phash.ErrMismatch)
+		}
+	}
+	ws := make([][4]uint64, len(hs))
+	for i, h := range hs {
+		ws[i] = h.Words()
+	}
+	if opt.MaxExactPairs <= 0 {
+		opt.MaxExactPairs = DefaultMaxExactPairs
+	}
+	if opt.Samples <= 0 {
+		opt.Samples = DefaultSamples
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	n := int64(len(hs))
+	pc := PairCounts{Bits: nbits, Images: len(hs), Population: n * (n - 1) / 2, Seed: opt.Seed}
+	var counts []int64
+	var err error
+	if pc.Population <= opt.MaxExactPairs {
+		pc.Exact = true
+		pc.Compared = pc.Population
+		counts, err = allPairs(ctx, ws, opt.Workers)
+	} else {
+		pc.Compared = opt.Samples
+		counts, err = samplePairs(ctx, ws, opt.Samples, opt.Seed, opt.Workers)
+	}
+	if err != nil {
+		return PairCounts{}, err
+	}
+	pc.Counts = counts[:nbits+1]
+	return pc, nil
+}
+
+// rowBlock is the number of rows a worker claims at a time, and colBlock
+// the number of columns it sweeps for a block of rows (32 KiB of hashes, so
+// the column block stays in L1 while every row of the block passes it).
+const (
+	rowBlock = 64
+	colBlock = 1024
+)
+
+// allPairs counts distances of all pairs i < j.
+func allPairs(ctx context.Context, ws [][4]uint64, workers int) ([]int64, error) {
+	n := len(ws)
+	var next atomic.Int64
+	var mu sync.Mutex
+	total := make([]int64, 257)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var h [4][257]int64
+			for {
+				if ctx.Err() != nil {
+					break
+				}
+				r0 := int(next.Add(rowBlock)) - rowBlock
+				if r0 >= n {
+					break
+				}
+				r1 := min(r0+rowBlock, n)
+				for c0 := r0 + 1; c0 < n; c0 += colBlock {
+					c1 := min(c0+colBlock, n)
+					for i := r0; i < r1; i++ {
+						j0 := max(c0, i+1)
+						if j0 < c1 {
+							countRow(&h, ws[i], ws[j0:c1])
+						}
+					}
+				}
+			}
+			mu.Lock()
+			for d := range total {
+				total[d] += h[0][d] + h[1][d] + h[2][d] + h[3][d]
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("bench: all pairs: %w", err)
+	}
+	return total, nil
+}
+
+// countRow adds the distances from a to every hash in bs to h. Four
+// interleaved histograms break the store-to-load dependency when
+// consecutive pairs land in the same bin.
+func countRow(h *[4][257]int64, a [4]uint64, bs [][4]uint64) {
+	j := 0
+	for ; j+4 <= len(bs); j += 4 {
+		b0, b1, b2, b3 := &bs[j], &bs[j+1], &bs[j+2], &bs[j+3]
+		d0 := bits.OnesCount64(a[0]^b0[0]) + bits.OnesCount64(a[1]^b0[1]) + bits.OnesCount64(a[2]^b0[2]) + bits.OnesCount64(a[3]^b0[3])
+		d1 := bits.OnesCount64(a[0]^b1[0]) + bits.OnesCount64(a[1]^b1[1]) + bits.OnesCount64(a[2]^b1[2]) + bits.OnesCount64(a[3]^b1[3])
+		d2 := bits.OnesCount64(a[0]^b2[0]) + bits.OnesCount64(a[1]^b2[1]) + bits.OnesCount64(a[2]^b2[2]) + bits.OnesCount64(a[3]^b2[3])
+		d3 := bits.OnesCount64(a[0]^b3[0]) + bits.OnesCount64(a[1]^b3[1]) + bits.OnesCount64(a[2]^b3[2]) + bits.OnesCount64(a[3]^b3[3])
+		h[0][d0]++
+		h[1][d1]++
+		h[2][d2]++
+		h[3][d3]++
+	}
+	for ; j < len(bs); j++ {
+		b := &bs[j]
+		d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
+		h[0][d]++
+	}
+}
+
+// sampleChunks is the fixed number of independent sampler streams; each
+// draws its share of the samples from PCG(seed, chunk), so the sample is
+// the same whatever the number of workers.
+const sampleChunks = 256
+
+// samplePairs counts the distances of m pairs (i, j), i != j, drawn
+// uniformly and independently from the distinct pairs.
+func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, workers int) ([]int64, error) {
+	n := uint64(len(ws))
+	var next atomic.Int64
+	var mu sync.Mutex
+	total := make([]int64, 257)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var h [257]int64
+			for {
+				c := next.Add(1) - 1
+				if c >= sampleChunks || ctx.Err() != nil {
+					break
+				}
+				share := m / sampleChunks
+				if c < m%sampleChunks {
+					share++
+				}
+				rng := rand.New(rand.NewPCG(seed, uint64(c)))
+				for s := int64(0); s < share; s++ {
+					i := rng.Uint64N(n)
+					j := rng.Uint64N(n - 1)
+					if j >= i {
+						j++
+					}
+					a, b := &ws[i], &ws[j]
+					d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
+					h[d]++
+				}
+			}
+			mu.Lock()
+			for d := range total {
+				total[d] += h[d]
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("bench: sample pairs: %w", err)
+	}
+	return total, nil
+}
