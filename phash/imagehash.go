@@ -66,8 +66,12 @@ func (h *ImageHash) Hash(img image.Image) (Hash, error) {
 	s := scratchPool.Get().(*ihScratch)
 	defer scratchPool.Put(s)
 	var w, ht int
-	s.rgb, w, ht = pixels.RGB(s.rgb, img)
-	s.luma = pillowLuma(s.luma, s.rgb)
+	if h.method == ihColor {
+		s.rgb, w, ht = pixels.RGB(s.rgb, img)
+		s.luma = pillowLuma(s.luma, s.rgb)
+	} else {
+		s.luma, s.rgb, w, ht = lumaOf(s.luma, s.rgb, img)
+	}
 	var bitsOut []bool
 	if cap(s.bits) < h.bits {
 		s.bits = make([]bool, h.bits)

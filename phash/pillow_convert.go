@@ -1,6 +1,11 @@
 package phash
 
-import "math"
+import (
+	"image"
+	"math"
+
+	"github.com/privmatch/privmatch/internal/pixels"
+)
 
 // pillowLuma converts packed 8-bit RGB to 8-bit luma exactly as Pillow's
 // convert('L') does for an RGB image: the ITU-R 601-2 weights in 16-bit
@@ -58,4 +63,85 @@ func clip8int(v int) uint8 {
 		return 255
 	}
 	return uint8(v)
+}
+
+// lumaOf returns img's pixels as Pillow convert('L') bytes, row-major,
+// reusing dst and (for types without a fast path) rgb. It equals
+// pillowLuma of pixels.RGB(img); *image.YCbCr, the type image/jpeg returns
+// for colour files, is converted in one pass without the RGB buffer.
+func lumaOf(dst, rgb []byte, img image.Image) (luma, rgbOut []byte, w, h int) {
+	m, ok := img.(*image.YCbCr)
+	if !ok {
+		rgb, w, h = pixels.RGB(rgb, img)
+		return pillowLuma(dst, rgb), rgb, w, h
+	}
+	b := m.Bounds()
+	w, h = b.Dx(), b.Dy()
+	if cap(dst) < w*h {
+		dst = make([]uint8, w*h)
+	}
+	dst = dst[:w*h]
+	i := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		yrow := m.Y[m.YOffset(b.Min.X, y):]
+		yrow = yrow[:w]
+		sub2 := m.SubsampleRatio == image.YCbCrSubsampleRatio420 || m.SubsampleRatio == image.YCbCrSubsampleRatio422
+		switch {
+		case sub2 && b.Min.X >= 0:
+			// Chroma index steps every second x, starting at COffset(Min.X);
+			// for x >= 0 COffset's x/2 is x>>1.
+			c0 := m.COffset(b.Min.X, y)
+			odd := b.Min.X & 1
+			cb := m.Cb[c0 : c0+(w+odd+1)/2]
+			cr := m.Cr[c0 : c0+(w+odd+1)/2]
+			for x, yv := range yrow {
+				j := (x + odd) >> 1
+				dst[i] = ycbcrLuma(yv, cb[j], cr[j])
+				i++
+			}
+		case m.SubsampleRatio == image.YCbCrSubsampleRatio444:
+			c0 := m.COffset(b.Min.X, y)
+			cb := m.Cb[c0 : c0+w]
+			cr := m.Cr[c0 : c0+w]
+			for x, yv := range yrow {
+				dst[i] = ycbcrLuma(yv, cb[x], cr[x])
+				i++
+			}
+		default:
+			for x := b.Min.X; x < b.Max.X; x++ {
+				ci := m.COffset(x, y)
+				dst[i] = ycbcrLuma(yrow[x-b.Min.X], m.Cb[ci], m.Cr[ci])
+				i++
+			}
+		}
+	}
+	return dst, rgb, w, h
+}
+
+// ycbcrLuma is Pillow's fixed-point luma of the RGB colour that
+// color.YCbCrToRGB gives for (y, cb, cr); the conversion is the standard
+// library's 16.16 fixed-point one, restated here so that it inlines.
+func ycbcrLuma(y, cb, cr uint8) uint8 {
+	yy1 := int32(y) * 0x10101
+	cb1 := int32(cb) - 128
+	cr1 := int32(cr) - 128
+	r := yy1 + 91881*cr1
+	if uint32(r)&0xff000000 == 0 {
+		r >>= 16
+	} else {
+		r = ^(r >> 31)
+	}
+	g := yy1 - 22554*cb1 - 46802*cr1
+	if uint32(g)&0xff000000 == 0 {
+		g >>= 16
+	} else {
+		g = ^(g >> 31)
+	}
+	bb := yy1 + 116130*cb1
+	if uint32(bb)&0xff000000 == 0 {
+		bb >>= 16
+	} else {
+		bb = ^(bb >> 31)
+	}
+	return uint8((uint32(uint8(r))*19595 + uint32(uint8(g))*38470 + uint32(uint8(bb))*7471 + 0x8000) >> 16)
 }

@@ -191,9 +191,14 @@ func resampleHorizontal(dst, src []uint8, inW, outW int, k *pillowKernel, first,
 			xmin, xmax := k.bounds[2*xx], k.bounds[2*xx+1]
 			w := k.coeffs[xx*k.ksize : xx*k.ksize+xmax]
 			px := in[xmin : xmin+xmax]
+			px = px[:len(w)]
 			ss := int32(1) << (pillowPrecisionBits - 1)
-			for i, c := range w {
-				ss += int32(px[i]) * c
+			i := 0
+			for ; i+4 <= len(w); i += 4 {
+				ss += int32(px[i])*w[i] + int32(px[i+1])*w[i+1] + int32(px[i+2])*w[i+2] + int32(px[i+3])*w[i+3]
+			}
+			for ; i < len(w); i++ {
+				ss += int32(px[i]) * w[i]
 			}
 			out[xx] = clip8Pillow(ss)
 		}

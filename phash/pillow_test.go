@@ -107,3 +107,46 @@ func TestPillowColoursAll(t *testing.T) {
 		t.Errorf("L digest %s, want %s", got, want["l"])
 	}
 }
+
+// TestLumaYCbCrAll checks the fused YCbCr luma against pixels.RGB followed
+// by pillowLuma for all 2^24 (Y, Cb, Cr) triples, and lumaOf on a
+// subsampled image with a non-zero origin.
+func TestLumaYCbCrAll(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2^24 triples; skipped under -short")
+	}
+	img := image.NewYCbCr(image.Rect(0, 0, 256, 256), image.YCbCrSubsampleRatio444)
+	var rgb, lum []byte
+	for cr := 0; cr < 256; cr++ {
+		for i := range img.Y {
+			img.Y[i], img.Cb[i], img.Cr[i] = uint8(i%256), uint8(i/256), uint8(cr)
+		}
+		rgb, _, _ = pixels.RGB(rgb, img)
+		lum = pillowLuma(lum, rgb)
+		for i, want := range lum {
+			if got := ycbcrLuma(img.Y[i], img.Cb[i], img.Cr[i]); got != want {
+				t.Fatalf("Y=%d Cb=%d Cr=%d: luma %d, want %d", img.Y[i], img.Cb[i], cr, got, want)
+			}
+		}
+	}
+	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
+		for _, r := range []image.Rectangle{image.Rect(-3, 5, 40, 31), image.Rect(0, 0, 17, 9), image.Rect(2, -7, 31, 12)} {
+			parent := image.NewYCbCr(r.Inset(-2), ratio)
+			for i := range parent.Y {
+				parent.Y[i] = uint8(i * 7)
+			}
+			for i := range parent.Cb {
+				parent.Cb[i], parent.Cr[i] = uint8(i*13), uint8(i*29)
+			}
+			for _, sub := range []image.Image{parent, parent.SubImage(r), parent.SubImage(r.Add(image.Pt(1, 1)))} {
+				rgb, _, _ = pixels.RGB(nil, sub)
+				want := pillowLuma(nil, rgb)
+				got, _, w, h := lumaOf(nil, nil, sub)
+				if w != sub.Bounds().Dx() || h != sub.Bounds().Dy() || string(got) != string(want) {
+					t.Fatalf("lumaOf(%v at %v) differs from pillowLuma(pixels.RGB)", ratio, sub.Bounds())
+				}
+			}
+		}
+	}
+}
