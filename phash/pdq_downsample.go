@@ -2,7 +2,6 @@ package phash
 
 import (
 	"image"
-	"image/color"
 
 	"github.com/privmatch/privmatch/internal/pixels"
 )
@@ -156,6 +155,56 @@ func pdqBoxSums4(a, b, c, d, oa, ob, oc, od []float32, win int) {
 	}
 }
 
+// pdqBox4 is pdqBoxSums4 followed by the division by the window counts,
+// given as reciprocals (see pdqRecip).
+func pdqBox4(a, b, c, d, oa, ob, oc, od []float32, win int, rec []float64) {
+	n := len(a)
+	b, c, d = b[:n], c[:n], d[:n]
+	oa, ob, oc, od, rec = oa[:n], ob[:n], oc[:n], od[:n], rec[:n]
+	half := (win + 2) / 2
+	var sa, sb, sc, sd float32
+	ri := 0
+	for ; ri < half-1; ri++ {
+		sa += a[ri]
+		sb += b[ri]
+		sc += c[ri]
+		sd += d[ri]
+	}
+	oi := 0
+	for ; ri < win; ri++ {
+		sa += a[ri]
+		sb += b[ri]
+		sc += c[ri]
+		sd += d[ri]
+		r := rec[oi]
+		oa[oi], ob[oi], oc[oi], od[oi] = float32(float64(sa)*r), float32(float64(sb)*r), float32(float64(sc)*r), float32(float64(sd)*r)
+		oi++
+	}
+	for li := 0; ri < n; li++ {
+		sa += a[ri]
+		sb += b[ri]
+		sc += c[ri]
+		sd += d[ri]
+		sa -= a[li]
+		sb -= b[li]
+		sc -= c[li]
+		sd -= d[li]
+		r := rec[oi]
+		oa[oi], ob[oi], oc[oi], od[oi] = float32(float64(sa)*r), float32(float64(sb)*r), float32(float64(sc)*r), float32(float64(sd)*r)
+		ri++
+		oi++
+	}
+	for li := n - win; oi < n; li++ {
+		sa -= a[li]
+		sb -= b[li]
+		sc -= c[li]
+		sd -= d[li]
+		r := rec[oi]
+		oa[oi], ob[oi], oc[oi], od[oi] = float32(float64(sa)*r), float32(float64(sb)*r), float32(float64(sc)*r), float32(float64(sd)*r)
+		oi++
+	}
+}
+
 // pdqScale divides a line of running sums by their window counts in place.
 func pdqScale(line []float32, rec []float64) {
 	rec = rec[:len(line)]
@@ -202,11 +251,8 @@ func (s *pdqScratch) downsample(img image.Image, squash bool, w, h int, small *[
 		for k := 0; k < 4; k++ {
 			src.row(y+k, lines[k*w:(k+1)*w])
 		}
-		pdqBoxSums4(lines[0:w], lines[w:2*w], lines[2*w:3*w], lines[3*w:4*w],
-			boxed[y*w:(y+1)*w], boxed[(y+1)*w:(y+2)*w], boxed[(y+2)*w:(y+3)*w], boxed[(y+3)*w:(y+4)*w], winRow)
-		for k := 0; k < 4; k++ {
-			pdqScale(boxed[(y+k)*w:(y+k+1)*w], s.recRow)
-		}
+		pdqBox4(lines[0:w], lines[w:2*w], lines[2*w:3*w], lines[3*w:4*w],
+			boxed[y*w:(y+1)*w], boxed[(y+1)*w:(y+2)*w], boxed[(y+2)*w:(y+3)*w], boxed[(y+3)*w:(y+4)*w], winRow, s.recRow)
 	}
 	for ; y < h; y++ {
 		src.row(y, lines[:w])
@@ -362,6 +408,10 @@ type pdqLumaSource struct {
 	srcW   int
 	xs, ys []int // source offsets from Bounds().Min for each output x, y
 	cx, cy []int // YCbCr chroma offsets for each source x, y (from Min)
+	// identity is set when output x reads source x (no squash), and
+	// pairs when moreover chroma is halved horizontally from an even
+	// origin, so that pixels 2k and 2k+1 share chroma sample k.
+	identity, pairs bool
 }
 
 // lumaSource prepares to read img as w x h luma rows. When w x h differs
@@ -395,6 +445,8 @@ func (s *pdqScratch) lumaSource(img image.Image, squash bool, w, h int) pdqLumaS
 			s.cy[i] = (y/vd - m.Rect.Min.Y/vd) * m.CStride
 		}
 		src.cx, src.cy = s.cx, s.cy
+		src.identity = w == W
+		src.pairs = src.identity && hd == 2 && m.Rect.Min.X%2 == 0
 	case *image.NRGBA:
 		src.nrgba = m
 	case *image.Gray:
@@ -431,16 +483,7 @@ func (src *pdqLumaSource) row(y int, dst []float32) {
 	sy := src.ys[y]
 	switch {
 	case src.ycc != nil:
-		m := src.ycc
-		yrow := m.Y[sy*m.YStride:]
-		crow := src.cy[sy]
-		cb, cr := m.Cb[crow:], m.Cr[crow:]
-		cx := src.cx
-		for i, sx := range xs {
-			ci := cx[sx]
-			r, g, b := color.YCbCrToRGB(yrow[sx], cb[ci], cr[ci])
-			dst[i] = pdqLuma(r, g, b)
-		}
+		src.yccRow(sy, xs, dst)
 	case src.nrgba != nil:
 		m := src.nrgba
 		row := m.Pix[sy*m.Stride:]
@@ -460,6 +503,74 @@ func (src *pdqLumaSource) row(y int, dst []float32) {
 		for i, sx := range xs {
 			p := row[3*sx : 3*sx+3 : 3*sx+3]
 			dst[i] = pdqLuma(p[0], p[1], p[2])
+		}
+	}
+}
+
+// pdqYCbCr is the standard library's 8-bit YCbCr to RGB conversion
+// (color.YCbCrToRGB: JFIF coefficients in 16.16 fixed point, then clamped
+// to 0..255), split so that the chroma terms, shared by the pixels of one
+// chroma sample, are computed once. pdqChroma returns the terms added to
+// Y*0x10101 for red, green and blue, each offset by pdqClampBias.
+func pdqChroma(cb, cr uint8) (tr, tg, tb int32) {
+	cb1, cr1 := int32(cb)-128, int32(cr)-128
+	return 91881*cr1 + pdqClampBias, -22554*cb1 - 46802*cr1 + pdqClampBias, 116130*cb1 + pdqClampBias
+}
+
+// pdqClampBias shifts every 16.16 channel value (in -2^23..2^25) to a
+// positive one, so that (v >> 16) & 1023 indexes pdqClampLuma.
+const pdqClampBias = 512 << 16
+
+// pdqClampLuma[c][i] is the luma term of channel c for the 16.16 value whose
+// integer part is i-512, clamped to 0..255 as color.YCbCrToRGB clamps.
+var pdqClampLuma = func() (t [3][1024]float32) {
+	for c := range t {
+		for i := range t[c] {
+			t[c][i] = pdqLumaTab[c][min(max(i-512, 0), 255)]
+		}
+	}
+	return t
+}()
+
+// pdqLumaYCC is pdqLuma of color.YCbCrToRGB(y, cb, cr), given pdqChroma's terms.
+func pdqLumaYCC(y uint8, tr, tg, tb int32) float32 {
+	yy := int32(y) * 0x10101
+	return (pdqClampLuma[0][uint32(yy+tr)>>16&1023] + pdqClampLuma[1][uint32(yy+tg)>>16&1023]) +
+		pdqClampLuma[2][uint32(yy+tb)>>16&1023]
+}
+
+// yccRow writes the luma of source row sy at source columns xs to dst.
+func (src *pdqLumaSource) yccRow(sy int, xs []int, dst []float32) {
+	m := src.ycc
+	yrow := m.Y[sy*m.YStride:]
+	crow := src.cy[sy]
+	cb, cr := m.Cb[crow:], m.Cr[crow:]
+	switch {
+	case src.pairs:
+		n := len(dst)
+		yrow = yrow[:n]
+		cb, cr = cb[:(n+1)/2], cr[:(n+1)/2]
+		for k := range cb {
+			tr, tg, tb := pdqChroma(cb[k], cr[k])
+			dst[2*k] = pdqLumaYCC(yrow[2*k], tr, tg, tb)
+			if 2*k+1 < n {
+				dst[2*k+1] = pdqLumaYCC(yrow[2*k+1], tr, tg, tb)
+			}
+		}
+	case src.identity && src.cx[len(src.cx)-1] == len(src.cx)-1:
+		// 4:4:4 or 4:4:0: one chroma sample per column.
+		n := len(dst)
+		yrow, cb, cr = yrow[:n], cb[:n], cr[:n]
+		for i := range dst {
+			tr, tg, tb := pdqChroma(cb[i], cr[i])
+			dst[i] = pdqLumaYCC(yrow[i], tr, tg, tb)
+		}
+	default:
+		cx := src.cx
+		for i, sx := range xs {
+			ci := cx[sx]
+			tr, tg, tb := pdqChroma(cb[ci], cr[ci])
+			dst[i] = pdqLumaYCC(yrow[sx], tr, tg, tb)
 		}
 	}
 }
