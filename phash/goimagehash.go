@@ -23,9 +23,11 @@ import (
 //     and dHash with the right neighbour in both, so those differ only
 //     through resize and grey conversion.
 //
-// In practice the two libraries' hashes of one image differ by a few bits
-// for aHash and dHash and by many more for pHash (see the README's
-// comparison table): a threshold tuned on one does not carry to the other.
+// Measured on the 41 photographs of testdata/photos and the PDQ vector
+// set (see the README), goimagehash's hashes differ from imagehash's by a
+// mean of 3.5 bits for aHash, 5.6 for dHash and 1.1 for pHash (maxima 13,
+// 14 and 11 of 64): close on average, but far enough apart on some images
+// that a threshold tuned on one library does not carry to the other.
 var (
 	GoImageHashAverage Hasher = goImageHasher{name: "goimagehash-ahash", kind: "goimagehash-ahash", fn: goimagehash.AverageHash}
 	GoImageHashDiff    Hasher = goImageHasher{name: "goimagehash-dhash", kind: "goimagehash-dhash", fn: goimagehash.DifferenceHash}
