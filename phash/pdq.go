@@ -116,8 +116,9 @@ const (
 // Dihedral returns the PDQ hashes of the eight rotations and mirror images
 // of img, indexed by the Dihedral constants, and the quality they share. As
 // in the reference, all eight come from one DCT by sign flips and
-// transposes; each equals (up to float rounding at the median) the hash of
-// the transformed image.
+// transposes. Each is close to, not always equal to, the hash of the
+// transformed image, since box windows and sample centres are not
+// symmetric under the transforms.
 func (p *PDQHasher) Dihedral(img image.Image) ([8]Hash, int, error) {
 	var out [8]Hash
 	if err := checkImage(img); err != nil {

@@ -158,6 +158,7 @@ func TestPDQDihedralOfTransformedImages(t *testing.T) {
 			t.Fatal(err)
 		}
 		d, _ := phash.Distance(h, orig[i])
+		t.Logf("%s: distance %d", name, d)
 		// JPEG re-encoding of the transformed files moves a few bits.
 		if d > 16 {
 			t.Errorf("%s: distance %d to dihedral %d of the original", name, d, i)
