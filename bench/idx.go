@@ -137,7 +137,7 @@ func decodeRawGray(b []byte) (image.Image, error) {
 	ws, hs, ok := strings.Cut(string(line), "x")
 	w, err1 := strconv.Atoi(ws)
 	h, err2 := strconv.Atoi(hs)
-	if !ok || err1 != nil || err2 != nil || w < 1 || h < 1 || w > 1<<15 || h > 1<<15 || len(pix) != w*h {
+	if !ok || err1 != nil || err2 != nil || strconv.Itoa(w) != ws || strconv.Itoa(h) != hs || w < 1 || h < 1 || w > 1<<15 || h > 1<<15 || len(pix) != w*h {
 		return nil, fmt.Errorf("bench: raw grey image: header %q does not match %d pixel bytes", line, len(pix))
 	}
 	return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}, nil
