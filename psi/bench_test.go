@@ -1,0 +1,178 @@
+package psi_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/psitest"
+)
+
+// benchServers caches one preprocessed server per protocol and size, so
+// the one-time cost (blinding the table) is paid once per process.
+var (
+	benchMu      sync.Mutex
+	benchServers = map[string]benchServer{}
+)
+
+type benchServer struct {
+	db   *psi.Database
+	srv  psi.Server
+	prep time.Duration
+}
+
+func getServer(b *testing.B, p psi.Protocol, logN int) benchServer {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	key := fmt.Sprintf("%s/%d", p.Name(), logN)
+	if s, ok := benchServers[key]; ok {
+		return s
+	}
+	db := psitest.Database(b, 1<<logN, uint64(logN))
+	t0 := time.Now()
+	srv, err := p.NewServer(db, psi.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := benchServer{db, srv, time.Since(t0)}
+	benchServers[key] = s
+	return s
+}
+
+// BenchmarkPSI measures one query per protocol and database size, per
+// role. role=prep is the server's one-time preprocessing (for oprf-psi,
+// blinding the table): b.Loop runs it once when it takes longer than the
+// bench time, so at 2^20 it is measured once, not looped. client and
+// server are the per-query costs, with sizes and rounds read from a
+// transcript. Every sub-benchmark builds what it needs lazily, so -bench
+// filters skip the expensive sizes.
+func BenchmarkPSI(b *testing.B) {
+	for _, p := range psi.All() {
+		for _, logN := range []int{16, 18, 20} {
+			name := fmt.Sprintf("proto=%s/db=2^%d", p.Name(), logN)
+			b.Run(name+"/role=prep", func(b *testing.B) {
+				db := psitest.Database(b, 1<<logN, uint64(logN))
+				var srv psi.Server
+				var err error
+				t0 := time.Now()
+				for b.Loop() {
+					if srv, err = p.NewServer(db, psi.Options{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				benchMu.Lock()
+				benchServers[fmt.Sprintf("%s/%d", p.Name(), logN)] = benchServer{db, srv, time.Since(t0)}
+				benchMu.Unlock()
+			})
+			b.Run(name+"/role=client", func(b *testing.B) {
+				q := prepareQuery(b, p, logN)
+				b.ReportAllocs()
+				for b.Loop() {
+					clientSide(b, q.cli, q.h)
+				}
+				q.metrics(b)
+			})
+			b.Run(name+"/role=server", func(b *testing.B) {
+				q := prepareQuery(b, p, logN)
+				msgs := clientMessages(b, q.cli, q.h)
+				b.ReportAllocs()
+				for b.Loop() {
+					serverSide(b, q.srv, msgs)
+				}
+				q.metrics(b)
+			})
+		}
+	}
+}
+
+type benchQuery struct {
+	srv       psi.Server
+	cli       psi.Client
+	h         phash.Hash
+	setup, tr *psi.Transcript
+}
+
+func prepareQuery(b *testing.B, p psi.Protocol, logN int) benchQuery {
+	s := getServer(b, p, logN)
+	cli, err := p.NewClient(s.db.Kind, s.db.Bits, psi.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	setupTr, err := psi.RunSetup(s.srv, cli)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := s.db.Hashes[len(s.db.Hashes)/2]
+	tr, err := psi.RunQuery(s.srv, cli, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if o := tr.ServerOutcome; o.Known && !o.Match {
+		b.Fatal("listed hash did not match")
+	}
+	return benchQuery{s.srv, cli, h, setupTr, tr}
+}
+
+func (q benchQuery) metrics(b *testing.B) {
+	b.ReportMetric(float64(q.tr.UpBytes()), "up-B/op")
+	b.ReportMetric(float64(q.tr.DownBytes()), "down-B/op")
+	b.ReportMetric(float64(q.setup.SetupBytes()), "setup-B")
+	b.ReportMetric(float64(q.tr.Rounds()), "rounds/op")
+}
+
+// clientSide is the client's first flight: start the query and encode.
+func clientSide(b *testing.B, cli psi.Client, h phash.Hash) {
+	cq, err := cli.NewQuery(h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := cq.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if m != nil {
+		if _, err := m.MarshalBinary(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func clientMessages(b *testing.B, cli psi.Client, h phash.Hash) [][]byte {
+	cq, err := cli.NewQuery(h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := cq.Start()
+	if err != nil || m == nil {
+		return nil
+	}
+	e, _ := m.MarshalBinary()
+	return [][]byte{e}
+}
+
+// serverSide decodes the client's first flight and answers it.
+func serverSide(b *testing.B, srv psi.Server, msgs [][]byte) {
+	sq, err := srv.NewQuery()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range msgs {
+		in := sq.Expect()
+		if err := in.UnmarshalBinary(e); err != nil {
+			b.Fatal(err)
+		}
+		out, err := sq.Step(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if out != nil {
+			if _, err := out.MarshalBinary(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
