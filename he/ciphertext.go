@@ -1,0 +1,234 @@
+package he
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+	"github.com/tuneinsight/lattigo/v5/utils/sampling"
+)
+
+// Ciphertext is a degree-1 BGV ciphertext in NTT form. Its wire encoding
+// stores each residue in ceil(log2 q_i) bits, so a ciphertext dropped to
+// level 0 costs 2*N*|q0| bits.
+type Ciphertext struct {
+	params Params
+	ct     *rlwe.Ciphertext
+}
+
+// Level returns the ciphertext level (number of primes minus one).
+func (c *Ciphertext) Level() int { return c.ct.Level() }
+
+// BinarySize returns the exact number of bytes MarshalBinary writes.
+func (c *Ciphertext) BinarySize() int {
+	return headerLen + 1 + 4 + 2*polyPackedLen(c.params.N(), c.params.bgv.Q()[:c.Level()+1])
+}
+
+// MarshalBinary encodes header, level, scale (mod t) and both components.
+func (c *Ciphertext) MarshalBinary() ([]byte, error) {
+	out := make([]byte, 0, c.BinarySize())
+	out = putHeader(out, kindCipher, c.params)
+	out = append(out, byte(c.Level()))
+	out = binary.LittleEndian.AppendUint32(out, uint32(c.ct.Scale.Uint64()))
+	q := c.params.bgv.Q()[:c.Level()+1]
+	out = packPoly(out, c.ct.Value[0].Coeffs, q)
+	out = packPoly(out, c.ct.Value[1].Coeffs, q)
+	return out, nil
+}
+
+// WriteTo writes MarshalBinary's bytes to w.
+func (c *Ciphertext) WriteTo(w io.Writer) (int64, error) {
+	b, _ := c.MarshalBinary()
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+// UnmarshalCiphertext decodes a ciphertext made under p, refusing wrong
+// lengths, levels above maxLevel, scales >= t and residues >= their prime.
+func UnmarshalCiphertext(p Params, data []byte, maxLevel int) (*Ciphertext, error) {
+	if err := checkHeader(data, kindCipher, p); err != nil {
+		return nil, fmt.Errorf("he: decode ciphertext: %w", err)
+	}
+	if len(data) < headerLen+5 {
+		return nil, fmt.Errorf("he: decode ciphertext: truncated")
+	}
+	level := int(data[headerLen])
+	if level > maxLevel || level > p.MaxLevel() {
+		return nil, fmt.Errorf("he: decode ciphertext: level %d above %d", level, min(maxLevel, p.MaxLevel()))
+	}
+	scale := uint64(binary.LittleEndian.Uint32(data[headerLen+1:]))
+	if scale == 0 || scale >= p.T() {
+		return nil, fmt.Errorf("he: decode ciphertext: scale %d not in 1..t-1", scale)
+	}
+	q := p.bgv.Q()[:level+1]
+	body := data[headerLen+5:]
+	if want := 2 * polyPackedLen(p.N(), q); len(body) != want {
+		return nil, fmt.Errorf("he: decode ciphertext: body of %d bytes, want %d for level %d", len(body), want, level)
+	}
+	ct := bgv.NewCiphertext(p.bgv, 1, level)
+	n, err := unpackPoly(body, ct.Value[0].Coeffs, q)
+	if err != nil {
+		return nil, fmt.Errorf("he: decode ciphertext: %w", err)
+	}
+	if _, err := unpackPoly(body[n:], ct.Value[1].Coeffs, q); err != nil {
+		return nil, fmt.Errorf("he: decode ciphertext: %w", err)
+	}
+	ct.Scale = rlwe.NewScaleModT(scale, p.T())
+	return &Ciphertext{params: p, ct: ct}, nil
+}
+
+// SeededCiphertext is a fresh secret-key encryption sent as its first
+// component plus the 32-byte seed of its uniform component: about half the
+// bytes of a full ciphertext.
+type SeededCiphertext struct {
+	params Params
+	level  int
+	seed   [32]byte
+	c0     ring.Poly
+}
+
+// BinarySize returns the exact number of bytes MarshalBinary writes.
+func (c *SeededCiphertext) BinarySize() int {
+	return headerLen + 1 + 32 + polyPackedLen(c.params.N(), c.params.bgv.Q()[:c.level+1])
+}
+
+// MarshalBinary encodes header, level, seed and the first component.
+func (c *SeededCiphertext) MarshalBinary() ([]byte, error) {
+	out := make([]byte, 0, c.BinarySize())
+	out = putHeader(out, kindQuery, c.params)
+	out = append(out, byte(c.level))
+	out = append(out, c.seed[:]...)
+	return packPoly(out, c.c0.Coeffs, c.params.bgv.Q()[:c.level+1]), nil
+}
+
+// WriteTo writes MarshalBinary's bytes to w.
+func (c *SeededCiphertext) WriteTo(w io.Writer) (int64, error) {
+	b, _ := c.MarshalBinary()
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+// UnmarshalSeededCiphertext decodes a seeded ciphertext made under p; the
+// level must equal wantLevel.
+func UnmarshalSeededCiphertext(p Params, data []byte, wantLevel int) (*SeededCiphertext, error) {
+	if err := checkHeader(data, kindQuery, p); err != nil {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: %w", err)
+	}
+	if len(data) < headerLen+33 {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: truncated")
+	}
+	level := int(data[headerLen])
+	if level != wantLevel || level > p.MaxLevel() {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: level %d, want %d", level, wantLevel)
+	}
+	c := &SeededCiphertext{params: p, level: level, c0: p.bgv.RingQ().AtLevel(level).NewPoly()}
+	copy(c.seed[:], data[headerLen+1:])
+	q := p.bgv.Q()[:level+1]
+	body := data[headerLen+33:]
+	if want := polyPackedLen(p.N(), q); len(body) != want {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: body of %d bytes, want %d", len(body), want)
+	}
+	if _, err := unpackPoly(body, c.c0.Coeffs, q); err != nil {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: %w", err)
+	}
+	return c, nil
+}
+
+// expand regenerates the uniform component from the seed.
+func (c *SeededCiphertext) expand() (*Ciphertext, error) {
+	p := c.params
+	prng, err := sampling.NewKeyedPRNG(c.seed[:])
+	if err != nil {
+		return nil, err
+	}
+	ct := bgv.NewCiphertext(p.bgv, 1, c.level)
+	ct.Value[0].Copy(c.c0)
+	ringqp.NewUniformSampler(prng, *p.bgv.RingQP()).AtLevel(c.level, -1).Read(ringqp.Poly{Q: ct.Value[1]})
+	return &Ciphertext{params: p, ct: ct}, nil
+}
+
+// Expand returns the full ciphertext.
+func (c *SeededCiphertext) Expand() (*Ciphertext, error) {
+	ct, err := c.expand()
+	if err != nil {
+		return nil, fmt.Errorf("he: expand seeded ciphertext: %w", err)
+	}
+	return ct, nil
+}
+
+// Encryptor encrypts slot vectors under a secret key. It is not safe for
+// concurrent use.
+type Encryptor struct {
+	params Params
+	sk     *SecretKey
+	enc    *rlwe.Encryptor
+	ecd    *bgv.Encoder
+	rng    io.Reader
+}
+
+// NewEncryptor returns an encryptor; seeds of the uniform component are read
+// from rng (crypto/rand when nil).
+func NewEncryptor(sk *SecretKey, rng io.Reader) *Encryptor {
+	return &Encryptor{params: sk.params, sk: sk, enc: rlwe.NewEncryptor(sk.params.bgv, sk.sk), ecd: bgv.NewEncoder(sk.params.bgv), rng: orCrypto(rng)}
+}
+
+// EncryptSeeded encrypts values (each < t, at most Slots) at the given level
+// and returns the compressed ciphertext.
+func (e *Encryptor) EncryptSeeded(values []uint64, level int) (*SeededCiphertext, error) {
+	p := e.params
+	if len(values) > p.Slots() || level < 0 || level > p.MaxLevel() {
+		return nil, fmt.Errorf("he: encrypt: %d values at level %d (max %d slots, level %d)", len(values), level, p.Slots(), p.MaxLevel())
+	}
+	for i, v := range values {
+		if v >= p.T() {
+			return nil, fmt.Errorf("he: encrypt: value %d at slot %d >= t", v, i)
+		}
+	}
+	pt := bgv.NewPlaintext(p.bgv, level)
+	if err := e.ecd.Encode(values, pt); err != nil {
+		return nil, fmt.Errorf("he: encrypt: %w", err)
+	}
+	var seed [32]byte
+	if _, err := io.ReadFull(e.rng, seed[:]); err != nil {
+		return nil, fmt.Errorf("he: encrypt: read seed: %w", err)
+	}
+	prng, err := sampling.NewKeyedPRNG(seed[:])
+	if err != nil {
+		return nil, fmt.Errorf("he: encrypt: %w", err)
+	}
+	ct := bgv.NewCiphertext(p.bgv, 1, level)
+	if err := e.enc.WithPRNG(prng).Encrypt(pt, ct); err != nil {
+		return nil, fmt.Errorf("he: encrypt: %w", err)
+	}
+	return &SeededCiphertext{params: p, level: level, seed: seed, c0: ct.Value[0]}, nil
+}
+
+// Decryptor decrypts and decodes ciphertexts. It is not safe for
+// concurrent use.
+type Decryptor struct {
+	params Params
+	dec    *rlwe.Decryptor
+	ecd    *bgv.Encoder
+}
+
+// NewDecryptor returns a decryptor for sk.
+func NewDecryptor(sk *SecretKey) *Decryptor {
+	return &Decryptor{params: sk.params, dec: rlwe.NewDecryptor(sk.params.bgv, sk.sk), ecd: bgv.NewEncoder(sk.params.bgv)}
+}
+
+// Decrypt returns the Slots() slot values of ct.
+func (d *Decryptor) Decrypt(ct *Ciphertext) ([]uint64, error) {
+	if !ct.params.equal(d.params) {
+		return nil, fmt.Errorf("he: decrypt: ciphertext under other parameters")
+	}
+	pt := d.dec.DecryptNew(ct.ct)
+	out := make([]uint64, d.params.Slots())
+	if err := d.ecd.Decode(pt, out); err != nil {
+		return nil, fmt.Errorf("he: decrypt: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,331 @@
+package he
+
+import (
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+// ExactKeys is a client's decoded evaluation key material on the server.
+type ExactKeys struct {
+	ek *EvaluationKeys
+}
+
+// ParseExactKeys decodes the key material produced by ExactClient.Setup.
+func ParseExactKeys(p Params, keys []byte) (*ExactKeys, error) {
+	ek, err := UnmarshalEvaluationKeys(p, keys)
+	if err != nil {
+		return nil, err
+	}
+	if len(ek.rots) != len(exactRotations) {
+		return nil, fmt.Errorf("he: exact keys: %d rotation keys, want %d", len(ek.rots), len(exactRotations))
+	}
+	for i, r := range exactRotations {
+		if ek.rots[i] != r {
+			return nil, fmt.Errorf("he: exact keys: rotation %d is %d, want %d", i, ek.rots[i], r)
+		}
+	}
+	plan, err := newCircuitPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	if ek.galLevel < plan.evalLevel {
+		return nil, fmt.Errorf("he: exact keys: galois keys at level %d, circuit rotates at %d", ek.galLevel, plan.evalLevel)
+	}
+	return &ExactKeys{ek: ek}, nil
+}
+
+// ExactVerdictState is what the server keeps between Answer and Verdict:
+// the mask of every returned position and which positions are traps.
+type ExactVerdictState struct {
+	params   Params
+	expected []uint64
+	trap     []bool
+	used     bool
+}
+
+// outputSlot maps cell (partition pi, bin b) to the slot that holds it in
+// the answer after packing: partition pi is rotated left by (4-pi) mod 4.
+func (s *ExactServer) outputSlot(pi, b int) int {
+	row := s.params.Slots() / 2
+	k := (feltsPerItem - pi) % feltsPerItem
+	src := b * feltsPerItem
+	start := src / row * row
+	return start + ((src-start-k)%row+row)%row
+}
+
+// Answer evaluates membership of the client's query against the whole
+// database and returns the masked answer and the state Verdict needs.
+func (s *ExactServer) Answer(keys *ExactKeys, msg []byte) (answer []byte, st *ExactVerdictState, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			answer, st, err = nil, nil, fmt.Errorf("he: exact answer: internal error on malformed input (%v)", r)
+		}
+	}()
+	p := s.params
+	if keys == nil || !keys.ek.params.equal(p) {
+		return nil, nil, fmt.Errorf("he: exact answer: keys missing or under other parameters")
+	}
+	sq, err := UnmarshalSeededCiphertext(p, msg, s.plan.top)
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	x, err := sq.expand()
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	ev := bgv.NewEvaluator(p.bgv, keys.ek.keySet())
+	pw, err := s.plan.powers(ev, x.ct)
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: powers: %w", err)
+	}
+	rot1, err := ev.RotateColumnsNew(pw[1], 1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	// Per-query masks.
+	fs, err := newFieldSampler(s.rng, p.T())
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	slots := p.Slots()
+	rVals := make([][]uint64, s.partitions)
+	for pi := range rVals {
+		rVals[pi] = make([]uint64, slots)
+		for b := 0; b < s.bins; b++ {
+			if !s.isTrap[pi][b] {
+				rVals[pi][b*feltsPerItem] = fs.nonzero()
+			}
+		}
+	}
+	mVals := make([]uint64, slots)
+	for i := range mVals {
+		mVals[i] = fs.uniform()
+	}
+	// Evaluate partitions in parallel, each with its own evaluator.
+	parts := make([]*rlwe.Ciphertext, s.partitions)
+	errs := make([]error, s.partitions)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for pi := 0; pi < s.partitions; pi++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(pi int, ev *bgv.Evaluator) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[pi] = fmt.Errorf("internal error (%v)", r)
+				}
+			}()
+			parts[pi], errs[pi] = s.evalPartition(ev, pi, pw, rot1, rVals[pi])
+		}(pi, ev.ShallowCopy())
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", e)
+		}
+	}
+	res := parts[0]
+	for _, c := range parts[1:] {
+		if err := ev.Add(res, c, res); err != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+		}
+	}
+	if err := ev.Rescale(res, res); err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	if res.Level() != 0 {
+		ev.DropLevel(res, res.Level())
+	}
+	ptM := bgv.NewPlaintext(p.bgv, 0)
+	ptM.Scale = res.Scale
+	if err := s.ecd.ShallowCopy().Encode(mVals, ptM); err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	if err := ev.Add(res, ptM, res); err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	ct := &Ciphertext{params: p, ct: res}
+	cb, _ := ct.MarshalBinary()
+	answer = putHeader(make([]byte, 0, headerLen+1+len(cb)), kindAnswer, p)
+	answer = append(answer, byte(s.partitions))
+	answer = append(answer, cb...)
+	st = &ExactVerdictState{params: p, expected: make([]uint64, 0, s.Positions()), trap: make([]bool, 0, s.Positions())}
+	// Returned positions are the slots i with i mod 4 < partitions, in order.
+	cellOf := make([]int, slots)
+	for i := range cellOf {
+		cellOf[i] = -1
+	}
+	for pi := 0; pi < s.partitions; pi++ {
+		for b := 0; b < s.bins; b++ {
+			cellOf[s.outputSlot(pi, b)] = pi*s.bins + b
+		}
+	}
+	for i := 0; i < slots; i++ {
+		if i%feltsPerItem >= s.partitions {
+			continue
+		}
+		c := cellOf[i]
+		st.expected = append(st.expected, mVals[i])
+		st.trap = append(st.trap, s.isTrap[c/s.bins][c%s.bins])
+	}
+	return answer, st, nil
+}
+
+// evalPartition computes, for partition pi, the masked anisotropic quartic
+// of the four slot values of every bin, placed at slot (b, pi).
+func (s *ExactServer) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphertext, rot1 *rlwe.Ciphertext, rv []uint64) (*rlwe.Ciphertext, error) {
+	p := s.params
+	pl := s.plan
+	lvl := pl.evalLevel
+	ringQ := p.bgv.RingQ().AtLevel(lvl)
+	acc := bgv.NewCiphertext(p.bgv, 2, lvl)
+	acc.Scale = rlwe.NewScaleModT(pl.targetScale, p.T())
+	inner := bgv.NewCiphertext(p.bgv, 1, lvl)
+	for j := 0; j < pl.H; j++ {
+		for i := 0; i < 2; i++ {
+			inner.Value[i].Zero()
+			for a := 1; a < pl.L; a++ {
+				ringQ.MulCoeffsMontgomeryThenAdd(pw[a].Value[i], s.coef[pi][j*pl.L+a], inner.Value[i])
+			}
+			if j == 0 {
+				ringQ.MulCoeffsMontgomeryThenAdd(rot1.Value[i], s.ones, inner.Value[i])
+			}
+		}
+		ringQ.Add(inner.Value[0], s.coef[pi][j*pl.L], inner.Value[0])
+		inner.Scale = rlwe.NewScaleModT(pl.ptScale(j, 0), p.T())
+		if j == 0 {
+			if err := ev.Add(acc, inner, acc); err != nil {
+				return nil, err
+			}
+		} else if err := ev.MulThenAdd(inner, pw[j*pl.L], acc); err != nil {
+			return nil, err
+		}
+	}
+	if acc.Scale.Uint64() != pl.targetScale {
+		return nil, fmt.Errorf("partition sum at scale %d, want %d", acc.Scale.Uint64(), pl.targetScale)
+	}
+	v := bgv.NewCiphertext(p.bgv, 1, lvl)
+	if err := ev.Relinearize(acc, v); err != nil {
+		return nil, err
+	}
+	if err := ev.Rescale(v, v); err != nil {
+		return nil, err
+	}
+	// Anisotropic quartic of (v0, v1, v2, v3): (v0^2-3v1^2)^2 - 3(v2^2-3v3^2)^2.
+	step := func(in *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
+		sq, err := ev.MulRelinNew(in, in)
+		if err != nil {
+			return nil, err
+		}
+		if err := ev.Rescale(sq, sq); err != nil {
+			return nil, err
+		}
+		r, err := ev.RotateColumnsNew(sq, k)
+		if err != nil {
+			return nil, err
+		}
+		if err := ev.Mul(r, uint64(nonResidue), r); err != nil {
+			return nil, err
+		}
+		return sq, ev.Sub(sq, r, sq)
+	}
+	c, err := step(v, 1)
+	if err != nil {
+		return nil, err
+	}
+	e, err := step(c, 2)
+	if err != nil {
+		return nil, err
+	}
+	// Keep only slot (b, 0) of real cells, times a fresh nonzero r.
+	ptR := bgv.NewPlaintext(p.bgv, e.Level())
+	if err := s.ecd.ShallowCopy().Encode(rv, ptR); err != nil {
+		return nil, err
+	}
+	if err := ev.Mul(e, ptR, e); err != nil {
+		return nil, err
+	}
+	if k := (feltsPerItem - pi) % feltsPerItem; k != 0 {
+		if err := ev.RotateColumns(e, k, e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Verdict checks the client's reply: it returns ErrTampered if any trap
+// position differs from its known value, otherwise whether some real
+// position decrypted to its mask (the query's entry is in the database).
+func (s *ExactServer) Verdict(st *ExactVerdictState, reply []byte) (bool, error) {
+	if st == nil || st.used {
+		return false, fmt.Errorf("he: exact verdict: state missing or already used")
+	}
+	st.used = true
+	vals, err := decodeReply(st.params, reply, len(st.expected))
+	if err != nil {
+		return false, err
+	}
+	match := false
+	for i, v := range vals {
+		if st.trap[i] {
+			if v != st.expected[i] {
+				return false, fmt.Errorf("he: exact verdict: trap position %d altered: %w", i, ErrTampered)
+			}
+		} else if v == st.expected[i] {
+			match = true
+		}
+	}
+	return match, nil
+}
+
+// ErrTampered reports a reply that changed a trap position.
+var ErrTampered = fmt.Errorf("he: reply tampered with")
+
+func replySize(p Params, n int) int {
+	return headerLen + 4 + packedLen(n, limbWidths([]uint64{p.T()})[0])
+}
+
+func encodeReply(p Params, vals []uint64) []byte {
+	out := putHeader(make([]byte, 0, replySize(p, len(vals))), kindReply, p)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(vals)))
+	w := limbWidths([]uint64{p.T()})[0]
+	bw := bitWriter{buf: out}
+	for _, v := range vals {
+		bw.write(v, w)
+	}
+	return bw.flush()
+}
+
+func decodeReply(p Params, data []byte, want int) ([]uint64, error) {
+	if err := checkHeader(data, kindReply, p); err != nil {
+		return nil, fmt.Errorf("he: decode reply: %w", err)
+	}
+	if len(data) < headerLen+4 {
+		return nil, fmt.Errorf("he: decode reply: truncated")
+	}
+	n := int(binary.LittleEndian.Uint32(data[headerLen:]))
+	if n != want || len(data) != replySize(p, n) {
+		return nil, fmt.Errorf("he: decode reply: %d values in %d bytes, want %d values in %d bytes", n, len(data), want, replySize(p, want))
+	}
+	vals := make([]uint64, n)
+	w := limbWidths([]uint64{p.T()})[0]
+	br := bitReader{buf: data[headerLen+4:]}
+	for i := range vals {
+		v, _ := br.read(w)
+		if v >= p.T() {
+			return nil, fmt.Errorf("he: decode reply: value %d >= t", v)
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
+var _ = ring.Poly{}

@@ -1,0 +1,110 @@
+package he
+
+import (
+	"fmt"
+	"io"
+)
+
+// ExactClient is the querying side of the exact-membership protocol. It
+// holds the secret key; none of its methods sends it.
+type ExactClient struct {
+	params Params
+	plan   *circuitPlan
+	sk     *SecretKey
+	enc    *Encryptor
+	dec    *Decryptor
+}
+
+// ExactQueryState is what the client keeps between Query and Finish.
+type ExactQueryState struct {
+	used bool
+}
+
+// NewExactClient samples a fresh secret key. Seeds come from rng
+// (crypto/rand when nil).
+func NewExactClient(p Params, rng io.Reader) (*ExactClient, error) {
+	plan, err := newCircuitPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	sk := NewSecretKey(p)
+	return &ExactClient{params: p, plan: plan, sk: sk, enc: NewEncryptor(sk, rng), dec: NewDecryptor(sk)}, nil
+}
+
+// Setup returns the one-time key material (relinearisation key and the
+// three rotation keys) the server needs, encoded for the wire.
+func (c *ExactClient) Setup() ([]byte, error) {
+	ek, err := c.sk.GenEvaluationKeys(exactRotations, c.plan.evalLevel)
+	if err != nil {
+		return nil, err
+	}
+	return ek.MarshalBinary()
+}
+
+// Query encrypts the fingerprint of h, repeated in every bin, as a seeded
+// ciphertext at the top level.
+func (c *ExactClient) Query(h [32]byte) ([]byte, *ExactQueryState, error) {
+	f := fingerprintOf(h)
+	vals := make([]uint64, c.params.Slots())
+	for i := range vals {
+		vals[i] = uint64(f[i%feltsPerItem])
+	}
+	ct, err := c.enc.EncryptSeeded(vals, c.plan.top)
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact query: %w", err)
+	}
+	b, _ := ct.MarshalBinary()
+	return b, &ExactQueryState{}, nil
+}
+
+// Finish decrypts the server's answer and returns the reply: the decrypted
+// (uniformly masked) values of the result positions. The client learns
+// nothing from them; only the server, who knows the masks, does.
+func (c *ExactClient) Finish(st *ExactQueryState, answer []byte) ([]byte, error) {
+	if st == nil || st.used {
+		return nil, fmt.Errorf("he: exact finish: state missing or already used")
+	}
+	st.used = true
+	p := c.params
+	if err := checkHeader(answer, kindAnswer, p); err != nil {
+		return nil, fmt.Errorf("he: exact finish: decode answer: %w", err)
+	}
+	if len(answer) < headerLen+1 {
+		return nil, fmt.Errorf("he: exact finish: truncated answer")
+	}
+	parts := int(answer[headerLen])
+	if parts < 1 || parts > feltsPerItem {
+		return nil, fmt.Errorf("he: exact finish: %d partitions outside 1..4", parts)
+	}
+	ct, err := UnmarshalCiphertext(p, answer[headerLen+1:], 0)
+	if err != nil {
+		return nil, fmt.Errorf("he: exact finish: %w", err)
+	}
+	vals, err := c.dec.Decrypt(ct)
+	if err != nil {
+		return nil, fmt.Errorf("he: exact finish: %w", err)
+	}
+	out := make([]uint64, 0, parts*p.Slots()/feltsPerItem)
+	for i, v := range vals {
+		if i%feltsPerItem < parts {
+			out = append(out, v)
+		}
+	}
+	return encodeReply(p, out), nil
+}
+
+// ExactQuerySize returns the exact byte size of a query message under p.
+func ExactQuerySize(p Params) int {
+	return headerLen + 1 + 32 + polyPackedLen(p.N(), p.bgv.Q())
+}
+
+// ExactAnswerSize returns the exact byte size of an answer message under p.
+func ExactAnswerSize(p Params) int {
+	return headerLen + 1 + headerLen + 1 + 4 + 2*polyPackedLen(p.N(), p.bgv.Q()[:1])
+}
+
+// ExactReplySize returns the exact byte size of a reply for a server with
+// the given number of partitions.
+func ExactReplySize(p Params, partitions int) int {
+	return replySize(p, partitions*p.Slots()/feltsPerItem)
+}

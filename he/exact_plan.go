@@ -1,0 +1,116 @@
+package he
+
+import (
+	"fmt"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+// circuitPlan is the fixed shape of the exact-membership circuit for a
+// parameter set: which powers of the query are computed from which, and
+// the level and scale (mod t) every intermediate result ends up with. The
+// database plaintexts are pre-encoded against these scales, so that every
+// term of a sum has the same scale and Lattigo never rescales scales by a
+// constant (which costs about log2(t) bits of noise).
+type circuitPlan struct {
+	L, H        int
+	top         int            // level of the query ciphertext
+	factors     map[int][2]int // x^e = x^a * x^b
+	level       map[int]int
+	scale       map[int]uint64
+	order       []int // exponents in computation order (excluding 1)
+	needed      []int // 1..L-1 and L, 2L, .., (H-1)L
+	evalLevel   int   // level of the Paterson-Stockmeyer sum
+	targetScale uint64
+	t           uint64
+}
+
+func newCircuitPlan(p Params) (*circuitPlan, error) {
+	l := p.lit
+	c := &circuitPlan{L: l.Low, H: l.High, top: p.MaxLevel(), factors: map[int][2]int{}, level: map[int]int{1: p.MaxLevel()}, scale: map[int]uint64{1: 1}, t: p.T()}
+	q := p.bgv.Q()
+	var need func(e int)
+	need = func(e int) {
+		if _, ok := c.level[e]; ok {
+			return
+		}
+		hi := 1
+		for hi*2 < e {
+			hi *= 2
+		}
+		a, b := hi, e-hi
+		need(a)
+		need(b)
+		lv := min(c.level[a], c.level[b])
+		if lv == 0 {
+			panic("he: circuit plan: out of levels") // guarded by Params.depth
+		}
+		c.factors[e] = [2]int{a, b}
+		// MulRelin multiplies scales, Rescale divides by q_lv.
+		c.scale[e] = mulMod(mulMod(c.scale[a], c.scale[b], c.t), invMod(q[lv]%c.t, c.t), c.t)
+		c.level[e] = lv - 1
+		c.order = append(c.order, e)
+	}
+	for a := 1; a < c.L; a++ {
+		c.needed = append(c.needed, a)
+	}
+	for j := 1; j < c.H; j++ {
+		c.needed = append(c.needed, j*c.L)
+	}
+	c.evalLevel = c.top
+	for _, e := range c.needed {
+		need(e)
+		c.evalLevel = min(c.evalLevel, c.level[e])
+	}
+	if c.evalLevel < 4 {
+		return nil, fmt.Errorf("he: circuit plan: evaluation level %d leaves fewer than 4 levels", c.evalLevel)
+	}
+	c.targetScale = 1
+	return c, nil
+}
+
+// ptScale is the scale the plaintext coefficient of x^(jL+a) must carry so
+// that the term lands on the target scale (a = 0 means the constant).
+func (c *circuitPlan) ptScale(j, a int) uint64 {
+	s := c.targetScale
+	if j > 0 {
+		s = mulMod(s, invMod(c.scale[j*c.L], c.t), c.t)
+	}
+	if a > 0 {
+		s = mulMod(s, invMod(c.scale[a], c.t), c.t)
+	}
+	return s
+}
+
+// powers computes the planned powers of x with evaluator ev and returns
+// them all dropped to the evaluation level, checking levels and scales.
+func (c *circuitPlan) powers(ev *bgv.Evaluator, x *rlwe.Ciphertext) (map[int]*rlwe.Ciphertext, error) {
+	pw := map[int]*rlwe.Ciphertext{1: x}
+	for _, e := range c.order {
+		f := c.factors[e]
+		out, err := ev.MulRelinNew(pw[f[0]], pw[f[1]])
+		if err != nil {
+			return nil, err
+		}
+		if err := ev.Rescale(out, out); err != nil {
+			return nil, err
+		}
+		if out.Level() != c.level[e] || out.Scale.Uint64() != c.scale[e] {
+			return nil, fmt.Errorf("power %d at level %d scale %d, plan says %d, %d", e, out.Level(), out.Scale.Uint64(), c.level[e], c.scale[e])
+		}
+		pw[e] = out
+	}
+	res := map[int]*rlwe.Ciphertext{}
+	for _, e := range c.needed {
+		ct := pw[e]
+		if e == 1 {
+			ct = ct.CopyNew()
+		}
+		if ct.Level() > c.evalLevel {
+			ev.DropLevel(ct, ct.Level()-c.evalLevel)
+		}
+		res[e] = ct
+	}
+	return res, nil
+}

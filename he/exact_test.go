@@ -1,0 +1,191 @@
+package he
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func testParams(t testing.TB) Params {
+	t.Helper()
+	l := PN12Test
+	l.AllowInsecure = true
+	p, err := l.Params()
+	require.NoError(t, err)
+	return p
+}
+
+func randHashes(r *rand.ChaCha8, n int) [][32]byte {
+	out := make([][32]byte, n)
+	for i := range out {
+		r.Read(out[i][:])
+	}
+	return out
+}
+
+type exactFixture struct {
+	p      Params
+	srv    *ExactServer
+	cli    *ExactClient
+	keys   *ExactKeys
+	db     [][32]byte
+	seedRd *rand.ChaCha8
+}
+
+func newExactFixture(t testing.TB, n int) *exactFixture {
+	t.Helper()
+	p := testParams(t)
+	r := rand.NewChaCha8([32]byte{1})
+	db := randHashes(r, n)
+	srv, err := NewExactServer(p, db, rand.NewChaCha8([32]byte{2}))
+	require.NoError(t, err)
+	cli, err := NewExactClient(p, rand.NewChaCha8([32]byte{3}))
+	require.NoError(t, err)
+	kb, err := cli.Setup()
+	require.NoError(t, err)
+	keys, err := ParseExactKeys(p, kb)
+	require.NoError(t, err)
+	return &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
+}
+
+// run performs one query; tamper (if not nil) edits the reply values.
+func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
+	t.Helper()
+	q, st, err := f.cli.Query(h)
+	require.NoError(t, err)
+	require.Equal(t, ExactQuerySize(f.p), len(q))
+	ans, vst, err := f.srv.Answer(f.keys, q)
+	require.NoError(t, err)
+	require.Equal(t, ExactAnswerSize(f.p), len(ans))
+	reply, err := f.cli.Finish(st, ans)
+	require.NoError(t, err)
+	require.Equal(t, ExactReplySize(f.p, f.srv.Partitions()), len(reply))
+	m, err := f.srv.Verdict(vst, reply)
+	return m, reply, err
+}
+
+func TestExactMembership(t *testing.T) {
+	f := newExactFixture(t, 3000)
+	t.Logf("%s; partitions=%d traps=%d positions=%d", f.p, f.srv.Partitions(), f.srv.Traps(), f.srv.Positions())
+	for i, idx := range []int{0, 1234, 2999} {
+		m, _, err := f.run(t, f.db[idx])
+		require.NoError(t, err)
+		require.True(t, m, "member %d not matched", i)
+	}
+	flip := f.db[77]
+	flip[5] ^= 0x10
+	m, _, err := f.run(t, flip)
+	require.NoError(t, err)
+	require.False(t, m, "one-bit neighbour matched")
+	for _, h := range randHashes(f.seedRd, 3) {
+		m, _, err := f.run(t, h)
+		require.NoError(t, err)
+		require.False(t, m)
+	}
+	checkNoise(t, f)
+}
+
+// TestExactPN14 runs the production preset once (slow: skipped under -short).
+func TestExactPN14(t *testing.T) {
+	if testing.Short() {
+		t.Skip("PN14 round trip takes several seconds; skipped under -short")
+	}
+	p, err := PN14.Params()
+	require.NoError(t, err)
+	r := rand.NewChaCha8([32]byte{9})
+	db := randHashes(r, 5000)
+	srv, err := NewExactServer(p, db, r)
+	require.NoError(t, err)
+	cli, err := NewExactClient(p, r)
+	require.NoError(t, err)
+	kb, err := cli.Setup()
+	require.NoError(t, err)
+	keys, err := ParseExactKeys(p, kb)
+	require.NoError(t, err)
+	f := &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
+	t.Logf("%s; keys %d B", p, len(kb))
+	m, _, err := f.run(t, db[4321])
+	require.NoError(t, err)
+	require.True(t, m)
+	m, _, err = f.run(t, randHashes(r, 1)[0])
+	require.NoError(t, err)
+	require.False(t, m)
+	checkNoise(t, f)
+}
+
+// checkNoise logs and bounds the noise left in an answer.
+func checkNoise(t *testing.T, f *exactFixture) {
+	q, st, err := f.cli.Query(f.db[1])
+	require.NoError(t, err)
+	ans, _, err := f.srv.Answer(f.keys, q)
+	require.NoError(t, err)
+	_ = st
+	ct, err := UnmarshalCiphertext(f.p, ans[headerLen+1:], 0)
+	require.NoError(t, err)
+	used, avail := noiseBits(f.cli.sk, ct)
+	t.Logf("answer noise: |m + t*e| up to 2^%.1f of 2^%.1f (margin %.1f bits)", used, avail, avail-used)
+	require.Greater(t, avail-used, 5.0, "noise margin too small")
+}
+
+func TestExactMaskedAndTamper(t *testing.T) {
+	f := newExactFixture(t, 2000)
+	q, st, err := f.cli.Query(f.db[10])
+	require.NoError(t, err)
+	ans, vst, err := f.srv.Answer(f.keys, q)
+	require.NoError(t, err)
+	reply, err := f.cli.Finish(st, ans)
+	require.NoError(t, err)
+	vals, err := decodeReply(f.p, reply, len(vst.expected))
+	require.NoError(t, err)
+	// Masked: the raw results are 0 at the matching cell and traps; the
+	// client sees uniform values, so zeros are as rare as 1/t.
+	zeros := 0
+	for _, v := range vals {
+		if v == 0 {
+			zeros++
+		}
+	}
+	require.LessOrEqual(t, zeros, 3, "reply looks unmasked")
+	// Honest reply: match, no tampering.
+	saved := *vst
+	m, err := f.srv.Verdict(vst, reply)
+	require.NoError(t, err)
+	require.True(t, m)
+	// Replay of a used state is refused.
+	_, err = f.srv.Verdict(vst, reply)
+	require.Error(t, err)
+
+	// Statistical tamper test: alter a random set of a positions.
+	mPos, traps := len(vals), f.srv.Traps()
+	r := rand.New(rand.NewPCG(42, 7))
+	t.Logf("seed (42,7); positions=%d traps=%d evasion bound=%.4g", mPos, traps, ExactEvasionBound(mPos, traps))
+	const trials = 20000
+	for _, a := range []int{1, 16, 128} {
+		evaded, detected := 0, 0
+		for range trials {
+			tv := append([]uint64(nil), vals...)
+			for _, i := range r.Perm(mPos)[:a] {
+				tv[i] = (tv[i] + 1 + r.Uint64N(f.p.T()-1)) % f.p.T()
+			}
+			s := saved
+			m, err := f.srv.Verdict(&s, encodeReply(f.p, tv))
+			switch {
+			case errors.Is(err, ErrTampered):
+				detected++
+			case err != nil:
+				t.Fatal(err)
+			case !m:
+				evaded++
+			}
+		}
+		pe, pd := ExactEvasion(mPos, traps, a), ExactDetection(mPos, traps, a)
+		se := 4*math.Sqrt(pe*(1-pe)/trials) + 1.0/trials
+		sd := 4*math.Sqrt(pd*(1-pd)/trials) + 1.0/trials
+		t.Logf("a=%d: evaded %d/%d (theory %.4f), detected %d/%d (theory %.4f)", a, evaded, trials, pe, detected, trials, pd)
+		require.InDelta(t, pe, float64(evaded)/trials, se, "evasion rate a=%d", a)
+		require.InDelta(t, pd, float64(detected)/trials, sd, "detection rate a=%d", a)
+	}
+}

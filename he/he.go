@@ -1,0 +1,77 @@
+// Package he is privmatch's lattice homomorphic-encryption layer (BGV over
+// Lattigo v5) and the engine of the private exact-membership protocol
+// "he-exact".
+//
+// # Start here
+//
+// Pick a preset ([PN14] for real use; [PN12Test] is insecure and for tests
+// only) and check it with [ParamsLiteral.Params]. The server loads its
+// database once with [NewExactServer]; each client makes an [ExactClient],
+// sends [ExactClient.Setup]'s key material once, then per query runs
+// Query -> server Answer -> client Finish -> server Verdict. Every message is
+// a []byte of a size fixed by the parameters ([ExactQuerySize],
+// [ExactAnswerSize], [ExactReplySize]); no Lattigo type appears in the API,
+// so a move to Lattigo v6 stays inside this package.
+//
+//	client                                   server (db of n 256-bit hashes)
+//	  | Setup: relin + 3 rotation keys (once) --> |
+//	  | Query: Enc(f(h)) seeded, top level -----> |  powers, per-slot polynomials,
+//	  |                                           |  anisotropic quartic per bin,
+//	  | <--- Answer: Enc(r*E + m), level 0 ------ |  times r, plus mask m
+//	  | Reply: decrypted masked values ---------> |  Verdict: some real position == m?
+//	  |                                           |  any trap != its m => tampered
+//
+// # The circuit
+//
+// f(h) is four 16-bit felts x0..x3 of SHA-256(domain || h), placed in the
+// four slots of every bin (Slots/4 bins). Database entries are placed in
+// cells (bin, partition), at most L*H-1 per cell, with the felts of each
+// column distinct inside a cell. For slot j of a cell the server holds the
+// polynomial Q_j = rho_j * prod_i(X - y_i[j]) - L_j(X), where L_j
+// interpolates y_i[j] -> y_i[j+1 mod 4] and rho_j is a secret random
+// nonzero field element fixed at load. It evaluates v_j = x_{j+1} + Q_j(x_j)
+// by Paterson-Stockmeyer from the single query ciphertext, with all
+// coefficients pre-encoded in NTT form at load. All four v_j vanish iff the
+// query equals an entry of the cell on all four felts (distinct columns
+// chain the slots to one entry), or, for a non-member, with probability
+// t^-4 over rho. The server folds the four values into one with the
+// anisotropic quartic E = (v0^2 - 3v1^2)^2 - 3(v2^2 - 3v3^2)^2 (3 is a
+// non-residue mod 65537, so E = 0 iff all v_j = 0), multiplies E by a fresh
+// uniform nonzero r, packs up to four partitions into one ciphertext with
+// rotations, rescales to level 0 and adds a uniform mask m. The client
+// decrypts and returns the values; the server compares them with m.
+//
+// # Threat model
+//
+// The server is semi-honest: it follows the protocol and learns, from the
+// reply, only which cell (if any) matched; on a non-match it sees uniform
+// values minus its own masks, i.e. nonzero values E*r with r fresh (no
+// information about the query beyond "no match"), except with the false
+// match probability [ExactFalseMatch] (about 6e-14 at 2^20 entries). The
+// query is IND-CPA-encrypted under the client's key.
+//
+// The client may be malicious. It learns nothing about the database from
+// the slot values (uniform under m), but no noise flooding is applied, so
+// the decryption noise is not proven independent of the database (circuit
+// privacy is NOT claimed). It can always query a different hash than the
+// one it holds (inherent: no protocol sees the client's true input), send a
+// malformed query (decryption then yields garbage, which the traps catch),
+// or alter its reply. Trap cells (empty cells with r = 0, at random
+// positions, indistinguishable in the reply) bound the chance of
+// suppressing a real match without detection to [ExactEvasionBound]: for
+// m positions and t traps, max_a (a/m) C(m-a,t)/C(m-1,t), about 1/(e(t+1))
+// (3.6e-4 for PN14 with 4 partitions, 1.4e-3 with 1). A detected alteration
+// returns [ErrTampered]. The client can always make the protocol fail
+// (no verdict), but not turn a match into an undetected non-match except
+// with that probability.
+//
+// Randomness comes from crypto/rand or an injected io.Reader; Lattigo's
+// keyed PRNG is seeded from it where Lattigo allows (ciphertext seeds,
+// masks, placement). Lattigo's key generator and Gaussian sampler use
+// their own crypto/rand-seeded PRNG.
+//
+// Lattigo evaluators are not safe for concurrent use; the server gives
+// each worker a ShallowCopy. Every decoder validates header, parameters,
+// level, length and residues before Lattigo sees the bytes, and the
+// server recovers from any Lattigo panic at the boundary.
+package he

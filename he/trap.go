@@ -1,0 +1,49 @@
+package he
+
+// ExactEvasion returns the probability that a client who alters a
+// uniformly chosen set of a of the m returned positions (t of which are
+// traps, placed uniformly by the server and indistinguishable to the
+// client) both hits the single matching position and avoids every trap:
+//
+//	(a/m) * C(m-a, t) / C(m-1, t).
+func ExactEvasion(m, t, a int) float64 {
+	if a <= 0 || a > m-t {
+		return 0
+	}
+	pr := float64(a) / float64(m)
+	for i := 0; i < t; i++ {
+		pr *= float64(m-a-i) / float64(m-1-i)
+	}
+	return pr
+}
+
+// ExactDetection returns the probability that altering a uniformly chosen
+// set of a positions touches at least one of the t traps among m.
+func ExactDetection(m, t, a int) float64 {
+	miss := 1.0
+	for i := 0; i < a; i++ {
+		miss *= float64(m-t-i) / float64(m-i)
+	}
+	return 1 - miss
+}
+
+// ExactEvasionBound returns the best evasion probability over all a:
+// the most a client can suppress a true match without being caught, given
+// that it cannot tell traps from real positions.
+func ExactEvasionBound(m, t int) float64 {
+	best := 0.0
+	for a := 1; a <= m-t; a++ {
+		best = max(best, ExactEvasion(m, t, a))
+	}
+	return best
+}
+
+// ExactFalseMatch returns an upper bound on the probability that a query
+// whose entry is not in the database is reported as a match: a real cell
+// whose four slot values all vanish by chance (t^-4 each, over the
+// server's randomisers) or a 64-bit fingerprint collision with one of the
+// entries (2^-64 each, fingerprints being SHA-256 outputs).
+func ExactFalseMatch(cells, entries int, t uint64) float64 {
+	tf := float64(t)
+	return float64(cells)/(tf*tf*tf*tf) + float64(entries)/18446744073709551616.0
+}

@@ -1,0 +1,159 @@
+package he
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBitPackRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, w := range []uint{1, 7, 17, 33, 36, 60} {
+		vals := make([]uint64, 1001)
+		for i := range vals {
+			vals[i] = r.Uint64() & (1<<w - 1)
+		}
+		bw := bitWriter{}
+		for _, v := range vals {
+			bw.write(v, w)
+		}
+		buf := bw.flush()
+		require.Equal(t, packedLen(len(vals), w), len(buf))
+		br := bitReader{buf: buf}
+		for i, v := range vals {
+			got, ok := br.read(w)
+			require.True(t, ok)
+			require.Equal(t, v, got, "width %d index %d", w, i)
+		}
+	}
+}
+
+func TestParamsChecker(t *testing.T) {
+	_, err := PN14.Params()
+	require.NoError(t, err)
+	_, err = PN12Test.Params()
+	require.ErrorIs(t, err, ErrInsecure, "insecure preset must need the opt-in")
+	big := PN14
+	big.LogQ = append([]int{36}, rep(40, 10)...)
+	_, err = big.Params()
+	require.ErrorIs(t, err, ErrInsecure)
+	badT := PN14
+	badT.T = 65539 // prime, but not 1 mod 2N
+	_, err = badT.Params()
+	require.ErrorContains(t, err, "1 mod 2N")
+	shallow := PN14
+	shallow.LogQ = []int{36, 34, 34}
+	_, err = shallow.Params()
+	require.ErrorContains(t, err, "levels")
+	for _, l := range Presets() {
+		l.AllowInsecure = true
+		p, err := l.Params()
+		require.NoError(t, err, l.Name)
+		require.Equal(t, l.Insecure, p.SecurityBits() == 0, l.Name)
+	}
+}
+
+func TestCiphertextWire(t *testing.T) {
+	p := testParams(t)
+	sk := NewSecretKey(p)
+	enc := NewEncryptor(sk, rand.NewChaCha8([32]byte{5}))
+	vals := make([]uint64, p.Slots())
+	for i := range vals {
+		vals[i] = uint64(i*7919) % p.T()
+	}
+	sc, err := enc.EncryptSeeded(vals, p.MaxLevel())
+	require.NoError(t, err)
+	b, err := sc.MarshalBinary()
+	require.NoError(t, err)
+	require.Equal(t, sc.BinarySize(), len(b))
+	var buf bytes.Buffer
+	n, err := sc.WriteTo(&buf)
+	require.NoError(t, err)
+	require.Equal(t, int64(sc.BinarySize()), n)
+	sc2, err := UnmarshalSeededCiphertext(p, b, p.MaxLevel())
+	require.NoError(t, err)
+	ct, err := sc2.Expand()
+	require.NoError(t, err)
+	got, err := NewDecryptor(sk).Decrypt(ct)
+	require.NoError(t, err)
+	require.Equal(t, vals, got)
+	// Full ciphertext round trip.
+	cb, err := ct.MarshalBinary()
+	require.NoError(t, err)
+	require.Equal(t, ct.BinarySize(), len(cb))
+	ct2, err := UnmarshalCiphertext(p, cb, p.MaxLevel())
+	require.NoError(t, err)
+	got, err = NewDecryptor(sk).Decrypt(ct2)
+	require.NoError(t, err)
+	require.Equal(t, vals, got)
+	// Seeded is about half a full ciphertext.
+	require.Less(t, len(b), len(cb)/2+100)
+}
+
+func TestDecodersReject(t *testing.T) {
+	p := testParams(t)
+	other := PN14
+	po, err := other.Params()
+	require.NoError(t, err)
+	sk := NewSecretKey(p)
+	sc, err := NewEncryptor(sk, nil).EncryptSeeded([]uint64{1, 2, 3}, p.MaxLevel())
+	require.NoError(t, err)
+	b, _ := sc.MarshalBinary()
+	ct, _ := sc.Expand()
+	cb, _ := ct.MarshalBinary()
+	cases := map[string][]byte{
+		"empty":     nil,
+		"header":    b[:headerLen],
+		"truncated": b[:len(b)-1],
+		"extended":  append(append([]byte{}, b...), 0),
+		"garbage":   bytes.Repeat([]byte{0xff}, len(b)),
+	}
+	for name, in := range cases {
+		_, err := UnmarshalSeededCiphertext(p, in, p.MaxLevel())
+		require.Error(t, err, name)
+		_, err = UnmarshalCiphertext(p, in, p.MaxLevel())
+		require.Error(t, err, name)
+		_, err = UnmarshalEvaluationKeys(p, in)
+		require.Error(t, err, name)
+		_, err = decodeReply(p, in, 10)
+		require.Error(t, err, name)
+	}
+	_, err = UnmarshalSeededCiphertext(po, b, po.MaxLevel())
+	require.ErrorContains(t, err, "other parameters")
+	_, err = UnmarshalCiphertext(po, cb, po.MaxLevel())
+	require.ErrorContains(t, err, "other parameters")
+	_, err = UnmarshalCiphertext(p, cb, 0)
+	require.ErrorContains(t, err, "level")
+	// A residue >= its prime is refused.
+	bad := append([]byte{}, cb...)
+	for i := headerLen + 5; i < headerLen+5+8; i++ {
+		bad[i] = 0xff
+	}
+	_, err = UnmarshalCiphertext(p, bad, p.MaxLevel())
+	require.ErrorContains(t, err, "modulus")
+}
+
+func TestEvaluationKeysWire(t *testing.T) {
+	p := testParams(t)
+	sk := NewSecretKey(p)
+	ek, err := sk.GenEvaluationKeys([]int{1, 2}, 3)
+	require.NoError(t, err)
+	b, err := ek.MarshalBinary()
+	require.NoError(t, err)
+	require.Equal(t, ek.BinarySize(), len(b))
+	ek2, err := UnmarshalEvaluationKeys(p, b)
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2}, ek2.Rotations())
+	b2, _ := ek2.MarshalBinary()
+	require.Equal(t, b, b2)
+	// Wrong rotation label for a key is refused.
+	bad := append([]byte{}, b...)
+	off := headerLen + 6 + ek.rlk.BinarySize()
+	bad[off] = 5
+	_, err = UnmarshalEvaluationKeys(p, bad)
+	require.Error(t, err)
+	_, err = UnmarshalEvaluationKeys(p, b[:len(b)-3])
+	require.Error(t, err)
+}
