@@ -68,9 +68,9 @@ func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
 }
 
 func TestExactMembership(t *testing.T) {
-	f := newExactFixture(t, 3000)
+	f := newExactFixture(t, 12000) // cells ~85% full: worst-case noise
 	t.Logf("%s; partitions=%d traps=%d positions=%d", f.p, f.srv.Partitions(), f.srv.Traps(), f.srv.Positions())
-	for i, idx := range []int{0, 1234, 2999} {
+	for i, idx := range []int{0, 1234, 11999} {
 		m, _, err := f.run(t, f.db[idx])
 		require.NoError(t, err)
 		require.True(t, m, "member %d not matched", i)

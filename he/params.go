@@ -58,11 +58,13 @@ var ErrInsecure = errors.New("he: parameters below 128-bit security")
 var (
 	// PN14 is the 128-bit preset for databases up to about 2^20 entries:
 	// N=2^14 (4096 bins of 4 slots, see ExactCapacity), t=65537,
-	// Q = 36 + 10 x 34 bits, P = 40 bits, log2(QP) = 416 <= 438.
-	PN14 = ParamsLiteral{Name: "PN14", LogN: 14, LogQ: append([]int{36}, rep(34, 10)...), LogP: []int{40}, T: 65537, Low: 8, High: 9}
+	// Q = 36 + 3 x 34 + 52 + 6 x 34 bits, P = 40 bits, log2(QP) = 434 <= 438.
+	// The 52-bit prime q4 absorbs the Paterson-Stockmeyer step, where a
+	// plaintext and a ciphertext product meet before one rescale.
+	PN14 = ParamsLiteral{Name: "PN14", LogN: 14, LogQ: []int{36, 34, 34, 34, 52, 34, 34, 34, 34, 34, 34}, LogP: []int{40}, T: 65537, Low: 8, High: 9}
 	// PN12Test is a small INSECURE preset (log2(QP) far above 109 for
 	// N=2^12) that runs the same circuit quickly in tests.
-	PN12Test = ParamsLiteral{Name: "PN12Test", LogN: 12, LogQ: append([]int{36}, rep(34, 8)...), LogP: []int{40}, T: 65537, Low: 4, High: 4, Insecure: true}
+	PN12Test = ParamsLiteral{Name: "PN12Test", LogN: 12, LogQ: []int{36, 34, 34, 34, 52, 34, 34, 34, 34}, LogP: []int{40}, T: 65537, Low: 4, High: 4, Insecure: true}
 )
 
 // Presets lists every named preset.

@@ -1,0 +1,120 @@
+package he
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+)
+
+type benchSetup struct {
+	p     Params
+	srv   *ExactServer
+	cli   *ExactClient
+	keys  *ExactKeys
+	kb    int
+	db    [][32]byte
+	load  time.Duration
+	sizes [3]int
+}
+
+var (
+	benchMu    sync.Mutex
+	benchCache = map[int]*benchSetup{}
+)
+
+func getBench(b *testing.B, logN int) *benchSetup {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if s, ok := benchCache[logN]; ok {
+		return s
+	}
+	p, err := PN14.Params()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.NewChaCha8([32]byte{byte(logN)})
+	db := randHashes(r, 1<<logN)
+	start := time.Now()
+	srv, err := NewExactServer(p, db, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	load := time.Since(start)
+	cli, err := NewExactClient(p, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kb, err := cli.Setup()
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys, err := ParseExactKeys(p, kb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &benchSetup{p: p, srv: srv, cli: cli, keys: keys, kb: len(kb), db: db, load: load}
+	b.Logf("db=2^%d %s partitions=%d traps=%d/%d load=%v pre-encoded=%.1f MiB keys=%d B evasion<=%.2g falsematch<=%.2g",
+		logN, p, srv.Partitions(), srv.Traps(), srv.Positions(), load, float64(srv.EncodedBytes())/(1<<20), len(kb),
+		ExactEvasionBound(srv.Positions(), srv.Traps()), ExactFalseMatch(srv.Positions()-srv.Traps(), srv.Entries(), p.T()))
+	benchCache[logN] = s
+	return s
+}
+
+func (s *benchSetup) report(b *testing.B) {
+	up := ExactQuerySize(s.p) + ExactReplySize(s.p, s.srv.Partitions())
+	b.ReportMetric(float64(up), "up-B/op")
+	b.ReportMetric(float64(ExactAnswerSize(s.p)), "down-B/op")
+	b.ReportMetric(float64(s.kb), "keys-B")
+	b.ReportMetric(1.5, "rounds/op")
+	b.ReportMetric(float64(s.srv.EncodedBytes()), "db-B")
+}
+
+// BenchmarkExact measures one he-exact query against a database of random
+// 256-bit hashes under PN14. Run with -cpu 1,2.
+func BenchmarkExact(b *testing.B) {
+	for _, logN := range []int{16, 18, 20} {
+		b.Run(fmt.Sprintf("db=2^%d/role=server", logN), func(b *testing.B) {
+			s := getBench(b, logN)
+			q, _, err := s.cli.Query(s.db[3])
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := s.srv.Answer(s.keys, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s.report(b)
+		})
+		b.Run(fmt.Sprintf("db=2^%d/role=client", logN), func(b *testing.B) {
+			s := getBench(b, logN)
+			q, st, err := s.cli.Query(s.db[3])
+			if err != nil {
+				b.Fatal(err)
+			}
+			ans, vst, err := s.srv.Answer(s.keys, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = st
+			b.ReportAllocs()
+			var reply []byte
+			for b.Loop() {
+				_, st, err := s.cli.Query(s.db[3])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if reply, err = s.cli.Finish(st, ans); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if m, err := s.srv.Verdict(vst, reply); err != nil || !m {
+				b.Fatalf("verdict %v %v", m, err)
+			}
+			s.report(b)
+		})
+	}
+}
