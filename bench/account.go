@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -50,6 +51,32 @@ func DefaultAccountParams(perImageRate float64, source string) AccountParams {
 	return p
 }
 
+// Log10 is a base-10 logarithm of a probability. It encodes to JSON as a
+// number, or as null for log10(0) = -Inf, which JSON cannot hold.
+type Log10 float64
+
+// MarshalJSON implements json.Marshaler.
+func (l Log10) MarshalJSON() ([]byte, error) {
+	if math.IsInf(float64(l), 0) || math.IsNaN(float64(l)) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(l))
+}
+
+// UnmarshalJSON implements json.Unmarshaler; null reads as -Inf.
+func (l *Log10) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*l = Log10(math.Inf(-1))
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*l = Log10(f)
+	return nil
+}
+
 // BurstPoint is the flag probability when images come in bursts of size B.
 type BurstPoint struct {
 	BurstSize int `json:"burst_size"`
@@ -59,7 +86,7 @@ type BurstPoint struct {
 	// FlagProbability = P(Bin(Bursts, p) >= Needed), with its log10
 	// (which stays finite when the probability underflows).
 	FlagProbability      float64 `json:"flag_probability"`
-	Log10FlagProbability float64 `json:"log10_flag_probability"`
+	Log10FlagProbability Log10   `json:"log10_flag_probability"`
 	ExpectedFlagged      float64 `json:"expected_flagged"`
 }
 
@@ -70,10 +97,10 @@ type AccountResult struct {
 	// P(Bin(n, p) >= k), exact in log space; Log10FlagProbability its
 	// log10.
 	FlagProbability      float64 `json:"flag_probability"`
-	Log10FlagProbability float64 `json:"log10_flag_probability"`
+	Log10FlagProbability Log10   `json:"log10_flag_probability"`
 	// PoissonLog10FlagProbability is the Poisson(n*p) approximation, as a
 	// check.
-	PoissonLog10FlagProbability float64 `json:"poisson_log10_flag_probability"`
+	PoissonLog10FlagProbability Log10 `json:"poisson_log10_flag_probability"`
 	// ExpectedFlagged is Users * FlagProbability: innocent accounts
 	// flagged per year.
 	ExpectedFlagged float64 `json:"expected_flagged"`
@@ -109,8 +136,8 @@ func AccountRisk(ap AccountParams) (*AccountResult, error) {
 	r := &AccountResult{Params: ap}
 	lp := LogBinomUpperTail(ni, ki, p)
 	r.FlagProbability = math.Exp(lp)
-	r.Log10FlagProbability = lp / math.Ln10
-	r.PoissonLog10FlagProbability = LogPoissonUpperTail(n*p, ki) / math.Ln10
+	r.Log10FlagProbability = Log10(lp / math.Ln10)
+	r.PoissonLog10FlagProbability = Log10(LogPoissonUpperTail(n*p, ki) / math.Ln10)
 	r.ExpectedFlagged = ap.Users.Value * r.FlagProbability
 	claim := ap.ClaimedFlagRate.Value
 	r.MeetsClaim = r.FlagProbability <= claim
@@ -123,7 +150,7 @@ func AccountRisk(ap AccountParams) (*AccountResult, error) {
 		l := LogBinomUpperTail(nb, need, p)
 		r.Bursts = append(r.Bursts, BurstPoint{
 			BurstSize: b, Bursts: nb, Needed: need,
-			FlagProbability: math.Exp(l), Log10FlagProbability: l / math.Ln10,
+			FlagProbability: math.Exp(l), Log10FlagProbability: Log10(l / math.Ln10),
 			ExpectedFlagged: ap.Users.Value * math.Exp(l),
 		})
 	}

@@ -19,7 +19,7 @@ func TestAccountRiskAgainstBigFloat(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := bigBinomTail(c.n, c.k, c.p)
-		if !relClose(r.FlagProbability, want, 1e-10) || !relClose(r.Log10FlagProbability, math.Log10(want), 1e-10) {
+		if !relClose(r.FlagProbability, want, 1e-10) || !relClose(float64(r.Log10FlagProbability), math.Log10(want), 1e-10) {
 			t.Errorf("p=%v n=%d k=%d: %g, want %g", c.p, c.n, c.k, r.FlagProbability, want)
 		}
 		if r.ExpectedFlagged != ap.Users.Value*r.FlagProbability || r.MeetsClaim != (want <= 1e-12) {
@@ -58,7 +58,7 @@ func TestAccountRiskApple(t *testing.T) {
 	}
 	// The Poisson form overstates the leading term by about
 	// exp(k(k-1)/2n), 0.0019 in log10 here.
-	if d := r.PoissonLog10FlagProbability - r.Log10FlagProbability; d < 0.0015 || d > 0.0025 {
+	if d := float64(r.PoissonLog10FlagProbability - r.Log10FlagProbability); d < 0.0015 || d > 0.0025 {
 		t.Errorf("binomial %v vs Poisson %v", r.Log10FlagProbability, r.PoissonLog10FlagProbability)
 	}
 	// Direct: for tiny np the tail is its first term C(n,30) p^30 (1-p)^(n-30)
@@ -67,11 +67,24 @@ func TestAccountRiskApple(t *testing.T) {
 	mant := c.MantExp(c)
 	m, _ := c.Float64()
 	want := math.Log10(m) + float64(mant)*math.Log10(2) + 30*math.Log10(1e-12) + float64(100000-30)*math.Log1p(-1e-12)/math.Ln10
-	if math.Abs(r.Log10FlagProbability-want) > 1e-8 { // lgamma near 1e6 carries ~1e-10 each
+	if math.Abs(float64(r.Log10FlagProbability)-want) > 1e-8 { // lgamma near 1e6 carries ~1e-10 each
 		t.Errorf("log10 P = %v, want %v", r.Log10FlagProbability, want)
 	}
 	if _, err := json.Marshal(r); err != nil {
 		t.Fatalf("result not JSON-serialisable: %v", err)
+	}
+	// p = 0: probability 0, log10 -Inf, encoded as null and read back.
+	z, err := AccountRisk(DefaultAccountParams(0, "none observed"))
+	if err != nil || z.FlagProbability != 0 || !math.IsInf(float64(z.Log10FlagProbability), -1) {
+		t.Fatalf("p=0: %+v %v", z, err)
+	}
+	js, err := json.Marshal(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back AccountResult
+	if err := json.Unmarshal(js, &back); err != nil || !math.IsInf(float64(back.Log10FlagProbability), -1) || back.Params.Threshold != z.Params.Threshold {
+		t.Fatalf("JSON round trip: %v %+v", err, back)
 	}
 	for _, bad := range []AccountParams{DefaultAccountParams(-1, ""), DefaultAccountParams(2, "")} {
 		if _, err := AccountRisk(bad); err == nil {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"runtime"
@@ -183,6 +184,17 @@ func countRow(h *[4][257]int64, a [4]uint64, bs [][4]uint64) {
 	}
 }
 
+// bounded32 maps a uniform 32-bit x to a uniform value below n (Lemire,
+// "Fast random integer generation in an interval", 2019); ok is false when
+// x must be rejected and a fresh one drawn.
+func bounded32(x, n uint32) (v uint32, ok bool) {
+	m := uint64(x) * uint64(n)
+	if lo := uint32(m); lo < n && lo < -n%n {
+		return 0, false
+	}
+	return uint32(m >> 32), true
+}
+
 // sampleChunks is the fixed number of independent sampler streams; each
 // draws its share of the samples from PCG(seed, chunk), so the sample is
 // the same whatever the number of workers.
@@ -191,7 +203,10 @@ const sampleChunks = 256
 // samplePairs counts the distances of m pairs (i, j), i != j, drawn
 // uniformly and independently from the distinct pairs.
 func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, workers int) ([]int64, error) {
-	n := uint64(len(ws))
+	if uint64(len(ws)) > math.MaxUint32 {
+		return nil, fmt.Errorf("bench: sample pairs: %d hashes, at most 2^32-1 supported", len(ws))
+	}
+	n := uint32(len(ws))
 	var next atomic.Int64
 	var mu sync.Mutex
 	total := make([]int64, 257)
@@ -210,10 +225,17 @@ func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, work
 				if c < m%sampleChunks {
 					share++
 				}
-				rng := rand.New(rand.NewPCG(seed, uint64(c)))
-				for s := int64(0); s < share; s++ {
-					i := rng.Uint64N(n)
-					j := rng.Uint64N(n - 1)
+				rng := rand.NewPCG(seed, uint64(c))
+				for s := int64(0); s < share; {
+					// One 64-bit draw gives both indexes, each by Lemire's
+					// unbiased multiply-and-reject method on 32 bits.
+					r := rng.Uint64()
+					i, ok1 := bounded32(uint32(r>>32), n)
+					j, ok2 := bounded32(uint32(r), n-1)
+					if !ok1 || !ok2 {
+						continue
+					}
+					s++
 					if j >= i {
 						j++
 					}

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -155,4 +156,37 @@ func BenchmarkAllPairs(b *testing.B) {
 		}
 		b.ReportMetric(2e7*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 	})
+}
+
+func TestBounded32Uniform(t *testing.T) {
+	// Lemire's method accepts, for value v, exactly the x with x*n in
+	// [v*2^32 + (2^32 mod n), (v+1)*2^32): floor(2^32/n) of them for every
+	// v, so accepted draws are uniform. Check the interval's edges and size
+	// at the first and last value.
+	for _, n := range []uint32{1, 2, 3, 6, 99991, 1<<31 + 1} {
+		// The accepted x for value v are those with x*n in
+		// [v*2^32 + (2^32 mod n), (v+1)*2^32): count them at v=0, v=n-1.
+		for _, v := range []uint32{0, n - 1} {
+			var cnt uint64
+			lo := (uint64(v)<<32 + (1<<32)%uint64(n) + uint64(n) - 1) / uint64(n)
+			hi := ((uint64(v) + 1) << 32) / uint64(n)
+			if ((uint64(v)+1)<<32)%uint64(n) == 0 {
+				hi--
+			}
+			for _, x := range []uint64{lo - 1, lo, hi, hi + 1} {
+				if x > math.MaxUint32 {
+					continue
+				}
+				got, ok := bounded32(uint32(x), n)
+				in := x >= lo && x <= hi
+				if in != (ok && got == v) {
+					t.Fatalf("n=%d v=%d x=%d: got %d ok=%v, in range %v", n, v, x, got, ok, in)
+				}
+			}
+			cnt = hi - lo + 1
+			if cnt != (1<<32)/uint64(n) {
+				t.Fatalf("n=%d v=%d: %d accepted x, want %d", n, v, cnt, (1<<32)/uint64(n))
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -460,6 +461,11 @@ func TestRobustnessAndROC(t *testing.T) {
 					t.Fatalf("%s: ROC recall at threshold %v, step recall %v", cv.Step, cv.Points[th].Recall, sr.Recall)
 				}
 			}
+		}
+	}
+	for _, v := range []any{col, rob, curves, dd, hs} {
+		if _, err := json.Marshal(v); err != nil {
+			t.Fatalf("%T not JSON-serialisable: %v", v, err)
 		}
 	}
 	if _, err := ROC(col, rob["phash8"]); err == nil {

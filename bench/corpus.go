@@ -69,6 +69,10 @@ func decodeFile(data []byte) (image.Image, error) {
 	return phash.DecodeBytes(data, phash.LoadOptions{})
 }
 
+// DefaultCorpusPath is the default corpus, relative to the repository
+// root: the public-domain and CC0 photographs under testdata/photos.
+const DefaultCorpusPath = "testdata/photos"
+
 // Open reads a corpus from path, which is one of:
 //   - a folder: every file with an image extension below it, recursively,
 //     sorted by path (symbolic links are not followed);

@@ -146,3 +146,22 @@ func TestClopperPearsonDefinition(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRates times RatesFromCounts (one exact interval per threshold)
+// on a histogram of 5e9 pairs spread like real 256-bit hash distances.
+func BenchmarkRates(b *testing.B) {
+	pc := PairCounts{Bits: 256, Counts: make([]int64, 257)}
+	for d := range pc.Counts {
+		x := float64(d-128) / 20
+		pc.Counts[d] = int64(2.5e8 * math.Exp(-x*x/2))
+		pc.Compared += pc.Counts[d]
+	}
+	b.Run("bits=256/pairs=5e9", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := RatesFromCounts(pc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
