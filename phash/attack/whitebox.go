@@ -1,0 +1,215 @@
+package attack
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// White-box attack: see the package doc. Each step linearises the model at
+// the current 8-bit image, chooses which features must end on which side of
+// the threshold (with a margin of c standard deviations of rounding noise),
+// adds the least-norm luma change that puts them there, dithers to 8 bits
+// and asks the real hasher. Margins and the number of bits aimed for grow
+// after each failed step; a step that would break the PSNR budget is
+// scaled back onto it.
+
+// whiteBoxSeedStream separates the white-box dither stream from others.
+const whiteBoxSeedStream = 0x7768697465
+
+func (s *state) whiteBox() error {
+	w, h := s.orig.w, s.orig.h
+	m, err := modelFor(s.cfg.Hasher, w, h)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(s.cfg.Seed, whiteBoxSeedStream))
+	delta := make([]float64, w*h)
+	u := make([]float64, w*h)
+	maxRMS := math.Sqrt(math.Max(0, sq(rmsForPSNR(s.cfg.PSNRMin))-0.25))
+	f0 := m.features(s.orig.luma(), w, h)
+	bias := make([]float64, len(f0)) // clamping and dither error of the last step
+	base := make([]float64, len(f0))
+	c, extra := 2.0, 0
+	for s.budgetLeft() {
+		s.iters++
+		for i := range base {
+			base[i] = f0[i] + bias[i]
+		}
+		idx, d := s.plan(m, base, m.threshold(base), c, extra)
+		clear(delta)
+		if len(idx) > 0 {
+			if delta, err = m.lift(idx, d, w, h); err != nil {
+				return err
+			}
+		}
+		clipped := false
+		if r := rms(delta); r > maxRMS {
+			clipped = true
+			for i := range delta {
+				delta[i] *= maxRMS / r
+			}
+		}
+		for i := range u {
+			u[i] = rng.Float64()
+		}
+		next := applyDelta(s.orig, delta, u)
+		if done, err := s.consider(next); done || err != nil {
+			return err
+		}
+		fq, jd := m.features(next.luma(), w, h), m.features(delta, w, h)
+		for i := range bias {
+			bias[i] = fq[i] - f0[i] - jd[i]
+		}
+		if clipped {
+			// At the budget: aim lower rather than further.
+			c, extra = math.Max(c/1.3, 0.5), max(extra-1, 0)
+		} else {
+			// Rounding or a shifted median undid the step: widen.
+			c, extra = c*1.3, extra+1
+		}
+	}
+	return nil
+}
+
+// plan returns the features to constrain and how far to move each.
+func (s *state) plan(m *linearModel, f []float64, t, c float64, extra int) ([]int, []float64) {
+	k := len(f)
+	sign := make([]float64, k)
+	cost := make([]float64, k)
+	move := make([]float64, k)
+	for i := range f {
+		bit := s.goal.ref.Bit(m.bit[i])
+		if bit == (s.goal.kind == Collide) {
+			sign[i] = 1
+		} else {
+			sign[i] = -1
+		}
+		gap := c*m.noise[i] - sign[i]*(f[i]-t)
+		move[i] = sign[i] * math.Max(0, gap)
+		cost[i] = gap / m.norm[i]
+	}
+	byCost := make([]int, k)
+	for i := range byCost {
+		byCost[i] = i
+	}
+	slices.SortStableFunc(byCost, func(a, b int) int { return cmp.Compare(cost[a], cost[b]) })
+	var idx []int
+	if s.goal.kind == Evade {
+		n := min(s.goal.threshold+1+s.cfg.Margin+extra, k)
+		up, down := n, n // bits that may move up across, down across
+		if m.thr != thrZero {
+			// A median threshold keeps half the bits set: move as many
+			// features up across it as down.
+			up, down = n-n/2, n/2
+		}
+		idx = greedy(m, byCost[:min(k, 3*n+16)], move, sign, n, up, down)
+	} else {
+		// Leave the dearest wrong bits alone: the threshold tolerates them.
+		free := max(s.goal.threshold-s.cfg.Margin-extra, 0)
+		for j := k - 1; j >= 0; j-- {
+			i := byCost[j]
+			if free > 0 && cost[i] > 0 {
+				free--
+				continue
+			}
+			if cost[i] > -c*m.noise[i]/m.norm[i] { // hold bits near the threshold
+				idx = append(idx, i)
+			}
+		}
+	}
+	d := make([]float64, len(idx))
+	for a, i := range idx {
+		d[a] = move[i]
+	}
+	return idx, d
+}
+
+// consider hashes a candidate, keeps it if it is the best in budget so far
+// and reports whether the goal is met.
+func (s *state) consider(next rgbImage) (bool, error) {
+	_, done, err := s.try(next)
+	return done, err
+}
+
+// try is consider that also returns the candidate's score; ok is false for
+// a candidate over the PSNR budget, which is not hashed.
+func (s *state) try(next rgbImage) (score int, done bool, err error) {
+	if psnrRGB(s.orig, next) < s.cfg.PSNRMin {
+		return 0, false, nil
+	}
+	h, d, err := s.o.hash(next)
+	if err != nil {
+		return 0, false, err
+	}
+	score, err = s.goal.score(h, d)
+	if err != nil {
+		return 0, false, err
+	}
+	better := s.best == nil || (s.goal.kind == Evade && score > s.bestScore) || (s.goal.kind == Collide && score < s.bestScore)
+	if better {
+		s.best, s.bestScore = &next, score
+	}
+	return score, s.goal.met(score), nil
+}
+
+func sq(x float64) float64 { return x * x }
+
+// greedy picks n features (at most up with sign +1 and down with sign -1)
+// from cands, each time adding the one that least raises the squared norm
+// of the least-norm change moving the chosen set by move: d_S^T K_SS^-1 d_S,
+// grown by the Schur complement of the candidate.
+func greedy(m *linearModel, cands []int, move, sign []float64, n, up, down int) []int {
+	k := len(m.feat)
+	var idx []int
+	used := make([]bool, k)
+	for len(idx) < n {
+		var y []float64 // K_SS^-1 d_S
+		var l []float64 // Cholesky factor of K_SS
+		s := len(idx)
+		if s > 0 {
+			g := make([]float64, s*s)
+			d := make([]float64, s)
+			for a, i := range idx {
+				d[a] = move[i]
+				for b, j := range idx {
+					g[a*s+b] = m.gram[i*k+j]
+				}
+			}
+			l = cholesky(g, s)
+			y = cholSolve(l, d, s)
+		}
+		best, bestCost := -1, math.Inf(1)
+		v := make([]float64, s)
+		for _, i := range cands {
+			if used[i] || (sign[i] > 0 && up == 0) || (sign[i] < 0 && down == 0) {
+				continue
+			}
+			for a, j := range idx {
+				v[a] = m.gram[i*k+j]
+			}
+			num, den := move[i], m.gram[i*k+i]
+			if s > 0 {
+				z := cholSolve(l, v, s)
+				num -= dot(v, y)
+				den -= dot(v, z)
+			}
+			cost := num * num / math.Max(den, 1e-12*m.gram[i*k+i])
+			if cost < bestCost {
+				best, bestCost = i, cost
+			}
+		}
+		if best < 0 {
+			break
+		}
+		used[best] = true
+		idx = append(idx, best)
+		if sign[best] > 0 {
+			up--
+		} else {
+			down--
+		}
+	}
+	return idx
+}
