@@ -328,3 +328,29 @@ func TestStrip(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, png.Encode(&buf, s))
 }
+
+func TestCollideAny(t *testing.T) {
+	h := hasher(t, "dhash8")
+	img := photo(31, image.Point{}, 64, 64)
+	self, err := h.Hash(img)
+	require.NoError(t, err)
+	far, err := h.Hash(photo(32, image.Point{}, 64, 64))
+	require.NoError(t, err)
+	// A list holding the image's own hash is hit at once; the closest try
+	// really is that close.
+	r, err := CollideAny(img, h, []phash.Hash{far, self}, 0, 40, 5, 1)
+	require.NoError(t, err)
+	require.True(t, r.Success)
+	require.Equal(t, 1, r.Match)
+	got, err := h.Hash(reload(t, r.Perturbed))
+	require.NoError(t, err)
+	d, _ := phash.Distance(got, self)
+	require.Equal(t, r.MinDistance, d)
+	q, err := Measure(img, r.Perturbed)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, q.PSNR, 40.0)
+	_, err = CollideAny(img, h, nil, 0, 40, 5, 1)
+	require.Error(t, err)
+	_, err = CollideAny(img, h, []phash.Hash{{}}, 0, 40, 5, 1)
+	require.Error(t, err)
+}
