@@ -205,6 +205,11 @@ func QueryConn(conn net.Conn, cli Client, h phash.Hash, setup bool, opts ConnOpt
 	if err != nil {
 		var pe *PeerError
 		if !errors.As(err, &pe) {
+			// The server may have hung up after explaining why: prefer
+			// its reason to our broken pipe.
+			if perr := f.pendingError(); perr != nil {
+				return tr, perr
+			}
 			f.fail(err)
 		}
 	}

@@ -93,18 +93,25 @@ func TestTCP(t *testing.T) {
 					t.Fatalf("session %d: %v", i, s.Err)
 				}
 			}
-			// Sessions run one after the other, so they are reported in order.
+			// Reports may arrive out of order: pair sessions with local
+			// transcripts by the timings the two sides exchanged.
 			for i, flip := range []bool{false, true} {
-				srvTr, cliTr := sessions[i].Transcript, local[i]
+				cliTr := local[i]
+				var srvTr *psi.Transcript
+				for _, s := range sessions {
+					if s.Transcript.Client == cliTr.Client && s.Transcript.Server == cliTr.Server {
+						srvTr = s.Transcript
+					}
+				}
+				if srvTr == nil {
+					t.Fatalf("no server session carries the timings of query %d: %+v/%+v", i, cliTr.Client, cliTr.Server)
+				}
 				if o := srvTr.ServerOutcome; o.Known && o.Match == flip {
 					t.Errorf("flip=%v: server outcome %v", flip, o)
 				}
 				if srvTr.Summary().UpBytes != cliTr.Summary().UpBytes || srvTr.Summary().DownBytes != cliTr.Summary().DownBytes ||
 					srvTr.SetupBytes() != cliTr.SetupBytes() || srvTr.Rounds() != cliTr.Rounds() {
 					t.Errorf("sides' transcripts disagree: server %v, client %v", srvTr.Summary(), cliTr.Summary())
-				}
-				if srvTr.Client != cliTr.Client || srvTr.Server != cliTr.Server {
-					t.Errorf("timings not exchanged: server sees %+v/%+v, client %+v/%+v", srvTr.Client, srvTr.Server, cliTr.Client, cliTr.Server)
 				}
 			}
 		})
@@ -194,5 +201,25 @@ func TestTCPServerErrorReachesClient(t *testing.T) {
 	var pe *psi.PeerError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Text, "plaintext-server") {
 		t.Fatalf("error %v, want a PeerError naming the server's protocol", err)
+	}
+	// A client that writes its query without waiting (plaintext-server at
+	// an on-device-list server) still gets the server's reason, not a
+	// broken pipe.
+	addr2, stop2 := startServer(t, psi.OnDeviceList, db, psi.ConnOptions{})
+	defer stop2()
+	cli2, err := psi.PlaintextServer.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		conn2, err := net.Dial("tcp", addr2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = psi.QueryConn(conn2, cli2, db.Hashes[0], true, psi.ConnOptions{})
+		conn2.Close()
+		if !errors.As(err, &pe) || !strings.Contains(pe.Text, "on-device-list") {
+			t.Fatalf("error %v, want a PeerError naming the server's protocol", err)
+		}
 	}
 }

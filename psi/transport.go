@@ -150,3 +150,21 @@ func sanitize(p []byte) string {
 	}
 	return string(out)
 }
+
+// pendingError reads, with a short deadline, an error frame the peer may
+// have sent before hanging up, and returns it as a PeerError (nil if none).
+func (f *frameConn) pendingError() error {
+	saved := f.timeout
+	f.timeout = 500 * time.Millisecond
+	defer func() { f.timeout = saved }()
+	for i := 0; i < 4; i++ {
+		typ, p, err := f.read()
+		if err != nil {
+			return nil
+		}
+		if typ == frameError {
+			return &PeerError{Text: sanitize(p)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/privmatch/privmatch/psi"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "serve a private membership protocol over TCP against a hash database",
+		run:     runServe,
+	})
+}
+
+// loadDatabase reads a database file of the algorithm's hashes.
+func loadDatabase(path, algo string) (*psi.Database, error) {
+	kind, bits, err := hashShape(algo)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	db, err := psi.ReadDatabase(f, kind, bits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return db, nil
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve --protocol P --db FILE [--listen ADDR] [--algo pdq] [--threshold T]",
+		"privmatch serve --protocol oprf-psi --db known.txt --listen 127.0.0.1:7878",
+		`privmatch serve --protocol oprf-psi --db known.txt --listen 127.0.0.1:7878
+privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
+	proto := fs.String("protocol", "", fmt.Sprintf("protocol, one of %v (required)", psi.Names()))
+	dbPath := fs.String("db", "", "database file: one hex hash per line (required)")
+	listen := fs.String("listen", "127.0.0.1:7878", "address to listen on (port 0 picks a free port; the address is printed to stderr)")
+	algo := fs.String("algo", "pdq", "hash algorithm of the database's hashes")
+	threshold := fs.Int("threshold", 0, "Hamming match threshold (exact protocols accept only 0)")
+	timeout := fs.Duration("timeout", psi.DefaultTimeout, "per-frame read/write deadline for each client")
+	maxSessions := fs.Int("max-sessions", 64, "clients served at once")
+	if st, ok := parseFlags(fs, args); !ok {
+		return st
+	}
+	if *proto == "" || *dbPath == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	p, err := psi.ByName(*proto)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
+		return 2
+	}
+	db, err := loadDatabase(*dbPath, *algo)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	t0 := time.Now()
+	srv, err := p.NewServer(db, psi.Options{Threshold: *threshold})
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "privmatch serve: %s ready over %d %s/%d hashes (preprocessing %.3f s)\n",
+		p.Name(), len(db.Hashes), db.Kind, db.Bits, time.Since(t0).Seconds())
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "listening on %s\n", ln.Addr())
+	var mu sync.Mutex
+	report := func(s psi.Session) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s.Err != nil {
+			fmt.Fprintf(stderr, "session %s: dropped after %.3f s: %v\n", s.Remote, s.Elapsed.Seconds(), s.Err)
+			return
+		}
+		fmt.Fprintf(stderr, "session %s: %s server_outcome=%s\n", s.Remote, s.Transcript.Summary(), s.Transcript.ServerOutcome)
+	}
+	err = psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ConnOptions{Timeout: *timeout}, *maxSessions, report)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stderr, "privmatch serve: shut down")
+	return 0
+}
