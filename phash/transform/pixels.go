@@ -15,13 +15,45 @@ import (
 func toNRGBA(src image.Image) *image.NRGBA {
 	b := src.Bounds()
 	dst := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	if s, ok := src.(*image.NRGBA); ok {
-		for y := 0; y < b.Dy(); y++ {
-			copy(dst.Pix[y*dst.Stride:y*dst.Stride+4*b.Dx()], s.Pix[s.PixOffset(b.Min.X, b.Min.Y+y):])
+	w, h := b.Dx(), b.Dy()
+	switch s := src.(type) {
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			copy(dst.Pix[y*dst.Stride:y*dst.Stride+4*w], s.Pix[s.PixOffset(b.Min.X, b.Min.Y+y):])
 		}
-	} else {
-		for y := 0; y < b.Dy(); y++ {
-			for x := 0; x < b.Dx(); x++ {
+	case *image.YCbCr:
+		for y := 0; y < h; y++ {
+			d := dst.Pix[y*dst.Stride:]
+			for x := 0; x < w; x++ {
+				yi := s.YOffset(b.Min.X+x, b.Min.Y+y)
+				ci := s.COffset(b.Min.X+x, b.Min.Y+y)
+				d[4*x], d[4*x+1], d[4*x+2] = color.YCbCrToRGB(s.Y[yi], s.Cb[ci], s.Cr[ci])
+			}
+		}
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			row := s.Pix[s.PixOffset(b.Min.X, b.Min.Y+y):]
+			d := dst.Pix[y*dst.Stride:]
+			for x := 0; x < w; x++ {
+				d[4*x], d[4*x+1], d[4*x+2] = row[x], row[x], row[x]
+			}
+		}
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			row := s.Pix[s.PixOffset(b.Min.X, b.Min.Y+y):]
+			d := dst.Pix[y*dst.Stride:]
+			for x := 0; x < w; x++ {
+				if row[4*x+3] == 0xff {
+					copy(d[4*x:4*x+3], row[4*x:4*x+3])
+				} else {
+					c := color.NRGBAModel.Convert(s.RGBAAt(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+					d[4*x], d[4*x+1], d[4*x+2] = c.R, c.G, c.B
+				}
+			}
+		}
+	default:
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
 				c := color.NRGBAModel.Convert(src.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
 				i := dst.PixOffset(x, y)
 				dst.Pix[i], dst.Pix[i+1], dst.Pix[i+2] = c.R, c.G, c.B

@@ -429,3 +429,54 @@ func TestOverlays(t *testing.T) {
 		t.Error("logo position ignores the seed")
 	}
 }
+
+// slowNRGBA converts through the generic colour model, the reference for
+// toNRGBA's fast paths.
+func slowNRGBA(src image.Image) *image.NRGBA {
+	b := src.Bounds()
+	dst := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			c := color.NRGBAModel.Convert(src.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+			c.A = 255
+			dst.SetNRGBA(x, y, c)
+		}
+	}
+	return dst
+}
+
+func TestToNRGBAFastPaths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	r := image.Rect(3, -2, 40, 27)
+	var imgs []image.Image
+	for _, ss := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
+		m := image.NewYCbCr(r, ss)
+		for _, p := range [][]byte{m.Y, m.Cb, m.Cr} {
+			for i := range p {
+				p[i] = byte(rng.IntN(256))
+			}
+		}
+		imgs = append(imgs, m, m.SubImage(image.Rect(5, 1, 30, 20)))
+	}
+	g := image.NewGray(r)
+	rgba := image.NewRGBA(r)
+	for i := range g.Pix {
+		g.Pix[i] = byte(rng.IntN(256))
+	}
+	for i := 0; i < len(rgba.Pix); i += 4 {
+		a := byte(255)
+		if rng.IntN(3) == 0 {
+			a = byte(rng.IntN(256))
+		}
+		rgba.Pix[i+3] = a
+		for c := 0; c < 3; c++ {
+			rgba.Pix[i+c] = byte(rng.IntN(int(a) + 1))
+		}
+	}
+	imgs = append(imgs, g, g.SubImage(image.Rect(4, 0, 9, 9)), rgba, rgba.SubImage(image.Rect(7, 7, 20, 20)))
+	for k, m := range imgs {
+		if !same(toNRGBA(m), slowNRGBA(m)) {
+			t.Errorf("image %d (%T): fast path differs from the colour model", k, m)
+		}
+	}
+}
