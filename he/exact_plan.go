@@ -2,6 +2,9 @@ package he
 
 import (
 	"fmt"
+	"runtime"
+	"sort"
+	"sync"
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
@@ -17,6 +20,7 @@ type circuitPlan struct {
 	L, H        int
 	top         int            // level of the query ciphertext
 	factors     map[int][2]int // x^e = x^a * x^b
+	mult        map[int]int    // level at which x^e's product is computed
 	level       map[int]int
 	scale       map[int]uint64
 	order       []int // exponents in computation order (excluding 1)
@@ -28,7 +32,7 @@ type circuitPlan struct {
 
 func newCircuitPlan(p Params) (*circuitPlan, error) {
 	l := p.lit
-	c := &circuitPlan{L: l.Low, H: l.High, top: p.MaxLevel(), factors: map[int][2]int{}, level: map[int]int{1: p.MaxLevel()}, scale: map[int]uint64{1: 1}, t: p.T()}
+	c := &circuitPlan{L: l.Low, H: l.High, top: p.MaxLevel(), factors: map[int][2]int{}, mult: map[int]int{}, level: map[int]int{1: p.MaxLevel()}, scale: map[int]uint64{1: 1}, t: p.T()}
 	q := p.bgv.Q()
 	var need func(e int)
 	need = func(e int) {
@@ -66,6 +70,37 @@ func newCircuitPlan(p Params) (*circuitPlan, error) {
 	if c.evalLevel < 4 {
 		return nil, fmt.Errorf("he: circuit plan: evaluation level %d leaves fewer than 4 levels", c.evalLevel)
 	}
+	// Lazy levels: compute every power at the lowest level its consumers
+	// allow (key switching costs grow with the square of the level), e.g.
+	// x^5 = x^4 * x at level 5 rather than 8.
+	isNeeded := map[int]bool{}
+	for _, e := range c.needed {
+		isNeeded[e] = true
+	}
+	req := map[int]int{}
+	desc := append([]int(nil), c.order...)
+	sort.Sort(sort.Reverse(sort.IntSlice(desc)))
+	for _, e := range desc {
+		if isNeeded[e] {
+			req[e] = max(req[e], c.evalLevel)
+		}
+		c.mult[e] = req[e] + 1
+		for _, f := range c.factors[e] {
+			if f != 1 {
+				req[f] = max(req[f], c.mult[e])
+			}
+		}
+	}
+	for i := len(desc) - 1; i >= 0; i-- { // ascending: factors first
+		e := desc[i]
+		f := c.factors[e]
+		ml := c.mult[e]
+		if ml > c.top || (f[0] != 1 && c.level[f[0]] < ml) || (f[1] != 1 && c.level[f[1]] < ml) {
+			return nil, fmt.Errorf("he: circuit plan: power %d cannot be computed at level %d", e, ml)
+		}
+		c.scale[e] = mulMod(mulMod(c.scale[f[0]], c.scale[f[1]], c.t), invMod(q[ml]%c.t, c.t), c.t)
+		c.level[e] = ml - 1
+	}
 	c.targetScale = 1
 	return c, nil
 }
@@ -83,23 +118,60 @@ func (c *circuitPlan) ptScale(j, a int) uint64 {
 	return s
 }
 
-// powers computes the planned powers of x with evaluator ev and returns
-// them all dropped to the evaluation level, checking levels and scales.
+// powers computes the planned powers of x and returns them all dropped to
+// the evaluation level, checking levels and scales. Powers of equal depth
+// are independent and run on up to GOMAXPROCS workers, each with its own
+// evaluator (Lattigo evaluators are not goroutine-safe).
 func (c *circuitPlan) powers(ev *bgv.Evaluator, x *rlwe.Ciphertext) (map[int]*rlwe.Ciphertext, error) {
 	pw := map[int]*rlwe.Ciphertext{1: x}
+	byDepth := map[int][]int{}
+	maxD := 0
 	for _, e := range c.order {
-		f := c.factors[e]
-		out, err := ev.MulRelinNew(pw[f[0]], pw[f[1]])
-		if err != nil {
-			return nil, err
+		d := c.top - c.mult[e] + 1
+		byDepth[d] = append(byDepth[d], e)
+		maxD = max(maxD, d)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	evs := []*bgv.Evaluator{ev}
+	for d := 1; d <= maxD; d++ {
+		batch := byDepth[d]
+		for len(evs) < min(workers, len(batch)) {
+			evs = append(evs, ev.ShallowCopy())
 		}
-		if err := ev.Rescale(out, out); err != nil {
-			return nil, err
+		outs := make([]*rlwe.Ciphertext, len(batch))
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		for w := 0; w < min(workers, len(batch)); w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				defer func() {
+					if r := recover(); r != nil {
+						errs[w] = fmt.Errorf("internal error (%v)", r)
+					}
+				}()
+				for i := w; i < len(batch); i += workers {
+					e := batch[i]
+					f := c.factors[e]
+					out := bgv.NewCiphertext(*evs[w].GetParameters(), 1, c.mult[e])
+					err := evs[w].MulRelin(pw[f[0]], pw[f[1]], out)
+					if err == nil {
+						err = evs[w].Rescale(out, out)
+					}
+					if err == nil && (out.Level() != c.level[e] || out.Scale.Uint64() != c.scale[e]) {
+						err = fmt.Errorf("power %d at level %d scale %d, plan says %d, %d", e, out.Level(), out.Scale.Uint64(), c.level[e], c.scale[e])
+					}
+					outs[i], errs[i] = out, err
+				}
+			}(w)
 		}
-		if out.Level() != c.level[e] || out.Scale.Uint64() != c.scale[e] {
-			return nil, fmt.Errorf("power %d at level %d scale %d, plan says %d, %d", e, out.Level(), out.Scale.Uint64(), c.level[e], c.scale[e])
+		wg.Wait()
+		for i, e := range batch {
+			if errs[i] != nil {
+				return nil, errs[i]
+			}
+			pw[e] = outs[i]
 		}
-		pw[e] = out
 	}
 	res := map[int]*rlwe.Ciphertext{}
 	for _, e := range c.needed {

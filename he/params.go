@@ -62,13 +62,36 @@ var (
 	// The 52-bit prime q4 absorbs the Paterson-Stockmeyer step, where a
 	// plaintext and a ciphertext product meet before one rescale.
 	PN14 = ParamsLiteral{Name: "PN14", LogN: 14, LogQ: []int{36, 34, 34, 34, 52, 34, 34, 34, 34, 34, 34}, LogP: []int{40}, T: 65537, Low: 8, High: 9}
+	// PN14M runs a shallower circuit (L=4, H=5: 19 entries per cell) for
+	// databases up to about 2^18 entries: Q = 36 + 3 x 34 + 52 + 3 x 34,
+	// log2(QP) = 332.
+	PN14M = ParamsLiteral{Name: "PN14M", LogN: 14, LogQ: []int{36, 34, 34, 34, 52, 34, 34, 34, 34}, LogP: []int{40}, T: 65537, Low: 4, High: 5}
+	// PN14S runs the shallowest circuit (L=2, H=3: 5 entries per cell) for
+	// databases up to about 2^16 entries: Q = 36 + 3 x 34 + 52 + 2 x 34,
+	// log2(QP) = 298.
+	PN14S = ParamsLiteral{Name: "PN14S", LogN: 14, LogQ: []int{36, 34, 34, 34, 52, 34, 34}, LogP: []int{40}, T: 65537, Low: 2, High: 3}
 	// PN12Test is a small INSECURE preset (log2(QP) far above 109 for
 	// N=2^12) that runs the same circuit quickly in tests.
 	PN12Test = ParamsLiteral{Name: "PN12Test", LogN: 12, LogQ: []int{36, 34, 34, 34, 52, 34, 34, 34, 34}, LogP: []int{40}, T: 65537, Low: 4, High: 4, Insecure: true}
 )
 
 // Presets lists every named preset.
-func Presets() []ParamsLiteral { return []ParamsLiteral{PN14, PN12Test} }
+func Presets() []ParamsLiteral { return []ParamsLiteral{PN14S, PN14M, PN14, PN12Test} }
+
+// ExactPresetFor returns the cheapest secure preset whose exact-membership
+// capacity holds n entries.
+func ExactPresetFor(n int) (ParamsLiteral, error) {
+	for _, l := range []ParamsLiteral{PN14S, PN14M, PN14} {
+		p, err := l.Params()
+		if err != nil {
+			return ParamsLiteral{}, err
+		}
+		if n <= ExactCapacity(p) {
+			return l, nil
+		}
+	}
+	return ParamsLiteral{}, fmt.Errorf("he: no preset holds %d entries: %w", n, ErrTooLarge)
+}
 
 // PresetByName returns the preset literal with the given name.
 func PresetByName(name string) (ParamsLiteral, error) {
@@ -126,8 +149,11 @@ func (l ParamsLiteral) Params() (Params, error) {
 	if l.Low < 2 || l.Low&(l.Low-1) != 0 || l.High < 2 || l.Low*l.High > 1<<12 {
 		return Params{}, fmt.Errorf("he: params %s: Low=%d must be a power of two >= 2, High=%d >= 2, Low*High <= 4096", l.Name, l.Low, l.High)
 	}
-	if need := l.depth(); need > len(l.LogQ)-1 {
-		return Params{}, fmt.Errorf("he: params %s: circuit needs %d levels, chain has %d", l.Name, need, len(l.LogQ)-1)
+	if need := l.depth(); need != len(l.LogQ)-1 {
+		return Params{}, fmt.Errorf("he: params %s: circuit needs exactly %d levels, chain has %d", l.Name, need, len(l.LogQ)-1)
+	}
+	if l.LogQ[4] < 48 {
+		return Params{}, fmt.Errorf("he: params %s: q4 (the Paterson-Stockmeyer rescale) has %d bits, need >= 48", l.Name, l.LogQ[4])
 	}
 	bp, err := bgv.NewParametersFromLiteral(bgv.ParametersLiteral{LogN: l.LogN, LogQ: l.LogQ, LogP: l.LogP, PlaintextModulus: l.T})
 	if err != nil {

@@ -47,6 +47,11 @@ func TestParamsChecker(t *testing.T) {
 	shallow.LogQ = []int{36, 34, 34}
 	_, err = shallow.Params()
 	require.ErrorContains(t, err, "levels")
+	weak := PN14
+	weak.LogQ = append([]int(nil), PN14.LogQ...)
+	weak.LogQ[4] = 34
+	_, err = weak.Params()
+	require.ErrorContains(t, err, "q4")
 	for _, l := range Presets() {
 		l.AllowInsecure = true
 		p, err := l.Params()
