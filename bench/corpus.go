@@ -153,33 +153,51 @@ func openList(list string) (*Corpus, error) {
 		return nil, fmt.Errorf("bench: open corpus: %w", err)
 	}
 	defer f.Close()
+	lines, err := parseList(f)
+	if err != nil {
+		return nil, fmt.Errorf("bench: corpus list %s: %w", list, err)
+	}
 	c := &Corpus{Source: list}
 	dir := filepath.Dir(list)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
-	seen := map[string]bool{}
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if strings.ContainsRune(line, 0) {
-			return nil, fmt.Errorf("bench: corpus list %s line %d: NUL byte", list, n)
-		}
-		if seen[line] {
-			return nil, fmt.Errorf("bench: corpus list %s line %d: %q listed twice", list, n, line)
-		}
-		seen[line] = true
+	for _, line := range lines {
 		file := line
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(dir, file)
 		}
 		c.Items = append(c.Items, fileItem(line, file))
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("bench: corpus list %s: %w", list, err)
-	}
 	return c, nil
+}
+
+// maxListLine bounds a list file's line length.
+const maxListLine = 64 << 10
+
+// parseList reads a corpus list: one path per line, surrounding space
+// trimmed, blank lines and lines starting with # skipped. A NUL byte or a
+// path listed twice is an error.
+func parseList(r io.Reader) ([]string, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), maxListLine)
+	seen := map[string]bool{}
+	var out []string
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.ContainsRune(line, 0) {
+			return nil, fmt.Errorf("line %d: NUL byte", n)
+		}
+		if seen[line] {
+			return nil, fmt.Errorf("line %d: %q listed twice", n, line)
+		}
+		seen[line] = true
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func openZip(p string) (*Corpus, error) {

@@ -7,6 +7,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -140,4 +141,29 @@ func TestFashionMNIST(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != 28 || img.Bounds().Dy() != 28 {
 		t.Fatalf("item 0: %v %v", img.Bounds(), err)
 	}
+}
+
+func FuzzParseList(f *testing.F) {
+	f.Add([]byte("# photos\n\na.jpg\n  sub/b.png  \r\n/abs/c.gif\n"))
+	f.Add([]byte("a\na\n"))
+	f.Add([]byte("x\x00y\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lines, err := parseList(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		// Accepted lists hold distinct, trimmed, non-comment paths, each of
+		// which occurs in the input, and parsing their join gives them back.
+		seen := map[string]bool{}
+		for _, l := range lines {
+			if l == "" || l != strings.TrimSpace(l) || strings.HasPrefix(l, "#") || seen[l] || !bytes.Contains(b, []byte(l)) {
+				t.Fatalf("bad entry %q", l)
+			}
+			seen[l] = true
+		}
+		again, err := parseList(strings.NewReader(strings.Join(lines, "\n")))
+		if err != nil || strings.Join(again, "\n") != strings.Join(lines, "\n") {
+			t.Fatalf("re-parse: %v %q", err, again)
+		}
+	})
 }
