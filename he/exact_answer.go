@@ -152,11 +152,9 @@ func (s *ExactServer) Answer(keys *ExactKeys, msg []byte) (answer []byte, st *Ex
 	if err := ev.Add(res, ptM, res); err != nil {
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}
-	ct := &Ciphertext{params: p, ct: res}
-	cb, _ := ct.MarshalBinary()
-	answer = putHeader(make([]byte, 0, headerLen+1+len(cb)), kindAnswer, p)
+	answer = putHeader(make([]byte, 0, ExactAnswerSize(p)), kindAnswer, p)
 	answer = append(answer, byte(s.partitions))
-	answer = append(answer, cb...)
+	answer = compressLevel0(p, res, answer)
 	st = &ExactVerdictState{params: p, expected: make([]uint64, 0, s.Positions()), trap: make([]bool, 0, s.Positions())}
 	// Returned positions are the slots i with i mod 4 < partitions, in order.
 	cellOf := make([]int, slots)

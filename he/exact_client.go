@@ -76,11 +76,11 @@ func (c *ExactClient) Finish(st *ExactQueryState, answer []byte) ([]byte, error)
 	if parts < 1 || parts > feltsPerItem {
 		return nil, fmt.Errorf("he: exact finish: %d partitions outside 1..4", parts)
 	}
-	ct, err := UnmarshalCiphertext(p, answer[headerLen+1:], 0)
+	raw, err := decompressLevel0(p, answer[headerLen+1:])
 	if err != nil {
-		return nil, fmt.Errorf("he: exact finish: %w", err)
+		return nil, fmt.Errorf("he: exact finish: decode answer: %w", err)
 	}
-	vals, err := c.dec.Decrypt(ct)
+	vals, err := c.dec.Decrypt(&Ciphertext{params: p, ct: raw})
 	if err != nil {
 		return nil, fmt.Errorf("he: exact finish: %w", err)
 	}
@@ -100,7 +100,7 @@ func ExactQuerySize(p Params) int {
 
 // ExactAnswerSize returns the exact byte size of an answer message under p.
 func ExactAnswerSize(p Params) int {
-	return headerLen + 1 + headerLen + 1 + 4 + 2*polyPackedLen(p.N(), p.bgv.Q()[:1])
+	return headerLen + 1 + compressedSize(p)
 }
 
 // ExactReplySize returns the exact byte size of a reply for a server with

@@ -123,11 +123,15 @@ func checkNoise(t *testing.T, f *exactFixture) {
 	ans, _, err := f.srv.Answer(f.keys, q)
 	require.NoError(t, err)
 	_ = st
-	ct, err := UnmarshalCiphertext(f.p, ans[headerLen+1:], 0)
+	raw, err := decompressLevel0(f.p, ans[headerLen+1:])
 	require.NoError(t, err)
+	ct := &Ciphertext{params: f.p, ct: raw}
 	used, avail := noiseBits(f.cli.sk, ct)
 	t.Logf("answer noise: |m + t*e| up to 2^%.1f of 2^%.1f (margin %.1f bits)", used, avail, avail-used)
-	require.Greater(t, avail-used, 5.0, "noise margin too small")
+	// Decompression adds up to t*2^15 (c0 rounding, deterministic) plus a
+	// sub-Gaussian c1*s term; 3 bits of margin over the observed maximum
+	// leave that term tens of standard deviations from failure.
+	require.Greater(t, avail-used, 3.0, "noise margin too small")
 }
 
 func TestExactMaskedAndTamper(t *testing.T) {
