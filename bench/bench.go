@@ -27,10 +27,12 @@
 // vary across corpora.
 package bench
 
+import "github.com/privmatch/privmatch/phash"
+
 // HashCodeVersion versions privmatch's hash implementations for the hash
-// cache: a cached hash is used only when its entry carries this version.
-// Bump it whenever any hasher's output changes for some image.
-const HashCodeVersion = 1
+// cache: a cached hash is used only when its entry carries this version. It
+// is phash.CodeVersion, which phash bumps whenever a hasher's output changes.
+const HashCodeVersion = phash.CodeVersion
 
 // Confidence is the coverage of every interval the package reports.
 const Confidence = 0.95

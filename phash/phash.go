@@ -30,6 +30,11 @@ import (
 	"sort"
 )
 
+// CodeVersion versions the hash implementations in this package. Bump it
+// whenever any registered hasher's output changes for some image, so that
+// caches of computed hashes (package bench) are invalidated.
+const CodeVersion = 1
+
 // Threshold is a hasher's recommended match threshold: two images match when
 // the Hamming distance of their hashes is at most Distance.
 type Threshold struct {
