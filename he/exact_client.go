@@ -3,6 +3,9 @@ package he
 import (
 	"fmt"
 	"io"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/utils"
 )
 
 // ExactClient is the querying side of the exact-membership protocol. It
@@ -107,4 +110,15 @@ func ExactAnswerSize(p Params) int {
 // the given number of partitions.
 func ExactReplySize(p Params, partitions int) int {
 	return replySize(p, partitions*p.Slots()/feltsPerItem)
+}
+
+// ExactKeysSize returns the exact byte size of Setup's key material.
+func ExactKeysSize(p Params) (int, error) {
+	plan, err := newCircuitPlan(p)
+	if err != nil {
+		return 0, err
+	}
+	rlk := rlwe.NewRelinearizationKey(p.bgv)
+	gk := rlwe.NewGaloisKey(p.bgv, rlwe.EvaluationKeyParameters{LevelQ: utils.Pointy(plan.evalLevel), LevelP: utils.Pointy(p.bgv.MaxLevelP())})
+	return headerLen + 6 + rlk.BinarySize() + len(exactRotations)*(4+gk.BinarySize()), nil
 }

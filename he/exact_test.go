@@ -46,6 +46,9 @@ func newExactFixture(t testing.TB, n int) *exactFixture {
 	require.NoError(t, err)
 	kb, err := cli.Setup()
 	require.NoError(t, err)
+	ks, err := ExactKeysSize(p)
+	require.NoError(t, err)
+	require.Equal(t, ks, len(kb))
 	keys, err := ParseExactKeys(p, kb)
 	require.NoError(t, err)
 	return &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
