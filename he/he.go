@@ -4,8 +4,9 @@
 //
 // # Start here
 //
-// Pick a preset ([PN14] for real use; [PN12Test] is insecure and for tests
-// only) and check it with [ParamsLiteral.Params]. The server loads its
+// Pick a preset with [ExactPresetFor] ([PN14S] up to about 75k entries,
+// [PN14M] up to about 286k, [PN14] up to about 1.07M; [PN12Test] is
+// insecure and for tests only) and check it with [ParamsLiteral.Params]. The server loads its
 // database once with [NewExactServer]; each client makes an [ExactClient],
 // sends [ExactClient.Setup]'s key material once, then per query runs
 // Query -> server Answer -> client Finish -> server Verdict. Every message is
@@ -38,8 +39,21 @@
 // anisotropic quartic E = (v0^2 - 3v1^2)^2 - 3(v2^2 - 3v3^2)^2 (3 is a
 // non-residue mod 65537, so E = 0 iff all v_j = 0), multiplies E by a fresh
 // uniform nonzero r, packs up to four partitions into one ciphertext with
-// rotations, rescales to level 0 and adds a uniform mask m. The client
-// decrypts and returns the values; the server compares them with m.
+// rotations, rescales to level 0, adds a uniform mask m and sends the
+// level-0 ciphertext with the low 16 bits of c0 and 7 bits of c1 dropped.
+// The client decrypts and returns the values; the server compares them
+// with m.
+//
+// Sizes under PN14 (N = 2^14, Q = 394 bits, 402 bits as stored since some
+// primes exceed 2^34): query 823,341 B (seeded, top
+// level), answer 108,561 B, reply 34,832 B with 4 partitions, one-time keys
+// 58,200,910 B (relinearisation key at all levels, rotations 1, 2, 3 at
+// level 4). Correctness: a member always matches unless decryption fails;
+// the tests measure at least 3.6 bits of margin over the largest
+// coefficient, the rest being a sub-Gaussian rounding term tens of standard
+// deviations from failure. A non-member matches with probability at most
+// [ExactFalseMatch] (cells * t^-4 + n * 2^-64: 5.8e-14 at n = 2^20). r is
+// nonzero, so r*E = 0 only when E = 0.
 //
 // # Threat model
 //
