@@ -139,12 +139,29 @@ func NewExactServer(p Params, db [][32]byte, rng io.Reader) (*ExactServer, error
 // nodes). It returns the items of each cell, indexed partition*bins+bin.
 func placeItems(fps []fingerprint, order []int, m, capacity int) ([][]fingerprint, error) {
 	cells := make([][]fingerprint, m)
-	target := (len(fps) + len(order) - 1) / len(order)
+	target := min((len(fps)+len(order)-1)/len(order), capacity)
 	var used [feltsPerItem][1 << 16 / 64]uint64
-	pending := fps
-	var deferred []fingerprint
-	for pass, limit := range []int{target, capacity} {
+	next := 0               // next unplaced item of fps
+	var retry []fingerprint // items that collided in an earlier cell
+	fits := func(f fingerprint) bool {
+		for j, v := range f {
+			if used[j][v>>6]&(1<<(v&63)) != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	take := func(c int, f fingerprint) {
+		for j, v := range f {
+			used[j][v>>6] |= 1 << (v & 63)
+		}
+		cells[c] = append(cells[c], f)
+	}
+	for _, limit := range []int{target, capacity} {
 		for _, c := range order {
+			if next == len(fps) && len(retry) == 0 {
+				break
+			}
 			for j := range used {
 				clear(used[j][:])
 			}
@@ -153,39 +170,31 @@ func placeItems(fps []fingerprint, order []int, m, capacity int) ([][]fingerprin
 					used[j][v>>6] |= 1 << (v & 63)
 				}
 			}
-			for len(cells[c]) < limit && len(pending) > 0 {
-				f := pending[0]
-				pending = pending[1:]
-				ok := true
-				for j, v := range f {
-					if used[j][v>>6]&(1<<(v&63)) != 0 {
-						ok = false
-						break
-					}
+			// Earlier collisions first, keeping those that collide again.
+			kept := retry[:0]
+			for _, f := range retry {
+				if len(cells[c]) < limit && fits(f) {
+					take(c, f)
+				} else {
+					kept = append(kept, f)
 				}
-				if !ok {
-					deferred = append(deferred, f)
-					continue
+			}
+			retry = kept
+			for len(cells[c]) < limit && next < len(fps) {
+				f := fps[next]
+				next++
+				if fits(f) {
+					take(c, f)
+				} else {
+					retry = append(retry, f)
 				}
-				for j, v := range f {
-					used[j][v>>6] |= 1 << (v & 63)
-				}
-				cells[c] = append(cells[c], f)
 			}
-			// Items that collided here get a chance in the next cell.
-			if len(deferred) > 0 {
-				pending = append(deferred, pending...)
-				deferred = nil
-			}
-			if pass == 0 && len(pending) == 0 {
-				break
-			}
-		}
-		if len(pending) == 0 {
-			return cells, nil
 		}
 	}
-	return nil, fmt.Errorf("he: exact server: %d entries could not be placed: %w", len(pending), ErrTooLarge)
+	if left := len(retry) + len(fps) - next; left > 0 {
+		return nil, fmt.Errorf("he: exact server: %d entries could not be placed: %w", left, ErrTooLarge)
+	}
+	return cells, nil
 }
 
 // encode computes every slot's polynomial and pre-encodes the plaintexts.

@@ -196,3 +196,35 @@ func TestExactMaskedAndTamper(t *testing.T) {
 		require.InDelta(t, pd, float64(detected)/trials, sd, "detection rate a=%d", a)
 	}
 }
+
+func TestPlaceItems(t *testing.T) {
+	r := rand.NewChaCha8([32]byte{11})
+	const cells, capacity = 64, 40
+	fps := make([]fingerprint, 0, cells*capacity*95/100)
+	for range cap(fps) {
+		var h [32]byte
+		r.Read(h[:])
+		fps = append(fps, fingerprintOf(h))
+	}
+	order := make([]int, cells)
+	for i := range order {
+		order[i] = i
+	}
+	got, err := placeItems(fps, order, cells, capacity)
+	require.NoError(t, err)
+	n := 0
+	for _, c := range got {
+		require.LessOrEqual(t, len(c), capacity)
+		for j := 0; j < feltsPerItem; j++ {
+			seen := map[uint16]bool{}
+			for _, f := range c {
+				require.False(t, seen[f[j]], "column %d repeats a felt", j)
+				seen[f[j]] = true
+			}
+		}
+		n += len(c)
+	}
+	require.Equal(t, len(fps), n, "every entry placed exactly once")
+	_, err = placeItems(fps, order, cells, capacity*90/100)
+	require.ErrorIs(t, err, ErrTooLarge)
+}
