@@ -1,0 +1,161 @@
+package hamming
+
+import (
+	"fmt"
+	"math/bits"
+	"runtime"
+	"sync"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+// database is the pre-processed database: for each group of N entries
+// (one entry per slot) and each column c, the slot vector of column c encoded
+// as a plaintext polynomial mod t (coefficient form, one uint32 each), and
+// optionally the same plaintexts lifted to every ciphertext prime in NTT and
+// Montgomery form (the memory-for-time lever).
+//
+// Columns: c < n holds -y_c * 2^-l (bit c of each entry), column n holds
+// C * 2^-l with C = |y| mod 2; base holds B = floor(|y|/2) (n+1 in padding
+// slots, so that padding never matches).
+type database struct {
+	size   int
+	groups int
+	cols   int
+	coef   []uint32 // groups x cols x N
+	base   [][]uint64
+	pre    [][]ring.Poly // groups x cols, top level, NTT+Montgomery; nil if not pre-encoded
+}
+
+// preprocess encodes the database. With preEncode it also keeps every
+// plaintext in NTT form at every ciphertext prime (8 bytes x primes per bit).
+func preprocess(p Params, db [][32]byte, preEncode bool, workers int) (*database, error) {
+	n := p.lit.HashBits
+	N := p.N()
+	groups := max(1, (len(db)+N-1)/N)
+	d := &database{size: len(db), groups: groups, cols: n + 1, coef: make([]uint32, groups*(n+1)*N), base: make([][]uint64, groups)}
+	t := uint64(PlaintextModulus)
+	inv := modInv(uint64(1)<<p.expandLog()%t, t) // 2^-l mod t
+	neg := t - inv                               // -2^-l mod t
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if preEncode {
+		d.pre = make([][]ring.Poly, groups)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			ecd := bgv.NewEncoder(p.bgv)
+			ringT := p.bgv.RingT()
+			pT := ringT.NewPoly()
+			vals := make([]uint64, N)
+			ringQ := p.bgv.RingQ()
+			for g := w; g < groups; g += workers {
+				base := make([]uint64, N)
+				for i := 0; i < N; i++ {
+					e := g*N + i
+					if e >= len(db) {
+						base[i] = uint64(n + 1)
+						continue
+					}
+					w := 0
+					for b := 0; b < 32 && b*8 < n; b++ {
+						w += bits.OnesCount8(db[e][b])
+					}
+					base[i] = uint64(w / 2)
+				}
+				d.base[g] = base
+				if preEncode {
+					d.pre[g] = make([]ring.Poly, n+1)
+				}
+				for c := 0; c <= n; c++ {
+					for i := 0; i < N; i++ {
+						e := g*N + i
+						vals[i] = 0
+						if e >= len(db) {
+							continue
+						}
+						if c < n {
+							vals[i] = bit(&db[e], c) * neg
+						} else {
+							w := 0
+							for b := 0; b < 32 && b*8 < n; b++ {
+								w += bits.OnesCount8(db[e][b])
+							}
+							vals[i] = uint64(w&1) * inv
+						}
+					}
+					if err := ecd.EncodeRingT(vals, rlwe.NewScale(1), pT); err != nil {
+						errs[w] = err
+						return
+					}
+					off := (g*d.cols + c) * N
+					for i, v := range pT.Coeffs[0] {
+						d.coef[off+i] = uint32(v)
+					}
+					if preEncode {
+						pq := ringQ.NewPoly()
+						liftNTT(ringQ, d.coef[off:off+N], pq)
+						d.pre[g][c] = pq
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return nil, fmt.Errorf("hamming: encode database: %w", e)
+		}
+	}
+	return d, nil
+}
+
+// liftNTT writes the centred lift of a mod-t polynomial into every prime of
+// out (at out's level), in NTT and Montgomery form.
+func liftNTT(ringQ *ring.Ring, coef []uint32, out ring.Poly) {
+	t := uint32(PlaintextModulus)
+	for i, s := range ringQ.SubRings[:ringQ.Level()+1] {
+		q := s.Modulus
+		dst := out.Coeffs[i]
+		for k, v := range coef {
+			if v > t/2 {
+				dst[k] = q - uint64(t-v)
+			} else {
+				dst[k] = uint64(v)
+			}
+		}
+		s.NTT(dst, dst)
+		s.MForm(dst, dst)
+	}
+}
+
+// memBytes returns the bytes held by the pre-processed database.
+func (d *database) memBytes() int {
+	m := 4*len(d.coef) + 8*len(d.base)*len(d.base[0])
+	for _, g := range d.pre {
+		for _, pq := range g {
+			m += 8 * len(pq.Coeffs) * len(pq.Coeffs[0])
+		}
+	}
+	return m
+}
+
+func modInv(a, m uint64) uint64 {
+	// m is prime: a^(m-2).
+	r, b, e := uint64(1), a%m, m-2
+	for e > 0 {
+		if e&1 == 1 {
+			r = r * b % m
+		}
+		b = b * b % m
+		e >>= 1
+	}
+	return r
+}

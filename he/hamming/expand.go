@@ -1,0 +1,90 @@
+package hamming
+
+import (
+	"fmt"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+// expandGaloisElements returns the automorphisms X -> X^(N/2^k + 1),
+// k = 0..l-1, used by the oblivious expansion.
+func expandGaloisElements(p Params) []uint64 {
+	N := uint64(p.N())
+	els := make([]uint64, p.expandLog())
+	for k := range els {
+		els[k] = (N>>uint(k) + 1) % (2 * N)
+	}
+	return els
+}
+
+// monomials returns, for k = 0..l-1, X^(-2^k) = -X^(N-2^k) in NTT and
+// Montgomery form at the top level.
+func monomials(p Params) []ring.Poly {
+	ringQ := p.bgv.RingQ()
+	N := p.N()
+	out := make([]ring.Poly, p.expandLog())
+	for k := range out {
+		pq := ringQ.NewPoly()
+		for i, s := range ringQ.SubRings {
+			pq.Coeffs[i][N-(1<<k)] = s.Modulus - 1
+		}
+		ringQ.NTT(pq, pq)
+		ringQ.MForm(pq, pq)
+		out[k] = pq
+	}
+	return out
+}
+
+// expand turns a ciphertext of sum_i m_i X^i (i < 2^l) into ciphertexts of the
+// constants 2^l m_i for i < need (the SealPIR expansion, without the
+// normalisation by 2^-l, which BGV cannot apply mod Q; the server folds 2^-l
+// mod t into its plaintexts instead). Each tree level applies one
+// automorphism per node; subtrees holding no needed index are pruned. The
+// nodes of one level are spread over the evaluators (one per goroutine).
+func expand(p Params, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Ciphertext, need int) ([]*rlwe.Ciphertext, error) {
+	l := p.expandLog()
+	els := expandGaloisElements(p)
+	ringQ := p.bgv.RingQ().AtLevel(ct.Level())
+	cur := []*rlwe.Ciphertext{ct} // cur[j] holds indices i with i mod 2^k == j
+	for k := 0; k < l; k++ {
+		step := 1 << k
+		next := make([]*rlwe.Ciphertext, 2*step)
+		errs := make([]error, len(evals))
+		parallel(len(evals), len(cur), func(w, j int) {
+			c := cur[j]
+			if c == nil {
+				return
+			}
+			sig := bgv.NewCiphertext(p.bgv, 1, c.Level())
+			if err := evals[w].Automorphism(c, els[k], sig); err != nil {
+				errs[w] = err
+				return
+			}
+			if j < need {
+				even := bgv.NewCiphertext(p.bgv, 1, c.Level())
+				ringQ.Add(c.Value[0], sig.Value[0], even.Value[0])
+				ringQ.Add(c.Value[1], sig.Value[1], even.Value[1])
+				*even.MetaData = *c.MetaData
+				next[j] = even
+			}
+			if j+step < need {
+				odd := bgv.NewCiphertext(p.bgv, 1, c.Level())
+				for i := range odd.Value {
+					ringQ.Sub(c.Value[i], sig.Value[i], odd.Value[i])
+					ringQ.MulCoeffsMontgomery(odd.Value[i], mono[k], odd.Value[i])
+				}
+				*odd.MetaData = *c.MetaData
+				next[j+step] = odd
+			}
+		})
+		for _, e := range errs {
+			if e != nil {
+				return nil, fmt.Errorf("hamming: expand: %w", e)
+			}
+		}
+		cur = next
+	}
+	return cur[:need], nil
+}
