@@ -2,6 +2,7 @@ package he
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -89,7 +90,9 @@ func (s *ExactServer) Answer(keys *ExactKeys, msg []byte) (answer []byte, st *Ex
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}
 	// Per-query masks.
+	s.rngMu.Lock()
 	fs, err := newFieldSampler(s.rng, p.T())
+	s.rngMu.Unlock()
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}
@@ -285,7 +288,7 @@ func (s *ExactServer) Verdict(st *ExactVerdictState, reply []byte) (bool, error)
 }
 
 // ErrTampered reports a reply that changed a trap position.
-var ErrTampered = fmt.Errorf("he: reply tampered with")
+var ErrTampered = errors.New("he: reply tampered with")
 
 func replySize(p Params, n int) int {
 	return headerLen + 4 + packedLen(n, limbWidths([]uint64{p.T()})[0])

@@ -9,7 +9,8 @@ import (
 )
 
 // ExactClient is the querying side of the exact-membership protocol. It
-// holds the secret key; none of its methods sends it.
+// holds the secret key; none of its methods sends it. It is not safe for
+// concurrent use.
 type ExactClient struct {
 	params Params
 	plan   *circuitPlan

@@ -38,6 +38,7 @@ type ExactServer struct {
 	ones  ring.Poly // coefficient of the rotated query term
 	ecd   *bgv.Encoder
 	rng   io.Reader
+	rngMu sync.Mutex // guards rng: an injected reader need not be goroutine-safe
 	tMont ring.RNSScalar
 }
 

@@ -228,3 +228,36 @@ func TestPlaceItems(t *testing.T) {
 	_, err = placeItems(fps, order, cells, capacity*90/100)
 	require.ErrorIs(t, err, ErrTooLarge)
 }
+
+// TestExactConcurrentAnswers runs two Answers at once against one server
+// (run with -race to check the evaluator copies and the rng guard). The
+// client is not goroutine-safe, so it finishes sequentially.
+func TestExactConcurrentAnswers(t *testing.T) {
+	f := newExactFixture(t, 500)
+	type res struct {
+		ans []byte
+		vst *ExactVerdictState
+		err error
+	}
+	var sts []*ExactQueryState
+	outs := make([]chan res, 2)
+	for i, idx := range []int{5, 6} {
+		q, st, err := f.cli.Query(f.db[idx])
+		require.NoError(t, err)
+		sts = append(sts, st)
+		outs[i] = make(chan res, 1)
+		go func(c chan res) {
+			ans, vst, err := f.srv.Answer(f.keys, q)
+			c <- res{ans, vst, err}
+		}(outs[i])
+	}
+	for i, c := range outs {
+		r := <-c
+		require.NoError(t, r.err)
+		reply, err := f.cli.Finish(sts[i], r.ans)
+		require.NoError(t, err)
+		m, err := f.srv.Verdict(r.vst, reply)
+		require.NoError(t, err)
+		require.True(t, m)
+	}
+}
