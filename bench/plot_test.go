@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/transform"
+	"github.com/privmatch/privmatch/psi"
+)
+
+// svgText parses b strictly as XML and returns the root element's name and
+// all character data joined by newlines.
+func svgText(t *testing.T, b []byte) (string, string) {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(string(b)))
+	dec.Strict = true
+	var root string
+	var texts []string
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("invalid SVG: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = x.Name.Local
+			}
+		case xml.CharData:
+			if s := strings.TrimSpace(string(x)); s != "" {
+				texts = append(texts, s)
+			}
+		}
+	}
+	return root, "\n" + strings.Join(texts, "\n") + "\n"
+}
+
+func testCollision(t *testing.T, counts []int64) *CollisionResult {
+	t.Helper()
+	pc := PairCounts{Bits: len(counts) - 1, Images: 10, Population: 45, Exact: true, Compared: 45, Counts: counts}
+	rates, err := RatesFromCounts(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &CollisionResult{Algorithm: "toy", Bits: pc.Bits, Threshold: 2, Pairs: pc, Rates: rates, AtThreshold: rates[2]}
+}
+
+func TestPlots(t *testing.T) {
+	counts := make([]int64, 9)
+	counts[1], counts[4], counts[5], counts[8] = 1, 20, 20, 4
+	col := testCollision(t, counts)
+
+	rob := &RobustnessResult{Algorithm: "toy", Bits: 8, Threshold: 2, Steps: []StepResult{
+		{Step: transform.Step{Transform: "jpeg", Strength: 90}, Images: 2, Matches: 2, Recall: 1, Counts: []int64{2, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{Step: transform.Step{Transform: "jpeg", Strength: 50}, Images: 2, Matches: 1, Recall: 0.5, Counts: []int64{0, 1, 0, 1, 0, 0, 0, 0, 0}},
+		{Step: transform.Step{Transform: "crop", Strength: 0.1}, Images: 2, Matches: 0, Recall: 0, Counts: []int64{0, 0, 0, 0, 2, 0, 0, 0, 0}},
+	}}
+	curves, err := ROC(col, rob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := Feasibility(context.Background(), psi.All(), FeasibilityOptions{Sizes: []int{8, 32}, Queries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := Feasibility(context.Background(), psi.All(), FeasibilityOptions{Sizes: []int{8}, Queries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		plot  func() ([]byte, error)
+		texts []string
+	}{
+		{"histogram", func() ([]byte, error) { return PlotHistogram(col) }, []string{TitleHistogram + ": toy", "match threshold 2", "ideal 8-bit hash"}},
+		{"roc", func() ([]byte, error) { return PlotROC(map[string]ROCCurve{"toy": curves[len(curves)-1]}) }, []string{TitleROC, "toy"}},
+		{"roc all zero", func() ([]byte, error) {
+			return PlotROC(map[string]ROCCurve{"z": {Step: "all", Points: []ROCPoint{{0, 0, 0.5}, {1, 0, 1}}}})
+		}, []string{TitleROC, "false-match rate per pair (no pair matched"}},
+		{"robustness", func() ([]byte, error) { return PlotRobustness(map[string]*RobustnessResult{"toy": rob}) }, []string{TitleRobustness, "jpeg", "crop", "toy"}},
+		{"cost time", func() ([]byte, error) { return PlotCostTime(fr) }, []string{TitleCostTime, "oprf-psi client", "2^5"}},
+		{"cost bytes", func() ([]byte, error) { return PlotCostBytes(fr) }, []string{TitleCostBytes, "on-device-list setup (once)"}},
+		{"cost one size", func() ([]byte, error) { return PlotCostBytes(one) }, []string{TitleCostBytes}},
+		{"cost empty", func() ([]byte, error) { return PlotCostTime(&FeasibilityResult{}) }, []string{TitleCostTime}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := tc.plot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			root, text := svgText(t, b)
+			if root != "svg" {
+				t.Fatalf("root element %q", root)
+			}
+			for _, want := range tc.texts {
+				if !strings.Contains(text, "\n"+want) {
+					t.Errorf("no text starting %q in:%s", want, text)
+				}
+			}
+		})
+	}
+	if _, err := PlotRobustness(nil); err == nil {
+		t.Fatal("empty robustness plotted")
+	}
+}
+
+func TestPlotHistogramRealHashes(t *testing.T) {
+	h := mustHashers(t, "phash8")[0]
+	var hs []phash.Hash
+	for s := uint64(0); s < 6; s++ {
+		x, err := h.Hash(synthImage(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, x)
+	}
+	pc, err := PairHistogram(context.Background(), hs, PairOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates, err := RatesFromCounts(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := PlotHistogram(&CollisionResult{Algorithm: "phash8", Bits: 64, Threshold: 10, Pairs: pc, Rates: rates})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, text := svgText(t, b); !strings.Contains(text, "measured (6 images, 15 pairs)") {
+		t.Fatalf("legend lacks the pair count:%s", text)
+	}
+}
