@@ -30,9 +30,9 @@
 //
 // Protocols: "plaintext-server" (cost baseline, no privacy),
 // "on-device-list" (the client downloads the list), "oprf-psi" (Apple-style
-// blinded cuckoo table and vouchers; the server learns the result). Homomorphic
-// protocols ("he-exact", later "he-hamming") plug in with one file each that
-// calls Register from init.
+// blinded cuckoo table and vouchers; the server learns the result), "he-exact"
+// (BGV exact membership; the client sends evaluation keys once and the
+// server keeps them per client, see ServerSetupReceiver and Open).
 package psi
 
 import (
@@ -83,6 +83,10 @@ type Options struct {
 	Threshold int
 	// Rand is the source of randomness; nil means crypto/rand.Reader.
 	Rand io.Reader
+	// MaxSessions bounds the client sessions a server with per-client
+	// state (ServerSetupReceiver) holds at once; 0 means
+	// DefaultMaxSessions. Other protocols ignore it.
+	MaxSessions int
 }
 
 // Protocol is a private membership protocol: a factory for its two roles

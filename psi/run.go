@@ -11,24 +11,35 @@ import (
 // through its binary encoding exactly as the TCP runner does, and returns
 // the transcript with both sides' outcomes. Each side's time covers its
 // own state-machine steps, encoding and decoding included.
+//
+// For a protocol with per-client state (ServerSetupReceiver), setup
+// includes the client's message up, and the session is closed after the
+// query.
 func Run(srv Server, cli Client, h phash.Hash) (*Transcript, error) {
-	tr := &Transcript{Protocol: srv.Protocol()}
-	if err := runSetup(srv, cli, tr); err != nil {
+	sess, tr, err := Open(srv, cli)
+	if err != nil {
 		return tr, err
 	}
-	return tr, runQuery(srv, cli, h, tr)
+	defer sess.Close()
+	return tr, runQuery(sess, cli, h, tr)
 }
 
 // RunQuery performs one query in-process for a client whose setup is done
-// and returns its transcript (with no setup records).
-func RunQuery(srv Server, cli Client, h phash.Hash) (*Transcript, error) {
+// and returns its transcript (with no setup records). srv is the server,
+// or for a protocol with per-client state the client's session from Open.
+func RunQuery(srv QueryServer, cli Client, h phash.Hash) (*Transcript, error) {
 	tr := &Transcript{Protocol: srv.Protocol()}
 	return tr, runQuery(srv, cli, h, tr)
 }
 
 // RunSetup performs the setup phase in-process and returns its transcript.
+// A protocol with per-client state needs the session that setup opens:
+// RunSetup refuses it (wrapping ErrNoSession); use Open.
 func RunSetup(srv Server, cli Client) (*Transcript, error) {
 	tr := &Transcript{Protocol: srv.Protocol()}
+	if _, ok := srv.(ServerSetupReceiver); ok {
+		return tr, fmt.Errorf("psi: %s: RunSetup would drop the client's session, use Open: %w", srv.Protocol(), ErrNoSession)
+	}
 	return tr, runSetup(srv, cli, tr)
 }
 
@@ -84,7 +95,7 @@ func pipe(m Message, into Message, send, recv *time.Duration) error {
 	return nil
 }
 
-func runQuery(srv Server, cli Client, h phash.Hash, tr *Transcript) error {
+func runQuery(srv QueryServer, cli Client, h phash.Hash, tr *Transcript) error {
 	t0 := time.Now()
 	cq, err := cli.NewQuery(h)
 	var out Message

@@ -79,6 +79,10 @@ func (t *Transcript) DownBytes() int { return t.bytes(PhaseQuery, Down) }
 // SetupBytes is the bytes exchanged, both ways, during setup.
 func (t *Transcript) SetupBytes() int { return t.bytes(PhaseSetup, "") }
 
+// SetupUpBytes is the part of SetupBytes the client sent (one-time keys,
+// for protocols whose client sends a setup message).
+func (t *Transcript) SetupUpBytes() int { return t.bytes(PhaseSetup, Up) }
+
 // Rounds is the number of message flights in the query phase: maximal runs
 // of consecutive messages in one direction. A request and its answer are 2;
 // a one-way voucher is 1; a purely local check is 0.
@@ -106,19 +110,22 @@ type Summary struct {
 	UpBytes    int     `json:"up_bytes"`
 	DownBytes  int     `json:"down_bytes"`
 	SetupBytes int     `json:"setup_bytes"`
-	Rounds     int     `json:"rounds"`
+	// SetupUpBytes is the part of SetupBytes sent by the client.
+	SetupUpBytes int `json:"setup_up_bytes"`
+	Rounds       int `json:"rounds"`
 }
 
 // Summary returns the per-query figures: times are query-phase times.
 func (t *Transcript) Summary() Summary {
 	return Summary{
-		Protocol:   t.Protocol,
-		ClientMS:   ms(t.Client.Query),
-		ServerMS:   ms(t.Server.Query),
-		UpBytes:    t.UpBytes(),
-		DownBytes:  t.DownBytes(),
-		SetupBytes: t.SetupBytes(),
-		Rounds:     t.Rounds(),
+		Protocol:     t.Protocol,
+		ClientMS:     ms(t.Client.Query),
+		ServerMS:     ms(t.Server.Query),
+		UpBytes:      t.UpBytes(),
+		DownBytes:    t.DownBytes(),
+		SetupBytes:   t.SetupBytes(),
+		SetupUpBytes: t.SetupUpBytes(),
+		Rounds:       t.Rounds(),
 	}
 }
 

@@ -14,8 +14,9 @@ import (
 // 4-byte big-endian length n (1 <= n <= the reader's maximum), a 1-byte
 // frame type and n-1 payload bytes. Protocol messages travel in message
 // frames; the other types are the runners' control traffic (a hello naming
-// the protocol, each side's timings for the transcript, and an error text
-// before a side hangs up). Transcripts count message payloads only: the 5
+// the protocol, each side's timings for the transcript, an error text
+// before a side hangs up, and, on a connection carrying several queries,
+// the client's "another query follows" or "done" after each query). Transcripts count message payloads only: the 5
 // bytes of framing per message and the control frames are measurement and
 // plumbing a deployment would replace with its own.
 const (
@@ -23,6 +24,7 @@ const (
 	frameMessage byte = 2
 	frameStats   byte = 3
 	frameError   byte = 4
+	frameNext    byte = 5
 )
 
 // Default limits of the transport.
@@ -32,6 +34,10 @@ const (
 	// DefaultMaxDownFrame bounds frames a client reads from a server; a
 	// setup table for 2^20 entries is about 45 MB.
 	DefaultMaxDownFrame = 1 << 30
+	// DefaultMaxSetupUpFrame bounds the setup message a server reads from
+	// a client whose protocol sends one (he-exact's evaluation keys are
+	// about 38-58 MB under its 2^14 presets).
+	DefaultMaxSetupUpFrame = 128 << 20
 	// DefaultTimeout bounds each frame's read or write.
 	DefaultTimeout = 60 * time.Second
 )
@@ -98,7 +104,7 @@ func (f *frameConn) read() (byte, []byte, error) {
 		return 0, nil, fmt.Errorf("psi: read frame type: %w", err)
 	}
 	typ := hdr[4]
-	if typ < frameHello || typ > frameError {
+	if typ < frameHello || typ > frameNext {
 		return 0, nil, fmt.Errorf("psi: read frame: unknown frame type %d", typ)
 	}
 	var buf bytes.Buffer
