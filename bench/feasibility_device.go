@@ -46,6 +46,9 @@ type LinkEstimate struct {
 	Link string `json:"link"`
 	// SetupSeconds is the one-time download of the setup message.
 	SetupSeconds float64 `json:"setup_seconds"`
+	// ListSetupSeconds is the same download at the deployed list size,
+	// from DeviceEstimate.ListSetupBytes (0 when not extrapolated).
+	ListSetupSeconds float64 `json:"list_setup_seconds"`
 	// QuerySeconds is one query: the phone's compute (client time times
 	// the slowdown), the server's compute as measured, the transfer of the
 	// query's bytes and half a round trip per flight.
@@ -62,6 +65,29 @@ type DeviceEstimate struct {
 	// slowdown.
 	PhoneClientSetupMS float64        `json:"phone_client_setup_ms"`
 	Links              []LinkEstimate `json:"links"`
+	// ListSize and ListSetupBytes extrapolate the setup download linearly
+	// to a deployed list size, through the two largest sizes measured (a
+	// projection, not a measurement); zero when fewer than two sizes ran.
+	ListSize       float64 `json:"list_size"`
+	ListSetupBytes float64 `json:"list_setup_bytes"`
+}
+
+// ExtrapolateSetup projects the setup download to a list of n entries on
+// the line through the two largest measured sizes, and adds the download
+// times on each link to e.
+func (m DeviceModel) ExtrapolateSetup(e *DeviceEstimate, pts []FeasibilityPoint, n float64) {
+	if len(pts) < 2 {
+		return
+	}
+	a, b := pts[len(pts)-2], pts[len(pts)-1]
+	slope := float64(b.SetupBytes-a.SetupBytes) / float64(b.DBSize-a.DBSize)
+	e.ListSize = n
+	e.ListSetupBytes = max(0, float64(b.SetupBytes)+slope*(n-float64(b.DBSize)))
+	for i, l := range m.Links {
+		if i < len(e.Links) && e.ListSetupBytes > 0 {
+			e.Links[i].ListSetupSeconds = e.ListSetupBytes*8/(l.DownKbps*1000) + l.RTTMS/1000
+		}
+	}
 }
 
 // Estimate projects a measured point onto the device model.

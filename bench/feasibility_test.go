@@ -86,6 +86,11 @@ func TestDeviceEstimate(t *testing.T) {
 		math.Abs(e.Links[0].SetupSeconds-1.1) > 1e-12 || math.Abs(e.Links[0].QuerySeconds-3.111) > 1e-12 {
 		t.Fatalf("estimate %+v", e)
 	}
+	pts := []FeasibilityPoint{{DBSize: 10, SetupBytes: 1000}, {DBSize: 20, SetupBytes: 2000}}
+	m.ExtrapolateSetup(&e, pts, 100)
+	if e.ListSetupBytes != 10000 || math.Abs(e.Links[0].ListSetupSeconds-10.1) > 1e-12 {
+		t.Fatalf("extrapolated %+v", e)
+	}
 	pt.SetupBytes = 0
 	if e := m.Estimate("p", pt); e.Links[0].SetupSeconds != 0 {
 		t.Fatalf("no setup should cost nothing, got %v", e.Links[0].SetupSeconds)

@@ -258,7 +258,9 @@ func BuildReport(ctx context.Context, o ReportOptions) (*Report, error) {
 	}
 	for _, p := range r.Feasibility.Protocols {
 		if len(p.Points) > 0 {
-			r.Estimates = append(r.Estimates, o.Device.Estimate(p.Protocol, p.Points[len(p.Points)-1]))
+			e := o.Device.Estimate(p.Protocol, p.Points[len(p.Points)-1])
+			o.Device.ExtrapolateSetup(&e, p.Points, o.ListSize.Value)
+			r.Estimates = append(r.Estimates, e)
 		}
 	}
 	r.Claim = Claim(r.Feasibility, o.Device, o.IsHomomorphic)

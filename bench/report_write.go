@@ -237,6 +237,25 @@ func (r *Report) feasibilitySection(d *document, figs map[string]figure) {
 		rows = append(rows, row)
 	}
 	d.table(head, rows)
+	rows = nil
+	for _, e := range r.Estimates {
+		if e.ListSize == 0 {
+			continue
+		}
+		row := []string{e.Protocol, fmtBytes(e.ListSetupBytes)}
+		for _, le := range e.Links {
+			row = append(row, fmtSeconds(le.ListSetupSeconds))
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) > 0 {
+		head = []string{"protocol", fmt.Sprintf("setup at %.0f entries (extrapolated)", o.ListSize.Value)}
+		for _, l := range dm.Links {
+			head = append(head, l.Name+" download")
+		}
+		d.p("Extrapolated to the assumed deployed list size, on the line through the two largest sizes measured (a projection, not a measurement):")
+		d.table(head, rows)
+	}
 	d.p("Per query: the phone's compute, the server's compute as measured, the query's bytes at the link's rates and half a round trip per message flight. Setup: the download at the peak rate plus one round trip. Peak rates make these lower bounds. The database sizes are those run here; a deployed list is larger (the assumed list size below is %.0f entries), and setup downloads grow with it (see the bytes plot).", o.ListSize.Value)
 
 	d.h(2, "Nondiscrimination")
