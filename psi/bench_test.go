@@ -90,7 +90,7 @@ func BenchmarkPSI(b *testing.B) {
 }
 
 type benchQuery struct {
-	srv       psi.Server
+	srv       psi.QueryServer
 	cli       psi.Client
 	h         phash.Hash
 	setup, tr *psi.Transcript
@@ -102,19 +102,23 @@ func prepareQuery(b *testing.B, p psi.Protocol, logN int) benchQuery {
 	if err != nil {
 		b.Fatal(err)
 	}
-	setupTr, err := psi.RunSetup(s.srv, cli)
+	// Open runs the whole setup, the client's keys up included for
+	// protocols with per-client state, and returns the session queries run
+	// in (the server itself for the others).
+	sess, setupTr, err := psi.Open(s.srv, cli)
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { sess.Close() })
 	h := s.db.Hashes[len(s.db.Hashes)/2]
-	tr, err := psi.RunQuery(s.srv, cli, h)
+	tr, err := psi.RunQuery(sess, cli, h)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if o := tr.ServerOutcome; o.Known && !o.Match {
 		b.Fatal("listed hash did not match")
 	}
-	return benchQuery{s.srv, cli, h, setupTr, tr}
+	return benchQuery{sess, cli, h, setupTr, tr}
 }
 
 func (q benchQuery) metrics(b *testing.B) {
@@ -155,7 +159,7 @@ func clientMessages(b *testing.B, cli psi.Client, h phash.Hash) [][]byte {
 }
 
 // serverSide decodes the client's first flight and answers it.
-func serverSide(b *testing.B, srv psi.Server, msgs [][]byte) {
+func serverSide(b *testing.B, srv psi.QueryServer, msgs [][]byte) {
 	sq, err := srv.NewQuery()
 	if err != nil {
 		b.Fatal(err)

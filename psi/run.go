@@ -38,7 +38,7 @@ func RunQuery(srv QueryServer, cli Client, h phash.Hash) (*Transcript, error) {
 func RunSetup(srv Server, cli Client) (*Transcript, error) {
 	tr := &Transcript{Protocol: srv.Protocol()}
 	if _, ok := srv.(ServerSetupReceiver); ok {
-		return tr, fmt.Errorf("psi: %s: RunSetup would drop the client's session, use Open: %w", srv.Protocol(), ErrNoSession)
+		return tr, fmt.Errorf("%w: %s keeps per-client state and RunSetup would drop the session; use Open", ErrNoSession, srv.Protocol())
 	}
 	return tr, runSetup(srv, cli, tr)
 }

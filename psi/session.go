@@ -69,7 +69,7 @@ type ServerSession interface {
 
 // ErrNoSession is wrapped by the error a per-client server's root role
 // returns when asked to answer a query outside a session.
-var ErrNoSession = errors.New("psi: protocol keeps per-client state: queries need a session (run setup first)")
+var ErrNoSession = errors.New("psi: query outside a session")
 
 // ErrSessionClosed is wrapped by the error a closed session returns.
 var ErrSessionClosed = errors.New("psi: session closed")
@@ -156,7 +156,7 @@ func (l *sessionLimit) acquire(proto string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.open >= l.max {
-		return fmt.Errorf("psi: %s: %d sessions open: %w", proto, l.open, ErrTooManySessions)
+		return fmt.Errorf("%w: %s holds %d, its maximum", ErrTooManySessions, proto, l.open)
 	}
 	l.open++
 	return nil

@@ -200,7 +200,7 @@ func serveConn(f *frameConn, srv Server, kind phash.Kind, bits, maxSetup int, do
 	var qs QueryServer = srv
 	if rcv, ok := srv.(ServerSetupReceiver); ok {
 		if !h.setup {
-			return tr, fmt.Errorf("psi: %s keeps per-client state: the client must run setup on each connection: %w", srv.Protocol(), ErrNoSession)
+			return tr, fmt.Errorf("%w: %s keeps per-client state; the client must run setup on each connection", ErrNoSession, srv.Protocol())
 		}
 		sess, err := acceptSetupFrame(f, rcv, maxSetup, tr)
 		if err != nil {

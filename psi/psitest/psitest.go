@@ -4,6 +4,7 @@ package psitest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -50,33 +51,89 @@ type Message struct {
 }
 
 // Exchange runs setup (when setup is true) and one query like psi.Run and
-// returns every message with its encoding, so tests can mutate them.
+// returns every message with its encoding, so tests can mutate them. For a
+// protocol with per-client state (psi.ServerSetupReceiver) setup must be
+// true: the session it opens serves the query and is closed when the test
+// ends; use SetupExchange and QueryExchange to run several queries in one
+// session.
 func Exchange(t testing.TB, srv psi.Server, cli psi.Client, h phash.Hash, setup bool) (msgs []Message, co, so psi.Outcome) {
 	t.Helper()
+	var qs psi.QueryServer = srv
 	if setup {
-		m, err := srv.Setup()
-		if err != nil {
-			t.Fatalf("server setup: %v", err)
-		}
-		if m != nil {
-			b := marshal(t, m)
-			msgs = append(msgs, Message{psi.Down, m, b, pool(cli.SetupMessage)})
-			in := cli.SetupMessage()
-			if err := in.UnmarshalBinary(b); err != nil {
-				t.Fatalf("decode setup: %v", err)
-			}
-			if err := cli.Setup(in); err != nil {
-				t.Fatalf("client setup: %v", err)
-			}
-		} else if cli.SetupMessage() != nil {
-			t.Fatal("client expects a setup message, server sends none")
-		}
+		var sess psi.ServerSession
+		msgs, sess = SetupExchange(t, srv, cli)
+		t.Cleanup(func() { sess.Close() })
+		qs = sess
 	}
+	qm, co, so := QueryExchange(t, qs, cli, h)
+	return append(msgs, qm...), co, so
+}
+
+// SetupExchange runs setup like psi.Open, the server's message down and
+// the client's message up when the protocol has them, and returns the
+// messages with their encodings and the session serving this client (the
+// server itself for protocols without per-client state). The caller closes
+// the session.
+func SetupExchange(t testing.TB, srv psi.Server, cli psi.Client) (msgs []Message, sess psi.ServerSession) {
+	t.Helper()
+	m, err := srv.Setup()
+	if err != nil {
+		t.Fatalf("server setup: %v", err)
+	}
+	if m != nil {
+		b := marshal(t, m)
+		msgs = append(msgs, Message{psi.Down, m, b, pool(cli.SetupMessage)})
+		in := cli.SetupMessage()
+		if in == nil {
+			t.Fatal("server sends a setup message, client expects none")
+		}
+		if err := in.UnmarshalBinary(b); err != nil {
+			t.Fatalf("decode setup: %v", err)
+		}
+		if err := cli.Setup(in); err != nil {
+			t.Fatalf("client setup: %v", err)
+		}
+	} else if cli.SetupMessage() != nil {
+		t.Fatal("client expects a setup message, server sends none")
+	}
+	rcv, sok := srv.(psi.ServerSetupReceiver)
+	snd, cok := cli.(psi.ClientSetupSender)
+	if sok != cok {
+		t.Fatalf("server receives a setup message: %v, client sends one: %v", sok, cok)
+	}
+	if !sok {
+		return msgs, noClose{srv}
+	}
+	up, err := snd.SetupUp()
+	if err != nil || up == nil {
+		t.Fatalf("client setup up: %v, %v", up, err)
+	}
+	b := marshal(t, up)
+	msgs = append(msgs, Message{psi.Up, up, b, pool(rcv.SetupUpMessage)})
+	in := rcv.SetupUpMessage()
+	if err := in.UnmarshalBinary(b); err != nil {
+		t.Fatalf("decode setup up: %v", err)
+	}
+	sess, err = rcv.AcceptSetup(in)
+	if err != nil {
+		t.Fatalf("server accept setup: %v", err)
+	}
+	return msgs, sess
+}
+
+type noClose struct{ psi.Server }
+
+func (noClose) Close() error { return nil }
+
+// QueryExchange runs one query on qs (a server, or a client's session) and
+// returns every message with its encoding and both outcomes.
+func QueryExchange(t testing.TB, qs psi.QueryServer, cli psi.Client, h phash.Hash) (msgs []Message, co, so psi.Outcome) {
+	t.Helper()
 	cq, err := cli.NewQuery(h)
 	if err != nil {
 		t.Fatalf("client query: %v", err)
 	}
-	sq, err := srv.NewQuery()
+	sq, err := qs.NewQuery()
 	if err != nil {
 		t.Fatalf("server query: %v", err)
 	}
@@ -187,15 +244,14 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 	if db.Contains(near) {
 		t.Fatal("near miss happens to be listed; change the seed")
 	}
-	first := true
-	var all []Message
+	all, sess := SetupExchange(t, srv, cli)
+	defer sess.Close()
 	for _, tc := range []struct {
 		name string
 		h    phash.Hash
 		want bool
 	}{{"listed", listed, true}, {"near-miss", near, false}, {"listed-first", db.Hashes[0], true}, {"listed-last", db.Hashes[len(db.Hashes)-1], true}} {
-		msgs, co, so := Exchange(t, srv, cli, tc.h, first)
-		first = false
+		msgs, co, so := QueryExchange(t, sess, cli, tc.h)
 		all = append(all, msgs...)
 		for _, o := range []struct {
 			side string
@@ -242,7 +298,7 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 					h = FlipBit(t, h, i)
 					want = db.Contains(h)
 				}
-				tr, err := psi.RunQuery(srv, cli, h)
+				tr, err := psi.RunQuery(sess, cli, h)
 				if err != nil {
 					errs <- err
 					return
@@ -260,6 +316,9 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 			t.Error(err)
 		}
 	})
+	if _, ok := srv.(psi.ServerSetupReceiver); ok {
+		t.Run("sessions", func(t *testing.T) { testSessions(t, p, srv, db, listed, near) })
+	}
 }
 
 // checkMessage checks one captured message: size, round trip, and that
@@ -291,5 +350,58 @@ func checkMessage(t *testing.T, m Message) {
 	}
 	if err := m.Fresh().UnmarshalBinary(append(append([]byte(nil), m.Bytes...), 0)); err == nil {
 		t.Errorf("%s: one extra byte decoded without error", m.Sent.Kind())
+	}
+}
+
+// testSessions checks a protocol whose server keeps per-client state: the
+// root refuses queries outside a session and RunSetup refuses to drop one,
+// two clients' sessions answer concurrently, psi.Run opens and closes its
+// own, and a closed session refuses queries.
+func testSessions(t *testing.T, p psi.Protocol, srv psi.Server, db *psi.Database, listed, near phash.Hash) {
+	if _, err := srv.NewQuery(); !errors.Is(err, psi.ErrNoSession) {
+		t.Errorf("root NewQuery: %v, want ErrNoSession", err)
+	}
+	newClient := func() psi.Client {
+		cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cli
+	}
+	if _, err := psi.RunSetup(srv, newClient()); !errors.Is(err, psi.ErrNoSession) {
+		t.Errorf("RunSetup: %v, want ErrNoSession", err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for i, h := range []phash.Hash{listed, near} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr, err := psi.Run(srv, newClient(), h)
+			if err == nil && tr.SetupUpBytes() == 0 {
+				err = fmt.Errorf("client %d: no setup bytes up", i)
+			}
+			if err == nil && tr.ServerOutcome.Known && tr.ServerOutcome.Match != (i == 0) {
+				err = fmt.Errorf("client %d: server outcome %v", i, tr.ServerOutcome)
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	sess, _, err := psi.Open(srv, newClient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.NewQuery(); !errors.Is(err, psi.ErrSessionClosed) {
+		t.Errorf("closed session NewQuery: %v, want ErrSessionClosed", err)
 	}
 }
