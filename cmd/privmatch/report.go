@@ -175,7 +175,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 			fmt.Fprintf(stderr, "privmatch report: cache: %v\n", err)
 		}
 	}
-	paths, err := r.WriteFiles(*out, "privmatch report "+strings.Join(args, " "))
+	paths, err := r.WriteFiles(*out, strings.TrimSpace("privmatch report "+strings.Join(args, " ")))
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch report: %v\n", err)
 		return 1
