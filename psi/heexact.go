@@ -162,13 +162,14 @@ func newHEExactServer(kind phash.Kind, bits int, lit he.ParamsLiteral, items [][
 }
 
 type heExactServer struct {
-	kind     phash.Kind
-	bits     int
-	es       *he.ExactServer
-	params   he.Params
-	keysSize int
-	setup    *HEExactParams
-	limits   *sessionLimit
+	sessionBinder // sessions RunSetup opened
+	kind          phash.Kind
+	bits          int
+	es            *he.ExactServer
+	params        he.Params
+	keysSize      int
+	setup         *HEExactParams
+	limits        *sessionLimit
 }
 
 func (s *heExactServer) Protocol() string        { return heExactName }

@@ -26,21 +26,38 @@ func Run(srv Server, cli Client, h phash.Hash) (*Transcript, error) {
 
 // RunQuery performs one query in-process for a client whose setup is done
 // and returns its transcript (with no setup records). srv is the server,
-// or for a protocol with per-client state the client's session from Open.
+// or for a protocol with per-client state the client's session from Open;
+// given such a server itself, RunQuery uses the session RunSetup bound to
+// cli.
 func RunQuery(srv QueryServer, cli Client, h phash.Hash) (*Transcript, error) {
 	tr := &Transcript{Protocol: srv.Protocol()}
-	return tr, runQuery(srv, cli, h, tr)
+	return tr, runQuery(boundSession(srv, cli), cli, h, tr)
 }
 
 // RunSetup performs the setup phase in-process and returns its transcript.
-// A protocol with per-client state needs the session that setup opens:
-// RunSetup refuses it (wrapping ErrNoSession); use Open.
+// For a protocol with per-client state it also sends the client's setup
+// message up and binds the session it opens to cli inside srv, replacing
+// an earlier one, for RunQuery to use; the session counts against the
+// server's Options.MaxSessions until EndSetup or until srv is dropped.
+// Servers outside this package that keep per-client state need Open.
 func RunSetup(srv Server, cli Client) (*Transcript, error) {
 	tr := &Transcript{Protocol: srv.Protocol()}
-	if _, ok := srv.(ServerSetupReceiver); ok {
+	if _, ok := srv.(ServerSetupReceiver); !ok {
+		return tr, runSetup(srv, cli, tr)
+	}
+	b, ok := srv.(binder)
+	if !ok {
 		return tr, fmt.Errorf("%w: %s keeps per-client state and RunSetup would drop the session; use Open", ErrNoSession, srv.Protocol())
 	}
-	return tr, runSetup(srv, cli, tr)
+	if err := runSetup(srv, cli, tr); err != nil {
+		return tr, err
+	}
+	sess, err := runSetupUp(srv, cli, tr)
+	if err != nil {
+		return tr, err
+	}
+	b.sessions().bind(cli, sess)
+	return tr, nil
 }
 
 func runSetup(srv Server, cli Client, tr *Transcript) error {

@@ -174,3 +174,70 @@ func (l *sessionLimit) count() int {
 	defer l.mu.Unlock()
 	return l.open
 }
+
+// sessionBinder lets RunSetup and RunQuery, which predate sessions, run a
+// protocol with per-client state: RunSetup opens the client's session and
+// binds it to the client inside the server (so it lives no longer than the
+// server), and RunQuery on the server finds it. psi's own per-client
+// servers embed one.
+type sessionBinder struct {
+	mu    sync.Mutex
+	bound map[Client]ServerSession
+}
+
+// binder is implemented by servers that embed a sessionBinder.
+type binder interface{ sessions() *sessionBinder }
+
+func (b *sessionBinder) sessions() *sessionBinder { return b }
+
+// bind makes sess cli's session, closing the one it replaces.
+func (b *sessionBinder) bind(cli Client, sess ServerSession) {
+	b.mu.Lock()
+	old := b.bound[cli]
+	if b.bound == nil {
+		b.bound = map[Client]ServerSession{}
+	}
+	b.bound[cli] = sess
+	b.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+}
+
+func (b *sessionBinder) lookup(cli Client) ServerSession {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bound[cli]
+}
+
+func (b *sessionBinder) unbind(cli Client) ServerSession {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	sess := b.bound[cli]
+	delete(b.bound, cli)
+	return sess
+}
+
+// EndSetup closes the session RunSetup bound to cli on srv, if any. Only
+// callers of RunSetup need it; Open's caller closes its session itself.
+func EndSetup(srv Server, cli Client) error {
+	if b, ok := srv.(binder); ok {
+		if sess := b.sessions().unbind(cli); sess != nil {
+			return sess.Close()
+		}
+	}
+	return nil
+}
+
+// boundSession returns the session RunSetup bound to cli on srv, or srv.
+func boundSession(srv QueryServer, cli Client) QueryServer {
+	if _, ok := srv.(ServerSetupReceiver); !ok {
+		return srv
+	}
+	if b, ok := srv.(binder); ok {
+		if sess := b.sessions().lookup(cli); sess != nil {
+			return sess
+		}
+	}
+	return srv
+}

@@ -368,8 +368,23 @@ func testSessions(t *testing.T, p psi.Protocol, srv psi.Server, db *psi.Database
 		}
 		return cli
 	}
-	if _, err := psi.RunSetup(srv, newClient()); !errors.Is(err, psi.ErrNoSession) {
-		t.Errorf("RunSetup: %v, want ErrNoSession", err)
+	// RunSetup and RunQuery predate sessions: given the server itself they
+	// either work, through a session RunSetup binds to the client, or
+	// refuse with ErrNoSession.
+	old := newClient()
+	if _, err := psi.RunSetup(srv, old); err == nil {
+		tr, err := psi.RunQuery(srv, old, listed)
+		if err != nil || tr.ServerOutcome.Known && !tr.ServerOutcome.Match {
+			t.Errorf("RunQuery after RunSetup: %v, server outcome %v", err, tr.ServerOutcome)
+		}
+		if err := psi.EndSetup(srv, old); err != nil {
+			t.Error(err)
+		}
+		if _, err := psi.RunQuery(srv, old, listed); !errors.Is(err, psi.ErrNoSession) {
+			t.Errorf("RunQuery after EndSetup: %v, want ErrNoSession", err)
+		}
+	} else if !errors.Is(err, psi.ErrNoSession) {
+		t.Errorf("RunSetup: %v, want success or ErrNoSession", err)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
