@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -13,43 +14,59 @@ import (
 func init() {
 	register(command{
 		name:    "query",
-		summary: "query a privmatch server for one hash or image; prints one JSON object",
+		summary: "query a privmatch server for hashes or an image; prints one JSON object per query",
 		run:     runQuery,
 	})
 }
 
-// queryResult is the JSON object query prints. Match is null when the
-// protocol does not tell the client the result (ResultTo says who learns
-// it).
+// queryResult is the JSON object query prints per query. Match is null
+// when the protocol does not tell the client the result (ResultTo says who
+// learns it). Setup bytes are counted on the first query of the
+// connection only.
 type queryResult struct {
-	Protocol   string  `json:"protocol"`
-	Match      *bool   `json:"match"`
-	ResultTo   string  `json:"result_to"`
-	ClientMS   float64 `json:"client_ms"`
-	ServerMS   float64 `json:"server_ms"`
-	UpBytes    int     `json:"up_bytes"`
-	DownBytes  int     `json:"down_bytes"`
-	SetupBytes int     `json:"setup_bytes"`
-	Rounds     int     `json:"rounds"`
+	Protocol     string  `json:"protocol"`
+	Query        int     `json:"query"`
+	Match        *bool   `json:"match"`
+	ResultTo     string  `json:"result_to"`
+	ClientMS     float64 `json:"client_ms"`
+	ServerMS     float64 `json:"server_ms"`
+	UpBytes      int     `json:"up_bytes"`
+	DownBytes    int     `json:"down_bytes"`
+	SetupBytes   int     `json:"setup_bytes"`
+	SetupUpBytes int     `json:"setup_up_bytes"`
+	Rounds       int     `json:"rounds"`
 }
 
+// hexList is a repeatable --hash flag.
+type hexList []string
+
+func (l *hexList) String() string     { return strings.Join(*l, ",") }
+func (l *hexList) Set(s string) error { *l = append(*l, s); return nil }
+
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query --protocol P --server ADDR [--algo pdq] (--hash HEX | IMAGE)",
+	fs := newFlagSet("query --protocol P --server ADDR [--algo pdq] [--count N] (--hash HEX ... | IMAGE)",
 		"privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg",
 		`privmatch query --protocol plaintext-server --server 127.0.0.1:7878 --hash 8f3a...e1
-privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
+privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg
+privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --hash 07c2...9d --count 3`, stderr)
 	proto := fs.String("protocol", "", fmt.Sprintf("protocol, one of %v (required)", psi.Names()))
 	server := fs.String("server", "127.0.0.1:7878", "server address")
 	algo := fs.String("algo", "pdq", "hash algorithm")
-	hexHash := fs.String("hash", "", "query this hash (hex, as `privmatch hash` prints it) instead of hashing an image")
+	var hexHashes hexList
+	fs.Var(&hexHashes, "hash", "query this hash (hex, as `privmatch hash` prints it) instead of hashing an image; repeat for several queries")
+	count := fs.Int("count", 1, "run the queries this many times over one connection after one setup (one-time keys and tables cross once)")
 	threshold := fs.Int("threshold", 0, "Hamming match threshold (exact protocols accept only 0)")
 	timeout := fs.Duration("timeout", psi.DefaultTimeout, "dial and per-frame deadline")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	if *proto == "" || (*hexHash == "") == (fs.NArg() != 1) || fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "privmatch query: give --protocol and exactly one of --hash HEX or an IMAGE")
+	if *proto == "" || (len(hexHashes) == 0) == (fs.NArg() != 1) || fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "privmatch query: give --protocol and exactly one of --hash HEX (repeatable) or an IMAGE")
 		fs.Usage()
+		return 2
+	}
+	if *count < 1 {
+		fmt.Fprintf(stderr, "privmatch query: --count %d, want at least 1\n", *count)
 		return 2
 	}
 	p, err := psi.ByName(*proto)
@@ -62,17 +79,28 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 2
 	}
-	var h phash.Hash
-	if *hexHash != "" {
-		h, err = phash.ParseHash(hasher.Kind(), hasher.Bits(), *hexHash)
-	} else {
-		h, err = hashImage(fs.Arg(0), hasher)
+	var hs []phash.Hash
+	for _, x := range hexHashes {
+		h, err := phash.ParseHash(hasher.Kind(), hasher.Bits(), x)
+		if err != nil {
+			fmt.Fprintf(stderr, "privmatch query: %v\n", err)
+			return 1
+		}
+		hs = append(hs, h)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
-		return 1
+	if len(hs) == 0 {
+		h, err := hashImage(fs.Arg(0), hasher)
+		if err != nil {
+			fmt.Fprintf(stderr, "privmatch query: %v\n", err)
+			return 1
+		}
+		hs = append(hs, h)
 	}
-	cli, err := p.NewClient(h.Kind(), h.Bits(), psi.Options{Threshold: *threshold})
+	var all []phash.Hash
+	for i := 0; i < *count; i++ {
+		all = append(all, hs...)
+	}
+	cli, err := p.NewClient(hs[0].Kind(), hs[0].Bits(), psi.Options{Threshold: *threshold})
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1
@@ -83,23 +111,29 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 		return 1
 	}
 	defer conn.Close()
-	tr, err := psi.QueryConn(conn, cli, h, true, psi.ConnOptions{Timeout: *timeout})
-	if err != nil {
-		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
-		return 1
+	trs, qerr := psi.QueryConnMany(conn, cli, all, true, psi.ConnOptions{Timeout: *timeout})
+	enc := json.NewEncoder(stdout)
+	for i, tr := range trs {
+		if qerr != nil && i == len(trs)-1 {
+			break // the failed query has no result
+		}
+		s := tr.Summary()
+		res := queryResult{
+			Protocol: s.Protocol, Query: i, ResultTo: p.Ledger().ResultTo,
+			ClientMS: s.ClientMS, ServerMS: s.ServerMS,
+			UpBytes: s.UpBytes, DownBytes: s.DownBytes, SetupBytes: s.SetupBytes, SetupUpBytes: s.SetupUpBytes, Rounds: s.Rounds,
+		}
+		if tr.ClientOutcome.Known {
+			m := tr.ClientOutcome.Match
+			res.Match = &m
+		}
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(stderr, "privmatch query: %v\n", err)
+			return 1
+		}
 	}
-	s := tr.Summary()
-	res := queryResult{
-		Protocol: s.Protocol, ResultTo: p.Ledger().ResultTo,
-		ClientMS: s.ClientMS, ServerMS: s.ServerMS,
-		UpBytes: s.UpBytes, DownBytes: s.DownBytes, SetupBytes: s.SetupBytes, Rounds: s.Rounds,
-	}
-	if tr.ClientOutcome.Known {
-		m := tr.ClientOutcome.Match
-		res.Match = &m
-	}
-	if err := json.NewEncoder(stdout).Encode(res); err != nil {
-		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
+	if qerr != nil {
+		fmt.Fprintf(stderr, "privmatch query: query %d of %d: %v\n", len(trs)-1, len(all), qerr)
 		return 1
 	}
 	return 0

@@ -51,7 +51,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	algo := fs.String("algo", "pdq", "hash algorithm of the database's hashes")
 	threshold := fs.Int("threshold", 0, "Hamming match threshold (exact protocols accept only 0)")
 	timeout := fs.Duration("timeout", psi.DefaultTimeout, "per-frame read/write deadline for each client")
-	maxSessions := fs.Int("max-sessions", 64, "clients served at once")
+	maxSessions := fs.Int("max-sessions", 64, "clients served at once (also the per-client key sets a protocol such as he-exact holds)")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -72,7 +72,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	t0 := time.Now()
-	srv, err := p.NewServer(db, psi.Options{Threshold: *threshold})
+	srv, err := p.NewServer(db, psi.Options{Threshold: *threshold, MaxSessions: *maxSessions})
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
 		return 1

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/privmatch/privmatch/he"
+)
+
+// TestServeQueryHEExact runs `privmatch serve --protocol he-exact` and one
+// `privmatch query` process with two hashes twice over (--count 2) on one
+// connection: the evaluation keys go up once, every query after the first
+// costs only its own bytes, and the server alone learns each result.
+func TestServeQueryHEExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end processes skipped under -short")
+	}
+	path, db := synthDB(t, 200)
+	srv := startServe(t, "--protocol", "he-exact", "--db", path)
+	listed, near := db.Hashes[42].String(), flip(t, db.Hashes[42])
+	cmd := privmatch("query", "--protocol", "he-exact", "--server", srv.addr, "--hash", listed, "--hash", near, "--count", "2")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("query: %v\n%s", err, srv.stderr())
+	}
+	var res []queryResult
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		var r queryResult
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("query output line %q: %v", sc.Text(), err)
+		}
+		res = append(res, r)
+	}
+	if len(res) != 4 {
+		t.Fatalf("%d results, want 4:\n%s", len(res), out)
+	}
+	lit, err := he.ExactPresetFor(200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := lit.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := he.ExactKeysSize(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		wantUp := 0
+		if i == 0 {
+			wantUp = keys
+		}
+		if r.Query != i || r.Protocol != "he-exact" || r.ResultTo != "server" || r.Match != nil {
+			t.Errorf("query %d: %+v", i, r)
+		}
+		if r.SetupUpBytes != wantUp || (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
+			t.Errorf("query %d: setup %d B, up %d B; want keys (%d B) up on the first query only", i, r.SetupBytes, r.SetupUpBytes, keys)
+		}
+		if r.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || r.DownBytes != he.ExactAnswerSize(p) || r.Rounds != 3 {
+			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
+		}
+		if r.ServerMS <= 0 || r.ClientMS <= 0 {
+			t.Errorf("query %d: times %v/%v ms", i, r.ClientMS, r.ServerMS)
+		}
+		t.Logf("query %d: client %.1f ms, server %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.ServerMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
+	}
+	srv.waitLog(t, "session ", 4)
+	log := srv.stderr()
+	if strings.Count(log, "server_outcome=match") != 2 || strings.Count(log, "server_outcome=no match") != 2 {
+		t.Errorf("server log, want two matches and two non-matches:\n%s", log)
+	}
+	srv.stop(t)
+}
+
+func TestQueryCountError(t *testing.T) {
+	cmd := privmatch("query", "--protocol", "he-exact", "--hash", strings.Repeat("0", 64), "--count", "0")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--count 0") {
+		t.Fatalf("query --count 0: %v\n%s", err, out)
+	}
+}
