@@ -95,4 +95,5 @@ func TestProtocolMatchesReference(t *testing.T) {
 		})
 	}
 }
+
 var floodForTest = 0 // default flooding

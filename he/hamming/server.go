@@ -118,9 +118,9 @@ func (p Params) outputsFor(groups int) (int, error) {
 	return 0, fmt.Errorf("hamming: params %s: too few levels for the threshold", p.lit.Name)
 }
 
-// defaultFloodBits: the largest bound with t * 2^F * 4 below q0/2.
+// defaultFloodBits is log2(q0) - 22: t * 2^F stays below q0/32.
 func (p Params) defaultFloodBits() int {
-	return p.lit.LogQ[0] - 17 - 4
+	return p.lit.LogQ[0] - 22
 }
 
 // parseQuery decodes a query into its two ciphertexts.
@@ -448,13 +448,12 @@ func (s *Server) rerandomise(k *Keys, ct *rlwe.Ciphertext) error {
 		e1.Coeffs[0][i] = tern(buf[N+i])
 		r := binary.LittleEndian.Uint64(buf[3*N+8*i:]) & (1<<(F+1) - 1)
 		if r >= 1<<F {
-			e0.Coeffs[0][i] = q - (r - 1<<F) // in [-2^F, -1]
+			e0.Coeffs[0][i] = q - 1 - (r - 1<<F) // in [-2^F, -1]
 		} else {
 			e0.Coeffs[0][i] = r
 		}
 	}
-	rq.NTT(v, v)
-	rq.MForm(v, v)
+	rq.NTT(v, v) // pk is stored in Montgomery form: no MForm on v
 	rq.NTT(e0, e0)
 	rq.NTT(e1, e1)
 	rq.MulCoeffsMontgomeryThenAdd(v, k.pk[0], ct.Value[0])

@@ -1,0 +1,103 @@
+package hamming
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+)
+
+// BenchmarkHamming measures one query against databases of 2^12..2^20
+// random 256-bit hashes at threshold 31 with the 128-bit preset PN14.
+// HAMMING_MINLOG/HAMMING_MAXLOG (default 12/16) bound the sizes; HAMMING_PREENCODE=1 keeps
+// the database pre-encoded (the memory-for-time lever).
+func BenchmarkHamming(b *testing.B) {
+	maxLog := 16
+	if v, err := strconv.Atoi(os.Getenv("HAMMING_MAXLOG")); err == nil {
+		maxLog = v
+	}
+	pre := os.Getenv("HAMMING_PREENCODE") == "1"
+	flood, _ := strconv.Atoi(os.Getenv("HAMMING_FLOOD"))
+	p, err := NewParams(PN14)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := NewClient(p, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kb, err := c.Setup()
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys, err := ParseKeys(p, kb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	minLog := 12
+	if v, err := strconv.Atoi(os.Getenv("HAMMING_MINLOG")); err == nil {
+		minLog = v
+	}
+	for lg := minLog; lg <= maxLog; lg += 2 {
+		db := make([][32]byte, 1<<lg)
+		for i := range db {
+			db[i] = randHash(r, 256)
+		}
+		srv, err := NewServer(p, db, Options{PreEncode: pre, FloodBits: flood})
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := atDistance(r, db[len(db)/3], 256, 31)
+		q, cst, err := c.Query(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ans, sst, err := srv.Answer(keys, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep, err := c.Finish(cst, ans)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m, _, err := srv.Verdict(sst, rep); err != nil || !m {
+			b.Fatalf("verdict %v %v, want match", m, err)
+		}
+		metrics := func(b *testing.B) {
+			b.ReportMetric(float64(len(q)+len(rep)), "up-B/op")
+			b.ReportMetric(float64(len(ans)), "down-B/op")
+			b.ReportMetric(float64(len(kb)), "keys-B")
+			b.ReportMetric(1.5, "rounds/op")
+			b.ReportMetric(float64(srv.MemBytes()), "db-mem-B")
+			b.ReportMetric(float64(srv.Outputs()), "answer-cts")
+		}
+		name := fmt.Sprintf("db=2^%d", lg)
+		if pre {
+			name += "/pre=1"
+		}
+		b.Run(name+"/role=server", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := srv.Answer(keys, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			metrics(b)
+		})
+		b.Run(name+"/role=client", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, st, err := c.Query(x)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := c.Finish(st, ans); err != nil {
+					b.Fatal(err)
+				}
+			}
+			metrics(b)
+		})
+	}
+}

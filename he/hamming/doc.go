@@ -1,0 +1,97 @@
+package hamming
+
+// Design, parameters, failure probabilities, threat model and leakage.
+//
+// # Message flow
+//
+//	client                                              server
+//	  |  Setup: keys (rlk, 9 expansion Galois keys,          |
+//	  |         level-0 public key), once   --------------> | ParseKeys
+//	  |                                                      |
+//	  |  Query(x): Enc(sum x_j X^j + pi X^n + a X^(n+1))     |
+//	  |            (top level, seeded c1)                    |
+//	  |            Enc(R), R_i uniform in [1,t-1] (level 1)  |
+//	  |                                     --------------> | Answer:
+//	  |                                                      |  expand -> Enc(2^l x_j), Enc(2^l pi), Enc(2^l a)
+//	  |                                                      |  per group g of N entries:
+//	  |                                                      |   h = a + B + pi*C - sum_j x_j y_j  (= floor((d+e)/2))
+//	  |                                                      |   f_g = prod_{r<=k} (h - r)  (u = h(h-k) symmetrised)
+//	  |                                                      |  per output o: F_o = R * prod_{g = o mod K} f_g
+//	  |                                                      |  + mask m_o, re-randomise (pk, flooding)
+//	  |                       <--------------  K answer cts  |
+//	  |  Finish: decrypt, reply R*F + m (17 bits/slot)       |
+//	  |                                     --------------> | Verdict: any slot with reply == m ?
+//
+// One and a half round trips per query after the one-time keys.
+//
+// # Circuit
+//
+// Database entries are packed one per slot, N per group. The client's hash
+// bits arrive in one coefficient-encoded ciphertext and are expanded
+// obliviously (SealPIR-style, automorphisms X -> X^(N/2^k+1), no
+// normalisation: 2^-l mod t is folded into the server's plaintexts), so the
+// client sends about 0.6 MB instead of 256 ciphertexts. The server computes
+// h = floor((d+e)/2), e = 1 - T mod 2, linearly: d <= T iff h <= k = floor(T/2)
+// (the parity trick), because floor((|x|+|y|+e)/2) = a + floor(|y|/2) +
+// pi*(|y| mod 2) with a, pi from the client. f(h) = prod_{r=0..k}(h-r) is zero
+// iff the entry matches; with u = h(h-k) it is prod_{r<(k+1)/2}(u + r(k-r)),
+// depth 1 + ceil(log2 8) = 4 for T = 31. Products over groups aggregate with
+// depth ceil(log2(groups/K)); K (answer ciphertexts) is the smallest count for
+// which the circuit fits the levels ([Server.Outputs]). The client's R makes
+// every non-zero slot uniform in [1, t-1]; the server's mask m makes what
+// the client decrypts uniform in Z_t.
+//
+// # Parameters
+//
+// PN14: N = 2^14, t = 65537, Q = 55 + 8 x 33 + 52 bits, P = 2 x 33 bits,
+// log2(QP) = 437 <= 438 (HE standard, 128 bits, ternary secret). NewParams
+// rejects log2(QP) above the bound (218 at N = 2^13, 438 at 2^14, 881 at 2^15)
+// unless Literal.Insecure is set; only PN12Insecure (N = 2^12, same moduli,
+// used by tests and nothing else) sets it.
+//
+// # Correctness failure
+//
+//   - Wrap-around: h is in [0, n/2+1] and every factor h - r, u + r(k-r) is
+//     a non-zero residue unless h = r, because |h - r| < t and t is prime;
+//     products of non-zero residues mod a prime are non-zero. Exact: 0.
+//   - Padding slots get B = n+1, so h > k: never a match. Exact: 0.
+//   - R: uniform in [1, t-1] (rejection sampling), never 0, so R*g = 0 iff
+//     g = 0. Exact: 0. (Uniform R in [0, t-1] would force a false match per
+//     slot with probability 1/t, i.e. 1 - (1-1/65537)^(16384 K) ~ 22% per
+//     answer ciphertext: this is why R excludes 0.)
+//   - Mask: m is subtracted exactly; it cannot create or hide a zero. 0.
+//   - Noise: decryption fails if the noise exceeds q0/(2t). Not bounded
+//     analytically here; measured: the property tests (N = 2^12) and every
+//     PN14 benchmark run decrypt correctly. Found by measurement and fixed:
+//     a 34-bit top prime fails (h^16 wrong), DropLevel instead of modulus
+//     switching fails, flooding at log2(q0) - 21 bits fails at N = 2^14.
+//     A noise-budget test per level is still to be written (see README).
+//
+// # Threat model and leakage ledger
+//
+// Semi-honest server, semi-honest or malicious client; network observer.
+//
+//   - Server, on a match: the set of zero slots, i.e. for each zero slot i of
+//     answer ciphertext o, that some entry among {g*N + i : g = o mod K}
+//     (groups/K candidates, 8 at 2^20 with PN14) is within T. On a non-match:
+//     nothing beyond "no match" (every slot is uniform non-zero). It does not
+//     see the client's hash (RLWE, 128-bit parameters) or R.
+//   - Client: the number of answer ciphertexts K and the answer scale, hence
+//     about ceil(|DB|/N)/8 (the database size to within a factor of N*8).
+//     Decrypted values are uniform (mask). The answer's noise is flooded with
+//     uniform noise of 2^F, F = log2(q0) - 22 = 33 bits, after re-randomisation
+//     with the level-0 public key; this is NOT a 2^-40 statistical argument
+//     (that needs about 40 more bits of q0, one more prime): a client that
+//     studies the noise may learn something about the database. Stated as a
+//     known gap.
+//   - Malicious client: can force "no match" (send a hash far from its
+//     content, or send R with zeros... zeros in R force a match in those
+//     slots, so a lying client can also frame itself), can query any value
+//     of the coefficient slots (several hashes at once cannot be packed in
+//     one query since the server reads only coefficients 0..n+1, but a
+//     client can send non-binary "bits", making h a weighted distance, and
+//     thereby test other functions of the database), can send garbage replies
+//     (forces either verdict). The server cannot detect any of this; the
+//     design gives the server no evidence against a modified client, matching
+//     the assessment's resiliency concern.
+//   - Network observer: message sizes only (fixed by parameters and K).

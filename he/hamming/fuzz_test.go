@@ -1,0 +1,176 @@
+package hamming
+
+import (
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"testing"
+)
+
+// fuzzFixture is one small protocol run shared by the fuzz targets.
+type fuzzFixture struct {
+	p     Params
+	srv   *Server
+	keys  *Keys
+	c     *Client
+	query []byte
+	ans   []byte
+	reply []byte
+}
+
+var (
+	fixOnce sync.Once
+	fix     fuzzFixture
+)
+
+func fixture(t testing.TB) *fuzzFixture {
+	fixOnce.Do(func() {
+		p := testParams(t, 64, 10)
+		r := rand.New(rand.NewPCG(7, 7))
+		db := make([][32]byte, 50)
+		for i := range db {
+			db[i] = randHash(r, 64)
+		}
+		srv, err := NewServer(p, db, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := NewClient(p, nil)
+		kb, _ := c.Setup()
+		keys, err := ParseKeys(p, kb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, st, _ := c.Query(db[3])
+		ans, _, err := srv.Answer(keys, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := c.Finish(st, ans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fix = fuzzFixture{p: p, srv: srv, keys: keys, c: c, query: q, ans: ans, reply: rep}
+	})
+	return &fix
+}
+
+// mutate returns b with byte i xored with v (if i in range) and cut to n.
+func mutate(b []byte, i int, v byte, n int) []byte {
+	b = append([]byte(nil), b...)
+	if i >= 0 && i < len(b) {
+		b[i] ^= v
+	}
+	if n >= 0 && n < len(b) {
+		b = b[:n]
+	}
+	return b
+}
+
+// FuzzFinish: an answer from the network either is rejected with an error
+// or yields a reply of exactly the size its header announces.
+func FuzzFinish(f *testing.F) {
+	fx := fixture(f)
+	f.Add(0, byte(0), -1)
+	f.Add(3, byte(1), -1)
+	f.Add(12, byte(0xff), -1)
+	f.Add(14, byte(0x80), -1)
+	f.Add(len(fx.ans)-1, byte(0xff), -1)
+	f.Add(0, byte(0), 20)
+	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
+		b := mutate(fx.ans, i, v, n)
+		rep, err := fx.c.Finish(&QueryState{}, b)
+		if err != nil {
+			return
+		}
+		cts, perr := fx.p.parseAnswer(b)
+		if perr != nil || len(rep) != fx.p.ReplySize(len(cts)) {
+			t.Fatalf("accepted answer gave reply of %d bytes (parse %v)", len(rep), perr)
+		}
+	})
+}
+
+// FuzzVerdict: a reply either is rejected or decides; an unmodified reply
+// decides "match" (the fixture queries a database entry).
+func FuzzVerdict(f *testing.F) {
+	fx := fixture(f)
+	f.Add(-1, byte(0), -1)
+	f.Add(13, byte(1), -1)
+	f.Add(len(fx.reply)-1, byte(0xff), -1)
+	f.Add(0, byte(0), 5)
+	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
+		_, st, err := fx.srv.Answer(fx.keys, fx.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Fresh masks: the stored reply no longer matches them, so only
+		// length and header checks are exercised here.
+		b := mutate(fx.reply, i, v, n)
+		if _, _, err := fx.srv.Verdict(st, b); err == nil && len(b) != len(fx.reply) {
+			t.Fatalf("reply of %d bytes accepted", len(b))
+		}
+	})
+}
+
+// FuzzAnswer: a query from the network either is rejected with an error or
+// yields an answer of the announced size.
+func FuzzAnswer(f *testing.F) {
+	fx := fixture(f)
+	f.Add(-1, byte(0), -1)
+	f.Add(5, byte(1), -1)
+	f.Add(20, byte(0xff), -1)
+	f.Add(len(fx.query)-1, byte(0xff), -1)
+	f.Add(0, byte(0), 100)
+	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
+		b := mutate(fx.query, i, v, n)
+		ans, _, err := fx.srv.Answer(fx.keys, b)
+		if err != nil {
+			return
+		}
+		if len(ans) != fx.p.AnswerSize(fx.srv.Outputs()) {
+			t.Fatalf("answer of %d bytes", len(ans))
+		}
+	})
+}
+
+// FuzzParseKeys: key material is rejected unless its length and every
+// residue are valid.
+func FuzzParseKeys(f *testing.F) {
+	fx := fixture(f)
+	f.Add(0, byte(1), -1)
+	f.Add(100, byte(0xff), -1)
+	f.Add(0, byte(0), 1000)
+	kb := fx.p.KeysSize()
+	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
+		b := make([]byte, kb)
+		copy(b, fx.p.header(magicKeys))
+		b = mutate(b, i, v, n)
+		k, err := ParseKeys(fx.p, b)
+		if err == nil && (k == nil || len(b) != kb) {
+			t.Fatalf("bad keys accepted")
+		}
+	})
+}
+
+func TestWireSizes(t *testing.T) {
+	fx := fixture(t)
+	if len(fx.query) != fx.p.QuerySize() || len(fx.ans) != fx.p.AnswerSize(fx.srv.Outputs()) || len(fx.reply) != fx.p.ReplySize(fx.srv.Outputs()) {
+		t.Fatalf("sizes %d %d %d", len(fx.query), len(fx.ans), len(fx.reply))
+	}
+}
+
+func TestParamsSecurity(t *testing.T) {
+	if _, err := NewParams(PN14); err != nil {
+		t.Fatal(err)
+	}
+	l := PN12Insecure
+	l.Insecure = false
+	if _, err := NewParams(l); !errors.Is(err, ErrInsecure) {
+		t.Fatalf("PN12 without the opt-in: %v, want ErrInsecure", err)
+	}
+	l = PN14
+	l.LogP = []int{33, 33, 33}
+	if _, err := NewParams(l); !errors.Is(err, ErrInsecure) {
+		t.Fatalf("PN14 with log2(QP)=470: %v, want ErrInsecure", err)
+	}
+}
