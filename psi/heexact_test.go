@@ -1,0 +1,254 @@
+package psi_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/psitest"
+)
+
+func heServer(t *testing.T, db *psi.Database, maxSessions int) psi.Server {
+	t.Helper()
+	srv, err := psi.HEExact.NewServer(db, psi.Options{MaxSessions: maxSessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func heClient(t *testing.T, db *psi.Database) psi.Client {
+	t.Helper()
+	cli, err := psi.HEExact.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cli
+}
+
+// TestHEExactSessionLimit: a server holds at most MaxSessions clients'
+// keys; closing one frees its slot.
+func TestHEExactSessionLimit(t *testing.T) {
+	db := psitest.Database(t, 50, 21)
+	srv := heServer(t, db, 1)
+	a, tr, err := psi.Open(srv, heClient(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := heParams(t, 50)
+	keys, err := he.ExactKeysSize(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.SetupUpBytes() != keys || tr.UpBytes() != 0 {
+		t.Errorf("setup up %d B (want the keys, %d B), query up %d B", tr.SetupUpBytes(), keys, tr.UpBytes())
+	}
+	if _, _, err := psi.Open(srv, heClient(t, db)); !errors.Is(err, psi.ErrTooManySessions) {
+		t.Fatalf("second session: %v, want ErrTooManySessions", err)
+	}
+	a.Close()
+	b, _, err := psi.Open(srv, heClient(t, db))
+	if err != nil {
+		t.Fatalf("after close: %v", err)
+	}
+	b.Close()
+}
+
+func heParams(t *testing.T, n int) he.Params {
+	t.Helper()
+	lit, err := he.ExactPresetFor(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := lit.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestHEExactTamperedReply: a client that rewrites its reply is caught by
+// the trap cells and the server's step fails with he.ErrTampered.
+func TestHEExactTamperedReply(t *testing.T) {
+	db := psitest.Database(t, 50, 22)
+	srv := heServer(t, db, 0)
+	cli := heClient(t, db)
+	_, sess := psitest.SetupExchange(t, srv, cli)
+	defer sess.Close()
+	cq, err := cli.NewQuery(db.Hashes[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq, err := sess.NewQuery()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := cq.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := sq.Step(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := cq.Step(ans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := reply.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Zero every value: each trap's expected value is a uniform mask, so
+	// some trap changes except with negligible probability.
+	bad := append([]byte(nil), b...)
+	for i := len(bad) - 1; i >= len(bad)*3/4; i-- {
+		bad[i] = 0
+	}
+	in := sq.Expect()
+	if err := in.UnmarshalBinary(bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sq.Step(in); !errors.Is(err, he.ErrTampered) {
+		t.Fatalf("tampered reply: %v, want he.ErrTampered", err)
+	}
+	if sq.Outcome().Known {
+		t.Error("server claims a result from a tampered reply")
+	}
+}
+
+// TestHEExactClientRefusesParams: the client accepts only its own copy of
+// a secure preset, whatever the server says.
+func TestHEExactClientRefusesParams(t *testing.T) {
+	good := heParams(t, 10).Literal()
+	weak := he.PN12Test
+	changed := good
+	changed.LogQ = append([]int(nil), good.LogQ...)
+	changed.LogQ[0]--
+	unknown := good
+	unknown.Name = "PN99"
+	for name, l := range map[string]he.ParamsLiteral{"insecure": weak, "changed": changed, "unknown": unknown} {
+		cli := heClient(t, psitest.Database(t, 1, 1))
+		m := cli.SetupMessage().(*psi.HEExactParams)
+		*m = psi.HEExactParams{Literal: l, Partitions: 1}
+		b, err := m.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := cli.SetupMessage()
+		if err := in.UnmarshalBinary(b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := cli.Setup(in); err == nil {
+			t.Errorf("%s: client accepted %+v", name, l)
+		} else if name == "insecure" && !errors.Is(err, he.ErrInsecure) {
+			t.Errorf("insecure: %v, want he.ErrInsecure", err)
+		}
+	}
+}
+
+// TestHEExactTCPSeveralQueries: one connection, one key upload, several
+// queries; the session is released when the connection ends (a server
+// holding one session serves the next connection); a client that skips
+// setup is refused.
+func TestHEExactTCPSeveralQueries(t *testing.T) {
+	db := psitest.Database(t, 300, 23)
+	srv := heServer(t, db, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var sessions []psi.Session
+	done := make(chan error, 1)
+	go func() {
+		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ConnOptions{Timeout: 10 * time.Second}, 0, func(s psi.Session) {
+			mu.Lock()
+			sessions = append(sessions, s)
+			mu.Unlock()
+		})
+	}()
+	hs := []phash.Hash{db.Hashes[7], psitest.FlipBit(t, db.Hashes[7], 3), db.Hashes[299]}
+	want := []bool{true, false, true}
+	p := heParams(t, 300)
+	keys, _ := he.ExactKeysSize(p)
+	for conn := 0; conn < 2; conn++ {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		trs, err := psi.QueryConnMany(c, heClient(t, db), hs, true, psi.ConnOptions{Timeout: 10 * time.Second})
+		c.Close()
+		if err != nil {
+			t.Fatalf("connection %d: %v", conn, err)
+		}
+		// The server closes the session once it reads the client's
+		// "done": its one slot must come free.
+		probe := heClient(t, db)
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			sess, _, err := psi.Open(srv, probe)
+			if err == nil {
+				sess.Close()
+				break
+			}
+			if !errors.Is(err, psi.ErrTooManySessions) || time.Now().After(deadline) {
+				t.Fatalf("after connection %d: %v", conn, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		for i, tr := range trs {
+			s := tr.Summary()
+			wantUp := 0
+			if i == 0 {
+				wantUp = keys
+			}
+			if s.SetupUpBytes != wantUp || s.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || s.DownBytes != he.ExactAnswerSize(p) || s.Rounds != 3 {
+				t.Errorf("connection %d query %d: %v", conn, i, s)
+			}
+			t.Logf("connection %d query %d: %v", conn, i, s)
+		}
+	}
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = psi.QueryConn(c, heClient(t, db), hs[0], false, psi.ConnOptions{Timeout: 10 * time.Second})
+	c.Close()
+	var pe *psi.PeerError
+	if !errors.As(err, &pe) {
+		t.Errorf("client without setup: %v, want the server's refusal", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sessions) != 7 {
+		t.Fatalf("%d reports, want 3 queries x 2 connections + 1 refusal", len(sessions))
+	}
+	byConn := map[string][]psi.Session{}
+	for _, s := range sessions {
+		byConn[s.Remote] = append(byConn[s.Remote], s)
+	}
+	for _, ss := range byConn {
+		if len(ss) == 1 {
+			if !errors.Is(ss[0].Err, psi.ErrNoSession) {
+				t.Errorf("refused connection: %v", ss[0].Err)
+			}
+			continue
+		}
+		for _, s := range ss {
+			if s.Err != nil || !s.Transcript.ServerOutcome.Known || s.Transcript.ServerOutcome.Match != want[s.Query] {
+				t.Errorf("query %d: %v, outcome %v", s.Query, s.Err, s.Transcript.ServerOutcome)
+			}
+		}
+	}
+}
