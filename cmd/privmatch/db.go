@@ -63,8 +63,7 @@ func createOut(path string, stdout io.Writer) (io.Writer, func() error, error) {
 }
 
 func runDBSynth(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("db synth --n N [--algo pdq] [--bits B] [--seed S] [--out FILE]",
-		"privmatch db synth --n 65536 --seed 1 --out db-2^16.txt",
+	fs := newFlagSet("db synth", "db synth --n N [--algo pdq] [--bits B] [--seed S] [--out FILE]",
 		`privmatch db synth --n 1048576 --seed 7 --out db.txt`, stderr)
 	n := fs.Int("n", 0, "number of hashes (required)")
 	algo := fs.String("algo", "pdq", "hash algorithm whose kind the hashes take")
@@ -112,8 +111,7 @@ func runDBSynth(args []string, stdout, stderr io.Writer) int {
 }
 
 func runDBBuild(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("db build [--algo pdq] [--out FILE] PATH...",
-		"privmatch db build --algo pdq --out known.txt ./images",
+	fs := newFlagSet("db build", "db build [--algo pdq] [--out FILE] PATH...",
 		`privmatch db build --algo pdq --out known.txt ./images extra.jpg`, stderr)
 	algo := fs.String("algo", "pdq", "hash algorithm")
 	out := fs.String("out", "-", "output file (- for stdout)")

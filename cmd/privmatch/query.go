@@ -44,8 +44,7 @@ func (l *hexList) String() string     { return strings.Join(*l, ",") }
 func (l *hexList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query --protocol P --server ADDR [--algo pdq] [--count N] (--hash HEX ... | IMAGE)",
-		"privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg",
+	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] (--hash HEX ... | IMAGE)",
 		`privmatch query --protocol plaintext-server --server 127.0.0.1:7878 --hash 8f3a...e1
 privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg
 privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --hash 07c2...9d --count 3`, stderr)

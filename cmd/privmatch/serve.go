@@ -41,8 +41,7 @@ func loadDatabase(path, algo string) (*psi.Database, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve --protocol P --db FILE [--listen ADDR] [--algo pdq] [--threshold T]",
-		"privmatch serve --protocol oprf-psi --db known.txt --listen 127.0.0.1:7878",
+	fs := newFlagSet("serve", "serve --protocol P --db FILE [--listen ADDR] [--algo pdq] [--threshold T]",
 		`privmatch serve --protocol oprf-psi --db known.txt --listen 127.0.0.1:7878
 privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	proto := fs.String("protocol", "", fmt.Sprintf("protocol, one of %v (required)", psi.Names()))
