@@ -26,6 +26,11 @@ type FeasibilityOptions struct {
 	// (preprocessing, setup and queries together), larger sizes are
 	// skipped and the skip is recorded. 0 means no bound.
 	MaxSeconds float64 `json:"max_seconds"`
+	// QuerySeconds bounds the queries of one (protocol, size): once they
+	// have taken longer, no further query starts, but at least two run (one
+	// listed hash, one random). 0 means no bound. The point records how
+	// many ran.
+	QuerySeconds float64 `json:"query_seconds"`
 	// Progress, if not nil, is called after each (protocol, size).
 	Progress func(done, total int) `json:"-"`
 }
@@ -218,7 +223,13 @@ func feasibilityPoint(p psi.Protocol, n int, opt FeasibilityOptions) (Feasibilit
 	rng := rand.New(rand.NewPCG(opt.Seed, uint64(n)))
 	var cms, sms []float64
 	a0 := totalAlloc()
+	q0 := time.Now()
+	ran := 0
 	for q := 0; q < opt.Queries; q++ {
+		if q >= 2 && opt.QuerySeconds > 0 && time.Since(q0).Seconds() > opt.QuerySeconds {
+			break
+		}
+		ran++
 		var h phash.Hash
 		if q%2 == 0 {
 			h = db.Hashes[rng.IntN(len(db.Hashes))]
@@ -257,10 +268,10 @@ func feasibilityPoint(p psi.Protocol, n int, opt FeasibilityOptions) (Feasibilit
 			pt.Correct++
 		}
 	}
-	pt.AllocBytesPerQuery = float64(totalAlloc()-a0) / float64(opt.Queries)
+	pt.AllocBytesPerQuery = float64(totalAlloc()-a0) / float64(ran)
 	runtime.KeepAlive(srv)
 	runtime.KeepAlive(cli)
-	pt.Queries = opt.Queries
+	pt.Queries = ran
 	pt.ClientMS, pt.ServerMS = median(cms), median(sms)
 	pt.ClientMaxMS, pt.ServerMaxMS = slices.Max(cms), slices.Max(sms)
 	pt.WallSeconds = time.Since(start).Seconds()

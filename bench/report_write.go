@@ -148,8 +148,8 @@ func (r *Report) summary(d *document) {
 			o.CorpusPath, r.Corpus.Source, r.Corpus.Items, r.Dedup.Items, r.Dedup.Distinct, r.Dedup.ExactRemoved, r.Dedup.NearRemoved, r.Dedup.Rule.Rationale),
 		fmt.Sprintf("Perceptual hashes: %s.", strings.Join(o.Algorithms, ", ")),
 		fmt.Sprintf("Robustness: %d edits (transform and strength) on %d images, seed %d.", steps, nrob, o.Robustness.Seed),
-		fmt.Sprintf("Protocols: %s, each in process against synthetic databases of uniformly random 256-bit hashes (seed %d) of sizes %s, %d queries per size (half listed, half not).",
-			protocolNames(r), o.Feasibility.Seed, strings.Join(sizes, ", "), o.Feasibility.Queries),
+		fmt.Sprintf("Protocols: %s, each in process against synthetic databases of uniformly random 256-bit hashes (seed %d) of sizes %s, up to %d queries per size (alternately listed and not; a protocol stops after %.0f s of queries, but runs at least two).",
+			protocolNames(r), o.Feasibility.Seed, strings.Join(sizes, ", "), o.Feasibility.Queries, o.Feasibility.QuerySeconds),
 	}
 	if a := r.Attack; a != nil {
 		src := "run here"
@@ -197,7 +197,7 @@ func (r *Report) feasibilitySection(d *document, figs map[string]figure) {
 		}
 	}
 	d.table(head, rows)
-	d.p("Every answer was checked against a plaintext look-up of the same hash (%d queries per row, all correct, or the row would not be here).", o.Feasibility.Queries)
+	d.p("Every answer was checked against a plaintext look-up of the same hash (up to %d queries per row, see results.json for each row's count; all correct, or the row would not be here).", o.Feasibility.Queries)
 	if len(notes) > 0 {
 		d.list(notes...)
 	}

@@ -47,6 +47,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	slowdown := fs.Float64("phone-slowdown", bench.DefaultDeviceModel.PhoneSlowdown.Value, "assumed factor by which a low-end phone core is slower than one core here")
 	listSize := fs.Float64("list-size", bench.DefaultListSize.Value, "assumed deployed list size for the account model")
 	prevalence := fs.Float64("prevalence", bench.DefaultPrevalence.Value, "assumed share of scanned images that are listed, for PPV")
+	robustImages := fs.Int("robustness-images", 200, "images of the corpus put through the edit suite (0: all)")
 	cachePath := fs.String("cache", "", "hash cache file (none by default)")
 	seed := fs.Uint64("seed", 1, "seed of the pair sampler, edits, synthetic databases and attacks")
 	prog := fs.String("progress", "auto", "progress bars on stderr: auto, always, never")
@@ -111,7 +112,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 
 	o := bench.ReportOptions{
 		Quick: *quick, Corpus: c, CorpusPath: corpusPath, Hashers: hashers, Protocols: psi.All(),
-		Feasibility: bench.FeasibilityOptions{Sizes: sizes, Queries: nq, Seed: *seed, MaxSeconds: 60},
+		Feasibility: bench.FeasibilityOptions{Sizes: sizes, Queries: nq, Seed: *seed, MaxSeconds: 60, QuerySeconds: 20},
 		Robustness:  bench.RobustnessOptions{Seed: *seed},
 		Pairs:       bench.PairOptions{Seed: *seed},
 		Attack:      bench.AttackOptions{Images: 3, Algorithm: "pdq", Seed: *seed},
@@ -130,7 +131,11 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	if *prevalence != o.Prevalence.Value {
 		o.Prevalence = bench.Param{Value: *prevalence, Source: "set with --prevalence"}
 	}
+	if *robustImages > 0 {
+		o.Robustness.MaxImages = *robustImages
+	}
 	if *quick {
+		o.Feasibility.QuerySeconds = 5
 		o.Robustness.MaxImages = 3
 		o.Robustness.Steps = quickSteps()
 		o.Attack.Images = 1
