@@ -152,7 +152,7 @@ func (c *Client) Finish(answer []byte) (Result, error) {
 	if err := c.ecd.Decode(pt, slots); err != nil {
 		return Result{}, fmt.Errorf("imagehash: finish: %w", err)
 	}
-	k := 255 * normaliser(p.alg)
+	k := 255 * p.norm
 	coeffs := make([]float64, p.shape.outputs)
 	for i := range coeffs {
 		coeffs[i] = slots[i] * k

@@ -77,6 +77,7 @@ type Params struct {
 	lit   ParamsLiteral
 	shape shape
 	ckks  ckks.Parameters
+	norm  float64 // normaliser(alg)
 }
 
 // NewParams checks lit for alg: at least 128-bit security (logQP within
@@ -110,7 +111,7 @@ func NewParams(alg Alg, lit ParamsLiteral) (Params, error) {
 	if got := cp.LogQP(); got > bound {
 		return Params{}, fmt.Errorf("imagehash: params: logQP %.1f above %.0f, the 128-bit bound at LogN %d", got, bound, lit.LogN)
 	}
-	return Params{alg: alg, lit: lit, shape: s, ckks: cp}, nil
+	return Params{alg: alg, lit: lit, shape: s, ckks: cp, norm: normaliser(alg)}, nil
 }
 
 // Alg returns the algorithm.

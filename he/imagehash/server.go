@@ -41,7 +41,7 @@ func NewServer(p Params, keys []byte) (*Server, error) {
 	m, n := p.shape.outputs, p.shape.inputs
 	slots := p.ckks.MaxSlots()
 	mat := matrix(p.alg)
-	c := normaliser(p.alg)
+	c := p.norm
 	diags := hefloat.Diagonals[float64]{}
 	for k := 0; k < m; k++ {
 		d := make([]float64, slots)

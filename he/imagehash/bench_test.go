@@ -1,0 +1,79 @@
+package imagehash
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkEncryptedHash measures each role on testdata/photos/chelsea.png
+// at the default parameters:
+//   - role=luma: the client's decoded-image-to-luma front end (not HE);
+//   - role=client: encrypting the luma into a seeded query;
+//   - role=server: decoding the query, the DCT block and fold, encoding
+//     the answer (run with -cpu 1 for one core);
+//   - role=finish: decrypting and thresholding;
+//   - role=keygen: generating and encoding the Galois keys (once per client).
+//
+// Bytes: up-B/op (query), down-B/op (answer), keys-B (one-time keys).
+func BenchmarkEncryptedHash(b *testing.B) {
+	img, err := phash.Load(filepath.Join(repoRoot(b), "testdata", "photos", "chelsea.png"), phash.LoadOptions{})
+	require.NoError(b, err)
+	for _, alg := range []Alg{AlgPHash8, AlgPDQ} {
+		p, c, s := setup(b, alg, Default)
+		luma, err := Luma(alg, img)
+		require.NoError(b, err)
+		q, err := c.QueryLuma(luma)
+		require.NoError(b, err)
+		a, err := s.Answer(q)
+		require.NoError(b, err)
+		report := func(b *testing.B) {
+			b.ReportMetric(float64(QuerySize(p)), "up-B/op")
+			b.ReportMetric(float64(AnswerSize(p)), "down-B/op")
+			b.ReportMetric(float64(KeysSize(p)), "keys-B")
+		}
+		b.Run("alg="+string(alg)+"/role=luma", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Luma(alg, img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("alg="+string(alg)+"/role=client", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.QueryLuma(luma); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b)
+		})
+		b.Run("alg="+string(alg)+"/role=server", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Answer(q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b)
+		})
+		b.Run("alg="+string(alg)+"/role=finish", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Finish(a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("alg="+string(alg)+"/role=keygen", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Keys()
+			}
+			report(b)
+		})
+	}
+}
