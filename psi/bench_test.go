@@ -52,7 +52,7 @@ func getServer(b *testing.B, p psi.Protocol, logN int) benchServer {
 // filters skip the expensive sizes.
 func BenchmarkPSI(b *testing.B) {
 	for _, p := range psi.All() {
-		for _, logN := range []int{16, 18, 20} {
+		for _, logN := range benchSizes(b, p) {
 			name := fmt.Sprintf("proto=%s/db=2^%d", p.Name(), logN)
 			b.Run(name+"/role=prep", func(b *testing.B) {
 				db := psitest.Database(b, 1<<logN, uint64(logN))

@@ -214,7 +214,8 @@ func marshal(t testing.TB, m psi.Message) []byte {
 }
 
 // TestProtocol runs the conformance suite on p: a listed hash matches, a
-// near miss (one bit off) does not, both sides agree when both learn the
+// near miss (one bit off) does not, a protocol that accepts a Hamming
+// threshold t matches at distance t and not at t+1, both sides agree when both learn the
 // result, who learns it agrees with the ledger, every message's BinarySize
 // equals its encoding and survives a round trip, truncated or extended
 // messages are rejected without panicking, a hash of another kind is
@@ -316,6 +317,7 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 			t.Error(err)
 		}
 	})
+	t.Run("threshold", func(t *testing.T) { testThreshold(t, p, db, listed) })
 	if _, ok := srv.(psi.ServerSetupReceiver); ok {
 		t.Run("sessions", func(t *testing.T) { testSessions(t, p, srv, db, listed, near) })
 	}
@@ -418,5 +420,58 @@ func testSessions(t *testing.T, p psi.Protocol, srv psi.Server, db *psi.Database
 	}
 	if _, err := sess.NewQuery(); !errors.Is(err, psi.ErrSessionClosed) {
 		t.Errorf("closed session NewQuery: %v, want ErrSessionClosed", err)
+	}
+}
+
+// SuiteThreshold is the Hamming threshold the suite asks of protocols that
+// accept one (PDQ's usual threshold for its 256-bit hashes).
+const SuiteThreshold = 31
+
+// testThreshold checks a similarity protocol at distance SuiteThreshold
+// (match) and SuiteThreshold+1 (no match) from a listed hash. Exact
+// protocols refuse the threshold and skip: TestExactRejectsThreshold-style
+// checks belong to their own tests.
+func testThreshold(t *testing.T, p psi.Protocol, db *psi.Database, listed phash.Hash) {
+	opts := psi.Options{Threshold: SuiteThreshold}
+	srv, err := p.NewServer(db, opts)
+	if err != nil {
+		t.Skipf("exact protocol: NewServer refuses threshold %d: %v", SuiteThreshold, err)
+	}
+	cli, err := p.NewClient(db.Kind, db.Bits, opts)
+	if err != nil {
+		t.Fatalf("NewClient with threshold %d: %v", SuiteThreshold, err)
+	}
+	_, sess := SetupExchange(t, srv, cli)
+	defer sess.Close()
+	led := p.Ledger()
+	for _, d := range []int{SuiteThreshold, SuiteThreshold + 1} {
+		h := listed
+		for i := 0; i < d; i++ {
+			h = FlipBit(t, h, i*5%db.Bits) // 5 is prime to 256: d distinct bits
+		}
+		want := d <= SuiteThreshold
+		if got, err := phash.Distance(h, listed); err != nil || got != d {
+			t.Fatalf("probe at distance %d, %v", got, err)
+		}
+		for _, e := range db.Hashes {
+			if n, _ := phash.Distance(h, e); n <= SuiteThreshold && e != listed {
+				t.Fatalf("another entry lies within %d of the probe; change the seed", SuiteThreshold)
+			}
+		}
+		_, co, so := QueryExchange(t, sess, cli, h)
+		if !co.Known && !so.Known {
+			t.Errorf("distance %d: neither side learned the result", d)
+		}
+		for _, o := range []struct {
+			side string
+			o    psi.Outcome
+		}{{"client", co}, {"server", so}} {
+			if o.o.Known && o.o.Match != want {
+				t.Errorf("distance %d, threshold %d: %s outcome %v, want match=%v", d, SuiteThreshold, o.side, o.o, want)
+			}
+			if o.o.Known != led.Learns(o.side, want, psi.FactMatchBit) {
+				t.Errorf("distance %d: %s knows=%v, ledger disagrees", d, o.side, o.o.Known)
+			}
+		}
 	}
 }

@@ -1,0 +1,62 @@
+package psi
+
+import (
+	"testing"
+
+	"github.com/privmatch/privmatch/he/hamming"
+)
+
+// This package's tests run he-hamming under hamming.PN12Insecure (N =
+// 2^12, far below 128-bit security: TESTS ONLY), so that the conformance
+// suite, the TCP and transcript tests over every protocol take seconds
+// instead of the ~16 s per query of PN14. BenchmarkPSI switches back to
+// PN14 (UseSecureHEHamming). The end-to-end test in cmd/privmatch runs
+// PN14, the only preset a production build offers.
+func init() { heHammingTestPreset = hamming.PN12Insecure.Name }
+
+// UseSecureHEHamming makes he-hamming servers use PN14, as outside tests,
+// and returns the function that restores the insecure test preset.
+func UseSecureHEHamming() (restore func()) {
+	old := heHammingTestPreset
+	heHammingTestPreset = ""
+	return func() { heHammingTestPreset = old }
+}
+
+// HEHammingItem exports heHammingItem to the external tests.
+var HEHammingItem = heHammingItem
+
+// FuzzHEHammingParams: the params decoder either refuses bytes or decodes
+// them to a message that re-encodes to the same bytes.
+func FuzzHEHammingParams(f *testing.F) {
+	for _, m := range []HEHammingParams{
+		{Preset: hamming.PN14.Name, HashBits: 256, Threshold: 31, Outputs: 1},
+		{Preset: hamming.PN12Insecure.Name, HashBits: 64, Threshold: 0, Outputs: 8},
+	} {
+		b, err := m.MarshalBinary()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{1, 0})
+	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, &HEHammingParams{}, b) })
+}
+
+// FuzzHEHammingBlobs: keys, query, answer and reply decoders accept exactly
+// their parameter-fixed length and round-trip it; anything else is a
+// clean error. Real sizes are 35 kB to 91 MB, so the fuzzer runs the
+// decoders at small sizes; the protocol tests decode real messages.
+func FuzzHEHammingBlobs(f *testing.F) {
+	f.Add([]byte{}, uint8(0))
+	f.Add(make([]byte, 12), uint8(12))
+	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
+		blob := heBlob{size: int(size)}
+		for _, m := range []Message{&HEHammingKeys{blob}, &HEHammingQuery{blob}, &HEHammingAnswer{blob}, &HEHammingReply{blob}} {
+			err := m.UnmarshalBinary(b)
+			if (err == nil) != (size > 0 && len(b) == int(size)) {
+				t.Fatalf("%s: size %d, %d bytes: err %v", m.Kind(), size, len(b), err)
+			}
+			checkDecode(t, m, b)
+		}
+	})
+}

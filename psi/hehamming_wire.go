@@ -1,0 +1,151 @@
+package psi
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// HEHammingParams is he-hamming's setup message down: the name of the
+// engine preset the server loaded its database under (the client rebuilds
+// the literal from its own copy of that preset, so no modulus comes from
+// the server), the hash length, the threshold and the number of answer
+// ciphertexts K, which fixes the answer's and the reply's sizes.
+type HEHammingParams struct {
+	Preset    string
+	HashBits  int
+	Threshold int
+	Outputs   int
+}
+
+const heHammingParamsVersion = 1
+
+// Kind names the message.
+func (*HEHammingParams) Kind() string { return heHammingName + "/params" }
+
+// BinarySize is 8 + len(Preset) bytes.
+func (m *HEHammingParams) BinarySize() int { return 1 + 1 + len(m.Preset) + 2 + 2 + 2 }
+
+// MarshalBinary writes version, preset name (length-prefixed), hash bits,
+// threshold and outputs (big-endian uint16 each).
+func (m *HEHammingParams) MarshalBinary() ([]byte, error) {
+	if err := checkHEHammingParams(m); err != nil {
+		return nil, fmt.Errorf("psi: encode %s: %w", m.Kind(), err)
+	}
+	b := make([]byte, 0, m.BinarySize())
+	b = append(b, heHammingParamsVersion, byte(len(m.Preset)))
+	b = append(b, m.Preset...)
+	b = binary.BigEndian.AppendUint16(b, uint16(m.HashBits))
+	b = binary.BigEndian.AppendUint16(b, uint16(m.Threshold))
+	return binary.BigEndian.AppendUint16(b, uint16(m.Outputs)), nil
+}
+
+// UnmarshalBinary reads what MarshalBinary writes and checks every field's
+// range; whether the preset and threshold are acceptable is decided at
+// Setup.
+func (m *HEHammingParams) UnmarshalBinary(b []byte) error {
+	if len(b) < 2 {
+		return fmt.Errorf("psi: decode %s: truncated header", m.Kind())
+	}
+	if b[0] != heHammingParamsVersion {
+		return fmt.Errorf("psi: decode %s: version %d, want %d", m.Kind(), b[0], heHammingParamsVersion)
+	}
+	n := int(b[1])
+	if len(b) != 2+n+6 {
+		return fmt.Errorf("psi: decode %s: %d bytes, want %d for a %d-byte name", m.Kind(), len(b), 2+n+6, n)
+	}
+	r := b[2+n:]
+	v := HEHammingParams{
+		Preset:    string(b[2 : 2+n]),
+		HashBits:  int(binary.BigEndian.Uint16(r)),
+		Threshold: int(binary.BigEndian.Uint16(r[2:])),
+		Outputs:   int(binary.BigEndian.Uint16(r[4:])),
+	}
+	if err := checkHEHammingParams(&v); err != nil {
+		return fmt.Errorf("psi: decode %s: %w", m.Kind(), err)
+	}
+	*m = v
+	return nil
+}
+
+// checkHEHammingParams bounds the fields to what the encoding holds and
+// the protocol accepts.
+func checkHEHammingParams(m *HEHammingParams) error {
+	switch {
+	case len(m.Preset) == 0 || len(m.Preset) > heMaxName:
+		return fmt.Errorf("preset name of %d bytes", len(m.Preset))
+	case m.HashBits < heHammingMinBits || m.HashBits > 256:
+		return fmt.Errorf("hash length %d outside %d..256", m.HashBits, heHammingMinBits)
+	case m.Threshold < 0 || m.Threshold > m.HashBits/2:
+		return fmt.Errorf("threshold %d outside 0..%d", m.Threshold, m.HashBits/2)
+	case m.Outputs < 1 || m.Outputs > heHammingMaxOutputs:
+		return fmt.Errorf("%d answer ciphertexts outside 1..%d", m.Outputs, heHammingMaxOutputs)
+	}
+	return nil
+}
+
+// HEHammingKeys is he-hamming's setup message up: the client's
+// relinearisation key, expansion Galois keys and level-0 public key
+// (hamming.Client.Setup), Params.KeysSize bytes. The server parses them
+// when it opens the client's session.
+type HEHammingKeys struct{ heBlob }
+
+// Kind names the message.
+func (*HEHammingKeys) Kind() string { return heHammingName + "/keys" }
+
+// BinarySize is hamming's KeysSize for the parameters.
+func (m *HEHammingKeys) BinarySize() int { return m.size }
+
+// MarshalBinary returns the key bytes.
+func (m *HEHammingKeys) MarshalBinary() ([]byte, error) { return m.marshal(m.Kind()) }
+
+// UnmarshalBinary checks the length and keeps a copy of the bytes.
+func (m *HEHammingKeys) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
+
+// HEHammingQuery is the encrypted hash (bits, parity and half-weight in
+// one coefficient-encoded ciphertext) and the encrypted blinding vector R,
+// both seeded: hamming's QuerySize bytes.
+type HEHammingQuery struct{ heBlob }
+
+// Kind names the message.
+func (*HEHammingQuery) Kind() string { return heHammingName + "/query" }
+
+// BinarySize is hamming's QuerySize for the parameters.
+func (m *HEHammingQuery) BinarySize() int { return m.size }
+
+// MarshalBinary returns the ciphertext bytes.
+func (m *HEHammingQuery) MarshalBinary() ([]byte, error) { return m.marshal(m.Kind()) }
+
+// UnmarshalBinary checks the length and keeps a copy of the bytes.
+func (m *HEHammingQuery) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
+
+// HEHammingAnswer is the server's K masked, re-randomised level-0
+// ciphertexts: hamming's AnswerSize(K) bytes.
+type HEHammingAnswer struct{ heBlob }
+
+// Kind names the message.
+func (*HEHammingAnswer) Kind() string { return heHammingName + "/answer" }
+
+// BinarySize is hamming's AnswerSize for the parameters and K.
+func (m *HEHammingAnswer) BinarySize() int { return m.size }
+
+// MarshalBinary returns the ciphertext bytes.
+func (m *HEHammingAnswer) MarshalBinary() ([]byte, error) { return m.marshal(m.Kind()) }
+
+// UnmarshalBinary checks the length and keeps a copy of the bytes.
+func (m *HEHammingAnswer) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
+
+// HEHammingReply is the client's decryption of every slot, R*F + m mod t,
+// 17 bits per slot: hamming's ReplySize(K) bytes.
+type HEHammingReply struct{ heBlob }
+
+// Kind names the message.
+func (*HEHammingReply) Kind() string { return heHammingName + "/reply" }
+
+// BinarySize is hamming's ReplySize for the parameters and K.
+func (m *HEHammingReply) BinarySize() int { return m.size }
+
+// MarshalBinary returns the reply bytes.
+func (m *HEHammingReply) MarshalBinary() ([]byte, error) { return m.marshal(m.Kind()) }
+
+// UnmarshalBinary checks the length and keeps a copy of the bytes.
+func (m *HEHammingReply) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
