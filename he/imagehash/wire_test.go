@@ -1,0 +1,112 @@
+package imagehash
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tuneinsight/lattigo/v5/ring"
+)
+
+// TestPackRoundTrip packs random polynomials over moduli of every width
+// the parameters use and checks the exact length and round trip.
+func TestPackRoundTrip(t *testing.T) {
+	seed := uint64(20261128)
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 1))
+	for _, lit := range []ParamsLiteral{Default, WithScale(20), WithScale(30)} {
+		p, err := NewParams(AlgPHash8, lit)
+		require.NoError(t, err)
+		moduli := append(p.ckks.Q(), p.ckks.P()...)
+		poly := ring.NewPoly(p.ckks.N(), len(moduli)-1)
+		for i, q := range moduli {
+			for j := range poly.Coeffs[i] {
+				poly.Coeffs[i][j] = r.Uint64N(q)
+			}
+			poly.Coeffs[i][0], poly.Coeffs[i][1] = 0, q-1
+		}
+		b := packPoly(nil, poly, moduli)
+		require.Len(t, b, packedLen(p.ckks.N(), moduli))
+		back := ring.NewPoly(p.ckks.N(), len(moduli)-1)
+		require.NoError(t, unpackPoly(b, back, moduli))
+		require.True(t, poly.Equal(&back))
+	}
+}
+
+// TestDecodersReject feeds each decoder damaged messages.
+func TestDecodersReject(t *testing.T) {
+	p, c, s := setup(t, AlgPHash8, Default)
+	other, err := NewParams(AlgPHash8, WithScale(30))
+	require.NoError(t, err)
+	pdqParams, err := NewParams(AlgPDQ, Default)
+	require.NoError(t, err)
+	luma := make([]float64, p.Inputs())
+	q, err := c.QueryLuma(luma)
+	require.NoError(t, err)
+	a, err := s.Answer(q)
+	require.NoError(t, err)
+	keys := c.Keys()
+
+	// Sets limb 0, coefficient 0 of the first packed polynomial at off to
+	// all ones (>= q0, since q0 < 2^width).
+	overflow := func(b []byte, off int) []byte {
+		b = append([]byte(nil), b...)
+		w := width(p.ckks.Q()[0])
+		for i := 0; i < w; i++ {
+			b[off+i/8] |= 1 << (i % 8)
+		}
+		return b
+	}
+	damaged := func(b []byte) map[string][]byte {
+		m := map[string][]byte{
+			"empty":     nil,
+			"header":    b[:headerLen],
+			"truncated": b[:len(b)-1],
+			"extended":  append(append([]byte(nil), b...), 0),
+		}
+		for name, at := range map[string]int{"magic": 0, "version": 4, "alg": 5, "kind": 6, "params": 7} {
+			x := append([]byte(nil), b...)
+			x[at] ^= 0x40
+			m[name] = x
+		}
+		return m
+	}
+	for name, b := range damaged(q) {
+		_, err := s.Answer(b)
+		require.Errorf(t, err, "query %s", name)
+	}
+	_, err = s.Answer(overflow(q, headerLen+seedLen))
+	require.ErrorContains(t, err, "modulus")
+	for name, b := range damaged(a) {
+		_, err := c.Finish(b)
+		require.Errorf(t, err, "answer %s", name)
+	}
+	_, err = c.Finish(overflow(a, headerLen))
+	require.ErrorContains(t, err, "modulus")
+	_, err = c.Finish(q)
+	require.Error(t, err, "query as answer")
+	for name, b := range damaged(keys) {
+		_, err := NewServer(p, b)
+		require.Errorf(t, err, "keys %s", name)
+	}
+	_, err = NewServer(p, overflow(keys, headerLen+2+8))
+	require.ErrorContains(t, err, "modulus")
+	x := append([]byte(nil), keys...)
+	x[headerLen+2] ^= 2 // galois element
+	_, err = NewServer(p, x)
+	require.ErrorContains(t, err, "galois element")
+	_, err = NewServer(other, keys)
+	require.Error(t, err, "keys under other parameters")
+	_, err = NewServer(pdqParams, keys)
+	require.Error(t, err, "keys for another algorithm")
+
+	// Wrong inputs on the client side.
+	_, err = c.QueryLuma(luma[:10])
+	require.Error(t, err)
+	_, err = Luma("nope", nil)
+	require.Error(t, err)
+	_, err = NewParams(AlgPDQ, ParamsLiteral{LogN: 12, LogQ: []int{40, 30}, LogP: []int{35}, LogScale: 30})
+	require.ErrorContains(t, err, "slots")
+	_, err = NewParams(AlgPHash8, ParamsLiteral{LogN: 13, LogQ: []int{60, 50}, LogP: []int{60, 60}, LogScale: 50})
+	require.ErrorContains(t, err, "128-bit")
+}
