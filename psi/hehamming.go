@@ -34,8 +34,9 @@ import (
 // Parameters: the server always uses hamming.PN14 (N = 2^14, log2(QP) =
 // 437, 128-bit by the HE standard) with HashBits and Threshold set from
 // the database and options; the client rebuilds the literal from its own
-// copy of the named preset and refuses any other (hamming.PN12Insecure is
-// accepted only by this package's tests). One answer ciphertext covers up
+// copy of the named preset and refuses any other, and any insecure one
+// (this package's tests alone run an insecure N = 2^10 variant of
+// hamming.PN12Insecure, through heHammingTestPreset). One answer ciphertext covers up
 // to 8 groups of 2^14 entries at threshold 31 (the engine's Outputs).
 //
 //	client (secret key)                            server (db, per-client keys)
@@ -127,8 +128,8 @@ func (heHammingProtocol) Ledger() Ledger {
 }
 
 // heHammingPresets are the engine's presets by name. PN12Insecure is here
-// so that the client can name it in its refusal; it is used only when
-// heHammingTestPreset says so.
+// so that the client can name it in its refusal; an insecure preset is
+// used only when heHammingTestPreset names it.
 var heHammingPresets = map[string]hamming.Literal{
 	hamming.PN14.Name:         hamming.PN14,
 	hamming.PN12Insecure.Name: hamming.PN12Insecure,
@@ -136,8 +137,8 @@ var heHammingPresets = map[string]hamming.Literal{
 
 // heHammingTestPreset, when not empty, names the preset the server uses
 // and lets the client accept it even if it is insecure. It is empty in
-// every build but this package's tests, which set it to PN12Insecure so
-// that the conformance suite runs in seconds.
+// every build but this package's tests, which set it to an insecure
+// N = 2^10 preset so that the conformance suite runs in seconds.
 var heHammingTestPreset = ""
 
 // heHammingItem writes h's bits in the engine's order: bit i of the

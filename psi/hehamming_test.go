@@ -11,7 +11,7 @@ import (
 	"github.com/privmatch/privmatch/psi/psitest"
 )
 
-// These tests run under hamming.PN12Insecure (TESTS ONLY; see
+// These tests run under an insecure N = 2^10 preset (TESTS ONLY; see
 // hehamming_fuzz_test.go); BenchmarkPSI and cmd/privmatch's end-to-end
 // test run PN14.
 
