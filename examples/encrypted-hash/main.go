@@ -78,7 +78,10 @@ func run(path string, alg imagehash.Alg, runs int) error {
 	if err != nil {
 		return err
 	}
-	keys := client.Keys()
+	keys, err := client.Keys()
+	if err != nil {
+		return err
+	}
 	tKeys := since(t)
 	t = time.Now()
 	server, err := imagehash.NewServer(p, keys)

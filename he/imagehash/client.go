@@ -41,10 +41,14 @@ func NewClient(p Params, rng io.Reader) (*Client, error) {
 }
 
 // Keys generates and encodes the Galois keys the server needs (once per
-// client; KeysSize bytes).
-func (c *Client) Keys() []byte {
-	gks := rlwe.NewKeyGenerator(c.p.ckks).GenGaloisKeysNew(c.p.galoisElements(), c.sk)
-	return c.p.marshalKeys(gks)
+// client; KeysSize bytes). Seeds of their uniform parts come from the
+// client's rng.
+func (c *Client) Keys() ([]byte, error) {
+	_, b, err := c.p.genKeys(c.sk, c.rng)
+	if err != nil {
+		return nil, fmt.Errorf("imagehash: keys: %w", err)
+	}
+	return b, nil
 }
 
 // QuerySize returns the byte size of a query: header, 32-byte seed and the

@@ -15,7 +15,8 @@ func setup(t testing.TB, alg Alg, lit ParamsLiteral) (Params, *Client, *Server) 
 	require.NoError(t, err)
 	c, err := NewClient(p, nil)
 	require.NoError(t, err)
-	keys := c.Keys()
+	keys, err := c.Keys()
+	require.NoError(t, err)
 	require.Len(t, keys, KeysSize(p))
 	s, err := NewServer(p, keys)
 	require.NoError(t, err)
@@ -70,5 +71,24 @@ func TestEncryptedMatchesPlain(t *testing.T) {
 			t.Logf("%s: %d images, worst coefficient error %.3g (%.3g of full scale %.4g), %d bits differ from %s, %d coefficients within 2x tolerance of the median",
 				alg, len(imgs), worst, worst/full, full, flips, plainHasher(alg).Name(), near)
 		})
+	}
+}
+
+// TestSeededKeysRegenerate checks that the server rebuilds every Galois
+// key, uniform component included, exactly as the client generated it.
+func TestSeededKeysRegenerate(t *testing.T) {
+	p, err := NewParams(AlgPHash8, Default)
+	require.NoError(t, err)
+	c, err := NewClient(p, nil)
+	require.NoError(t, err)
+	gks, b, err := p.genKeys(c.sk, c.rng)
+	require.NoError(t, err)
+	require.Len(t, b, KeysSize(p))
+	back, err := p.decodeKeys(b)
+	require.NoError(t, err)
+	require.Len(t, back, len(gks))
+	for i := range gks {
+		require.Equal(t, gks[i].GaloisElement, back[i].GaloisElement)
+		require.True(t, gks[i].Equal(back[i]), "key %d", i)
 	}
 }

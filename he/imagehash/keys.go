@@ -3,11 +3,14 @@ package imagehash
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
+	"github.com/tuneinsight/lattigo/v5/utils/sampling"
 )
 
 // This file holds the evaluation keys: the Galois (rotation) keys the
@@ -50,52 +53,78 @@ type keyPoly struct {
 	moduli []uint64
 }
 
-// polysOf lists gk's polynomials in wire order.
-func (p Params) polysOf(gk *rlwe.GaloisKey) []keyPoly {
+// polysOf lists, in wire order, the polynomials of component comp (0: the
+// masked part; 1: the uniform part, regenerated from a seed) of each
+// gadget entry of gk.
+func (p Params) polysOf(gk *rlwe.GaloisKey, comp int) []keyPoly {
 	var out []keyPoly
 	for _, row := range gk.Value {
 		for _, vec := range row {
-			for _, qp := range vec {
-				out = append(out, keyPoly{qp.Q, p.ckks.Q()[:qp.Q.Level()+1]})
-				if qp.P.Level() >= 0 && len(qp.P.Coeffs) > 0 {
-					out = append(out, keyPoly{qp.P, p.ckks.P()[:qp.P.Level()+1]})
-				}
+			qp := vec[comp]
+			out = append(out, keyPoly{qp.Q, p.ckks.Q()[:qp.Q.Level()+1]})
+			if qp.P.Level() >= 0 && len(qp.P.Coeffs) > 0 {
+				out = append(out, keyPoly{qp.P, p.ckks.P()[:qp.P.Level()+1]})
 			}
 		}
 	}
 	return out
 }
 
-// keySize is the wire size of one Galois key.
+// keySize is the wire size of one seeded Galois key: galois element,
+// seed, and the masked component.
 func (p Params) keySize() int {
-	n := 8
-	for _, kp := range p.polysOf(rlwe.NewGaloisKey(p.ckks)) {
+	n := 8 + seedLen
+	for _, kp := range p.polysOf(rlwe.NewGaloisKey(p.ckks), 0) {
 		n += packedLen(p.ckks.N(), kp.moduli)
 	}
 	return n
 }
 
 // KeysSize returns the byte size of the evaluation keys the client sends
-// once.
+// once. Each key's uniform component travels as a 32-byte seed.
 func KeysSize(p Params) int {
 	return headerLen + 2 + len(p.galoisElements())*p.keySize()
 }
 
-// marshalKeys encodes the Galois keys in the order of galoisElements.
-func (p Params) marshalKeys(gks []*rlwe.GaloisKey) []byte {
+// genKeys generates the Galois keys, the uniform component of key i drawn
+// from a keyed PRNG under seeds[i], and encodes them.
+func (p Params) genKeys(sk *rlwe.SecretKey, rng io.Reader) ([]*rlwe.GaloisKey, []byte, error) {
+	galEls := p.galoisElements()
+	base := rlwe.NewKeyGenerator(p.ckks)
 	out := p.putHeader(make([]byte, 0, KeysSize(p)), kindKeys)
-	out = binary.LittleEndian.AppendUint16(out, uint16(len(gks)))
-	for _, gk := range gks {
-		out = binary.LittleEndian.AppendUint64(out, gk.GaloisElement)
-		for _, kp := range p.polysOf(gk) {
+	out = binary.LittleEndian.AppendUint16(out, uint16(len(galEls)))
+	gks := make([]*rlwe.GaloisKey, len(galEls))
+	for i, g := range galEls {
+		var seed [seedLen]byte
+		if _, err := io.ReadFull(rng, seed[:]); err != nil {
+			return nil, nil, fmt.Errorf("read seed: %w", err)
+		}
+		prng, err := sampling.NewKeyedPRNG(seed[:])
+		if err != nil {
+			return nil, nil, err
+		}
+		kg := &rlwe.KeyGenerator{Encryptor: base.Encryptor.WithPRNG(prng)}
+		gks[i] = kg.GenGaloisKeyNew(g, sk)
+		out = binary.LittleEndian.AppendUint64(out, g)
+		out = append(out, seed[:]...)
+		for _, kp := range p.polysOf(gks[i], 0) {
 			out = packPoly(out, kp.poly, kp.moduli)
 		}
 	}
-	return out
+	return gks, out, nil
 }
 
-// unmarshalKeys decodes and validates keys made for p.
+// unmarshalKeys decodes and validates keys made for p and regenerates
+// their uniform components.
 func (p Params) unmarshalKeys(data []byte) (*rlwe.MemEvaluationKeySet, error) {
+	gks, err := p.decodeKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	return rlwe.NewMemEvaluationKeySet(nil, gks...), nil
+}
+
+func (p Params) decodeKeys(data []byte) ([]*rlwe.GaloisKey, error) {
 	if err := p.checkHeader(data, kindKeys); err != nil {
 		return nil, err
 	}
@@ -113,17 +142,30 @@ func (p Params) unmarshalKeys(data []byte) (*rlwe.MemEvaluationKeySet, error) {
 			return nil, fmt.Errorf("key %d for galois element %d, want %d", i, got, g)
 		}
 		off += 8
+		prng, err := sampling.NewKeyedPRNG(data[off : off+seedLen])
+		if err != nil {
+			return nil, err
+		}
+		off += seedLen
 		gk := rlwe.NewGaloisKey(p.ckks)
 		gk.GaloisElement = g
 		gk.NthRoot = p.ckks.RingQ().NthRoot()
-		for _, kp := range p.polysOf(gk) {
+		for _, kp := range p.polysOf(gk, 0) {
 			l := packedLen(p.ckks.N(), kp.moduli)
 			if err := unpackPoly(data[off:off+l], kp.poly, kp.moduli); err != nil {
 				return nil, fmt.Errorf("key %d: %w", i, err)
 			}
 			off += l
 		}
+		// The same draws, in the same order, as the key generator's
+		// encryptions of zero: one uniform QP polynomial per gadget entry.
+		us := ringqp.NewUniformSampler(prng, *p.ckks.RingQP()).AtLevel(gk.LevelQ(), gk.LevelP())
+		for _, row := range gk.Value {
+			for _, vec := range row {
+				us.Read(vec[1])
+			}
+		}
 		gks[i] = gk
 	}
-	return rlwe.NewMemEvaluationKeySet(nil, gks...), nil
+	return gks, nil
 }

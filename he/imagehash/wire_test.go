@@ -45,7 +45,8 @@ func TestDecodersReject(t *testing.T) {
 	require.NoError(t, err)
 	a, err := s.Answer(q)
 	require.NoError(t, err)
-	keys := c.Keys()
+	keys, err := c.Keys()
+	require.NoError(t, err)
 
 	// Sets limb 0, coefficient 0 of the first packed polynomial at off to
 	// all ones (>= q0, since q0 < 2^width).
@@ -89,7 +90,7 @@ func TestDecodersReject(t *testing.T) {
 		_, err := NewServer(p, b)
 		require.Errorf(t, err, "keys %s", name)
 	}
-	_, err = NewServer(p, overflow(keys, headerLen+2+8))
+	_, err = NewServer(p, overflow(keys, headerLen+2+8+seedLen))
 	require.ErrorContains(t, err, "modulus")
 	x := append([]byte(nil), keys...)
 	x[headerLen+2] ^= 2 // galois element
@@ -101,6 +102,18 @@ func TestDecodersReject(t *testing.T) {
 	require.Error(t, err, "keys for another algorithm")
 
 	// Wrong inputs on the client side.
+	y := append([]byte(nil), keys...)
+	y[headerLen+2+8] ^= 1 // seed: decodes, but the keys no longer work
+	s2, err := NewServer(p, y)
+	require.NoError(t, err)
+	a2, err := s2.Answer(q)
+	require.NoError(t, err)
+	res, err := c.Finish(a2)
+	require.NoError(t, err)
+	good, err := c.Finish(a)
+	require.NoError(t, err)
+	require.NotEqual(t, good.Coefficients, res.Coefficients, "a changed seed must change the result")
+
 	_, err = c.QueryLuma(luma[:10])
 	require.Error(t, err)
 	_, err = Luma("nope", nil)
