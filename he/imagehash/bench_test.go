@@ -15,6 +15,8 @@ import (
 //   - role=server: decoding the query, the DCT block and fold, encoding
 //     the answer (run with -cpu 1 for one core);
 //   - role=finish: decrypting and thresholding;
+//   - role=setup: the server decoding a client's keys (regenerating their
+//     seeded parts) and encoding the matrix diagonals (once per client);
 //   - role=keygen: generating and encoding the Galois keys (once per client).
 //
 // Bytes: up-B/op (query), down-B/op (answer), keys-B (one-time keys).
@@ -67,6 +69,17 @@ func BenchmarkEncryptedHash(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+		b.Run("alg="+string(alg)+"/role=setup", func(b *testing.B) {
+			keys, err := c.Keys()
+			require.NoError(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := NewServer(p, keys); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b)
 		})
 		b.Run("alg="+string(alg)+"/role=keygen", func(b *testing.B) {
 			b.ReportAllocs()

@@ -1,7 +1,9 @@
 package imagehash
 
 import (
+	"image"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
@@ -64,4 +66,34 @@ func TestMatrixMatchesSeparable(t *testing.T) {
 			require.InDelta(t, want[o], sum, 1e-6*math.Max(1, math.Abs(want[o])), "%s output %d", alg, o)
 		}
 	}
+}
+
+// TestLumaSizesAndBounds checks the front ends on random images of awkward
+// sizes (upsampled, exactly 32x32 and 64x64, odd sides, bounds not at the
+// origin) against the plaintext hashers, and PDQ's minimum size.
+func TestLumaSizesAndBounds(t *testing.T) {
+	seed := uint64(7)
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 2))
+	for _, sz := range [][2]int{{7, 9}, {31, 33}, {32, 32}, {64, 64}, {65, 200}, {300, 129}} {
+		img := image.NewRGBA(image.Rect(5, -3, 5+sz[0], -3+sz[1]))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(r.IntN(256))
+		}
+		for _, alg := range []Alg{AlgPHash8, AlgPDQ} {
+			luma, err := Luma(alg, img)
+			require.NoError(t, err)
+			coeffs, err := PlainCoefficients(alg, luma)
+			require.NoError(t, err)
+			got, err := Threshold(alg, coeffs)
+			require.NoError(t, err)
+			want, err := plainHasher(alg).Hash(img)
+			require.NoError(t, err)
+			require.Equalf(t, want, got, "%s %v", alg, sz)
+		}
+	}
+	_, err := Luma(AlgPDQ, image.NewGray(image.Rect(0, 0, 4, 100)))
+	require.ErrorContains(t, err, "minimum")
+	_, err = Luma(AlgPHash8, image.NewGray(image.Rect(0, 0, 0, 0)))
+	require.ErrorContains(t, err, "empty")
 }
