@@ -46,7 +46,7 @@ import (
 //	  |  HEHammingParams: preset, bits, T, K (~12 B)  |
 //	  |<----------------------------------------------|  setup, down
 //	  |  HEHammingKeys: relin + 9 Galois keys +       |
-//	  |  level-0 public key (91,365,388 B at PN14) -->|  setup, up; opens a session
+//	  |  level-0 public key (KeysSize, 46-91 MB) ---->|  setup, up; opens a session
 //	  |                                               |
 //	  |  HEHammingQuery: Enc(hash bits, parity,       |
 //	  |    half-weight), Enc(R); seeded (~0.96 MB) -->|  expand, distance per entry,
@@ -94,8 +94,8 @@ func (heHammingProtocol) Ledger() Ledger {
 	return Ledger{
 		Protocol: heHammingName,
 		ResultTo: "server",
-		Setup: "down: the preset, hash length, threshold and answer count (about 12 B); up, once per session: the client's " +
-			"relinearisation, expansion Galois and level-0 public keys (91,365,388 B under PN14), kept by the server for that client only",
+		Setup: fmt.Sprintf("down: the preset, hash length, threshold and answer count (about 12 B); up, once per session: the client's "+
+			"relinearisation, expansion Galois and level-0 public keys (%d B under PN14), kept by the server for that client only", heHammingKeysSize()),
 		Server: View{
 			OnMatch:    []Fact{FactQueryHappened, FactMatchBit, FactMatchedEntry, FactTiming},
 			OnNonMatch: []Fact{FactQueryHappened, FactMatchBit, FactTiming},
@@ -130,6 +130,17 @@ func (heHammingProtocol) Ledger() Ledger {
 		},
 	}
 }
+
+// heHammingKeysSize is the size of a client's keys under PN14 for 256-bit
+// hashes, read from the engine (91,365,388 B with unseeded keys, about
+// 46 MB once the engine seeds them), or -1 if PN14 does not build.
+var heHammingKeysSize = sync.OnceValue(func() int {
+	p, err := hamming.NewParams(hamming.PN14)
+	if err != nil {
+		return -1
+	}
+	return p.KeysSize()
+})
 
 // heHammingPresets are the engine's presets by name. PN12Insecure is here
 // so that the client can name it in its refusal; an insecure preset is
