@@ -45,14 +45,23 @@ func NewClient(p Params, rng io.Reader) (*Client, error) {
 // Setup returns the one-time key material for the server ([Params.KeysSize]
 // bytes).
 func (c *Client) Setup() ([]byte, error) {
-	kgen := rlwe.NewKeyGenerator(c.p.bgv)
-	km := &keyMaterial{rlk: kgen.GenRelinearizationKeyNew(c.sk)}
-	for _, g := range expandGaloisElements(c.p) {
-		km.gks = append(km.gks, kgen.GenGaloisKeyNew(g, c.sk))
+	km := newKeyTemplates(c.p)
+	for k := range km.seeds {
+		if _, err := io.ReadFull(c.rng, km.seeds[k][:]); err != nil {
+			return nil, fmt.Errorf("hamming: setup: %w", err)
+		}
+		kgen, err := seededKeyGenerator(c.p, km.seeds[k][:])
+		if err != nil {
+			return nil, fmt.Errorf("hamming: setup: %w", err)
+		}
+		if k == 0 {
+			kgen.GenRelinearizationKey(c.sk, km.rlk)
+		} else {
+			kgen.GenGaloisKey(km.gks[k-1].GaloisElement, c.sk, km.gks[k-1])
+		}
 	}
+	kgen := rlwe.NewKeyGenerator(c.p.bgv)
 	pk := kgen.GenPublicKeyNew(c.sk)
-	rq := c.p.bgv.RingQ().AtLevel(0)
-	km.pk = [2]ring.Poly{rq.NewPoly(), rq.NewPoly()}
 	km.pk[0].CopyLvl(0, pk.Value[0].Q)
 	km.pk[1].CopyLvl(0, pk.Value[1].Q)
 	return km.marshal(c.p), nil

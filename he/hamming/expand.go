@@ -41,8 +41,14 @@ func monomials(p Params) []ring.Poly {
 // constants 2^l m_i for i < need (the SealPIR expansion, without the
 // normalisation by 2^-l, which BGV cannot apply mod Q; the server folds 2^-l
 // mod t into its plaintexts instead). Each tree level applies one
-// automorphism per node; subtrees holding no needed index are pruned. The
-// nodes of one level are spread over the evaluators (one per goroutine).
+// automorphism per node; subtrees holding no needed index are pruned, and a
+// node that holds a single needed index (j + 2^k >= need) is finished by a
+// doubling instead of a key switch: with 258 values and 9 levels only nodes 0
+// and 1 of the last level key-switch, 257 key switches instead of 511. The
+// tree works in place: the even child overwrites its parent and the odd child
+// reuses the automorphism's output, one allocation per key switch. The nodes
+// of one level are spread over the evaluators (one per goroutine). ct is
+// overwritten.
 func expand(p Params, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Ciphertext, need int) ([]*rlwe.Ciphertext, error) {
 	l := p.expandLog()
 	els := expandGaloisElements(p)
@@ -57,27 +63,30 @@ func expand(p Params, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Ciphert
 			if c == nil {
 				return
 			}
+			if j+step >= need {
+				// Only index j is left: c + sigma(c) = 2c for a constant.
+				for i := range c.Value {
+					ringQ.Add(c.Value[i], c.Value[i], c.Value[i])
+				}
+				next[j] = c
+				return
+			}
 			sig := bgv.NewCiphertext(p.bgv, 1, c.Level())
 			if err := evals[w].Automorphism(c, els[k], sig); err != nil {
 				errs[w] = err
 				return
 			}
+			for i := range c.Value {
+				ringQ.Sub(c.Value[i], sig.Value[i], sig.Value[i]) // c - sigma(c)
+				ringQ.Add(c.Value[i], c.Value[i], c.Value[i])
+				ringQ.Sub(c.Value[i], sig.Value[i], c.Value[i]) // c + sigma(c)
+				ringQ.MulCoeffsMontgomery(sig.Value[i], mono[k], sig.Value[i])
+			}
+			*sig.MetaData = *c.MetaData
 			if j < need {
-				even := bgv.NewCiphertext(p.bgv, 1, c.Level())
-				ringQ.Add(c.Value[0], sig.Value[0], even.Value[0])
-				ringQ.Add(c.Value[1], sig.Value[1], even.Value[1])
-				*even.MetaData = *c.MetaData
-				next[j] = even
+				next[j] = c
 			}
-			if j+step < need {
-				odd := bgv.NewCiphertext(p.bgv, 1, c.Level())
-				for i := range odd.Value {
-					ringQ.Sub(c.Value[i], sig.Value[i], odd.Value[i])
-					ringQ.MulCoeffsMontgomery(odd.Value[i], mono[k], odd.Value[i])
-				}
-				*odd.MetaData = *c.MetaData
-				next[j+step] = odd
-			}
+			next[j+step] = sig
 		})
 		for _, e := range errs {
 			if e != nil {

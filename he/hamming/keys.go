@@ -7,6 +7,7 @@ import (
 	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+	"github.com/tuneinsight/lattigo/v5/utils/sampling"
 )
 
 // Keys is the server's copy of one client's one-time key material: the
@@ -20,11 +21,16 @@ type Keys struct {
 	pk   [2]ring.Poly // level 0, NTT form: b = -a s + e, a
 }
 
-// keyMaterial lists the polynomials of the key material in wire order.
+// keyMaterial lists the polynomials of the key material in wire order. Each
+// gadget ciphertext (the relinearisation key, then the Galois keys) is sent
+// seeded: a 32-byte seed, then only the c0 = -a s + e + gadget part of every
+// component; the uniform a (c1) is regenerated from the seed by the server
+// exactly as Lattigo's key generator drew it.
 type keyMaterial struct {
-	rlk *rlwe.RelinearizationKey
-	gks []*rlwe.GaloisKey
-	pk  [2]ring.Poly
+	rlk   *rlwe.RelinearizationKey
+	gks   []*rlwe.GaloisKey
+	seeds [][seedLen]byte // one per gadget ciphertext, rlk first
+	pk    [2]ring.Poly
 }
 
 func newKeyTemplates(p Params) *keyMaterial {
@@ -35,26 +41,54 @@ func newKeyTemplates(p Params) *keyMaterial {
 		gk.NthRoot = p.bgv.RingQ().NthRoot()
 		km.gks = append(km.gks, gk)
 	}
+	km.seeds = make([][seedLen]byte, 1+len(km.gks))
 	rq := p.bgv.RingQ().AtLevel(0)
 	km.pk = [2]ring.Poly{rq.NewPoly(), rq.NewPoly()}
 	return km
 }
 
-// visit calls f on every ringqp polynomial of the key material, in order.
-func (km *keyMaterial) visit(f func(q ringqp.Poly)) {
-	gad := func(g *rlwe.GadgetCiphertext) {
-		for i := range g.Value {
-			for j := range g.Value[i] {
-				for _, pq := range g.Value[i][j] {
-					f(pq)
-				}
-			}
+// gadgets returns the gadget ciphertexts in wire order.
+func (km *keyMaterial) gadgets() []*rlwe.GadgetCiphertext {
+	g := []*rlwe.GadgetCiphertext{&km.rlk.GadgetCiphertext}
+	for _, gk := range km.gks {
+		g = append(g, &gk.GadgetCiphertext)
+	}
+	return g
+}
+
+// visitC0 calls f on the c0 of every gadget component of g, in wire order.
+func visitC0(g *rlwe.GadgetCiphertext, f func(q ringqp.Poly)) {
+	for i := range g.Value {
+		for j := range g.Value[i] {
+			f(g.Value[i][j][0])
 		}
 	}
-	gad(&km.rlk.GadgetCiphertext)
-	for _, gk := range km.gks {
-		gad(&gk.GadgetCiphertext)
+}
+
+// seededKeyGenerator returns a key generator whose uniform polynomials come
+// from a PRNG keyed by seed (the error and secret samplers are unchanged).
+func seededKeyGenerator(p Params, seed []byte) (*rlwe.KeyGenerator, error) {
+	prng, err := sampling.NewKeyedPRNG(seed)
+	if err != nil {
+		return nil, err
 	}
+	return &rlwe.KeyGenerator{Encryptor: rlwe.NewKeyGenerator(p.bgv).Encryptor.WithPRNG(prng)}, nil
+}
+
+// regenerateC1 redraws the c1 of every component of g from seed, in the
+// order and with the sampler levels Lattigo's key generator uses.
+func regenerateC1(p Params, seed []byte, g *rlwe.GadgetCiphertext) error {
+	prng, err := sampling.NewKeyedPRNG(seed)
+	if err != nil {
+		return err
+	}
+	us := ringqp.NewUniformSampler(prng, *p.bgv.RingQP())
+	for i := range g.Value {
+		for j := range g.Value[i] {
+			us.AtLevel(g.LevelQ(), g.LevelP()).Read(g.Value[i][j][1])
+		}
+	}
+	return nil
 }
 
 // KeysSize returns the exact size of the one-time key material.
@@ -62,18 +96,24 @@ func (p Params) KeysSize() int {
 	km := newKeyTemplates(p)
 	n := headerLen
 	N := p.N()
-	km.visit(func(q ringqp.Poly) {
-		n += polyBytes(N, p.bgv.Q()[:q.Q.Level()+1]) + polyBytes(N, p.bgv.P()[:q.P.Level()+1])
-	})
+	for _, g := range km.gadgets() {
+		n += seedLen
+		visitC0(g, func(q ringqp.Poly) {
+			n += polyBytes(N, p.bgv.Q()[:q.Q.Level()+1]) + polyBytes(N, p.bgv.P()[:q.P.Level()+1])
+		})
+	}
 	return n + 2*polyBytes(N, p.limbsQ(0))
 }
 
 func (km *keyMaterial) marshal(p Params) []byte {
 	out := p.header(magicKeys)
-	km.visit(func(q ringqp.Poly) {
-		out = packPoly(out, q.Q.Coeffs, p.bgv.Q()[:q.Q.Level()+1])
-		out = packPoly(out, q.P.Coeffs, p.bgv.P()[:q.P.Level()+1])
-	})
+	for k, g := range km.gadgets() {
+		out = append(out, km.seeds[k][:]...)
+		visitC0(g, func(q ringqp.Poly) {
+			out = packPoly(out, q.Q.Coeffs, p.bgv.Q()[:q.Q.Level()+1])
+			out = packPoly(out, q.P.Coeffs, p.bgv.P()[:q.P.Level()+1])
+		})
+	}
 	out = packPoly(out, km.pk[0].Coeffs, p.limbsQ(0))
 	return packPoly(out, km.pk[1].Coeffs, p.limbsQ(0))
 }
@@ -95,19 +135,26 @@ func ParseKeys(p Params, b []byte) (k *Keys, err error) {
 	km := newKeyTemplates(p)
 	N := p.N()
 	pos := headerLen
-	km.visit(func(q ringqp.Poly) {
+	for k, g := range km.gadgets() {
+		copy(km.seeds[k][:], b[pos:pos+seedLen])
+		pos += seedLen
+		visitC0(g, func(q ringqp.Poly) {
+			if err != nil {
+				return
+			}
+			mq, mp := p.bgv.Q()[:q.Q.Level()+1], p.bgv.P()[:q.P.Level()+1]
+			nq, np := polyBytes(N, mq), polyBytes(N, mp)
+			if err = unpackPoly(b[pos:pos+nq], q.Q.Coeffs, mq); err == nil {
+				err = unpackPoly(b[pos+nq:pos+nq+np], q.P.Coeffs, mp)
+			}
+			pos += nq + np
+		})
+		if err == nil {
+			err = regenerateC1(p, km.seeds[k][:], g)
+		}
 		if err != nil {
-			return
+			return nil, fmt.Errorf("hamming: parse keys: %w", err)
 		}
-		mq, mp := p.bgv.Q()[:q.Q.Level()+1], p.bgv.P()[:q.P.Level()+1]
-		nq, np := polyBytes(N, mq), polyBytes(N, mp)
-		if err = unpackPoly(b[pos:pos+nq], q.Q.Coeffs, mq); err == nil {
-			err = unpackPoly(b[pos+nq:pos+nq+np], q.P.Coeffs, mp)
-		}
-		pos += nq + np
-	})
-	if err != nil {
-		return nil, fmt.Errorf("hamming: parse keys: %w", err)
 	}
 	n0 := polyBytes(N, p.limbsQ(0))
 	for i := range km.pk {

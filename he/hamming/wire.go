@@ -14,7 +14,7 @@ import (
 // bits; a polynomial regenerated from a 32-byte seed is not sent.
 
 const (
-	magicKeys   = "HMK1"
+	magicKeys   = "HMK2"
 	magicQuery  = "HMQ1"
 	magicAnswer = "HMA1"
 	magicReply  = "HMR1"
