@@ -36,6 +36,11 @@ type ReportOptions struct {
 	Pairs PairOptions `json:"pairs"`
 	// Attack controls the adversarial section.
 	Attack AttackOptions `json:"attack"`
+	// Integrity controls the threshold-reporting and audit measurements.
+	Integrity IntegrityOptions `json:"integrity"`
+	// SkipEncryptedHash turns off hashing one image under encryption
+	// (package he/imagehash).
+	SkipEncryptedHash bool `json:"skip_encrypted_hash"`
 	// Device is the slow-phone and slow-link model.
 	Device DeviceModel `json:"device"`
 	// ListSize is the size of the deployed list a scanned image is
@@ -128,6 +133,13 @@ type Report struct {
 	Feasibility *FeasibilityResult           `json:"feasibility"`
 	Estimates   []DeviceEstimate             `json:"device_estimates"`
 	Claim       ClaimResult                  `json:"claim"`
+	// Integrity holds the threshold-reporting and audit measurements
+	// (nil when skipped).
+	Integrity *IntegrityResult `json:"integrity"`
+	// EncryptedHash is one image hashed under encryption per algorithm
+	// he/imagehash supports; EncryptedHashError says why it is missing.
+	EncryptedHash      []EncryptedHashRun `json:"encrypted_hash"`
+	EncryptedHashError string             `json:"encrypted_hash_error,omitempty"`
 	// StageSeconds is the wall time of each stage.
 	StageSeconds map[string]float64 `json:"stage_seconds"`
 	// Plots lists the plot files, by role.
@@ -239,6 +251,17 @@ func BuildReport(ctx context.Context, o ReportOptions) (*Report, error) {
 		r.ROC[h.Name()] = curve
 	}
 
+	if !o.SkipEncryptedHash {
+		_ = o.stage(r, "encrypted hash", 1, func(p func(int, int)) error {
+			var err error
+			if r.EncryptedHash, err = MeasureEncryptedHash(o.Corpus, r.Dedup.Keep[0]); err != nil {
+				r.EncryptedHashError = err.Error()
+			}
+			p(1, 1)
+			return nil
+		})
+	}
+
 	if err := o.stage(r, "attacks", max(o.Attack.Images, 1), func(p func(int, int)) error {
 		var err error
 		r.Attack, err = runAttacks(ctx, o.Corpus, r.Dedup.Keep, o.Attack, o.Workers, p)
@@ -264,6 +287,15 @@ func BuildReport(ctx context.Context, o ReportOptions) (*Report, error) {
 		}
 	}
 	r.Claim = Claim(r.Feasibility, o.Device, o.IsHomomorphic)
+	if !o.Integrity.Skip {
+		if err := o.stage(r, "integrity", 4, func(p func(int, int)) error {
+			var err error
+			r.Integrity, err = runIntegrity(&o, r, p)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("bench: report: %w", err)
+		}
+	}
 	r.Options = o
 	return r, nil
 }

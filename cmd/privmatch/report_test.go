@@ -144,6 +144,7 @@ func TestReportQuickEndToEnd(t *testing.T) {
 		}
 	}
 	r := readReportJSON(t, dir)
+	t.Run("integrity", func(t *testing.T) { checkIntegrity(t, dir) })
 
 	t.Run("environment", func(t *testing.T) {
 		e := r.Environment

@@ -1,0 +1,273 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+)
+
+// ThresholdRunOptions says how the report runs threshold-psi for one
+// simulated account.
+type ThresholdRunOptions struct {
+	// DBSize is the synthetic database size (the report's largest).
+	DBSize int `json:"db_size"`
+	// K and SyntheticRate are the server's policy (psi.ThresholdParams).
+	K             int     `json:"k"`
+	SyntheticRate float64 `json:"synthetic_rate"`
+	// Unlisted is the number of non-matching vouchers the account sends
+	// before its listed ones; 0 means AccountDefaults.ImagesPerYear (a
+	// year of uploads), so that about Unlisted*SyntheticRate synthetic
+	// vouchers have opened before the first listed one.
+	Unlisted int `json:"unlisted"`
+	// Seed seeds the synthetic database and the unlisted hashes.
+	Seed uint64 `json:"seed"`
+}
+
+// ThresholdRun is one simulated account's run of threshold-psi: vouchers
+// for unlisted hashes, then for listed ones until the server reconstructs
+// the account's secret.
+type ThresholdRun struct {
+	Options ThresholdRunOptions `json:"options"`
+	// ServerPrepMS is building the blinded table (NewServer); SetupBytes
+	// the table the device downloads once.
+	ServerPrepMS float64 `json:"server_prep_ms"`
+	SetupBytes   int     `json:"setup_bytes"`
+	// VoucherBytes is the size of one voucher (every voucher has it).
+	VoucherBytes int `json:"voucher_bytes"`
+	// ClientMS is the device's median time to build a voucher;
+	// ServerUnlistedMS and ServerListedMS the server's median time to
+	// process one, for unlisted and listed hashes (reconstruction
+	// attempts included when they ran).
+	ClientMS         float64 `json:"client_ms"`
+	ServerUnlistedMS float64 `json:"server_unlisted_ms"`
+	ServerListedMS   float64 `json:"server_listed_ms"`
+	// UnlistedSent and ListedSent are the vouchers sent; OpenedBelowK the
+	// server's opened count just before the account opened.
+	UnlistedSent int `json:"unlisted_sent"`
+	ListedSent   int `json:"listed_sent"`
+	OpenedBelowK int `json:"opened_below_k"`
+	// Reconstructed says whether the account opened; Genuine and
+	// Synthetic split the opened shares as the server learned them;
+	// DeviceSynthetic is the device's own count of synthetic vouchers.
+	Reconstructed   bool `json:"reconstructed"`
+	Genuine         int  `json:"genuine"`
+	Synthetic       int  `json:"synthetic"`
+	DeviceSynthetic int  `json:"device_synthetic"`
+	// Matches is the number of payloads the server recovered, all of
+	// them listed hashes (checked).
+	Matches int `json:"matches"`
+	// Attempts and DecodeMS are the server's reconstruction attempts
+	// (Berlekamp-Welch, one per opened share once at least k opened) and
+	// their total time; DecodePerTry is the mean per attempt.
+	Attempts     int     `json:"attempts"`
+	DecodeMS     float64 `json:"decode_ms"`
+	DecodePerTry float64 `json:"decode_ms_per_attempt"`
+	// WallSeconds is the whole run; ShortfallNote the known gap between
+	// the policy k and what reconstruction needs.
+	WallSeconds   float64 `json:"wall_seconds"`
+	ShortfallNote string  `json:"shortfall"`
+}
+
+// thresholdShortfall is the known gap between the policy and what
+// Berlekamp-Welch reconstruction needs.
+const thresholdShortfall = "reconstruction needs genuine - synthetic >= k opened shares, not genuine >= k: " +
+	"each synthetic share is an error the decoder must correct, so an account with k genuine matches and " +
+	"any synthetic voucher opened stays closed until more genuine matches arrive"
+
+// RunThreshold runs threshold-psi in process for one account and
+// measures what each side spends per voucher and on reconstruction.
+func RunThreshold(o ThresholdRunOptions) (*ThresholdRun, error) {
+	if o.DBSize < 1 || o.K < 2 {
+		return nil, fmt.Errorf("bench: threshold run: need a database and k >= 2, got n=%d k=%d", o.DBSize, o.K)
+	}
+	if o.Unlisted <= 0 {
+		o.Unlisted = int(AccountDefaults.ImagesPerYear.Value)
+	}
+	t0 := time.Now()
+	run := &ThresholdRun{Options: o, ShortfallNote: thresholdShortfall}
+	proto, err := psi.NewThresholdPSI(psi.ThresholdParams{K: o.K, SyntheticRate: o.SyntheticRate})
+	if err != nil {
+		return nil, fmt.Errorf("bench: threshold run: %w", err)
+	}
+	db, err := psi.Synth(phash.PDQKind, 256, o.DBSize, o.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("bench: threshold run: %w", err)
+	}
+	unlisted, err := psi.Synth(phash.PDQKind, 256, o.Unlisted, o.Seed^0x5eed)
+	if err != nil {
+		return nil, fmt.Errorf("bench: threshold run: %w", err)
+	}
+	tp := time.Now()
+	srv, err := proto.NewServer(db, psi.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("bench: threshold run: %w", err)
+	}
+	run.ServerPrepMS = msOf(time.Since(tp))
+	cli, err := proto.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("bench: threshold run: %w", err)
+	}
+	st, err := psi.RunSetup(srv, cli)
+	if err != nil {
+		return nil, fmt.Errorf("bench: threshold run: setup: %w", err)
+	}
+	for _, m := range st.Messages {
+		run.SetupBytes += m.Bytes
+	}
+	ts, ok := srv.(*psi.ThresholdServer)
+	tc, ok2 := cli.(*psi.ThresholdClient)
+	if !ok || !ok2 {
+		return nil, errors.New("bench: threshold run: unexpected role types")
+	}
+	var clientMS, unlistedMS, listedMS []float64
+	send := func(h phash.Hash) (float64, error) {
+		tr, err := psi.RunQuery(ts, tc, h)
+		if err != nil {
+			return 0, err
+		}
+		up := 0
+		for _, m := range tr.Messages {
+			up += m.Bytes
+		}
+		if run.VoucherBytes != 0 && up != run.VoucherBytes {
+			return 0, fmt.Errorf("voucher size changed: %d then %d bytes", run.VoucherBytes, up)
+		}
+		run.VoucherBytes = up
+		clientMS = append(clientMS, msOf(tr.Client.Query))
+		return msOf(tr.Server.Query), nil
+	}
+	for _, h := range unlisted.Hashes {
+		if db.Contains(h) {
+			continue
+		}
+		ms, err := send(h)
+		if err != nil {
+			return nil, fmt.Errorf("bench: threshold run: %w", err)
+		}
+		unlistedMS = append(unlistedMS, ms)
+		run.UnlistedSent++
+	}
+	maxListed := min(len(db.Hashes), 4*o.K+20)
+	for i := 0; i < maxListed; i++ {
+		before := ts.Account(tc.Account())
+		if before.Reconstructed {
+			break
+		}
+		run.OpenedBelowK = before.Opened
+		ms, err := send(db.Hashes[i])
+		if err != nil {
+			return nil, fmt.Errorf("bench: threshold run: %w", err)
+		}
+		listedMS = append(listedMS, ms)
+		run.ListedSent++
+	}
+	ar := ts.Account(tc.Account())
+	run.Reconstructed, run.Genuine, run.Synthetic = ar.Reconstructed, ar.Genuine, ar.Synthetic
+	run.Matches, run.Attempts, run.DecodeMS = len(ar.Matches), ar.Attempts, msOf(ar.DecodeTime)
+	if ar.Attempts > 0 {
+		run.DecodePerTry = run.DecodeMS / float64(ar.Attempts)
+	}
+	run.DeviceSynthetic, _ = tc.Synthetic()
+	for _, h := range ar.Matches {
+		if !db.Contains(h) {
+			return nil, errors.New("bench: threshold run: server recovered a hash that is not listed")
+		}
+	}
+	run.ClientMS, run.ServerUnlistedMS, run.ServerListedMS = median(clientMS), median(unlistedMS), median(listedMS)
+	run.WallSeconds = time.Since(t0).Seconds()
+	return run, nil
+}
+
+// ThresholdAnalysis is the model side of threshold reporting: what the
+// server learns below k, what the synthetic vouchers cost in detection,
+// and the k this corpus's false-match rate calls for.
+type ThresholdAnalysis struct {
+	K             int64   `json:"k"`
+	SyntheticRate float64 `json:"synthetic_rate"`
+	// Leak is bench.ThresholdLeak at a few (synthetic rate, uploads).
+	Leak []LeakPoint `json:"leak"`
+	// Recall is the per-image recall the detection model uses (PDQ's
+	// pooled edit-suite recall at its threshold, from this run), and
+	// Uploads the account's images per year.
+	Recall  float64 `json:"recall"`
+	Uploads int64   `json:"uploads"`
+	// Detection is bench.Detection at a few shared-image counts;
+	// Shared50Exact and Shared50Robust the fewest shared listed images
+	// at which an ideal decoder and Berlekamp-Welch open the account
+	// with probability at least 1/2 (0: not within MaxShared).
+	Detection      []DetectionPoint `json:"detection"`
+	MaxShared      int64            `json:"max_shared"`
+	Shared50Exact  int64            `json:"shared_50_exact"`
+	Shared50Robust int64            `json:"shared_50_robust"`
+	// Choice is ChooseThreshold at the measured per-image rate (the upper
+	// end of its interval when no pair matched), RateSource says which.
+	Choice      *ThresholdChoice `json:"choice,omitempty"`
+	ChoiceError string           `json:"choice_error,omitempty"`
+	RateSource  string           `json:"rate_source"`
+}
+
+// leakPoints are the (synthetic rate, uploads) pairs the report shows.
+var leakPoints = []struct {
+	s float64
+	n int64
+}{{0.01, 1000}, {0.05, 1000}, {0.01, 10000}}
+
+// analyseThreshold computes the model figures for policy (k, s) from an
+// algorithm's accuracy (nil: detection and the threshold choice are
+// omitted).
+func analyseThreshold(k int64, s float64, a *Accuracy) (*ThresholdAnalysis, error) {
+	ta := &ThresholdAnalysis{K: k, SyntheticRate: s, Uploads: int64(AccountDefaults.ImagesPerYear.Value)}
+	for _, lp := range leakPoints {
+		if lp.n < k {
+			continue
+		}
+		l, err := ThresholdLeak(k, lp.n, lp.s)
+		if err != nil {
+			return nil, err
+		}
+		ta.Leak = append(ta.Leak, l)
+	}
+	if a == nil {
+		return ta, nil
+	}
+	ta.Recall = a.Recall
+	ta.MaxShared = min(4*k, ta.Uploads)
+	det, err := Detection(k, ta.Uploads, ta.MaxShared, a.Recall, s)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range det {
+		if ta.Shared50Exact == 0 && d.Exact >= 0.5 {
+			ta.Shared50Exact = d.Shared
+		}
+		if ta.Shared50Robust == 0 && d.Robust >= 0.5 {
+			ta.Shared50Robust = d.Shared
+		}
+		switch d.Shared {
+		case k, k + k/2, 2 * k, 3 * k, 4 * k:
+			ta.Detection = append(ta.Detection, d)
+		}
+	}
+	at := a.Collision.AtThreshold
+	p := a.PerImageRate
+	ta.RateSource = fmt.Sprintf("%s measured per-image rate at threshold %d (%d of %d pairs matched)", a.Algorithm, a.Collision.Threshold, at.Matches, at.Pairs)
+	if at.Matches == 0 {
+		p = a.PerImageRateHigh
+		ta.RateSource = fmt.Sprintf("upper end of the 95%% interval of %s's per-image rate at threshold %d (no pair of %d matched)", a.Algorithm, a.Collision.Threshold, at.Pairs)
+	}
+	if p >= 1 || math.IsNaN(p) {
+		ta.ChoiceError = fmt.Sprintf("per-image rate %.3g: every image matches, no k helps", p)
+		return ta, nil
+	}
+	c, err := ChooseThreshold(p, ta.Uploads, AccountDefaults.ClaimedFlagRate.Value)
+	if err != nil {
+		ta.ChoiceError = err.Error()
+		return ta, nil
+	}
+	ta.Choice = &c
+	return ta, nil
+}
