@@ -11,7 +11,8 @@ import (
 // BenchmarkHamming measures one query against databases of 2^12..2^20
 // random 256-bit hashes at threshold 31 with the 128-bit preset PN14.
 // HAMMING_MINLOG/HAMMING_MAXLOG (default 12/16) bound the sizes; HAMMING_PREENCODE=1 keeps
-// the database pre-encoded (the memory-for-time lever).
+// the database pre-encoded at every prime and HAMMING_PRELIMBS=m at the lowest
+// m primes (the memory-for-time lever).
 func BenchmarkHamming(b *testing.B) {
 	maxLog := 16
 	if v, err := strconv.Atoi(os.Getenv("HAMMING_MAXLOG")); err == nil {
@@ -19,6 +20,7 @@ func BenchmarkHamming(b *testing.B) {
 	}
 	pre := os.Getenv("HAMMING_PREENCODE") == "1"
 	flood, _ := strconv.Atoi(os.Getenv("HAMMING_FLOOD"))
+	preLimbs, _ := strconv.Atoi(os.Getenv("HAMMING_PRELIMBS"))
 	p, err := NewParams(PN14)
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +47,7 @@ func BenchmarkHamming(b *testing.B) {
 		for i := range db {
 			db[i] = randHash(r, 256)
 		}
-		srv, err := NewServer(p, db, Options{PreEncode: pre, FloodBits: flood})
+		srv, err := NewServer(p, db, Options{PreEncode: pre, PreEncodeLimbs: preLimbs, FloodBits: flood})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -75,7 +77,9 @@ func BenchmarkHamming(b *testing.B) {
 		}
 		name := fmt.Sprintf("db=2^%d", lg)
 		if pre {
-			name += "/pre=1"
+			name += "/pre=all"
+		} else if preLimbs > 0 {
+			name += fmt.Sprintf("/pre=%d", preLimbs)
 		}
 		b.Run(name+"/role=server", func(b *testing.B) {
 			b.ReportAllocs()

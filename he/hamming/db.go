@@ -14,24 +14,27 @@ import (
 // database is the pre-processed database: for each group of N entries
 // (one entry per slot) and each column c, the slot vector of column c encoded
 // as a plaintext polynomial mod t (coefficient form, one uint32 each), and
-// optionally the same plaintexts lifted to every ciphertext prime in NTT and
-// Montgomery form (the memory-for-time lever).
+// optionally the same plaintexts lifted to the lowest preLimbs ciphertext
+// primes in NTT form (the memory-for-time lever: 8 bytes per database bit per
+// pre-encoded prime).
 //
 // Columns: c < n holds -y_c * 2^-l (bit c of each entry), column n holds
 // C * 2^-l with C = |y| mod 2; base holds B = floor(|y|/2) (n+1 in padding
 // slots, so that padding never matches).
 type database struct {
-	size   int
-	groups int
-	cols   int
-	coef   []uint32 // groups x cols x N
-	base   [][]uint64
-	pre    [][]ring.Poly // groups x cols, top level, NTT+Montgomery; nil if not pre-encoded
+	size     int
+	groups   int
+	cols     int
+	coef     []uint32 // groups x cols x N
+	base     [][]uint64
+	pre      [][]ring.Poly // groups x cols, primes 0..preLimbs-1, NTT form; nil if not pre-encoded
+	preLimbs int
 }
 
-// preprocess encodes the database. With preEncode it also keeps every
-// plaintext in NTT form at every ciphertext prime (8 bytes x primes per bit).
-func preprocess(p Params, db [][32]byte, preEncode bool, workers int) (*database, error) {
+// preprocess encodes the database. With preLimbs > 0 it also keeps every
+// plaintext in NTT form at the lowest preLimbs ciphertext primes (8 bytes x
+// preLimbs per bit).
+func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, error) {
 	n := p.lit.HashBits
 	N := p.N()
 	groups := max(1, (len(db)+N-1)/N)
@@ -42,8 +45,11 @@ func preprocess(p Params, db [][32]byte, preEncode bool, workers int) (*database
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	preLimbs = min(max(preLimbs, 0), p.bgv.MaxLevel()+1)
+	preEncode := preLimbs > 0
 	if preEncode {
 		d.pre = make([][]ring.Poly, groups)
+		d.preLimbs = preLimbs
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -55,7 +61,7 @@ func preprocess(p Params, db [][32]byte, preEncode bool, workers int) (*database
 			ringT := p.bgv.RingT()
 			pT := ringT.NewPoly()
 			vals := make([]uint64, N)
-			ringQ := p.bgv.RingQ()
+			ringQ := p.bgv.RingQ().AtLevel(max(preLimbs, 1) - 1)
 			for g := w; g < groups; g += workers {
 				base := make([]uint64, N)
 				for i := 0; i < N; i++ {
@@ -101,7 +107,7 @@ func preprocess(p Params, db [][32]byte, preEncode bool, workers int) (*database
 					}
 					if preEncode {
 						pq := ringQ.NewPoly()
-						liftNTT(ringQ, d.coef[off:off+N], pq)
+						liftNTT(ringQ.SubRings[:preLimbs], d.coef[off:off+N], pq.Coeffs)
 						d.pre[g][c] = pq
 					}
 				}
@@ -117,13 +123,14 @@ func preprocess(p Params, db [][32]byte, preEncode bool, workers int) (*database
 	return d, nil
 }
 
-// liftNTT writes the centred lift of a mod-t polynomial into every prime of
-// out (at out's level), in NTT and Montgomery form.
-func liftNTT(ringQ *ring.Ring, coef []uint32, out ring.Poly) {
+// liftNTT writes the centred lift of a mod-t polynomial into one limb per
+// subring of out, in NTT form (lazy: residues in [0, 2q)), not Montgomery:
+// the server multiplies by ciphertexts kept in Montgomery form.
+func liftNTT(subs []*ring.SubRing, coef []uint32, out [][]uint64) {
 	t := uint32(PlaintextModulus)
-	for i, s := range ringQ.SubRings[:ringQ.Level()+1] {
+	for i, s := range subs {
 		q := s.Modulus
-		dst := out.Coeffs[i]
+		dst := out[i]
 		for k, v := range coef {
 			if v > t/2 {
 				dst[k] = q - uint64(t-v)
@@ -131,8 +138,7 @@ func liftNTT(ringQ *ring.Ring, coef []uint32, out ring.Poly) {
 				dst[k] = uint64(v)
 			}
 		}
-		s.NTT(dst, dst)
-		s.MForm(dst, dst)
+		s.NTTLazy(dst, dst)
 	}
 }
 

@@ -97,3 +97,31 @@ func TestProtocolMatchesReference(t *testing.T) {
 }
 
 var floodForTest = 0 // default flooding
+
+// TestPreEncodeAgrees runs the protocol with the database pre-encoded at
+// every prime, at the lowest three primes and at none: the verdicts must
+// agree with the reference at and just beyond the threshold.
+func TestPreEncodeAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	p := testParams(t, 64, 10)
+	db := make([][32]byte, 300)
+	for i := range db {
+		db[i] = randHash(r, 64)
+	}
+	c, err := NewClient(p, nil)
+	require.NoError(t, err)
+	kb, err := c.Setup()
+	require.NoError(t, err)
+	keys, err := ParseKeys(p, kb)
+	require.NoError(t, err)
+	for _, opt := range []Options{{PreEncode: true}, {PreEncodeLimbs: 3}} {
+		srv, err := NewServer(p, db, opt)
+		require.NoError(t, err)
+		for _, d := range []int{10, 11} {
+			x := atDistance(r, db[r.IntN(len(db))], 64, d)
+			want, _ := Match(db, x, 64, 10)
+			got, _ := run(t, p, srv, keys, c, x)
+			require.Equal(t, want, got, "options %+v distance %d", opt, d)
+		}
+	}
+}

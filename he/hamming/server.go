@@ -20,6 +20,10 @@ type Options struct {
 	// Otherwise plaintexts are kept mod t (4 bytes per coefficient) and
 	// lifted and transformed at query time.
 	PreEncode bool
+	// PreEncodeLimbs, when PreEncode is false, pre-encodes only the lowest
+	// PreEncodeLimbs primes (8 bytes per database bit each); the others are
+	// lifted at query time. 0: none.
+	PreEncodeLimbs int
 	// Workers is the number of goroutines (default GOMAXPROCS).
 	Workers int
 	// Rand is the source of masks and re-randomisation (default crypto/rand).
@@ -56,7 +60,11 @@ func NewServer(p Params, db [][32]byte, opt Options) (*Server, error) {
 	if opt.FloodBits == 0 {
 		opt.FloodBits = p.defaultFloodBits()
 	}
-	d, err := preprocess(p, db, opt.PreEncode, opt.Workers)
+	limbs := opt.PreEncodeLimbs
+	if opt.PreEncode {
+		limbs = p.bgv.MaxLevel() + 1
+	}
+	d, err := preprocess(p, db, limbs, opt.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -304,20 +312,30 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 	for i := range bufs {
 		bufs[i] = buf{pq: p.bgv.RingQ().NewPoly(), ecd: bgv.NewEncoder(p.bgv)}
 	}
+	// The plaintexts are lifted without the Montgomery factor: multiplying
+	// E[c] by it once here (in place) makes MulCoeffsMontgomery return
+	// E[c] * pt.
+	ringTop := p.bgv.RingQ().AtLevel(top)
+	EM := E[:n+1]
+	parallel(W, n+1, func(_, c int) {
+		for i := range EM[c].Value {
+			ringTop.MForm(EM[c].Value[i], EM[c].Value[i])
+		}
+	})
+	subs := ringTop.SubRings[:top+1]
 	parallel(W, d.groups, func(w, g int) {
 		ringQ := p.bgv.RingQ().AtLevel(top)
 		acc := bgv.NewCiphertext(p.bgv, 1, top)
 		acc.Scale = E[0].Scale
+		pt := bufs[w].pq
 		for c := 0; c <= n; c++ {
-			var pt ring.Poly
+			off := (g*d.cols + c) * N
+			liftNTT(subs[d.preLimbs:], d.coef[off:off+N], pt.Coeffs[d.preLimbs:])
 			if d.pre != nil {
-				pt = d.pre[g][c]
-			} else {
-				pt = bufs[w].pq
-				liftNTT(ringQ, d.coef[(g*d.cols+c)*N:(g*d.cols+c+1)*N], pt)
+				copy(pt.Coeffs, d.pre[g][c].Coeffs) // shares the slices, no copy of residues
 			}
-			ringQ.MulCoeffsMontgomeryThenAdd(E[c].Value[0], pt, acc.Value[0])
-			ringQ.MulCoeffsMontgomeryThenAdd(E[c].Value[1], pt, acc.Value[1])
+			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[0], pt, acc.Value[0])
+			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[1], pt, acc.Value[1])
 		}
 		ringQ.MulScalarThenAdd(E[n+1].Value[0], inv, acc.Value[0])
 		ringQ.MulScalarThenAdd(E[n+1].Value[1], inv, acc.Value[1])
