@@ -46,7 +46,7 @@ import (
 //	  |  HEHammingParams: preset, bits, T, K (~12 B)  |
 //	  |<----------------------------------------------|  setup, down
 //	  |  HEHammingKeys: relin + 9 Galois keys +       |
-//	  |  level-0 public key (KeysSize, 46-91 MB) ---->|  setup, up; opens a session
+//	  |  level-0 public key, seeded (45.8 MB) ------->|  setup, up; opens a session
 //	  |                                               |
 //	  |  HEHammingQuery: Enc(hash bits, parity,       |
 //	  |    half-weight), Enc(R); seeded (~0.96 MB) -->|  expand, distance per entry,
@@ -132,8 +132,8 @@ func (heHammingProtocol) Ledger() Ledger {
 }
 
 // heHammingKeysSize is the size of a client's keys under PN14 for 256-bit
-// hashes, read from the engine (91,365,388 B with unseeded keys, about
-// 46 MB once the engine seeds them), or -1 if PN14 does not build.
+// hashes, read from the engine (45,797,708 B since it seeds its keys,
+// 91,365,388 B before), or -1 if PN14 does not build.
 var heHammingKeysSize = sync.OnceValue(func() int {
 	p, err := hamming.NewParams(hamming.PN14)
 	if err != nil {

@@ -17,8 +17,9 @@ import (
 // with two hashes on one connection, at PN14 (128-bit, the only preset a
 // build offers): a hash at distance 31 from a listed one matches, one at
 // distance 32 does not, the keys go up once, and only the server learns
-// the results. It takes about 31 s on two cores (key generation and a
-// 91 MB upload, then 13-14 s of server time per query), so -short skips it.
+// the results. It takes about 30 s on two loaded cores (key generation and
+// a 46 MB upload, then 8-13 s of server time per query), so -short skips
+// it.
 func TestServeQueryHEHamming(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end he-hamming at PN14 (about 30 s) skipped under -short")

@@ -4,8 +4,9 @@
 // hash 20 bits away from a listed one, which matches at threshold 31. The
 // server learns the match bit; the client learns nothing.
 //
-// It takes about 20 s on two cores: key generation, then ~13 s of server
-// time for the one query, whatever the database size up to 2^17.
+// It takes about 15 s on two cores: key generation (a 46 MB upload), then
+// 7-13 s of server time for the one query, whatever the database size up
+// to 2^17.
 //
 //	go run ./examples/similarity-query
 package main
