@@ -9,7 +9,7 @@ import (
 // This package's tests run he-hamming under PN10Insecure: hamming's
 // PN12Insecure test preset (same moduli) at N = 2^10, far below 128-bit
 // security: TESTS ONLY. It keeps the conformance suite, the TCP and the
-// transcript tests over every protocol to seconds (PN14 costs ~16 s per
+// transcript tests over every protocol to seconds (PN14 costs 7-16 s per
 // query on two cores, PN12Insecure ~3 s); each test still checks the
 // verdict against the plaintext distance at t and t+1. BenchmarkPSI
 // switches back to PN14 (UseSecureHEHamming); the end-to-end test in

@@ -16,7 +16,7 @@ import (
 // test run PN14.
 
 // benchSizes are the log2 database sizes BenchmarkPSI runs for p. he-hamming
-// costs ~16 s per query at PN14 on two cores whatever the size up to 2^17,
+// costs 7-17 s per query at PN14 on two cores whatever the size up to 2^17,
 // so it runs small sizes, under PN14 (the test preset is switched off for
 // the benchmark's duration).
 func benchSizes(b *testing.B, p psi.Protocol) []int {
