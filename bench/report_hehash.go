@@ -148,7 +148,7 @@ func (r *Report) encryptedHashSubsection(d *document) {
 	}
 	d.table([]string{"hash", "client / image (luma, encrypt, decrypt)", "same, slow phone", "server / image", "up / image", "down / image",
 		"client keys (once): size, keygen", "server setup (once)", "differs from plaintext hash"}, rows)
-	d.p("Parameters: %s.", r.EncryptedHash[0].Params)
+	d.p("Parameters: %s. Bits may differ from the plaintext hash only where a coefficient lies at the median (CKKS is approximate); a distance near half the bits means the encrypted pipeline failed for this client's key, not rounding.", r.EncryptedHash[0].Params)
 }
 
 // encryptedHashClaim adds the encrypted hashing to the claim section.

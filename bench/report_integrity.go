@@ -22,7 +22,9 @@ type IntegrityOptions struct {
 
 // IntegrityResult is what the integrity measurements found.
 type IntegrityResult struct {
-	Threshold         *ThresholdRun      `json:"threshold"`
+	Threshold *ThresholdRun `json:"threshold"`
+	// ThresholdError says why Threshold is missing.
+	ThresholdError    string             `json:"threshold_error,omitempty"`
 	ThresholdAnalysis *ThresholdAnalysis `json:"threshold_analysis"`
 	Audit             []AuditPoint       `json:"audit"`
 	Repurpose         *RepurposeRun      `json:"repurpose"`
@@ -50,7 +52,9 @@ func runIntegrity(o *ReportOptions, r *Report, progress func(done, total int)) (
 	}
 	res := &IntegrityResult{}
 	var err error
-	if res.Threshold, err = RunThreshold(opt.Threshold); err != nil {
+	if runThreshold == nil {
+		res.ThresholdError = "threshold-psi is not in this build (package psi lacks NewThresholdPSI)"
+	} else if res.Threshold, err = runThreshold(opt.Threshold); err != nil {
 		return nil, err
 	}
 	progress(1, 4)
@@ -82,17 +86,24 @@ func (r *Report) integrityMeasured(d *document) {
 		d.p("The threshold-reporting and auditable-database measurements were not run.")
 		return
 	}
-	if t := in.Threshold; t != nil {
-		r.thresholdSubsection(d, t, in.ThresholdAnalysis)
-	}
+	r.thresholdSubsection(d, in.Threshold, in.ThresholdError, in.ThresholdAnalysis)
 	if len(in.Audit) > 0 || in.Repurpose != nil {
 		r.auditSubsection(d, in.Audit, in.Repurpose)
 	}
 }
 
-func (r *Report) thresholdSubsection(d *document, t *ThresholdRun, ta *ThresholdAnalysis) {
-	o := t.Options
+func (r *Report) thresholdSubsection(d *document, t *ThresholdRun, why string, ta *ThresholdAnalysis) {
 	d.h(2, "Threshold reporting (threshold-psi)")
+	if t == nil {
+		d.p("The protocol was not run: %s. The model figures below do not need it.", why)
+	} else {
+		r.thresholdRun(d, t)
+	}
+	r.thresholdModel(d, ta)
+}
+
+func (r *Report) thresholdRun(d *document, t *ThresholdRun) {
+	o := t.Options
 	size := ""
 	if fs := r.Options.Feasibility.Sizes; len(fs) > 0 && fs[len(fs)-1] > o.DBSize {
 		size = fmt.Sprintf(" (below the report's largest size, %s: building the blinded table took %s per entry here, and the per-voucher costs do not depend on the table's size)",
@@ -119,6 +130,9 @@ func (r *Report) thresholdSubsection(d *document, t *ThresholdRun, ta *Threshold
 		{"payloads recovered (all listed, checked)", fmt.Sprint(t.Matches)},
 	})
 	d.p("**Known shortfall**: %s.", t.ShortfallNote)
+}
+
+func (r *Report) thresholdModel(d *document, ta *ThresholdAnalysis) {
 	if ta == nil {
 		return
 	}

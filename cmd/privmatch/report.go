@@ -124,8 +124,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	// threshold-psi for one account: at the largest size up to 2^14 (the
 	// blinded table costs about 0.3 ms per entry to build; per-voucher
 	// costs do not depend on the size), Apple's k = 30 or 5 with --quick.
-	o.Integrity.Threshold = bench.ThresholdRunOptions{DBSize: min(maxSize, thresholdMaxSize), K: psi.ThresholdDefaults.K,
-		SyntheticRate: psi.ThresholdDefaults.SyntheticRate, Seed: *seed}
+	o.Integrity.Threshold = bench.ThresholdRunOptions{DBSize: min(maxSize, thresholdMaxSize), K: 30, SyntheticRate: 0.01, Seed: *seed}
 	o.Device.Links = append([]bench.Link(nil), o.Device.Links...)
 	if *slowdown != o.Device.PhoneSlowdown.Value {
 		o.Device.PhoneSlowdown = bench.Param{Value: *slowdown, Source: "set with --phone-slowdown"}
