@@ -14,9 +14,10 @@ import (
 // database is the pre-processed database: for each group of N entries
 // (one entry per slot) and each column c, the slot vector of column c encoded
 // as a plaintext polynomial mod t (coefficient form, one uint32 each), and
-// optionally the same plaintexts lifted to the lowest preLimbs ciphertext
-// primes in NTT form (the memory-for-time lever: 8 bytes per database bit per
-// pre-encoded prime).
+// optionally the same plaintexts lifted to the first preLimbs ciphertext
+// primes of at most 33 bits (the eight middle primes of PN14) in NTT form (the memory-for-time lever). A pre-encoded residue
+// (33 bits: the primes are below 2^33) is stored as its low 32 bits in preLo
+// and its bit 32 in the bitset preHi: 4.125 bytes per database bit per prime.
 //
 // Columns: c < n holds -y_c * 2^-l (bit c of each entry), column n holds
 // C * 2^-l with C = |y| mod 2; base holds B = floor(|y|/2) (n+1 in padding
@@ -27,8 +28,10 @@ type database struct {
 	cols     int
 	coef     []uint32 // groups x cols x N
 	base     [][]uint64
-	pre      [][]ring.Poly // groups x cols, primes 0..preLimbs-1, NTT form; nil if not pre-encoded
+	preLo    []uint32 // groups x cols x preLimbs x N, low 32 bits
+	preHi    []uint64 // groups x cols x preLimbs x N/64, bit 32
 	preLimbs int
+	preIdx   []int // the pre-encoded primes: the first preLimbs of at most 33 bits
 }
 
 // preprocess encodes the database. With preLimbs > 0 it also keeps every
@@ -45,10 +48,16 @@ func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	preLimbs = min(max(preLimbs, 0), p.bgv.MaxLevel()+1)
+	for i, q := range p.bgv.Q() {
+		if q < 1<<33 && len(d.preIdx) < preLimbs {
+			d.preIdx = append(d.preIdx, i)
+		}
+	}
+	preLimbs = len(d.preIdx)
 	preEncode := preLimbs > 0
 	if preEncode {
-		d.pre = make([][]ring.Poly, groups)
+		d.preLo = make([]uint32, groups*d.cols*preLimbs*N)
+		d.preHi = make([]uint64, groups*d.cols*preLimbs*N/64)
 		d.preLimbs = preLimbs
 	}
 	var wg sync.WaitGroup
@@ -61,7 +70,12 @@ func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, 
 			ringT := p.bgv.RingT()
 			pT := ringT.NewPoly()
 			vals := make([]uint64, N)
-			ringQ := p.bgv.RingQ().AtLevel(max(preLimbs, 1) - 1)
+			ringQ := p.bgv.RingQ()
+			pq := ringQ.NewPoly()
+			var preSubs []*ring.SubRing
+			for _, i := range d.preIdx {
+				preSubs = append(preSubs, ringQ.SubRings[i])
+			}
 			for g := w; g < groups; g += workers {
 				base := make([]uint64, N)
 				for i := 0; i < N; i++ {
@@ -77,9 +91,6 @@ func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, 
 					base[i] = uint64(w / 2)
 				}
 				d.base[g] = base
-				if preEncode {
-					d.pre[g] = make([]ring.Poly, n+1)
-				}
 				for c := 0; c <= n; c++ {
 					for i := 0; i < N; i++ {
 						e := g*N + i
@@ -106,9 +117,14 @@ func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, 
 						d.coef[off+i] = uint32(v)
 					}
 					if preEncode {
-						pq := ringQ.NewPoly()
-						liftNTT(ringQ.SubRings[:preLimbs], d.coef[off:off+N], pq.Coeffs)
-						d.pre[g][c] = pq
+						liftNTT(preSubs, d.coef[off:off+N], pq.Coeffs[:preLimbs])
+						for i, s := range preSubs {
+							v := pq.Coeffs[i]
+							for k := range v {
+								v[k] %= s.Modulus // the lazy NTT leaves residues up to a few q
+							}
+							d.putPre(g, c, i, v)
+						}
 					}
 				}
 			}
@@ -124,7 +140,8 @@ func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, 
 }
 
 // liftNTT writes the centred lift of a mod-t polynomial into one limb per
-// subring of out, in NTT form (lazy: residues in [0, 2q)), not Montgomery:
+// subring of out, in NTT form (lazy: residues below a small multiple of q,
+// which Montgomery products accept), not Montgomery:
 // the server multiplies by ciphertexts kept in Montgomery form.
 func liftNTT(subs []*ring.SubRing, coef []uint32, out [][]uint64) {
 	t := uint32(PlaintextModulus)
@@ -142,15 +159,31 @@ func liftNTT(subs []*ring.SubRing, coef []uint32, out [][]uint64) {
 	}
 }
 
+// preIndex returns the offset of limb i of plaintext (g, c) in preLo.
+func (d *database) preIndex(g, c, i, N int) int { return ((g*d.cols+c)*d.preLimbs + i) * N }
+
+// putPre stores a fully reduced limb (residues below 2^33).
+func (d *database) putPre(g, c, i int, v []uint64) {
+	off := d.preIndex(g, c, i, len(v))
+	lo, hi := d.preLo[off:off+len(v)], d.preHi[off/64:(off+len(v))/64]
+	for k, x := range v {
+		lo[k] = uint32(x)
+		hi[k/64] |= (x >> 32 & 1) << (k % 64)
+	}
+}
+
+// getPre reads limb i of plaintext (g, c) into dst.
+func (d *database) getPre(g, c, i int, dst []uint64) {
+	off := d.preIndex(g, c, i, len(dst))
+	lo, hi := d.preLo[off:off+len(dst)], d.preHi[off/64:(off+len(dst))/64]
+	for k := range dst {
+		dst[k] = uint64(lo[k]) | (hi[k/64]>>(k%64)&1)<<32
+	}
+}
+
 // memBytes returns the bytes held by the pre-processed database.
 func (d *database) memBytes() int {
-	m := 4*len(d.coef) + 8*len(d.base)*len(d.base[0])
-	for _, g := range d.pre {
-		for _, pq := range g {
-			m += 8 * len(pq.Coeffs) * len(pq.Coeffs[0])
-		}
-	}
-	return m
+	return 4*len(d.coef) + 8*len(d.base)*len(d.base[0]) + 4*len(d.preLo) + 8*len(d.preHi)
 }
 
 func modInv(a, m uint64) uint64 {

@@ -16,13 +16,15 @@ import (
 // Options tune the server.
 type Options struct {
 	// PreEncode keeps every database plaintext in NTT form at every
-	// ciphertext prime: faster answers, 8 x primes bytes per database bit.
+	// ciphertext prime of at most 33 bits (8 of PN14's 10; the 55- and
+	// 52-bit primes are still lifted at query time): faster answers, 4.125
+	// bytes per database bit per prime.
 	// Otherwise plaintexts are kept mod t (4 bytes per coefficient) and
 	// lifted and transformed at query time.
 	PreEncode bool
-	// PreEncodeLimbs, when PreEncode is false, pre-encodes only the lowest
-	// PreEncodeLimbs primes (8 bytes per database bit each); the others are
-	// lifted at query time. 0: none.
+	// PreEncodeLimbs, when PreEncode is false, pre-encodes only the first
+	// PreEncodeLimbs primes of at most 33 bits (4.125 bytes per database bit
+	// each); the others are lifted at query time. 0: none.
 	PreEncodeLimbs int
 	// Workers is the number of goroutines (default GOMAXPROCS).
 	Workers int
@@ -322,17 +324,32 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 			ringTop.MForm(EM[c].Value[i], EM[c].Value[i])
 		}
 	})
-	subs := ringTop.SubRings[:top+1]
+	isPre := make([]bool, top+1)
+	for _, i := range d.preIdx {
+		isPre[i] = true
+	}
+	var liveSubs []*ring.SubRing
+	for i, sr := range ringTop.SubRings[:top+1] {
+		if !isPre[i] {
+			liveSubs = append(liveSubs, sr)
+		}
+	}
 	parallel(W, d.groups, func(w, g int) {
 		ringQ := p.bgv.RingQ().AtLevel(top)
 		acc := bgv.NewCiphertext(p.bgv, 1, top)
 		acc.Scale = E[0].Scale
 		pt := bufs[w].pq
+		var live [][]uint64
+		for i := range isPre {
+			if !isPre[i] {
+				live = append(live, pt.Coeffs[i])
+			}
+		}
 		for c := 0; c <= n; c++ {
 			off := (g*d.cols + c) * N
-			liftNTT(subs[d.preLimbs:], d.coef[off:off+N], pt.Coeffs[d.preLimbs:])
-			if d.pre != nil {
-				copy(pt.Coeffs, d.pre[g][c].Coeffs) // shares the slices, no copy of residues
+			liftNTT(liveSubs, d.coef[off:off+N], live)
+			for k, i := range d.preIdx {
+				d.getPre(g, c, k, pt.Coeffs[i])
 			}
 			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[0], pt, acc.Value[0])
 			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[1], pt, acc.Value[1])
