@@ -22,9 +22,7 @@ type IntegrityOptions struct {
 
 // IntegrityResult is what the integrity measurements found.
 type IntegrityResult struct {
-	Threshold *ThresholdRun `json:"threshold"`
-	// ThresholdError says why Threshold is missing.
-	ThresholdError    string             `json:"threshold_error,omitempty"`
+	Threshold         *ThresholdRun      `json:"threshold"`
 	ThresholdAnalysis *ThresholdAnalysis `json:"threshold_analysis"`
 	Audit             []AuditPoint       `json:"audit"`
 	Repurpose         *RepurposeRun      `json:"repurpose"`
@@ -52,9 +50,7 @@ func runIntegrity(o *ReportOptions, r *Report, progress func(done, total int)) (
 	}
 	res := &IntegrityResult{}
 	var err error
-	if runThreshold == nil {
-		res.ThresholdError = "threshold-psi is not in this build (package psi lacks NewThresholdPSI)"
-	} else if res.Threshold, err = runThreshold(opt.Threshold); err != nil {
+	if res.Threshold, err = RunThreshold(opt.Threshold); err != nil {
 		return nil, err
 	}
 	progress(1, 4)
@@ -86,17 +82,15 @@ func (r *Report) integrityMeasured(d *document) {
 		d.p("The threshold-reporting and auditable-database measurements were not run.")
 		return
 	}
-	r.thresholdSubsection(d, in.Threshold, in.ThresholdError, in.ThresholdAnalysis)
+	r.thresholdSubsection(d, in.Threshold, in.ThresholdAnalysis)
 	if len(in.Audit) > 0 || in.Repurpose != nil {
 		r.auditSubsection(d, in.Audit, in.Repurpose)
 	}
 }
 
-func (r *Report) thresholdSubsection(d *document, t *ThresholdRun, why string, ta *ThresholdAnalysis) {
+func (r *Report) thresholdSubsection(d *document, t *ThresholdRun, ta *ThresholdAnalysis) {
 	d.h(2, "Threshold reporting (threshold-psi)")
-	if t == nil {
-		d.p("The protocol was not run: %s. The model figures below do not need it.", why)
-	} else {
+	if t != nil {
 		r.thresholdRun(d, t)
 	}
 	r.thresholdModel(d, ta)

@@ -73,10 +73,6 @@ const thresholdShortfall = "reconstruction needs genuine - synthetic >= k opened
 	"each synthetic share is an error the decoder must correct, so an account with k genuine matches and " +
 	"any synthetic voucher opened stays closed until more genuine matches arrive"
 
-// runThreshold is RunThreshold where the build has threshold-psi
-// (package psi's NewThresholdPSI); nil otherwise, and the report says so.
-var runThreshold func(ThresholdRunOptions) (*ThresholdRun, error)
-
 // ThresholdAnalysis is the model side of threshold reporting: what the
 // server learns below k, what the synthetic vouchers cost in detection,
 // and the k this corpus's false-match rate calls for.

@@ -9,8 +9,6 @@ import (
 	"github.com/privmatch/privmatch/psi"
 )
 
-func init() { runThreshold = RunThreshold }
-
 // RunThreshold runs threshold-psi in process for one account and
 // measures what each side spends per voucher and on reconstruction.
 func RunThreshold(o ThresholdRunOptions) (*ThresholdRun, error) {
