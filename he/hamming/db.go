@@ -15,9 +15,11 @@ import (
 // (one entry per slot) and each column c, the slot vector of column c encoded
 // as a plaintext polynomial mod t (coefficient form, one uint32 each), and
 // optionally the same plaintexts lifted to the first preLimbs ciphertext
-// primes of at most 33 bits (the eight middle primes of PN14) in NTT form (the memory-for-time lever). A pre-encoded residue
-// (33 bits: the primes are below 2^33) is stored as its low 32 bits in preLo
-// and its bit 32 in the bitset preHi: 4.125 bytes per database bit per prime.
+// primes below 2^34 (the eight middle primes of PN14) in NTT form (the
+// memory-for-time lever). A pre-encoded residue
+// (below 2^34: PN14's "33-bit" primes lie on both sides of 2^33) is stored
+// as its low 32 bits in preLo and its bits 32..33 in preHi: 4.25 bytes per
+// database bit per prime.
 //
 // Columns: c < n holds -y_c * 2^-l (bit c of each entry), column n holds
 // C * 2^-l with C = |y| mod 2; base holds B = floor(|y|/2) (n+1 in padding
@@ -29,9 +31,9 @@ type database struct {
 	coef     []uint32 // groups x cols x N
 	base     [][]uint64
 	preLo    []uint32 // groups x cols x preLimbs x N, low 32 bits
-	preHi    []uint64 // groups x cols x preLimbs x N/64, bit 32
+	preHi    []uint64 // groups x cols x preLimbs x N/32, bits 32..33
 	preLimbs int
-	preIdx   []int // the pre-encoded primes: the first preLimbs of at most 33 bits
+	preIdx   []int // the pre-encoded primes: the first preLimbs below 2^34
 }
 
 // preprocess encodes the database. With preLimbs > 0 it also keeps every
@@ -49,7 +51,7 @@ func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, 
 		workers = runtime.GOMAXPROCS(0)
 	}
 	for i, q := range p.bgv.Q() {
-		if q < 1<<33 && len(d.preIdx) < preLimbs {
+		if q < 1<<34 && len(d.preIdx) < preLimbs {
 			d.preIdx = append(d.preIdx, i)
 		}
 	}
@@ -57,7 +59,7 @@ func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, 
 	preEncode := preLimbs > 0
 	if preEncode {
 		d.preLo = make([]uint32, groups*d.cols*preLimbs*N)
-		d.preHi = make([]uint64, groups*d.cols*preLimbs*N/64)
+		d.preHi = make([]uint64, groups*d.cols*preLimbs*N/32)
 		d.preLimbs = preLimbs
 	}
 	var wg sync.WaitGroup
@@ -162,22 +164,22 @@ func liftNTT(subs []*ring.SubRing, coef []uint32, out [][]uint64) {
 // preIndex returns the offset of limb i of plaintext (g, c) in preLo.
 func (d *database) preIndex(g, c, i, N int) int { return ((g*d.cols+c)*d.preLimbs + i) * N }
 
-// putPre stores a fully reduced limb (residues below 2^33).
+// putPre stores a fully reduced limb (residues below 2^34).
 func (d *database) putPre(g, c, i int, v []uint64) {
 	off := d.preIndex(g, c, i, len(v))
-	lo, hi := d.preLo[off:off+len(v)], d.preHi[off/64:(off+len(v))/64]
+	lo, hi := d.preLo[off:off+len(v)], d.preHi[off/32:(off+len(v))/32]
 	for k, x := range v {
 		lo[k] = uint32(x)
-		hi[k/64] |= (x >> 32 & 1) << (k % 64)
+		hi[k/32] |= (x >> 32 & 3) << (2 * (k % 32))
 	}
 }
 
 // getPre reads limb i of plaintext (g, c) into dst.
 func (d *database) getPre(g, c, i int, dst []uint64) {
 	off := d.preIndex(g, c, i, len(dst))
-	lo, hi := d.preLo[off:off+len(dst)], d.preHi[off/64:(off+len(dst))/64]
+	lo, hi := d.preLo[off:off+len(dst)], d.preHi[off/32:(off+len(dst))/32]
 	for k := range dst {
-		dst[k] = uint64(lo[k]) | (hi[k/64]>>(k%64)&1)<<32
+		dst[k] = uint64(lo[k]) | (hi[k/32]>>(2*(k%32))&3)<<32
 	}
 }
 

@@ -5,7 +5,7 @@ package hamming
 // # Message flow
 //
 //	client                                              server
-//	  |  Setup: keys (rlk, 9 expansion Galois keys,          |
+//	  |  Setup: keys (rlk, 9 expansion Galois keys, seeded;  |
 //	  |         level-0 public key), once   --------------> | ParseKeys
 //	  |                                                      |
 //	  |  Query(x): Enc(sum x_j X^j + pi X^n + a X^(n+1))     |
@@ -30,7 +30,12 @@ package hamming
 // bits arrive in one coefficient-encoded ciphertext and are expanded
 // obliviously (SealPIR-style, automorphisms X -> X^(N/2^k+1), no
 // normalisation: 2^-l mod t is folded into the server's plaintexts), so the
-// client sends about 0.6 MB instead of 256 ciphertexts. The server computes
+// client sends about 0.76 MB instead of 256 ciphertexts. 258 values need 9
+// tree levels, but a node holding one needed index is finished by doubling
+// instead of an automorphism, so only nodes 0 and 1 of the last level key-
+// switch: 257 key switches, not 511 (a and pi cannot move out of the
+// coefficient vector without a second top-level ciphertext, +0.76 MB up, or a
+// ninth Galois key anyway: X^256 is fixed by the eight others). The server computes
 // h = floor((d+e)/2), e = 1 - T mod 2, linearly: d <= T iff h <= k = floor(T/2)
 // (the parity trick), because floor((|x|+|y|+e)/2) = a + floor(|y|/2) +
 // pi*(|y| mod 2) with a, pi from the client. f(h) = prod_{r=0..k}(h-r) is zero
@@ -48,6 +53,15 @@ package hamming
 // rejects log2(QP) above the bound (218 at N = 2^13, 438 at 2^14, 881 at 2^15)
 // unless Literal.Insecure is set; only PN12Insecure (N = 2^12, same moduli,
 // used by tests and nothing else) sets it.
+//
+// # Key material
+//
+// Each key-switching key (relinearisation and the nine Galois keys; Q = 10
+// primes, P = 2, so 5 gadget digits) is sent seeded: a 32-byte seed and the
+// c0 halves; the server redraws the uniform c1 halves with Lattigo's uniform
+// sampler keyed by the seed, in the key generator's order (checked by
+// TestSeededKeysRegenerate). 45.8 MB instead of 91.4 MB. The seeds come
+// from the client's injected reader; the uniform halves are public anyway.
 //
 // # Correctness failure
 //

@@ -16,15 +16,15 @@ import (
 // Options tune the server.
 type Options struct {
 	// PreEncode keeps every database plaintext in NTT form at every
-	// ciphertext prime of at most 33 bits (8 of PN14's 10; the 55- and
-	// 52-bit primes are still lifted at query time): faster answers, 4.125
-	// bytes per database bit per prime.
+	// ciphertext prime below 2^34 (8 of PN14's 10; the 55- and 52-bit primes
+	// are still lifted at query time): faster answers, 4.25 bytes per
+	// database bit per prime.
 	// Otherwise plaintexts are kept mod t (4 bytes per coefficient) and
 	// lifted and transformed at query time.
 	PreEncode bool
 	// PreEncodeLimbs, when PreEncode is false, pre-encodes only the first
-	// PreEncodeLimbs primes of at most 33 bits (4.125 bytes per database bit
-	// each); the others are lifted at query time. 0: none.
+	// PreEncodeLimbs primes below 2^34 (4.25 bytes per database bit each);
+	// the others are lifted at query time. 0: none.
 	PreEncodeLimbs int
 	// Workers is the number of goroutines (default GOMAXPROCS).
 	Workers int
