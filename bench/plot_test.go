@@ -10,7 +10,6 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/transform"
-	"github.com/privmatch/privmatch/psi"
 )
 
 // svgText parses b strictly as XML and returns the root element's name and
@@ -67,11 +66,11 @@ func TestPlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr, err := Feasibility(context.Background(), psi.All(), FeasibilityOptions{Sizes: []int{8, 32}, Queries: 2})
+	fr, err := Feasibility(context.Background(), testProtocols(), FeasibilityOptions{Sizes: []int{8, 32}, Queries: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, err := Feasibility(context.Background(), psi.All(), FeasibilityOptions{Sizes: []int{8}, Queries: 2})
+	one, err := Feasibility(context.Background(), testProtocols(), FeasibilityOptions{Sizes: []int{8}, Queries: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
