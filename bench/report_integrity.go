@@ -119,7 +119,7 @@ func (r *Report) thresholdRun(d *document, t *ThresholdRun) {
 		{"listed vouchers sent until the account opened", fmt.Sprint(t.ListedSent)},
 		{"account opened", opened},
 		{"opened shares at reconstruction: genuine / synthetic", fmt.Sprintf("%d / %d (device's own count of synthetic vouchers: %d)", t.Genuine, t.Synthetic, t.DeviceSynthetic)},
-		{"opened count the server saw just before (all it learns below k)", fmt.Sprint(t.OpenedBelowK)},
+		{"opened count the server saw before the last voucher (all it learns until the account opens)", fmt.Sprint(t.OpenedBelowK)},
 		{"reconstruction (Berlekamp-Welch): attempts, total time", fmt.Sprintf("%d, %s (%s per attempt)", t.Attempts, fmtMS(t.DecodeMS), fmtMS(t.DecodePerTry))},
 		{"payloads recovered (all listed, checked)", fmt.Sprint(t.Matches)},
 	})
