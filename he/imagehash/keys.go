@@ -105,6 +105,12 @@ func (p Params) genKeys(sk *rlwe.SecretKey, rng io.Reader) ([]*rlwe.GaloisKey, [
 		}
 		kg := &rlwe.KeyGenerator{Encryptor: base.Encryptor.WithPRNG(prng)}
 		gks[i] = kg.GenGaloisKeyNew(g, sk)
+		// The server rebuilds the uniform parts with fillUniform: check
+		// that it reproduces Lattigo's draws, so that a difference (a
+		// changed sampler) fails here rather than as a wrong hash.
+		if err := p.checkUniform(gks[i], seed[:]); err != nil {
+			return nil, nil, fmt.Errorf("key %d: %w", i, err)
+		}
 		out = binary.LittleEndian.AppendUint64(out, g)
 		out = append(out, seed[:]...)
 		for _, kp := range p.polysOf(gks[i], 0) {
@@ -157,15 +163,47 @@ func (p Params) decodeKeys(data []byte) ([]*rlwe.GaloisKey, error) {
 			}
 			off += l
 		}
-		// The same draws, in the same order, as the key generator's
-		// encryptions of zero: one uniform QP polynomial per gadget entry.
-		us := ringqp.NewUniformSampler(prng, *p.ckks.RingQP()).AtLevel(gk.LevelQ(), gk.LevelP())
-		for _, row := range gk.Value {
-			for _, vec := range row {
-				us.Read(vec[1])
-			}
-		}
+		fillUniform(gk, prng, p.ckks.RingQP())
 		gks[i] = gk
 	}
 	return gks, nil
+}
+
+// fillUniform regenerates the uniform component of every gadget entry of
+// gk from prng, drawing exactly as Lattigo's encryptor did for the client.
+//
+// The encryptor takes a fresh AtLevel view of its uniform sampler for each
+// encryption of zero, and a fresh view starts by refilling its buffer from
+// the PRNG: whatever its previous refill left unread is dropped. One view
+// reused across entries would go on from those leftover bytes instead.
+// The two agree only when rejection sampling rejected nothing in the
+// entries before, so reusing a view gave a wrong key for some seeds: 17 of
+// 960 phash8 clients at Default (20 keys; the 40-bit prime rejects 1.3e-7
+// of draws), and every key where a prime rejects half of them.
+func fillUniform(gk *rlwe.GaloisKey, prng sampling.PRNG, r *ringqp.Ring) {
+	us := ringqp.NewUniformSampler(prng, *r)
+	for _, row := range gk.Value {
+		for _, vec := range row {
+			us.AtLevel(gk.LevelQ(), gk.LevelP()).Read(vec[1])
+		}
+	}
+}
+
+// checkUniform verifies that fillUniform rebuilds gk's uniform components
+// from seed.
+func (p Params) checkUniform(gk *rlwe.GaloisKey, seed []byte) error {
+	prng, err := sampling.NewKeyedPRNG(seed)
+	if err != nil {
+		return err
+	}
+	re := rlwe.NewGaloisKey(p.ckks)
+	fillUniform(re, prng, p.ckks.RingQP())
+	for r, row := range gk.Value {
+		for k, vec := range row {
+			if !vec[1].Equal(&re.Value[r][k][1]) {
+				return fmt.Errorf("seeded uniform part of gadget entry (%d, %d) does not regenerate", r, k)
+			}
+		}
+	}
+	return nil
 }
