@@ -37,6 +37,7 @@ privmatch report --quick --out /tmp/r               # smoke run, under a minute
 privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`, stderr)
 	corpusFlag := fs.String("corpus", bench.DefaultCorpusPath, `corpus: folder, list file, zip/tar archive, IDX3 file, or "fashion-mnist" (`+bench.FashionMNISTDir+`)`)
 	algo := fs.String("algo", defaultReportAlgos, `comma-separated algorithms, or "all"`)
+	protoList := fs.String("protocols", "all", `comma-separated protocols to measure, or "all" (`+strings.Join(psi.Names(), ", ")+`)`)
 	dbSize := fs.String("db-size", "", "largest synthetic database size, a number or 2^k (default 2^16, 2^10 with --quick); sizes run are powers of 4 from 2^10 (2^8 with --quick) up to it")
 	out := fs.String("out", "report", "output folder")
 	quick := fs.Bool("quick", false, "smoke run in under a minute: 3 images for robustness, one strength per edit, small databases, 1 attack")
@@ -75,6 +76,10 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	if err != nil {
 		return fail("--algo: %v", err)
 	}
+	protos, err := parseProtocols(*protoList)
+	if err != nil {
+		return fail("--protocols: %v", err)
+	}
 	maxSize := 1 << 16
 	minSize := 1 << 10
 	if *quick {
@@ -111,7 +116,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	}
 
 	o := bench.ReportOptions{
-		Quick: *quick, Corpus: c, CorpusPath: corpusPath, Hashers: hashers, Protocols: psi.All(),
+		Quick: *quick, Corpus: c, CorpusPath: corpusPath, Hashers: hashers, Protocols: protos,
 		Feasibility: bench.FeasibilityOptions{Sizes: sizes, Queries: nq, Seed: *seed, MaxSeconds: 60, QuerySeconds: 20},
 		Robustness:  bench.RobustnessOptions{Seed: *seed},
 		Pairs:       bench.PairOptions{Seed: *seed},
@@ -337,4 +342,32 @@ func repoRoot() (string, bool) {
 		}
 		d = up
 	}
+}
+
+// parseProtocols turns "oprf-psi,he-exact" or "all" into registered
+// protocols, in registry order.
+func parseProtocols(list string) ([]psi.Protocol, error) {
+	if strings.TrimSpace(list) == "all" {
+		return psi.All(), nil
+	}
+	want := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if _, err := psi.ByName(name); err != nil {
+			return nil, err
+		}
+		want[name] = true
+	}
+	if len(want) == 0 {
+		return nil, fmt.Errorf("no protocol named in %q", list)
+	}
+	var ps []psi.Protocol
+	for _, p := range psi.All() {
+		if want[p.Name()] {
+			ps = append(ps, p)
+		}
+	}
+	return ps, nil
 }
