@@ -63,6 +63,16 @@ package hamming
 // TestSeededKeysRegenerate). 45.8 MB instead of 91.4 MB. The seeds come
 // from the client's injected reader; the uniform halves are public anyway.
 //
+// # Costs (measured, PN14, 2^20 entries, shared 2-core machine; README)
+//
+// Server: 104 s on one core (the old code: 123 s back to back on the same
+// machine; 79 s on the quieter machine of the previous round), about 90% of
+// it the per-group lift, multiply-accumulate and threshold, the rest the
+// 257-key-switch expansion. Database memory 1.09 GB; Options.PreEncodeLimbs
+// trades 1.15 GB per prime at 2^20 for about a tenth of the linear stage
+// each (2 primes fit a 4 GB budget; all 8 need 10.2 GB). Client 58 ms.
+// Per query 1.24 MB up, 1.84 MB down (K = 8); keys 45.8 MB once.
+//
 // # Correctness failure
 //
 //   - Wrap-around: h is in [0, n/2+1] and every factor h - r, u + r(k-r) is
