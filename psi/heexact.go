@@ -200,36 +200,8 @@ func (s *heExactServer) AcceptSetup(m Message) (ServerSession, error) {
 		s.limits.release()
 		return nil, fmt.Errorf("psi: %s server: keys: %w", heExactName, err)
 	}
-	return &heExactSession{s: s, keys: keys}, nil
-}
-
-// heExactSession holds one client's evaluation keys.
-type heExactSession struct {
-	s    *heExactServer
-	mu   sync.Mutex
-	keys *he.ExactKeys // nil once closed
-}
-
-func (ss *heExactSession) Protocol() string { return heExactName }
-
-func (ss *heExactSession) NewQuery() (ServerQuery, error) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.keys == nil {
-		return nil, fmt.Errorf("%w: %s", ErrSessionClosed, heExactName)
-	}
-	return &heExactServerQuery{s: ss.s, keys: ss.keys}, nil
-}
-
-// Close releases the keys (queries already started finish with them).
-func (ss *heExactSession) Close() error {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.keys != nil {
-		ss.keys = nil
-		ss.s.limits.release()
-	}
-	return nil
+	return &keySession[he.ExactKeys]{name: heExactName, limits: s.limits, keys: keys,
+		newQuery: func(k *he.ExactKeys) ServerQuery { return &heExactServerQuery{s: s, keys: k} }}, nil
 }
 
 type heExactServerQuery struct {

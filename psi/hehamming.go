@@ -271,36 +271,8 @@ func (s *heHammingServer) AcceptSetup(m Message) (ServerSession, error) {
 		s.limits.release()
 		return nil, fmt.Errorf("psi: %s server: keys: %w", heHammingName, err)
 	}
-	return &heHammingSession{s: s, keys: keys}, nil
-}
-
-// heHammingSession holds one client's keys.
-type heHammingSession struct {
-	s    *heHammingServer
-	mu   sync.Mutex
-	keys *hamming.Keys // nil once closed
-}
-
-func (ss *heHammingSession) Protocol() string { return heHammingName }
-
-func (ss *heHammingSession) NewQuery() (ServerQuery, error) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.keys == nil {
-		return nil, fmt.Errorf("%w: %s", ErrSessionClosed, heHammingName)
-	}
-	return &heHammingServerQuery{s: ss.s, keys: ss.keys}, nil
-}
-
-// Close releases the keys (queries already started finish with them).
-func (ss *heHammingSession) Close() error {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.keys != nil {
-		ss.keys = nil
-		ss.s.limits.release()
-	}
-	return nil
+	return &keySession[hamming.Keys]{name: heHammingName, limits: s.limits, keys: keys,
+		newQuery: func(k *hamming.Keys) ServerQuery { return &heHammingServerQuery{s: s, keys: k} }}, nil
 }
 
 type heHammingServerQuery struct {
