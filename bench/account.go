@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -56,21 +55,12 @@ func DefaultAccountParams(perImageRate float64, source string) AccountParams {
 type Log10 float64
 
 // MarshalJSON implements json.Marshaler.
-func (l Log10) MarshalJSON() ([]byte, error) {
-	if math.IsInf(float64(l), 0) || math.IsNaN(float64(l)) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(float64(l))
-}
+func (l Log10) MarshalJSON() ([]byte, error) { return marshalFinite(float64(l)) }
 
 // UnmarshalJSON implements json.Unmarshaler; null reads as -Inf.
 func (l *Log10) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*l = Log10(math.Inf(-1))
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
+	f, err := unmarshalFinite(b, math.Inf(-1))
+	if err != nil {
 		return err
 	}
 	*l = Log10(f)

@@ -200,21 +200,12 @@ func ParseAttackResults(b []byte, name string) (*AttackSection, error) {
 type Decibel float64
 
 // MarshalJSON implements json.Marshaler.
-func (d Decibel) MarshalJSON() ([]byte, error) {
-	if math.IsInf(float64(d), 0) || math.IsNaN(float64(d)) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(float64(d))
-}
+func (d Decibel) MarshalJSON() ([]byte, error) { return marshalFinite(float64(d)) }
 
 // UnmarshalJSON implements json.Unmarshaler; null reads as +Inf.
 func (d *Decibel) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*d = Decibel(math.Inf(1))
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
+	f, err := unmarshalFinite(b, math.Inf(1))
+	if err != nil {
 		return err
 	}
 	*d = Decibel(f)
