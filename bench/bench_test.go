@@ -194,6 +194,12 @@ func TestHashCorpusAndCache(t *testing.T) {
 			if hs.Hashes[h.Name()][i] != v {
 				t.Fatalf("%s %s: %v, direct %v", id, h.Name(), hs.Hashes[h.Name()][i], v)
 			}
+			if qh, ok := h.(phash.QualityHasher); ok {
+				_, q, _ := qh.HashQuality(img)
+				if hs.Quality[h.Name()][i] != q {
+					t.Fatalf("%s %s: quality %d, direct %d", id, h.Name(), hs.Quality[h.Name()][i], q)
+				}
+			}
 		}
 	}
 	// 8 readable items, 7 distinct contents (one exact copy, which may
@@ -222,6 +228,14 @@ func TestHashCorpusAndCache(t *testing.T) {
 			if hs.Hashes[a][i] != hs2.Hashes[a][i] {
 				t.Fatalf("cached %s hash of %s differs", a, hs.IDs[i])
 			}
+		}
+	}
+	if len(hs2.Quality) != 1 || len(hs2.Quality["pdq"]) != len(hs.IDs) {
+		t.Fatalf("second run: quality scores for %d algorithms", len(hs2.Quality))
+	}
+	for i := range hs.IDs {
+		if hs.Quality["pdq"][i] != hs2.Quality["pdq"][i] {
+			t.Fatalf("cached pdq quality of %s: %d, computed %d", hs.IDs[i], hs2.Quality["pdq"][i], hs.Quality["pdq"][i])
 		}
 	}
 	// A corrupted cache is ignored with a warning and rebuilt.

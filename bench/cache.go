@@ -34,6 +34,10 @@ type CacheKey struct {
 // The trailing digest makes any corruption (truncation, flipped bits,
 // appended bytes) detectable; records must be sorted by key with no
 // duplicates, so every cache has one encoding.
+//
+// A hasher's quality score (PDQ's 0..100) is stored as a record of its
+// own: algorithm NAME+"#quality", kind "quality", 8 bits holding the score
+// (see GetQuality).
 type Cache struct {
 	mu    sync.Mutex
 	path  string
@@ -89,6 +93,35 @@ func (c *Cache) Put(d Digest, alg string, h phash.Hash) {
 		c.m[k] = h
 		c.dirty = true
 	}
+}
+
+// qualitySuffix and qualityKind mark the records that hold quality scores.
+const (
+	qualitySuffix = "#quality"
+	qualityKind   = phash.Kind("quality")
+)
+
+// GetQuality returns the cached quality score of (digest, algorithm) at
+// HashCodeVersion.
+func (c *Cache) GetQuality(d Digest, alg string) (int, bool) {
+	h, ok := c.Get(d, alg+qualitySuffix)
+	if !ok || h.Kind() != qualityKind || h.Bits() != 8 {
+		return 0, false
+	}
+	return int(h.Bytes()[0]), true
+}
+
+// PutQuality stores the quality score (0..255) of (digest, algorithm) at
+// HashCodeVersion; other values are not stored.
+func (c *Cache) PutQuality(d Digest, alg string, q int) {
+	if q < 0 || q > 255 {
+		return
+	}
+	h, err := phash.NewHash(qualityKind, 8, []byte{byte(q)})
+	if err != nil {
+		return // unreachable: the kind and length are valid
+	}
+	c.Put(d, alg+qualitySuffix, h)
 }
 
 // Len returns the number of cached hashes.

@@ -47,6 +47,10 @@ type CollisionResult struct {
 	Rates []ThresholdRate `json:"rates"`
 	// AtThreshold is Rates[Threshold].
 	AtThreshold ThresholdRate `json:"at_threshold"`
+	// QualityGate repeats the measurement without the images whose hash
+	// quality is at or below the algorithm's floor; nil for algorithms
+	// that do not score quality.
+	QualityGate *QualityGate `json:"quality_gate,omitempty"`
 }
 
 // Collisions measures the false-match rate of algorithm alg over the
@@ -62,9 +66,11 @@ func Collisions(ctx context.Context, hs *HashSet, alg string, dd *DedupResult, o
 		return nil, fmt.Errorf("bench: collisions: corpus not hashed with %s", alg)
 	}
 	var sel []phash.Hash
+	var kept []int
 	for _, i := range dd.Keep {
 		if !col[i].IsZero() {
 			sel = append(sel, col[i])
+			kept = append(kept, i)
 		}
 	}
 	pc, err := PairHistogram(ctx, sel, opt)
@@ -83,6 +89,9 @@ func Collisions(ctx context.Context, hs *HashSet, alg string, dd *DedupResult, o
 	}
 	if th.Distance >= 0 && th.Distance < len(r.Rates) {
 		r.AtThreshold = r.Rates[th.Distance]
+	}
+	if r.QualityGate, err = qualityGate(ctx, hs, h, kept, opt); err != nil {
+		return nil, fmt.Errorf("bench: collisions %s: %w", alg, err)
 	}
 	return r, nil
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"image"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,10 @@ type HashSet struct {
 	// Hashes maps an algorithm name to one hash per item; a failed item's
 	// hash is the zero Hash.
 	Hashes map[string][]phash.Hash `json:"-"`
+	// Quality maps the name of each algorithm that scores its hashes
+	// (a phash.QualityHasher, e.g. PDQ) to one score per item; a failed
+	// item's score is -1.
+	Quality map[string][]int `json:"-"`
 	// Failed lists the items without hashes, and the reason.
 	Failed []ItemError `json:"failed"`
 	// CacheHits and Computed count hashes read from the cache and
@@ -65,13 +70,16 @@ func HashCorpus(ctx context.Context, c *Corpus, hashers []phash.Hasher, opt Hash
 		return nil, fmt.Errorf("bench: hash corpus: no hashers")
 	}
 	n := len(c.Items)
-	hs := &HashSet{Corpus: c.Source, IDs: make([]string, n), Digests: make([]Digest, n), Hashes: map[string][]phash.Hash{}}
+	hs := &HashSet{Corpus: c.Source, IDs: make([]string, n), Digests: make([]Digest, n), Hashes: map[string][]phash.Hash{}, Quality: map[string][]int{}}
 	for _, h := range hashers {
 		if _, dup := hs.Hashes[h.Name()]; dup {
 			return nil, fmt.Errorf("bench: hash corpus: %s listed twice", h.Name())
 		}
 		hs.Algorithms = append(hs.Algorithms, h.Name())
 		hs.Hashes[h.Name()] = make([]phash.Hash, n)
+		if _, ok := h.(phash.QualityHasher); ok {
+			hs.Quality[h.Name()] = make([]int, n)
+		}
 	}
 	for i, it := range c.Items {
 		hs.IDs[i] = it.ID
@@ -100,6 +108,9 @@ func HashCorpus(ctx context.Context, c *Corpus, hashers []phash.Hasher, opt Hash
 					errs[i] = err.Error()
 					for _, a := range hs.Algorithms {
 						hs.Hashes[a][i] = phash.Hash{}
+						if q := hs.Quality[a]; q != nil {
+							q[i] = -1
+						}
 					}
 				}
 				d := int(done.Add(1))
@@ -136,7 +147,12 @@ func hashItem(it Item, hashers []phash.Hasher, hs *HashSet, i int, cache *Cache)
 	var missing []phash.Hasher
 	for _, h := range hashers {
 		if cache != nil {
-			if v, ok := cache.Get(d, h.Name()); ok && v.Kind() == h.Kind() && v.Bits() == h.Bits() {
+			v, ok := cache.Get(d, h.Name())
+			ok = ok && v.Kind() == h.Kind() && v.Bits() == h.Bits()
+			if qs := hs.Quality[h.Name()]; ok && qs != nil {
+				qs[i], ok = cache.GetQuality(d, h.Name())
+			}
+			if ok {
 				hs.Hashes[h.Name()][i] = v
 				hits++
 				continue
@@ -152,15 +168,31 @@ func hashItem(it Item, hashers []phash.Hasher, hs *HashSet, i int, cache *Cache)
 		return hits, 0, fmt.Errorf("decode: %w", err)
 	}
 	for _, h := range missing {
-		v, err := h.Hash(img)
+		v, q, err := hashWithQuality(h, img)
 		if err != nil {
 			return hits, computed, fmt.Errorf("%s: %w", h.Name(), err)
 		}
 		hs.Hashes[h.Name()][i] = v
+		if qs := hs.Quality[h.Name()]; qs != nil {
+			qs[i] = q
+		}
 		computed++
 		if cache != nil {
 			cache.Put(d, h.Name(), v)
+			if q >= 0 {
+				cache.PutQuality(d, h.Name(), q)
+			}
 		}
 	}
 	return hits, computed, nil
+}
+
+// hashWithQuality hashes img with h and, for a phash.QualityHasher, scores
+// it; q is -1 for hashers without a score.
+func hashWithQuality(h phash.Hasher, img image.Image) (v phash.Hash, q int, err error) {
+	if qh, ok := h.(phash.QualityHasher); ok {
+		return qh.HashQuality(img)
+	}
+	v, err = h.Hash(img)
+	return v, -1, err
 }
