@@ -51,17 +51,25 @@ type ExactVerdictState struct {
 }
 
 // outputSlot maps cell (partition pi, bin b) to the slot that holds it in
-// the answer after packing: partition pi is rotated left by (4-pi) mod 4.
+// its answer ciphertext (number pi/4) after packing: partition pi is
+// rotated left by (4 - pi mod 4) mod 4.
 func (s *ExactServer) outputSlot(pi, b int) int {
 	row := s.params.Slots() / 2
-	k := (feltsPerItem - pi) % feltsPerItem
+	k := (feltsPerItem - pi%feltsPerItem) % feltsPerItem
 	src := b * feltsPerItem
 	start := src / row * row
 	return start + ((src-start-k)%row+row)%row
 }
 
+// groupParts is the number of partitions packed into answer ciphertext g.
+func groupParts(partitions, g int) int {
+	return min(feltsPerItem, partitions-g*feltsPerItem)
+}
+
 // Answer evaluates membership of the client's query against the whole
 // database and returns the masked answer and the state Verdict needs.
+// Partitions are evaluated on up to GOMAXPROCS workers, each with its own
+// evaluator; every four share one answer ciphertext.
 func (s *ExactServer) Answer(keys *ExactKeys, msg []byte) (answer []byte, st *ExactVerdictState, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -106,76 +114,91 @@ func (s *ExactServer) Answer(keys *ExactKeys, msg []byte) (answer []byte, st *Ex
 			}
 		}
 	}
-	mVals := make([]uint64, slots)
-	for i := range mVals {
-		mVals[i] = fs.uniform()
+	groups := exactGroups(s.partitions)
+	mVals := make([][]uint64, groups)
+	for g := range mVals {
+		mVals[g] = make([]uint64, slots)
+		for i := range mVals[g] {
+			mVals[g][i] = fs.uniform()
+		}
 	}
-	// Evaluate partitions in parallel, each with its own evaluator.
+	// Evaluate partitions on a pool of workers, one evaluator each.
 	parts := make([]*rlwe.Ciphertext, s.partitions)
 	errs := make([]error, s.partitions)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for pi := 0; pi < s.partitions; pi++ {
+	jobs := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), s.partitions); w++ {
 		wg.Add(1)
-		sem <- struct{}{}
-		go func(pi int, ev *bgv.Evaluator) {
+		go func(ev *bgv.Evaluator) {
 			defer wg.Done()
-			defer func() { <-sem }()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[pi] = fmt.Errorf("internal error (%v)", r)
-				}
-			}()
-			parts[pi], errs[pi] = s.evalPartition(ev, pi, pw, rot1, rVals[pi])
-		}(pi, ev.ShallowCopy())
+			for pi := range jobs {
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							errs[pi] = fmt.Errorf("internal error (%v)", r)
+						}
+					}()
+					parts[pi], errs[pi] = s.evalPartition(ev, pi, pw, rot1, rVals[pi])
+				}()
+			}
+		}(ev.ShallowCopy())
 	}
+	for pi := 0; pi < s.partitions; pi++ {
+		jobs <- pi
+	}
+	close(jobs)
 	wg.Wait()
 	for _, e := range errs {
 		if e != nil {
 			return nil, nil, fmt.Errorf("he: exact answer: %w", e)
 		}
 	}
-	res := parts[0]
-	for _, c := range parts[1:] {
-		if err := ev.Add(res, c, res); err != nil {
+	answer = putHeader(make([]byte, 0, ExactAnswerSize(p, s.partitions)), kindAnswer, p)
+	answer = append(answer, byte(s.partitions))
+	ecd := s.ecd.ShallowCopy()
+	for g := 0; g < groups; g++ {
+		res := parts[g*feltsPerItem]
+		for _, c := range parts[g*feltsPerItem+1 : g*feltsPerItem+groupParts(s.partitions, g)] {
+			if err := ev.Add(res, c, res); err != nil {
+				return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+			}
+		}
+		if err := ev.Rescale(res, res); err != nil {
 			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 		}
+		if res.Level() != 0 {
+			ev.DropLevel(res, res.Level())
+		}
+		ptM := bgv.NewPlaintext(p.bgv, 0)
+		ptM.Scale = res.Scale
+		if err := ecd.Encode(mVals[g], ptM); err != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+		}
+		if err := ev.Add(res, ptM, res); err != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+		}
+		answer = compressLevel0(p, res, answer)
 	}
-	if err := ev.Rescale(res, res); err != nil {
-		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
-	}
-	if res.Level() != 0 {
-		ev.DropLevel(res, res.Level())
-	}
-	ptM := bgv.NewPlaintext(p.bgv, 0)
-	ptM.Scale = res.Scale
-	if err := s.ecd.ShallowCopy().Encode(mVals, ptM); err != nil {
-		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
-	}
-	if err := ev.Add(res, ptM, res); err != nil {
-		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
-	}
-	answer = putHeader(make([]byte, 0, ExactAnswerSize(p)), kindAnswer, p)
-	answer = append(answer, byte(s.partitions))
-	answer = compressLevel0(p, res, answer)
 	st = &ExactVerdictState{params: p, expected: make([]uint64, 0, s.Positions()), trap: make([]bool, 0, s.Positions())}
-	// Returned positions are the slots i with i mod 4 < partitions, in order.
+	// Returned positions: answer by answer, the slots i with i mod 4 below
+	// that answer's partition count, in order.
 	cellOf := make([]int, slots)
-	for i := range cellOf {
-		cellOf[i] = -1
-	}
-	for pi := 0; pi < s.partitions; pi++ {
-		for b := 0; b < s.bins; b++ {
-			cellOf[s.outputSlot(pi, b)] = pi*s.bins + b
+	for g := 0; g < groups; g++ {
+		gp := groupParts(s.partitions, g)
+		for q := 0; q < gp; q++ {
+			pi := g*feltsPerItem + q
+			for b := 0; b < s.bins; b++ {
+				cellOf[s.outputSlot(pi, b)] = pi*s.bins + b
+			}
 		}
-	}
-	for i := 0; i < slots; i++ {
-		if i%feltsPerItem >= s.partitions {
-			continue
+		for i := 0; i < slots; i++ {
+			if i%feltsPerItem >= gp {
+				continue
+			}
+			c := cellOf[i]
+			st.expected = append(st.expected, mVals[g][i])
+			st.trap = append(st.trap, s.isTrap[c/s.bins][c%s.bins])
 		}
-		c := cellOf[i]
-		st.expected = append(st.expected, mVals[i])
-		st.trap = append(st.trap, s.isTrap[c/s.bins][c%s.bins])
 	}
 	return answer, st, nil
 }
@@ -254,7 +277,7 @@ func (s *ExactServer) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.
 	if err := ev.Mul(e, ptR, e); err != nil {
 		return nil, err
 	}
-	if k := (feltsPerItem - pi) % feltsPerItem; k != 0 {
+	if k := (feltsPerItem - pi%feltsPerItem) % feltsPerItem; k != 0 {
 		if err := ev.RotateColumns(e, k, e); err != nil {
 			return nil, err
 		}

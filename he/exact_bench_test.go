@@ -75,7 +75,7 @@ func getBench(b *testing.B, logN int, lit ParamsLiteral) *benchSetup {
 func (s *benchSetup) report(b *testing.B) {
 	up := ExactQuerySize(s.p) + ExactReplySize(s.p, s.srv.Partitions())
 	b.ReportMetric(float64(up), "up-B/op")
-	b.ReportMetric(float64(ExactAnswerSize(s.p)), "down-B/op")
+	b.ReportMetric(float64(ExactAnswerSize(s.p, s.srv.Partitions())), "down-B/op")
 	b.ReportMetric(float64(s.kb), "keys-B")
 	b.ReportMetric(1.5, "rounds/op")
 	b.ReportMetric(float64(s.srv.EncodedBytes()), "db-B")

@@ -77,21 +77,29 @@ func (c *ExactClient) Finish(st *ExactQueryState, answer []byte) ([]byte, error)
 		return nil, fmt.Errorf("he: exact finish: truncated answer")
 	}
 	parts := int(answer[headerLen])
-	if parts < 1 || parts > feltsPerItem {
-		return nil, fmt.Errorf("he: exact finish: %d partitions outside 1..4", parts)
+	if parts < 1 || parts > ExactMaxPartitions {
+		return nil, fmt.Errorf("he: exact finish: %d partitions outside 1..%d", parts, ExactMaxPartitions)
 	}
-	raw, err := decompressLevel0(p, answer[headerLen+1:])
-	if err != nil {
-		return nil, fmt.Errorf("he: exact finish: decode answer: %w", err)
+	if len(answer) != ExactAnswerSize(p, parts) {
+		return nil, fmt.Errorf("he: exact finish: answer of %d bytes, want %d for %d partitions", len(answer), ExactAnswerSize(p, parts), parts)
 	}
-	vals, err := c.dec.Decrypt(&Ciphertext{params: p, ct: raw})
-	if err != nil {
-		return nil, fmt.Errorf("he: exact finish: %w", err)
-	}
+	body := answer[headerLen+1:]
+	cs := compressedSize(p)
 	out := make([]uint64, 0, parts*p.Slots()/feltsPerItem)
-	for i, v := range vals {
-		if i%feltsPerItem < parts {
-			out = append(out, v)
+	for g := 0; g < exactGroups(parts); g++ {
+		raw, err := decompressLevel0(p, body[g*cs:(g+1)*cs])
+		if err != nil {
+			return nil, fmt.Errorf("he: exact finish: decode answer %d: %w", g, err)
+		}
+		vals, err := c.dec.Decrypt(&Ciphertext{params: p, ct: raw})
+		if err != nil {
+			return nil, fmt.Errorf("he: exact finish: %w", err)
+		}
+		gp := groupParts(parts, g)
+		for i, v := range vals {
+			if i%feltsPerItem < gp {
+				out = append(out, v)
+			}
 		}
 	}
 	return encodeReply(p, out), nil
@@ -102,9 +110,11 @@ func ExactQuerySize(p Params) int {
 	return headerLen + 1 + 32 + polyPackedLen(p.N(), p.bgv.Q())
 }
 
-// ExactAnswerSize returns the exact byte size of an answer message under p.
-func ExactAnswerSize(p Params) int {
-	return headerLen + 1 + compressedSize(p)
+// ExactAnswerSize returns the exact byte size of an answer message under p
+// from a server with the given number of partitions: a header, the
+// partition count and ceil(partitions/4) compressed level-0 ciphertexts.
+func ExactAnswerSize(p Params, partitions int) int {
+	return headerLen + 1 + exactGroups(partitions)*compressedSize(p)
 }
 
 // ExactReplySize returns the exact byte size of a reply for a server with

@@ -45,14 +45,38 @@ type ExactServer struct {
 // ErrTooLarge is returned when the database does not fit the preset.
 var ErrTooLarge = errors.New("he: database too large for parameters")
 
-// ExactCapacity returns the number of entries a database may hold under p:
-// 4 partitions x Slots/4 bins x (L*H-1) items per cell, less the trap cells
-// and a 2% margin for the per-bin distinctness constraint.
-func ExactCapacity(p Params) int {
-	bins := p.Slots() / feltsPerItem
-	m := feltsPerItem * bins
+// ExactMaxPartitions is the most partitions (result cells per bin) a
+// server uses. Four partitions share one answer ciphertext, so a server
+// with P partitions sends ceil(P/4) of them; the query stays one
+// ciphertext and the work per partition is the same circuit.
+const ExactMaxPartitions = 64
+
+// ExactCapacity returns the number of entries a database may hold under p
+// with the given number of partitions: partitions x Slots/4 bins x (L*H-1)
+// items per cell, less the trap cells and a 2% margin for the per-bin
+// distinctness constraint. It returns 0 for a partition count outside
+// 1..ExactMaxPartitions.
+func ExactCapacity(p Params, partitions int) int {
+	if partitions < 1 || partitions > ExactMaxPartitions {
+		return 0
+	}
+	m := partitions * p.Slots() / feltsPerItem
 	return (m - trapCount(m)) * (p.lit.Low*p.lit.High - 1) * 98 / 100
 }
+
+// ExactPartitionsFor returns the number of partitions a server loading n
+// distinct entries under p uses: the fewest whose capacity holds them.
+func ExactPartitionsFor(p Params, n int) (int, error) {
+	for parts := 1; parts <= ExactMaxPartitions; parts++ {
+		if n <= ExactCapacity(p, parts) {
+			return parts, nil
+		}
+	}
+	return 0, fmt.Errorf("he: %d entries, capacity %d under %s: %w", n, ExactCapacity(p, ExactMaxPartitions), p.Name(), ErrTooLarge)
+}
+
+// exactGroups is the number of answer ciphertexts for a partition count.
+func exactGroups(partitions int) int { return (partitions + feltsPerItem - 1) / feltsPerItem }
 
 // trapCount is the number of trap cells among m result positions.
 func trapCount(m int) int { return max(m/16, 16) }
@@ -84,16 +108,9 @@ func NewExactServer(p Params, db [][32]byte, rng io.Reader) (*ExactServer, error
 	seen = nil
 	bins := p.Slots() / feltsPerItem
 	capacity := p.lit.Low*p.lit.High - 1
-	if len(fps) > ExactCapacity(p) {
-		return nil, fmt.Errorf("he: exact server: %d entries, capacity %d: %w", len(fps), ExactCapacity(p), ErrTooLarge)
-	}
-	// Partitions: as few as hold the data at 98% fill.
-	parts := 1
-	for ; parts < feltsPerItem; parts++ {
-		m := parts * bins
-		if (m-trapCount(m))*capacity*98/100 >= len(fps) {
-			break
-		}
+	parts, err := ExactPartitionsFor(p, len(fps))
+	if err != nil {
+		return nil, fmt.Errorf("he: exact server: %w", err)
 	}
 	m := parts * bins
 	nTraps := trapCount(m)
@@ -318,6 +335,10 @@ func (s *ExactServer) Entries() int { return s.items }
 
 // Partitions returns the number of partitions (result cells per bin).
 func (s *ExactServer) Partitions() int { return s.partitions }
+
+// Answers returns the number of level-0 ciphertexts in each answer:
+// ceil(Partitions()/4).
+func (s *ExactServer) Answers() int { return exactGroups(s.partitions) }
 
 // Traps returns the number of trap cells among Positions().
 func (s *ExactServer) Traps() int { return s.traps }

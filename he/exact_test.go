@@ -62,7 +62,7 @@ func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
 	require.Equal(t, ExactQuerySize(f.p), len(q))
 	ans, vst, err := f.srv.Answer(f.keys, q)
 	require.NoError(t, err)
-	require.Equal(t, ExactAnswerSize(f.p), len(ans))
+	require.Equal(t, ExactAnswerSize(f.p, f.srv.Partitions()), len(ans))
 	reply, err := f.cli.Finish(st, ans)
 	require.NoError(t, err)
 	require.Equal(t, ExactReplySize(f.p, f.srv.Partitions()), len(reply))
@@ -126,15 +126,18 @@ func checkNoise(t *testing.T, f *exactFixture) {
 	ans, _, err := f.srv.Answer(f.keys, q)
 	require.NoError(t, err)
 	_ = st
-	raw, err := decompressLevel0(f.p, ans[headerLen+1:])
-	require.NoError(t, err)
-	ct := &Ciphertext{params: f.p, ct: raw}
-	used, avail := noiseBits(f.cli.sk, ct)
-	t.Logf("answer noise: |m + t*e| up to 2^%.1f of 2^%.1f (margin %.1f bits)", used, avail, avail-used)
-	// Decompression adds up to t*2^15 (c0 rounding, deterministic) plus a
-	// sub-Gaussian c1*s term; 3 bits of margin over the observed maximum
-	// leave that term tens of standard deviations from failure.
-	require.Greater(t, avail-used, 3.0, "noise margin too small")
+	cs := compressedSize(f.p)
+	for g := 0; g < f.srv.Answers(); g++ {
+		raw, err := decompressLevel0(f.p, ans[headerLen+1+g*cs:headerLen+1+(g+1)*cs])
+		require.NoError(t, err)
+		ct := &Ciphertext{params: f.p, ct: raw}
+		used, avail := noiseBits(f.cli.sk, ct)
+		t.Logf("answer %d noise: |m + t*e| up to 2^%.1f of 2^%.1f (margin %.1f bits)", g, used, avail, avail-used)
+		// Decompression adds up to t*2^15 (c0 rounding, deterministic) plus a
+		// sub-Gaussian c1*s term; 3 bits of margin over the observed maximum
+		// leave that term tens of standard deviations from failure.
+		require.Greater(t, avail-used, 3.0, "noise margin too small")
+	}
 }
 
 func TestExactMaskedAndTamper(t *testing.T) {

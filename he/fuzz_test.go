@@ -112,13 +112,34 @@ func FuzzExactFinish(f *testing.F) {
 	hdr := putHeader(nil, kindAnswer, p)
 	f.Add(append(append([]byte{}, hdr...), 1))
 	f.Add(append(append([]byte{}, hdr...), 9, 1, 2, 3))
+	f.Add(append(append([]byte{}, hdr...), ExactMaxPartitions+1, 1, 2, 3))
+	// A full-length answer of 5 partitions (two ciphertexts) with every
+	// coefficient out of range in the second one.
+	five := append(append([]byte{}, hdr...), 5)
+	five = append(five, make([]byte, compressedSize(p))...)
+	five[len(five)-compressedSize(p)] = 1 // scale 1
+	for range compressedSize(p) {
+		five = append(five, 0xff)
+	}
+	f.Add(five)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_, st, err := cli.Query([32]byte{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cli.Finish(st, in); err == nil && len(in) != ExactAnswerSize(p) {
-			t.Fatalf("accepted %d-byte answer, want %d", len(in), ExactAnswerSize(p))
+		parts := 0
+		if len(in) > headerLen {
+			parts = int(in[headerLen])
+		}
+		reply, err := cli.Finish(st, in)
+		if err != nil {
+			return
+		}
+		if parts < 1 || parts > ExactMaxPartitions || len(in) != ExactAnswerSize(p, parts) {
+			t.Fatalf("accepted %d-byte answer with %d partitions, want %d bytes", len(in), parts, ExactAnswerSize(p, parts))
+		}
+		if len(reply) != ExactReplySize(p, parts) {
+			t.Fatalf("reply of %d bytes for %d partitions, want %d", len(reply), parts, ExactReplySize(p, parts))
 		}
 	})
 }

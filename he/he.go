@@ -5,12 +5,15 @@
 // # Start here
 //
 // Pick a preset with [ExactPresetFor] ([PN14S] up to about 75k entries,
-// [PN14M] up to about 286k, [PN14] up to about 1.07M; [PN12Test] is
-// insecure and for tests only) and check it with [ParamsLiteral.Params]. The server loads its
+// [PN14M] up to about 286k, [PN14] up to about 1.07M in one answer
+// ciphertext, and beyond that PN14 with more partitions, up to about 17M;
+// [PN12Test] is insecure and for tests only) and check it with
+// [ParamsLiteral.Params]. The server loads its
 // database once with [NewExactServer]; each client makes an [ExactClient],
 // sends [ExactClient.Setup]'s key material once, then per query runs
 // Query -> server Answer -> client Finish -> server Verdict. Every message is
-// a []byte of a size fixed by the parameters ([ExactQuerySize],
+// a []byte of a size fixed by the parameters and the server's partition
+// count ([ExactQuerySize],
 // [ExactAnswerSize], [ExactReplySize]); no Lattigo type appears in the API,
 // so a move to Lattigo v6 stays inside this package.
 //
@@ -18,7 +21,8 @@
 //	  | Setup: relin + 3 rotation keys (once) --> |
 //	  | Query: Enc(f(h)) seeded, top level -----> |  powers, per-slot polynomials,
 //	  |                                           |  anisotropic quartic per bin,
-//	  | <--- Answer: Enc(r*E + m), level 0 ------ |  times r, plus mask m
+//	  | <--- Answer: Enc(r*E + m), level 0, ---- |  times r, plus mask m
+//	  |      one ciphertext per 4 partitions      |
 //	  | Reply: decrypted masked values ---------> |  Verdict: some real position == m?
 //	  |                                           |  any trap != its m => tampered
 //
@@ -38,22 +42,29 @@
 // t^-4 over rho. The server folds the four values into one with the
 // anisotropic quartic E = (v0^2 - 3v1^2)^2 - 3(v2^2 - 3v3^2)^2 (3 is a
 // non-residue mod 65537, so E = 0 iff all v_j = 0), multiplies E by a fresh
-// uniform nonzero r, packs up to four partitions into one ciphertext with
+// uniform nonzero r, packs four partitions into one ciphertext with
 // rotations, rescales to level 0, adds a uniform mask m and sends the
 // level-0 ciphertext with the low 16 bits of c0 and 7 bits of c1 dropped.
+// A database needing P partitions (at most [ExactMaxPartitions]; the
+// fewest that hold it, [ExactPartitionsFor]) gets ceil(P/4) such answer
+// ciphertexts, each with its own masks; partitions run in parallel on
+// GOMAXPROCS workers, all from the same powers of the one query.
 // The client decrypts and returns the values; the server compares them
 // with m.
 //
 // Sizes under PN14 (N = 2^14, Q = 394 bits, 402 bits as stored since some
 // primes exceed 2^34): query 823,341 B (seeded, top
-// level), answer 108,561 B, reply 34,832 B with 4 partitions, one-time keys
-// 58,200,910 B (relinearisation key at all levels, rotations 1, 2, 3 at
-// level 4). Correctness: a member always matches unless decryption fails;
+// level), answer 108,561 B, reply 34,832 B with 4 partitions (up to
+// 2^20 entries); at 2^22 entries 16 partitions, answer 434,205 B (4
+// ciphertexts), reply 139,280 B; one-time keys 58,200,910 B
+// (relinearisation key at all levels, rotations 1, 2, 3 at level 4). Correctness: a member always matches unless decryption fails;
 // the tests measure at least 3.6 bits of margin over the largest
 // coefficient, the rest being a sub-Gaussian rounding term tens of standard
 // deviations from failure. A non-member matches with probability at most
-// [ExactFalseMatch] (cells * t^-4 + n * 2^-64: 5.8e-14 at n = 2^20). r is
-// nonzero, so r*E = 0 only when E = 0.
+// [ExactFalseMatch] (cells * t^-4 + n * 2^-64, a union bound over every
+// real cell of every answer and every entry: 5.8e-14 at n = 2^20 with
+// 15,360 real cells, 2.3e-13 at n = 2^22 with 61,440, the fingerprint term
+// dominating). r is nonzero, so r*E = 0 only when E = 0.
 //
 // # Threat model
 //
@@ -73,8 +84,12 @@
 // or alter its reply. Trap cells (empty cells with r = 0, at random
 // positions, indistinguishable in the reply) bound the chance of
 // suppressing a real match without detection to [ExactEvasionBound]: for
-// m positions and t traps, max_a (a/m) C(m-a,t)/C(m-1,t), about 1/(e(t+1))
-// (3.6e-4 for PN14 with 4 partitions, 1.4e-3 with 1). A detected alteration
+// m positions and t traps, max_a (a/m) C(m-a,t)/C(m-1,t), about 1/(e(t+1)).
+// The m positions are those of all answer ciphertexts together (the
+// client's reply covers all of them and the traps, t = max(m/16, 16), are
+// spread uniformly over all), so the bound falls as partitions grow:
+// 1.5e-3 with 1 partition (m = 4096), 3.7e-4 with 4, 9.0e-5 with 16
+// (m = 65,536, t = 4,096, the 2^22 case). A detected alteration
 // returns [ErrTampered]. The client can always make the protocol fail
 // (no verdict), but not turn a match into an undetected non-match except
 // with that probability.

@@ -56,8 +56,9 @@ var ErrInsecure = errors.New("he: parameters below 128-bit security")
 
 // Presets. PN14 is the production set; PN12Test is insecure and for tests.
 var (
-	// PN14 is the 128-bit preset for databases up to about 2^20 entries:
-	// N=2^14 (4096 bins of 4 slots, see ExactCapacity), t=65537,
+	// PN14 is the 128-bit preset for databases of about 2^20 entries and
+	// more: N=2^14 (4096 bins of 4 slots, about 268k entries per partition,
+	// see ExactCapacity), t=65537,
 	// Q = 36 + 3 x 34 + 52 + 6 x 34 bits, P = 40 bits, log2(QP) = 434 <= 438.
 	// The 52-bit prime q4 absorbs the Paterson-Stockmeyer step, where a
 	// plaintext and a ciphertext product meet before one rescale.
@@ -79,16 +80,27 @@ var (
 func Presets() []ParamsLiteral { return []ParamsLiteral{PN14S, PN14M, PN14, PN12Test} }
 
 // ExactPresetFor returns the cheapest secure preset whose exact-membership
-// capacity holds n entries.
+// capacity holds n entries within four partitions (one answer ciphertext):
+// PN14S up to about 75k entries, PN14M up to about 286k, PN14 up to about
+// 1.07M. Larger databases get PN14 with as many partitions as they need
+// (ceil(partitions/4) answer ciphertexts), up to [ExactMaxPartitions]:
+// about 17.1M entries.
 func ExactPresetFor(n int) (ParamsLiteral, error) {
 	for _, l := range []ParamsLiteral{PN14S, PN14M, PN14} {
 		p, err := l.Params()
 		if err != nil {
 			return ParamsLiteral{}, err
 		}
-		if n <= ExactCapacity(p) {
+		if n <= ExactCapacity(p, feltsPerItem) {
 			return l, nil
 		}
+	}
+	p, err := PN14.Params()
+	if err != nil {
+		return ParamsLiteral{}, err
+	}
+	if n <= ExactCapacity(p, ExactMaxPartitions) {
+		return PN14, nil
 	}
 	return ParamsLiteral{}, fmt.Errorf("he: no preset holds %d entries: %w", n, ErrTooLarge)
 }

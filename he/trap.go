@@ -29,11 +29,18 @@ func ExactDetection(m, t, a int) float64 {
 
 // ExactEvasionBound returns the best evasion probability over all a:
 // the most a client can suppress a true match without being caught, given
-// that it cannot tell traps from real positions.
+// that it cannot tell traps from real positions. It walks a = 1..m-t with
+// the ratio E(a+1)/E(a) = ((a+1)/a) * (m-a-t)/(m-a) from E(1) = 1/m, so it
+// costs O(m) (the maximum is about 1/(e(t+1)) for t << m).
 func ExactEvasionBound(m, t int) float64 {
-	best := 0.0
-	for a := 1; a <= m-t; a++ {
-		best = max(best, ExactEvasion(m, t, a))
+	if m <= 0 || t < 0 || t >= m {
+		return 0
+	}
+	e := 1 / float64(m)
+	best := e
+	for a := 1; a < m-t; a++ {
+		e *= float64(a+1) / float64(a) * float64(m-a-t) / float64(m-a)
+		best = max(best, e)
 	}
 	return best
 }

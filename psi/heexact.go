@@ -16,8 +16,10 @@ import (
 // whether the client's hash is listed and the client learns nothing.
 //
 // The server loads its distinct hashes under the cheapest 128-bit preset
-// that holds them (he.ExactPresetFor: PN14S up to about 75k entries, PN14M
-// up to about 286k, PN14 up to about 1.07M). Each hash enters he as
+// that holds them in one answer ciphertext (he.ExactPresetFor: PN14S up to
+// about 75k entries, PN14M up to about 286k, PN14 up to about 1.07M);
+// larger databases use PN14 with more partitions, one answer ciphertext
+// per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash enters he as
 // SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 || bits || hash
 // bytes), which binds the hash kind and length. The client checks that the
 // parameters the server names are its own copy of a secure preset, makes a
@@ -34,7 +36,8 @@ import (
 //	  |                                             |
 //	  |  HEExactQuery: Enc(f(h)), seeded ---------->|  evaluate all cells,
 //	  |                                             |  times r, plus mask m
-//	  |  HEExactAnswer: level 0, compressed         |
+//	  |  HEExactAnswer: level 0, compressed,        |
+//	  |  one ciphertext per 4 partitions            |
 //	  |<--------------------------------------------|
 //	  |  HEExactReply: decrypted masked values ---->|  Verdict: some real
 //	  |                                             |  position == its mask?
@@ -49,12 +52,13 @@ import (
 // be malicious: it learns the preset and the partition count (so the
 // database size within a factor of about 4) and nothing else about the
 // database from the masked values, but circuit privacy is not claimed (no
-// noise flooding). It can query any hash it likes (each query costs it a
+// noise flooding). Beyond four partitions the partition count reveals the
+// size within about 268k entries. It can query any hash it likes (each query costs it a
 // round trip and tells it nothing), make the run fail, or alter its reply:
 // trap cells catch an alteration (the server's step fails wrapping
 // he.ErrTampered) except that a client suppresses a true match undetected
-// with probability at most he.ExactEvasionBound (about 1.4e-3 with one
-// partition of 4096 positions, 3.6e-4 with four). A network observer sees
+// with probability at most he.ExactEvasionBound (about 1.5e-3 with one
+// partition of 4096 positions, 3.7e-4 with four, 9.0e-5 with sixteen). A network observer sees
 // the parameters, the fixed-size messages and their timing, not the match
 // bit.
 var HEExact Protocol = heExactProtocol{}
@@ -67,15 +71,15 @@ type heExactProtocol struct{}
 
 func (heExactProtocol) Name() string { return heExactName }
 
-// heEvasion is the best undetected-suppression probability for one and for
-// four partitions at N = 2^14 (positions Slots/4 per partition, traps
-// max(m/16, 16) as he places them).
-var heEvasion = sync.OnceValues(func() (float64, float64) {
-	return he.ExactEvasionBound(4096, 256), he.ExactEvasionBound(16384, 1024)
+// heEvasion is the best undetected-suppression probability for one, four
+// and sixteen partitions at N = 2^14 (positions Slots/4 per partition,
+// traps max(m/16, 16) as he places them).
+var heEvasion = sync.OnceValue(func() [3]float64 {
+	return [3]float64{he.ExactEvasionBound(4096, 256), he.ExactEvasionBound(16384, 1024), he.ExactEvasionBound(65536, 4096)}
 })
 
 func (heExactProtocol) Ledger() Ledger {
-	e1, e4 := heEvasion()
+	e := heEvasion()
 	return Ledger{
 		Protocol: heExactName,
 		ResultTo: "server",
@@ -86,12 +90,12 @@ func (heExactProtocol) Ledger() Ledger {
 			OnNonMatch: []Fact{FactQueryHappened, FactMatchBit, FactTiming},
 			Notes: "on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
 				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
-				"except with the false-match probability he.ExactFalseMatch (5.8e-14 at 2^20 entries)",
+				"except with the false-match probability he.ExactFalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22)",
 		},
 		Client: View{
 			OnMatch:    []Fact{FactDatabaseSize},
 			OnNonMatch: []Fact{FactDatabaseSize},
-			Notes:      "the preset and partition count bound the database size within a factor of about 4; decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed",
+			Notes:      "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed",
 		},
 		Network: View{
 			OnMatch:    []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
@@ -101,7 +105,7 @@ func (heExactProtocol) Ledger() Ledger {
 		Model:           "semi-honest server, malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
 		MaliciousServer: "can load any hashes (unverifiable list), use different lists per client, or lie about the verdict; it cannot read the query hash on a non-match",
 		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can make a run fail; "+
-			"suppresses a true match undetected with probability at most %.1e (one partition) or %.1e (four), any detected alteration fails the run (he.ErrTampered)", e1, e4),
+			"suppresses a true match undetected with probability at most %.1e (one partition), %.1e (four) or %.1e (sixteen, 2^22 entries), any detected alteration fails the run (he.ErrTampered)", e[0], e[1], e[2]),
 		Claimed: []string{
 			"client learns nothing about the list beyond the preset and partitions (masked values uniform; no circuit privacy)",
 			"server learns nothing about a non-matching hash (IND-CPA under RLWE)",
@@ -276,6 +280,7 @@ type heExactClient struct {
 
 	mu     sync.Mutex // he's encryptor and decryptor are not safe for concurrent use
 	params *he.Params
+	parts  int // the server's partitions, which fix the answer's size
 	ec     *he.ExactClient
 	keys   []byte
 }
@@ -311,6 +316,7 @@ func (c *heExactClient) Setup(m Message) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.parts = pm.Partitions
 	if c.params != nil && c.params.Name() == p.Name() {
 		return nil
 	}
@@ -348,7 +354,7 @@ func (c *heExactClient) NewQuery(h phash.Hash) (ClientQuery, error) {
 	if c.ec == nil {
 		return nil, fmt.Errorf("psi: %s client: query before setup", heExactName)
 	}
-	return &heExactClientQuery{c: c, ec: c.ec, p: *c.params, h: h}, nil
+	return &heExactClientQuery{c: c, ec: c.ec, p: *c.params, parts: c.parts, h: h}, nil
 }
 
 // heExactClientQuery holds the per-query state between Query and Finish;
@@ -357,6 +363,7 @@ type heExactClientQuery struct {
 	c     *heExactClient
 	ec    *he.ExactClient
 	p     he.Params
+	parts int
 	h     phash.Hash
 	stage int // 0: not started, 1: wait for answer, 2: done
 	st    *he.ExactQueryState
@@ -381,7 +388,7 @@ func (q *heExactClientQuery) Expect() Message {
 	if q.stage != 1 {
 		return nil
 	}
-	return &HEExactAnswer{heBlob{size: he.ExactAnswerSize(q.p)}}
+	return &HEExactAnswer{heBlob{size: he.ExactAnswerSize(q.p, q.parts)}}
 }
 
 func (q *heExactClientQuery) Step(in Message) (Message, error) {

@@ -10,9 +10,11 @@ import (
 // them to a message that re-encodes to the same bytes.
 func FuzzHEExactParams(f *testing.F) {
 	for _, l := range he.Presets() {
-		m := &HEExactParams{Literal: l, Partitions: 4}
-		if b, err := m.MarshalBinary(); err == nil {
-			f.Add(b)
+		for _, parts := range []int{4, 16, he.ExactMaxPartitions} {
+			m := &HEExactParams{Literal: l, Partitions: parts}
+			if b, err := m.MarshalBinary(); err == nil {
+				f.Add(b)
+			}
 		}
 	}
 	f.Add([]byte{1, 0})

@@ -209,7 +209,7 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 			if i == 0 {
 				wantUp = keys
 			}
-			if s.SetupUpBytes != wantUp || s.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || s.DownBytes != he.ExactAnswerSize(p) || s.Rounds != 3 {
+			if s.SetupUpBytes != wantUp || s.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || s.DownBytes != he.ExactAnswerSize(p, 1) || s.Rounds != 3 {
 				t.Errorf("connection %d query %d: %v", conn, i, s)
 			}
 			t.Logf("connection %d query %d: %v", conn, i, s)

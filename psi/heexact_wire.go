@@ -11,7 +11,8 @@ import (
 // loaded its database under (the full literal, so a client checks it
 // against its own copy of the named preset rather than trusting the
 // server's numbers) and the number of partitions (result cells per bin,
-// 1 to 4), which fixes the reply's size.
+// 1 to he.ExactMaxPartitions), which fixes the answer's size (one
+// ciphertext per four partitions) and the reply's.
 type HEExactParams struct {
 	Literal    he.ParamsLiteral
 	Partitions int
@@ -140,8 +141,8 @@ func checkHEParams(l he.ParamsLiteral, parts int) error {
 		return fmt.Errorf("%d Q and %d P primes", len(l.LogQ), len(l.LogP))
 	case l.Low < 1 || l.Low > 255 || l.High < 1 || l.High > 255:
 		return fmt.Errorf("Paterson-Stockmeyer shape %dx%d", l.Low, l.High)
-	case parts < 1 || parts > 4:
-		return fmt.Errorf("%d partitions outside 1..4", parts)
+	case parts < 1 || parts > he.ExactMaxPartitions:
+		return fmt.Errorf("%d partitions outside 1..%d", parts, he.ExactMaxPartitions)
 	}
 	for _, v := range append(append([]int(nil), l.LogQ...), l.LogP...) {
 		if v < 1 || v > 61 {
@@ -209,14 +210,14 @@ func (m *HEExactQuery) MarshalBinary() ([]byte, error) { return m.marshal(m.Kind
 // UnmarshalBinary checks the length and keeps a copy of the bytes.
 func (m *HEExactQuery) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
 
-// HEExactAnswer is the server's masked, compressed level-0 ciphertext,
-// he.ExactAnswerSize bytes.
+// HEExactAnswer is the server's masked, compressed level-0 ciphertexts
+// (one per four partitions), he.ExactAnswerSize bytes.
 type HEExactAnswer struct{ heBlob }
 
 // Kind names the message.
 func (*HEExactAnswer) Kind() string { return heExactName + "/answer" }
 
-// BinarySize is he.ExactAnswerSize for the parameters.
+// BinarySize is he.ExactAnswerSize for the parameters and partitions.
 func (m *HEExactAnswer) BinarySize() int { return m.size }
 
 // MarshalBinary returns the ciphertext bytes.

@@ -60,7 +60,7 @@ func TestServeQueryHEExact(t *testing.T) {
 		if r.SetupUpBytes != wantUp || (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
 			t.Errorf("query %d: setup %d B, up %d B; want keys (%d B) up on the first query only", i, r.SetupBytes, r.SetupUpBytes, keys)
 		}
-		if r.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || r.DownBytes != he.ExactAnswerSize(p) || r.Rounds != 3 {
+		if r.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || r.DownBytes != he.ExactAnswerSize(p, 1) || r.Rounds != 3 {
 			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
 		}
 		if r.ServerMS <= 0 || r.ClientMS <= 0 {
