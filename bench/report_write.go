@@ -278,7 +278,7 @@ func (r *Report) accuracySection(d *document, figs map[string]figure) {
 		}
 		rows = append(rows, []string{c.Algorithm, fmt.Sprintf("%d / %d bits", c.Threshold, c.Bits), fmt.Sprint(c.Images),
 			fmt.Sprintf("%d of %d (%s)", at.Matches, at.Pairs, exact), fmtRate(at.Rate), ci, fmtRate(at.Ideal)})
-		if g := c.QualityGate; g != nil && g.Images >= 2 {
+		if g := c.QualityGate; g != nil && g.Dropped > 0 && g.Images >= 2 {
 			gt := g.AtThreshold
 			rows = append(rows, []string{fmt.Sprintf("%s, quality > %d only", c.Algorithm, g.MinQuality), fmt.Sprintf("%d / %d bits", c.Threshold, c.Bits),
 				fmt.Sprintf("%d (%d dropped)", g.Images, g.Dropped), fmt.Sprintf("%d of %d", gt.Matches, gt.Pairs),
@@ -288,7 +288,7 @@ func (r *Report) accuracySection(d *document, figs map[string]figure) {
 	d.table([]string{"algorithm", "threshold", "images", "matching pairs", "false-match rate", "95% interval", "ideal hash"}, rows)
 	for _, a := range r.Accuracy {
 		if g := a.Collision.QualityGate; g != nil {
-			d.p("%s's reference discards hashes of quality %d or less (the image has too little structure for its hash to mean much). %d of the %d distinct images here fall at or below that floor; the row \"quality > %d only\" repeats the measurement without them. The account-level figures below use the ungated rate. A deployment that applies the floor never matches the dropped images at all, so the floor is also a way to evade it (flatten an image until its quality drops).",
+			d.p("%s's reference discards hashes of quality %d or less (the image has too little structure for its hash to mean much). %d of the %d distinct images here fall at or below that floor; where any are, a row \"quality > %d only\" repeats the measurement without them. The account-level figures below use the ungated rate. A deployment that applies the floor never matches the dropped images at all, so the floor is also a way to evade it (flatten an image until its quality drops).",
 				a.Algorithm, g.MinQuality, g.Dropped, g.Dropped+g.Images, g.MinQuality)
 		}
 	}
