@@ -1,15 +1,14 @@
 package he
 
 import (
+	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"io"
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
-	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
-	"github.com/tuneinsight/lattigo/v5/utils/sampling"
 )
 
 // Ciphertext is a degree-1 BGV ciphertext in NTT form. Its wire encoding
@@ -98,11 +97,15 @@ func (c *SeededCiphertext) BinarySize() int {
 
 // MarshalBinary encodes header, level, seed and the first component.
 func (c *SeededCiphertext) MarshalBinary() ([]byte, error) {
-	out := make([]byte, 0, c.BinarySize())
-	out = putHeader(out, kindQuery, c.params)
-	out = append(out, byte(c.level))
-	out = append(out, c.seed[:]...)
-	return packPoly(out, c.c0.Coeffs, c.params.bgv.Q()[:c.level+1]), nil
+	return appendSeeded(make([]byte, 0, c.BinarySize()), c.params, c.level, &c.seed, c.c0), nil
+}
+
+// appendSeeded appends the wire encoding of a seeded ciphertext.
+func appendSeeded(dst []byte, p Params, level int, seed *[32]byte, c0 ring.Poly) []byte {
+	dst = putHeader(dst, kindQuery, p)
+	dst = append(dst, byte(level))
+	dst = append(dst, seed[:]...)
+	return packPoly(dst, c0.Coeffs, p.bgv.Q()[:level+1])
 }
 
 // WriteTo writes MarshalBinary's bytes to w.
@@ -141,13 +144,13 @@ func UnmarshalSeededCiphertext(p Params, data []byte, wantLevel int) (*SeededCip
 // expand regenerates the uniform component from the seed.
 func (c *SeededCiphertext) expand() (*Ciphertext, error) {
 	p := c.params
-	prng, err := sampling.NewKeyedPRNG(c.seed[:])
+	g, err := newSeedPRG(c.seed[:])
 	if err != nil {
 		return nil, err
 	}
 	ct := bgv.NewCiphertext(p.bgv, 1, c.level)
 	ct.Value[0].Copy(c.c0)
-	ringqp.NewUniformSampler(prng, *p.bgv.RingQP()).AtLevel(c.level, -1).Read(ringqp.Poly{Q: ct.Value[1]})
+	sampleUniform(g, p.bgv.Q()[:c.level+1], ct.Value[1].Coeffs)
 	return &Ciphertext{params: p, ct: ct}, nil
 }
 
@@ -162,49 +165,91 @@ func (c *SeededCiphertext) Expand() (*Ciphertext, error) {
 
 // Encryptor encrypts slot vectors under a secret key. It is not safe for
 // concurrent use.
+//
+// Encryption at level l computes, all in NTT form over q_0..q_l,
+//
+//	c1 = a, uniform, expanded from a 32-byte seed (see seedPRG)
+//	c0 = NTT(t^-1 * m + e) - a*s
+//
+// where m is the slot vector's plaintext polynomial (coefficients mod t,
+// Lattigo's BGV encoding at scale 1) and e is Lattigo's discrete Gaussian
+// (sigma 3.2), sampled from an AES-CTR stream keyed from crypto/rand. It
+// is Lattigo's secret-key encryption of the encoded plaintext, but adds
+// m before the NTT (one NTT per limb instead of two) and draws the
+// uniform half from AES-CTR rather than BLAKE2b.
 type Encryptor struct {
 	params Params
 	sk     *SecretKey
-	enc    *rlwe.Encryptor
 	ecd    *bgv.Encoder
 	rng    io.Reader
+	noise  ring.Sampler
+	pT     ring.Poly // plaintext mod t, scratch
+	c1     ring.Poly // uniform half, scratch (top level)
 }
 
 // NewEncryptor returns an encryptor; seeds of the uniform component are read
-// from rng (crypto/rand when nil).
+// from rng (crypto/rand when nil). The noise is always drawn from a stream
+// keyed from crypto/rand.
 func NewEncryptor(sk *SecretKey, rng io.Reader) *Encryptor {
-	return &Encryptor{params: sk.params, sk: sk, enc: rlwe.NewEncryptor(sk.params.bgv, sk.sk), ecd: bgv.NewEncoder(sk.params.bgv), rng: orCrypto(rng)}
+	p := sk.params
+	var key [32]byte
+	rand.Read(key[:]) // never fails (Go >= 1.24)
+	g, err := newSeedPRG(key[:])
+	if err != nil {
+		panic(err) // a 32-byte key is always valid
+	}
+	noise, err := ring.NewSampler(g, p.bgv.RingQ(), p.bgv.Xe(), false)
+	if err != nil {
+		panic(err) // BGV parameters always carry a Gaussian Xe
+	}
+	return &Encryptor{params: p, sk: sk, ecd: bgv.NewEncoder(p.bgv), rng: orCrypto(rng), noise: noise,
+		pT: p.bgv.RingT().NewPoly(), c1: p.bgv.RingQ().NewPoly()}
 }
 
 // EncryptSeeded encrypts values (each < t, at most Slots) at the given level
 // and returns the compressed ciphertext.
 func (e *Encryptor) EncryptSeeded(values []uint64, level int) (*SeededCiphertext, error) {
 	p := e.params
-	if len(values) > p.Slots() || level < 0 || level > p.MaxLevel() {
-		return nil, fmt.Errorf("he: encrypt: %d values at level %d (max %d slots, level %d)", len(values), level, p.Slots(), p.MaxLevel())
+	if level < 0 || level > p.MaxLevel() {
+		return nil, fmt.Errorf("he: encrypt: level %d outside 0..%d", level, p.MaxLevel())
+	}
+	c := &SeededCiphertext{params: p, level: level, c0: p.bgv.RingQ().AtLevel(level).NewPoly()}
+	if err := e.encryptSeeded(values, level, &c.seed, c.c0); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// encryptSeeded writes the seed and the first component (c0, level+1
+// limbs) of a fresh encryption of values.
+func (e *Encryptor) encryptSeeded(values []uint64, level int, seed *[32]byte, c0 ring.Poly) error {
+	p := e.params
+	if len(values) > p.Slots() || level < 0 || level > p.MaxLevel() || c0.Level() != level {
+		return fmt.Errorf("he: encrypt: %d values at level %d (max %d slots, level %d)", len(values), level, p.Slots(), p.MaxLevel())
 	}
 	for i, v := range values {
 		if v >= p.T() {
-			return nil, fmt.Errorf("he: encrypt: value %d at slot %d >= t", v, i)
+			return fmt.Errorf("he: encrypt: value %d at slot %d >= t", v, i)
 		}
 	}
-	pt := bgv.NewPlaintext(p.bgv, level)
-	if err := e.ecd.Encode(values, pt); err != nil {
-		return nil, fmt.Errorf("he: encrypt: %w", err)
+	if err := e.ecd.EncodeRingT(values, p.bgv.DefaultScale(), e.pT); err != nil {
+		return fmt.Errorf("he: encrypt: %w", err)
 	}
-	var seed [32]byte
 	if _, err := io.ReadFull(e.rng, seed[:]); err != nil {
-		return nil, fmt.Errorf("he: encrypt: read seed: %w", err)
+		return fmt.Errorf("he: encrypt: read seed: %w", err)
 	}
-	prng, err := sampling.NewKeyedPRNG(seed[:])
+	g, err := newSeedPRG(seed[:])
 	if err != nil {
-		return nil, fmt.Errorf("he: encrypt: %w", err)
+		return fmt.Errorf("he: encrypt: %w", err)
 	}
-	ct := bgv.NewCiphertext(p.bgv, 1, level)
-	if err := e.enc.WithPRNG(prng).Encrypt(pt, ct); err != nil {
-		return nil, fmt.Errorf("he: encrypt: %w", err)
-	}
-	return &SeededCiphertext{params: p, level: level, seed: seed, c0: ct.Value[0]}, nil
+	ringQ := p.bgv.RingQ().AtLevel(level)
+	e.ecd.RingT2Q(level, true, e.pT, c0) // t^-1 * m
+	e.noise.AtLevel(level).ReadAndAdd(c0) // + e
+	ringQ.NTT(c0, c0)
+	c1 := ring.Poly{Coeffs: e.c1.Coeffs[:level+1]}
+	sampleUniform(g, p.bgv.Q()[:level+1], c1.Coeffs)
+	ringQ.MulCoeffsMontgomeryThenSub(c1, e.sk.sk.Value.Q, c0) // - a*s
+	return nil
 }
 
 // Decryptor decrypts and decodes ciphertexts. It is not safe for

@@ -41,11 +41,10 @@ func compressLevel0(p Params, ct *rlwe.Ciphertext, dst []byte) []byte {
 		c := ringQ.NewPoly()
 		ringQ.INTT(ct.Value[i], c)
 		w := []uint{w0, w1}[i]
-		bw := bitWriter{buf: dst}
-		for _, v := range c.Coeffs[0] {
-			bw.write((v+1<<(drop-1))>>drop, w)
+		for j, v := range c.Coeffs[0] {
+			c.Coeffs[0][j] = (v + 1<<(drop-1)) >> drop
 		}
-		dst = bw.flush()
+		dst = packLimb(dst, c.Coeffs[0], w)
 	}
 	return dst
 }
@@ -68,11 +67,10 @@ func decompressLevel0(p Params, src []byte) (*rlwe.Ciphertext, error) {
 	for i, drop := range []uint{dropC0, dropC1} {
 		w := []uint{w0, w1}[i]
 		l := packedLen(p.N(), w)
-		br := bitReader{buf: src[off : off+l]}
 		lim := (q0 + 1<<(drop-1)) >> drop // largest rounded value + 1
 		c := ct.Value[i].Coeffs[0]
-		for j := range c {
-			v, _ := br.read(w)
+		unpackLimb(src[off:off+l], c, w)
+		for j, v := range c {
 			if v > lim {
 				return nil, fmt.Errorf("component %d coefficient %d out of range", i, j)
 			}

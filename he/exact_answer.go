@@ -320,12 +320,7 @@ func replySize(p Params, n int) int {
 func encodeReply(p Params, vals []uint64) []byte {
 	out := putHeader(make([]byte, 0, replySize(p, len(vals))), kindReply, p)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(vals)))
-	w := limbWidths([]uint64{p.T()})[0]
-	bw := bitWriter{buf: out}
-	for _, v := range vals {
-		bw.write(v, w)
-	}
-	return bw.flush()
+	return packLimb(out, vals, limbWidths([]uint64{p.T()})[0])
 }
 
 func decodeReply(p Params, data []byte, want int) ([]uint64, error) {
@@ -340,14 +335,11 @@ func decodeReply(p Params, data []byte, want int) ([]uint64, error) {
 		return nil, fmt.Errorf("he: decode reply: %d values in %d bytes, want %d values in %d bytes", n, len(data), want, replySize(p, want))
 	}
 	vals := make([]uint64, n)
-	w := limbWidths([]uint64{p.T()})[0]
-	br := bitReader{buf: data[headerLen+4:]}
-	for i := range vals {
-		v, _ := br.read(w)
+	unpackLimb(data[headerLen+4:], vals, limbWidths([]uint64{p.T()})[0])
+	for _, v := range vals {
 		if v >= p.T() {
 			return nil, fmt.Errorf("he: decode reply: value %d >= t", v)
 		}
-		vals[i] = v
 	}
 	return vals, nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/utils"
 )
 
@@ -17,6 +18,8 @@ type ExactClient struct {
 	sk     *SecretKey
 	enc    *Encryptor
 	dec    *Decryptor
+	vals   []uint64  // the replicated fingerprint, scratch
+	c0     ring.Poly // the query's first component, scratch
 }
 
 // ExactQueryState is what the client keeps between Query and Finish.
@@ -32,7 +35,8 @@ func NewExactClient(p Params, rng io.Reader) (*ExactClient, error) {
 		return nil, err
 	}
 	sk := NewSecretKey(p)
-	return &ExactClient{params: p, plan: plan, sk: sk, enc: NewEncryptor(sk, rng), dec: NewDecryptor(sk)}, nil
+	return &ExactClient{params: p, plan: plan, sk: sk, enc: NewEncryptor(sk, rng), dec: NewDecryptor(sk),
+		vals: make([]uint64, p.Slots()), c0: p.bgv.RingQ().AtLevel(plan.top).NewPoly()}, nil
 }
 
 // Setup returns the one-time key material (relinearisation key and the
@@ -49,16 +53,14 @@ func (c *ExactClient) Setup() ([]byte, error) {
 // ciphertext at the top level.
 func (c *ExactClient) Query(h [32]byte) ([]byte, *ExactQueryState, error) {
 	f := fingerprintOf(h)
-	vals := make([]uint64, c.params.Slots())
-	for i := range vals {
-		vals[i] = uint64(f[i%feltsPerItem])
+	for i := range c.vals {
+		c.vals[i] = uint64(f[i%feltsPerItem])
 	}
-	ct, err := c.enc.EncryptSeeded(vals, c.plan.top)
-	if err != nil {
+	var seed [32]byte
+	if err := c.enc.encryptSeeded(c.vals, c.plan.top, &seed, c.c0); err != nil {
 		return nil, nil, fmt.Errorf("he: exact query: %w", err)
 	}
-	b, _ := ct.MarshalBinary()
-	return b, &ExactQueryState{}, nil
+	return appendSeeded(make([]byte, 0, ExactQuerySize(c.params)), c.params, c.plan.top, &seed, c.c0), &ExactQueryState{}, nil
 }
 
 // Finish decrypts the server's answer and returns the reply: the decrypted

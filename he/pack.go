@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // bitWriter appends fixed-width little-endian bit fields to a byte slice.
@@ -70,6 +71,80 @@ func (r *bitReader) read(width uint) (uint64, bool) {
 
 func packedLen(count int, width uint) int { return (count*int(width) + 7) / 8 }
 
+// packLimb appends the low width bits (1 <= width <= 64) of every value to
+// dst as one little-endian bit stream padded to a byte: the same bytes as
+// bitWriter, written 64 bits at a time.
+func packLimb(dst []byte, vals []uint64, width uint) []byte {
+	start := len(dst)
+	n := packedLen(len(vals), width)
+	dst = slices.Grow(dst, n)[:start+n]
+	buf := dst[start:]
+	mask := uint64(1)<<width - 1
+	if width == 64 {
+		mask = ^uint64(0)
+	}
+	pos := 0
+	var acc uint64
+	var nacc uint
+	for _, v := range vals {
+		v &= mask
+		acc |= v << nacc
+		nacc += width
+		if nacc >= 64 {
+			binary.LittleEndian.PutUint64(buf[pos:], acc)
+			pos += 8
+			nacc -= 64
+			acc = 0
+			if nacc > 0 {
+				acc = v >> (width - nacc)
+			}
+		}
+	}
+	for ; pos < n; pos++ {
+		buf[pos] = byte(acc)
+		acc >>= 8
+	}
+	return dst
+}
+
+// unpackLimb reads len(out) values of width bits (1 <= width <= 64) written
+// by packLimb or bitWriter; src must hold exactly packedLen(len(out),
+// width) bytes (callers check).
+func unpackLimb(src []byte, out []uint64, width uint) {
+	mask := uint64(1)<<width - 1
+	if width == 64 {
+		mask = ^uint64(0)
+	}
+	pos := 0
+	var acc uint64
+	var nacc uint
+	for j := range out {
+		if nacc >= width {
+			out[j] = acc & mask
+			acc >>= width // nacc < 64 after every load, so width < 64 here
+			nacc -= width
+			continue
+		}
+		var nxt uint64
+		k := min(8, len(src)-pos)
+		if k == 8 {
+			nxt = binary.LittleEndian.Uint64(src[pos:])
+		} else {
+			for b := 0; b < k; b++ {
+				nxt |= uint64(src[pos+b]) << (8 * b)
+			}
+		}
+		pos += k
+		out[j] = (acc | nxt<<nacc) & mask
+		used := width - nacc // bits of nxt consumed
+		acc = 0
+		if used < 64 {
+			acc = nxt >> used
+		}
+		nacc = uint(8*k) - used
+	}
+}
+
 // limbWidths returns the bit widths used to store residues mod each prime.
 func limbWidths(moduli []uint64) []uint {
 	w := make([]uint, len(moduli))
@@ -92,11 +167,7 @@ func polyPackedLen(n int, moduli []uint64) int {
 // packPoly appends the limbs coeffs[i] (residues mod moduli[i]) to dst.
 func packPoly(dst []byte, coeffs [][]uint64, moduli []uint64) []byte {
 	for i, w := range limbWidths(moduli) {
-		bw := bitWriter{buf: dst}
-		for _, c := range coeffs[i][:] {
-			bw.write(c, w)
-		}
-		dst = bw.flush()
+		dst = packLimb(dst, coeffs[i], w)
 	}
 	return dst
 }
@@ -111,14 +182,12 @@ func unpackPoly(src []byte, coeffs [][]uint64, moduli []uint64) (int, error) {
 		if len(src)-off < l {
 			return 0, fmt.Errorf("truncated polynomial limb %d: need %d bytes, have %d", i, l, len(src)-off)
 		}
-		br := bitReader{buf: src[off : off+l]}
+		unpackLimb(src[off:off+l], coeffs[i][:n], w)
 		q := moduli[i]
-		for j := 0; j < n; j++ {
-			v, _ := br.read(w)
+		for j, v := range coeffs[i][:n] {
 			if v >= q {
 				return 0, fmt.Errorf("coefficient %d of limb %d is %d >= modulus %d", j, i, v, q)
 			}
-			coeffs[i][j] = v
 		}
 		off += l
 	}
@@ -129,7 +198,10 @@ func unpackPoly(src []byte, coeffs [][]uint64, moduli []uint64) (int, error) {
 const headerLen = 12
 
 const (
-	kindQuery   byte = 1
+	// kindQuery is a seeded ciphertext whose uniform half is AES-256-CTR
+	// (seedPRG); kind 1 was the BLAKE2b-seeded form of earlier builds,
+	// which this build refuses rather than expanding it wrongly.
+	kindQuery   byte = 6
 	kindAnswer  byte = 2
 	kindReply   byte = 3
 	kindEvalKey byte = 4
