@@ -243,7 +243,7 @@ func (e *Encryptor) encryptSeeded(values []uint64, level int, seed *[32]byte, c0
 		return fmt.Errorf("he: encrypt: %w", err)
 	}
 	ringQ := p.bgv.RingQ().AtLevel(level)
-	e.ecd.RingT2Q(level, true, e.pT, c0) // t^-1 * m
+	e.ecd.RingT2Q(level, true, e.pT, c0)  // t^-1 * m
 	e.noise.AtLevel(level).ReadAndAdd(c0) // + e
 	ringQ.NTT(c0, c0)
 	c1 := ring.Poly{Coeffs: e.c1.Coeffs[:level+1]}
