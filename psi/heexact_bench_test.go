@@ -1,0 +1,83 @@
+package psi_test
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/privmatch/privmatch/psi"
+)
+
+// BenchmarkHEExact measures he-exact's per-query client work as a whole:
+// role=client is Start (encrypt the query, encode it) plus Step on the
+// server's answer (decode, decrypt, encode the reply), where BenchmarkPSI's
+// role=client times only the first flight, common to every protocol. The
+// answer is computed once outside the loop. db=2^22 (16 partitions, four
+// answer ciphertexts) runs only with PRIVMATCH_BENCH_2_22=1. Pin the
+// process (taskset -c 0) for one-core figures.
+func BenchmarkHEExact(b *testing.B) {
+	sizes := []int{16, 18, 20}
+	if os.Getenv("PRIVMATCH_BENCH_2_22") == "1" {
+		sizes = append(sizes, 22)
+	}
+	for _, logN := range sizes {
+		b.Run(fmt.Sprintf("db=2^%d/role=client", logN), func(b *testing.B) {
+			q := prepareQuery(b, psi.HEExact, logN)
+			msgs := clientMessages(b, q.cli, q.h)
+			sq, err := q.srv.NewQuery()
+			if err != nil {
+				b.Fatal(err)
+			}
+			in := sq.Expect()
+			if err := in.UnmarshalBinary(msgs[0]); err != nil {
+				b.Fatal(err)
+			}
+			ans, err := sq.Step(in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ansBytes, err := ans.MarshalBinary()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			c0 := processCPU()
+			for b.Loop() {
+				cq, err := q.cli.NewQuery(q.h)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m, err := cq.Start()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := m.MarshalBinary(); err != nil {
+					b.Fatal(err)
+				}
+				a := cq.Expect()
+				if err := a.UnmarshalBinary(ansBytes); err != nil {
+					b.Fatal(err)
+				}
+				r, err := cq.Step(a)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := r.MarshalBinary(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
+			q.metrics(b)
+		})
+	}
+}
+
+// processCPU returns the process's user+system CPU time, a steadier cost
+// measure than wall time on a shared machine.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
