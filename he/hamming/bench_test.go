@@ -68,6 +68,7 @@ func BenchmarkHamming(b *testing.B) {
 		if m, _, err := srv.Verdict(sst, rep); err != nil || !m {
 			b.Fatalf("verdict %v %v, want match", m, err)
 		}
+		noise, budget := answerNoise(b, c, ans)
 		metrics := func(b *testing.B) {
 			b.ReportMetric(float64(len(q)+len(rep)), "up-B/op")
 			b.ReportMetric(float64(len(ans)), "down-B/op")
@@ -75,6 +76,8 @@ func BenchmarkHamming(b *testing.B) {
 			b.ReportMetric(1.5, "rounds/op")
 			b.ReportMetric(float64(srv.MemBytes()), "db-mem-B")
 			b.ReportMetric(float64(srv.Outputs()), "answer-cts")
+			b.ReportMetric(noise, "noise-log2")
+			b.ReportMetric(budget, "budget-log2")
 		}
 		name := fmt.Sprintf("db=2^%d", lg)
 		if pre {

@@ -69,7 +69,7 @@ func (c *Client) Setup() ([]byte, error) {
 
 // QuerySize returns the exact size of a query message.
 func (p Params) QuerySize() int {
-	return headerLen + 2*seedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + polyBytes(p.N(), p.limbsQ(rLevel))
+	return headerLen + 2*seedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + p.blindBytes()
 }
 
 // rLevel is the level of the client's blinding ciphertext Enc(R).
@@ -99,10 +99,12 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 	if err := c.ecd.Encode(vals, pt); err != nil {
 		return nil, nil, fmt.Errorf("hamming: query: %w", err)
 	}
-	var err error
-	if out, err = c.encryptSeeded(out, pt); err != nil {
+	seed, ct, err := c.encryptSeeded(pt)
+	if err != nil {
 		return nil, nil, err
 	}
+	out = append(out, seed[:]...)
+	out = packPoly(out, ringCoeffs(ct.Value[0], ct.Level()), p.limbsQ(ct.Level()))
 	for i := range vals {
 		v, err := uniformNonZero(c.rng)
 		if err != nil {
@@ -114,30 +116,30 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 	if err := c.ecd.Encode(vals, pr); err != nil {
 		return nil, nil, fmt.Errorf("hamming: query: %w", err)
 	}
-	if out, err = c.encryptSeeded(out, pr); err != nil {
+	if seed, ct, err = c.encryptSeeded(pr); err != nil {
 		return nil, nil, err
 	}
+	out = append(out, seed[:]...)
+	out = p.appendBlind(out, ct.Value[0])
 	return out, &QueryState{}, nil
 }
 
-// encryptSeeded appends seed || c0 of a secret-key encryption of pt whose c1
-// is drawn from a PRNG keyed by seed.
-func (c *Client) encryptSeeded(out []byte, pt *rlwe.Plaintext) ([]byte, error) {
-	var seed [seedLen]byte
+// encryptSeeded returns a secret-key encryption of pt whose c1 is drawn
+// from a PRNG keyed by a fresh seed; only the seed and c0 travel.
+func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [seedLen]byte, ct *rlwe.Ciphertext, err error) {
 	if _, err := io.ReadFull(c.rng, seed[:]); err != nil {
-		return nil, fmt.Errorf("hamming: query: %w", err)
+		return seed, nil, fmt.Errorf("hamming: query: %w", err)
 	}
 	prng, err := sampling.NewKeyedPRNG(seed[:])
 	if err != nil {
-		return nil, fmt.Errorf("hamming: query: %w", err)
+		return seed, nil, fmt.Errorf("hamming: query: %w", err)
 	}
 	enc := rlwe.NewEncryptor(c.p.bgv, c.sk).WithPRNG(prng)
-	ct := bgv.NewCiphertext(c.p.bgv, 1, pt.Level())
+	ct = bgv.NewCiphertext(c.p.bgv, 1, pt.Level())
 	if err := enc.Encrypt(pt, ct); err != nil {
-		return nil, fmt.Errorf("hamming: query: %w", err)
+		return seed, nil, fmt.Errorf("hamming: query: %w", err)
 	}
-	out = append(out, seed[:]...)
-	return packPoly(out, ringCoeffs(ct.Value[0], ct.Level()), c.p.limbsQ(ct.Level())), nil
+	return seed, ct, nil
 }
 
 // expandSeeded rebuilds the c1 that encryptSeeded drew from seed.

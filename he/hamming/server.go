@@ -146,11 +146,19 @@ func (p Params) parseQuery(b []byte) (x, r *rlwe.Ciphertext, err error) {
 		ct := bgv.NewCiphertext(p.bgv, 1, level)
 		seed := b[pos : pos+seedLen]
 		pos += seedLen
-		nb := polyBytes(p.N(), p.limbsQ(level))
-		if err := unpackPoly(b[pos:pos+nb], ringCoeffs(ct.Value[0], level), p.limbsQ(level)); err != nil {
-			return nil, err
+		if level == rLevel {
+			nb := p.blindBytes()
+			if err := p.readBlind(b[pos:pos+nb], ct.Value[0]); err != nil {
+				return nil, err
+			}
+			pos += nb
+		} else {
+			nb := polyBytes(p.N(), p.limbsQ(level))
+			if err := unpackPoly(b[pos:pos+nb], ringCoeffs(ct.Value[0], level), p.limbsQ(level)); err != nil {
+				return nil, err
+			}
+			pos += nb
 		}
-		pos += nb
 		return ct, expandSeeded(p, seed, ct.Value[1], level)
 	}
 	if x, err = read(p.bgv.MaxLevel()); err != nil {
@@ -164,7 +172,7 @@ func (p Params) parseQuery(b []byte) (x, r *rlwe.Ciphertext, err error) {
 
 // AnswerSize returns the size of an answer with k ciphertexts.
 func (p Params) AnswerSize(k int) int {
-	return headerLen + 2 + 4 + k*2*polyBytes(p.N(), p.limbsQ(0))
+	return headerLen + 2 + 4 + k*p.compressedCtBytes()
 }
 
 func (p Params) parseAnswer(b []byte) ([]*rlwe.Ciphertext, error) {
@@ -183,17 +191,15 @@ func (p Params) parseAnswer(b []byte) ([]*rlwe.Ciphertext, error) {
 		return nil, fmt.Errorf("answer scale %d outside 1..t-1", scale)
 	}
 	pos := headerLen + 6
-	nb := polyBytes(p.N(), p.limbsQ(0))
+	nb := p.compressedCtBytes()
 	cts := make([]*rlwe.Ciphertext, k)
 	for i := range cts {
 		ct := bgv.NewCiphertext(p.bgv, 1, 0)
 		ct.Scale = p.bgv.NewScale(scale)
-		for j := 0; j < 2; j++ {
-			if err := unpackPoly(b[pos:pos+nb], ringCoeffs(ct.Value[j], 0), p.limbsQ(0)); err != nil {
-				return nil, err
-			}
-			pos += nb
+		if err := p.readCompressed(b[pos:pos+nb], [2]ring.Poly{ct.Value[0], ct.Value[1]}); err != nil {
+			return nil, fmt.Errorf("answer ciphertext %d: %w", i, err)
 		}
+		pos += nb
 		cts[i] = ct
 	}
 	return cts, nil
@@ -285,9 +291,7 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 		if err := s.rerandomise(k, ct); err != nil {
 			return nil, nil, fmt.Errorf("hamming: answer: %w", err)
 		}
-		for j := 0; j < 2; j++ {
-			out = packPoly(out, ringCoeffs(ct.Value[j], 0), p.limbsQ(0))
-		}
+		out = p.appendCompressed(out, ct)
 	}
 	return out, st, nil
 }

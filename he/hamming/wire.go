@@ -71,10 +71,39 @@ func polyBytes(N int, moduli []uint64) int {
 
 // packPoly appends the limbs of p (one per modulus) bit-packed.
 func packPoly(dst []byte, coeffs [][]uint64, moduli []uint64) []byte {
+	return packWidths(dst, coeffs, modulusWidths(moduli))
+}
+
+// unpackPoly reads what packPoly wrote into coeffs, rejecting residues >= q.
+// len(src) must be polyBytes.
+func unpackPoly(src []byte, coeffs [][]uint64, moduli []uint64) error {
+	if err := unpackWidths(src, coeffs, modulusWidths(moduli)); err != nil {
+		return err
+	}
+	for i, q := range moduli {
+		for _, v := range coeffs[i] {
+			if v >= q {
+				return fmt.Errorf("residue %d not below modulus %d", v, q)
+			}
+		}
+	}
+	return nil
+}
+
+func modulusWidths(moduli []uint64) []uint {
+	w := make([]uint, len(moduli))
+	for i, q := range moduli {
+		w[i] = uint(bits.Len64(q - 1))
+	}
+	return w
+}
+
+// packWidths appends coeffs[i] at widths[i] bits per value (1..64),
+// little-endian bit order, one bit stream.
+func packWidths(dst []byte, coeffs [][]uint64, widths []uint) []byte {
 	var acc uint64
 	var nacc uint
-	for i, q := range moduli {
-		w := uint(bits.Len64(q - 1))
+	for i, w := range widths {
 		for _, v := range coeffs[i] {
 			for left := w; left > 0; {
 				take := min(left, 64-nacc, 32)
@@ -96,14 +125,12 @@ func packPoly(dst []byte, coeffs [][]uint64, moduli []uint64) []byte {
 	return dst
 }
 
-// unpackPoly reads what packPoly wrote into coeffs, rejecting residues >= q.
-// len(src) must be polyBytes.
-func unpackPoly(src []byte, coeffs [][]uint64, moduli []uint64) error {
+// unpackWidths reads what packWidths wrote.
+func unpackWidths(src []byte, coeffs [][]uint64, widths []uint) error {
 	pos := 0
 	var acc uint64
 	var nacc uint
-	for i, q := range moduli {
-		w := uint(bits.Len64(q - 1))
+	for i, w := range widths {
 		for k := range coeffs[i] {
 			var v uint64
 			var got uint
@@ -120,9 +147,6 @@ func unpackPoly(src []byte, coeffs [][]uint64, moduli []uint64) error {
 				acc >>= take
 				nacc -= take
 				got += take
-			}
-			if v >= q {
-				return fmt.Errorf("residue %d not below modulus %d", v, q)
 			}
 			coeffs[i][k] = v
 		}
