@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
-	"github.com/tuneinsight/lattigo/v5/utils"
 )
 
 // ExactClient is the querying side of the exact-membership protocol. It
@@ -42,7 +40,7 @@ func NewExactClient(p Params, rng io.Reader) (*ExactClient, error) {
 // Setup returns the one-time key material (relinearisation key and the
 // three rotation keys) the server needs, encoded for the wire.
 func (c *ExactClient) Setup() ([]byte, error) {
-	ek, err := c.sk.GenEvaluationKeys(exactRotations, c.plan.evalLevel)
+	ek, err := c.sk.genEvaluationKeys(exactRotations, c.plan.evalLevel, c.enc.rng)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +129,5 @@ func ExactKeysSize(p Params) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rlk := rlwe.NewRelinearizationKey(p.bgv)
-	gk := rlwe.NewGaloisKey(p.bgv, rlwe.EvaluationKeyParameters{LevelQ: utils.Pointy(plan.evalLevel), LevelP: utils.Pointy(p.bgv.MaxLevelP())})
-	return headerLen + 6 + rlk.BinarySize() + len(exactRotations)*(4+gk.BinarySize()), nil
+	return evaluationKeysSize(p, plan.evalLevel, len(exactRotations)), nil
 }

@@ -56,9 +56,11 @@
 // primes exceed 2^34): query 823,341 B (seeded, top
 // level), answer 108,561 B, reply 34,832 B with 4 partitions (up to
 // 2^20 entries); at 2^22 entries 16 partitions, answer 434,205 B (4
-// ciphertexts), reply 139,280 B; one-time keys 58,200,910 B
-// (relinearisation key at all levels, rotations 1, 2, 3 at level 4). Correctness: a member always matches unless decryption fails;
-// the tests measure at least 3.6 bits of margin over the largest
+// ciphertexts), reply 139,280 B; one-time keys 17,199,258 B
+// (relinearisation key at all levels, rotations 1, 2, 3 at level 4, each
+// gadget ciphertext sent as a 32-byte seed plus its c0 halves).
+// Correctness: a member always matches unless decryption fails; the tests
+// measure at least 3.6 bits of margin over the largest
 // coefficient, the rest being a sub-Gaussian rounding term tens of standard
 // deviations from failure. A non-member matches with probability at most
 // [ExactFalseMatch] (cells * t^-4 + n * 2^-64, a union bound over every
@@ -94,10 +96,13 @@
 // (no verdict), but not turn a match into an undetected non-match except
 // with that probability.
 //
-// Randomness comes from crypto/rand or an injected io.Reader; Lattigo's
-// keyed PRNG is seeded from it where Lattigo allows (ciphertext seeds,
-// masks, placement). Lattigo's key generator and Gaussian sampler use
-// their own crypto/rand-seeded PRNG.
+// Randomness comes from crypto/rand or an injected io.Reader. Seeds of
+// the uniform halves (query, evaluation keys) are 32 bytes from it,
+// expanded by AES-256-CTR (seedPRG); the server's masks, randomisers and
+// placement come from Lattigo's keyed PRNG seeded from it. Secrets and
+// errors come from crypto/rand only: the query's noise from an
+// AES-256-CTR stream keyed from crypto/rand, the secret key and the key
+// generator's noise from Lattigo's own crypto/rand-seeded PRNG.
 //
 // Lattigo evaluators are not safe for concurrent use; the server gives
 // each worker a ShallowCopy. Every decoder validates header, parameters,

@@ -201,10 +201,12 @@ const (
 	// kindQuery is a seeded ciphertext whose uniform half is AES-256-CTR
 	// (seedPRG); kind 1 was the BLAKE2b-seeded form of earlier builds,
 	// which this build refuses rather than expanding it wrongly.
-	kindQuery   byte = 6
-	kindAnswer  byte = 2
-	kindReply   byte = 3
-	kindEvalKey byte = 4
+	kindQuery  byte = 6
+	kindAnswer byte = 2
+	kindReply  byte = 3
+	// kindEvalKey is the seeded key set (keys.go); kind 4 was Lattigo's
+	// full encoding in earlier builds.
+	kindEvalKey byte = 7
 	kindCipher  byte = 5
 )
 

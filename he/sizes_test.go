@@ -18,7 +18,7 @@ func TestExactSizesPN14(t *testing.T) {
 	require.Equal(t, 823341, ExactQuerySize(p))
 	require.Equal(t, 108561, ExactAnswerSize(p, 4))
 	require.Equal(t, 34832, ExactReplySize(p, 4))
-	require.Equal(t, 58200910, ks)
+	require.Equal(t, 17199258, ks)
 	require.Equal(t, 13+4*108548, ExactAnswerSize(p, 16))
 	require.Equal(t, 108561, ExactAnswerSize(p, 1))
 	require.Equal(t, 13+2*108548, ExactAnswerSize(p, 5))

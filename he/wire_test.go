@@ -155,10 +155,19 @@ func TestEvaluationKeysWire(t *testing.T) {
 	require.Equal(t, b, b2)
 	// Wrong rotation label for a key is refused.
 	bad := append([]byte{}, b...)
-	off := headerLen + 6 + ek.rlk.BinarySize()
-	bad[off] = 5
+	off := headerLen + 2 + 32 + gadgetC0Size(p, &ek.rlk.GadgetCiphertext)
+	require.Equal(t, byte(1), bad[off])
+	bad[off] = 2 // a repeated rotation
 	_, err = UnmarshalEvaluationKeys(p, bad)
 	require.Error(t, err)
+	// A key labelled with another rotation decodes (the label picks the
+	// Galois element; a seeded key carries no element of its own), and
+	// evaluates garbage: the client's own loss, caught by the traps.
+	// ParseExactKeys refuses any set but rotations 1, 2, 3.
+	bad[off] = 5
+	ek3, err := UnmarshalEvaluationKeys(p, bad)
+	require.NoError(t, err)
+	require.Equal(t, []int{5, 2}, ek3.Rotations())
 	_, err = UnmarshalEvaluationKeys(p, b[:len(b)-3])
 	require.Error(t, err)
 }

@@ -32,7 +32,7 @@ import (
 //	  |  HEExactParams: preset, partitions (~30 B)  |
 //	  |<--------------------------------------------|  setup, down
 //	  |  HEExactKeys: relin + 3 rotation keys       |
-//	  |  (38 MB PN14S, 58 MB PN14) ---------------->|  setup, up; opens a session
+//	  |  (11.6 MB PN14S, 17.2 MB PN14) ------------>|  setup, up; opens a session
 //	  |                                             |
 //	  |  HEExactQuery: Enc(f(h)), seeded ---------->|  evaluate all cells,
 //	  |                                             |  times r, plus mask m
@@ -84,7 +84,7 @@ func (heExactProtocol) Ledger() Ledger {
 		Protocol: heExactName,
 		ResultTo: "server",
 		Setup: "down: the preset and partition count (about 30 B); up, once per session: the client's evaluation keys " +
-			"(38,276,558 B under PN14S, 58,200,910 B under PN14), kept by the server for that client only",
+			"(11,591,834 B under PN14S, 17,199,258 B under PN14: each key a 32-byte seed plus its c0 halves), kept by the server for that client only",
 		Server: View{
 			OnMatch:    []Fact{FactQueryHappened, FactMatchBit, FactMatchedEntry, FactTiming},
 			OnNonMatch: []Fact{FactQueryHappened, FactMatchBit, FactTiming},
