@@ -51,33 +51,45 @@ func compressLevel0(p Params, ct *rlwe.Ciphertext, dst []byte) []byte {
 
 // decompressLevel0 validates and rebuilds a level-0 ciphertext.
 func decompressLevel0(p Params, src []byte) (*rlwe.Ciphertext, error) {
+	ct := bgv.NewCiphertext(p.bgv, 1, 0)
+	scale, err := unpackLevel0(p, src, ct.Value[0].Coeffs[0], ct.Value[1].Coeffs[0])
+	if err != nil {
+		return nil, err
+	}
+	ct.Scale = rlwe.NewScaleModT(scale, p.T())
+	ringQ := p.bgv.RingQ().AtLevel(0)
+	ringQ.NTT(ct.Value[0], ct.Value[0])
+	ringQ.NTT(ct.Value[1], ct.Value[1])
+	return ct, nil
+}
+
+// unpackLevel0 validates a compressed level-0 ciphertext and writes its
+// components, in coefficient form, to c0 and c1 (N values each); it
+// returns the scale.
+func unpackLevel0(p Params, src []byte, c0, c1 []uint64) (uint64, error) {
 	if len(src) != compressedSize(p) {
-		return nil, fmt.Errorf("compressed ciphertext of %d bytes, want %d", len(src), compressedSize(p))
+		return 0, fmt.Errorf("compressed ciphertext of %d bytes, want %d", len(src), compressedSize(p))
 	}
 	scale := uint64(binary.LittleEndian.Uint32(src))
 	if scale == 0 || scale >= p.T() {
-		return nil, fmt.Errorf("scale %d not in 1..t-1", scale)
+		return 0, fmt.Errorf("scale %d not in 1..t-1", scale)
 	}
 	q0 := p.bgv.Q()[0]
-	ringQ := p.bgv.RingQ().AtLevel(0)
-	ct := bgv.NewCiphertext(p.bgv, 1, 0)
-	ct.Scale = rlwe.NewScaleModT(scale, p.T())
 	w0, w1 := compressedWidths(q0)
 	off := 4
 	for i, drop := range []uint{dropC0, dropC1} {
 		w := []uint{w0, w1}[i]
 		l := packedLen(p.N(), w)
 		lim := (q0 + 1<<(drop-1)) >> drop // largest rounded value + 1
-		c := ct.Value[i].Coeffs[0]
+		c := [][]uint64{c0, c1}[i]
 		unpackLimb(src[off:off+l], c, w)
 		for j, v := range c {
 			if v > lim {
-				return nil, fmt.Errorf("component %d coefficient %d out of range", i, j)
+				return 0, fmt.Errorf("component %d coefficient %d out of range", i, j)
 			}
 			c[j] = (v << drop) % q0
 		}
-		ringQ.NTT(ct.Value[i], ct.Value[i])
 		off += l
 	}
-	return ct, nil
+	return scale, nil
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
 // ExactClient is the querying side of the exact-membership protocol. It
@@ -16,8 +18,11 @@ type ExactClient struct {
 	sk     *SecretKey
 	enc    *Encryptor
 	dec    *Decryptor
-	vals   []uint64  // the replicated fingerprint, scratch
-	c0     ring.Poly // the query's first component, scratch
+	vals   []uint64     // the replicated fingerprint, scratch
+	c0     ring.Poly    // the query's first component, scratch
+	ans    [2]ring.Poly // an answer ciphertext, scratch
+	slots  []uint64     // its decrypted slots, scratch
+	pt     *rlwe.Plaintext
 }
 
 // ExactQueryState is what the client keeps between Query and Finish.
@@ -86,15 +91,32 @@ func (c *ExactClient) Finish(st *ExactQueryState, answer []byte) ([]byte, error)
 	body := answer[headerLen+1:]
 	cs := compressedSize(p)
 	out := make([]uint64, 0, parts*p.Slots()/feltsPerItem)
+	ringQ := p.bgv.RingQ().AtLevel(0)
+	if c.ans[0].N() == 0 {
+		c.ans = [2]ring.Poly{ringQ.NewPoly(), ringQ.NewPoly()}
+		c.slots = make([]uint64, p.Slots())
+		c.pt = bgv.NewPlaintext(p.bgv, 0)
+		c.pt.Value = c.ans[0]
+		c.pt.Element.Value[0] = c.ans[0]
+		c.pt.IsNTT = false
+	}
+	c0, c1 := c.ans[0], c.ans[1]
 	for g := 0; g < exactGroups(parts); g++ {
-		raw, err := decompressLevel0(p, body[g*cs:(g+1)*cs])
+		scale, err := unpackLevel0(p, body[g*cs:(g+1)*cs], c0.Coeffs[0], c1.Coeffs[0])
 		if err != nil {
 			return nil, fmt.Errorf("he: exact finish: decode answer %d: %w", g, err)
 		}
-		vals, err := c.dec.Decrypt(&Ciphertext{params: p, ct: raw})
-		if err != nil {
+		// Decrypt in coefficient form: c0 + INTT(NTT(c1) * s).
+		ringQ.NTT(c1, c1)
+		ringQ.MulCoeffsMontgomery(c1, c.sk.sk.Value.Q, c1)
+		ringQ.INTT(c1, c1)
+		ringQ.Add(c0, c1, c0)
+		pt := c.pt
+		pt.Scale = rlwe.NewScaleModT(scale, p.T())
+		if err := c.dec.ecd.Decode(pt, c.slots); err != nil {
 			return nil, fmt.Errorf("he: exact finish: %w", err)
 		}
+		vals := c.slots
 		gp := groupParts(parts, g)
 		for i, v := range vals {
 			if i%feltsPerItem < gp {
