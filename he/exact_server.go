@@ -239,6 +239,9 @@ func (s *ExactServer) encode(cells [][]fingerprint, rho []uint64) error {
 			defer wg.Done()
 			u := make([]uint64, 0, s.capacity)
 			wv := make([]uint64, 0, s.capacity)
+			q := make([]uint64, nCoef)
+			br := newBarrett(t)
+			var scratch binPolyScratch
 			for c := range jobs {
 				pi, b := c/s.bins, c%s.bins
 				for j := 0; j < feltsPerItem; j++ {
@@ -248,7 +251,7 @@ func (s *ExactServer) encode(cells [][]fingerprint, rho []uint64) error {
 						wv = append(wv, uint64(f[(j+1)%feltsPerItem]))
 					}
 					slot := b*feltsPerItem + j
-					q := binPoly(u, wv, rho[c*feltsPerItem+j], t, nCoef-1)
+					cellPoly(q, u, wv, rho[c*feltsPerItem+j], br, &scratch)
 					for k, v := range q {
 						vals[pi][k][slot] = v
 					}
