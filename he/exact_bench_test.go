@@ -88,14 +88,14 @@ func (s *benchSetup) report(b *testing.B) {
 // role=server is Answer; role=client is the client's whole per-query work,
 // Query plus Finish; role=query and role=finish are its two halves. The
 // 2^22 database (16 partitions, about 1 GiB pre-encoded) runs only with
-// PRIVMATCH_BENCH_2_22=1. Run with -cpu 1,2; for one-core client figures
+// PSI_BENCH_2P22=1 (the knob psi's benchmarks share). Run with -cpu 1,2; for one-core client figures
 // pin the process (taskset -c 0), since Lattigo's NTTs ignore -cpu.
 func BenchmarkExact(b *testing.B) {
 	cases := []struct {
 		logN int
 		lit  ParamsLiteral
 	}{{16, PN14S}, {16, PN14M}, {18, PN14M}, {18, PN14}, {20, PN14}}
-	if os.Getenv("PRIVMATCH_BENCH_2_22") == "1" {
+	if os.Getenv("PSI_BENCH_2P22") == "1" {
 		cases = append(cases, struct {
 			logN int
 			lit  ParamsLiteral

@@ -15,11 +15,11 @@ import (
 // server's answer (decode, decrypt, encode the reply), where BenchmarkPSI's
 // role=client times only the first flight, common to every protocol. The
 // answer is computed once outside the loop. db=2^22 (16 partitions, four
-// answer ciphertexts) runs only with PRIVMATCH_BENCH_2_22=1. Pin the
+// answer ciphertexts) runs only with PSI_BENCH_2P22=1. Pin the
 // process (taskset -c 0) for one-core figures.
 func BenchmarkHEExact(b *testing.B) {
 	sizes := []int{16, 18, 20}
-	if os.Getenv("PRIVMATCH_BENCH_2_22") == "1" {
+	if os.Getenv("PSI_BENCH_2P22") == "1" {
 		sizes = append(sizes, 22)
 	}
 	for _, logN := range sizes {
