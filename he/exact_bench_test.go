@@ -87,9 +87,10 @@ func (s *benchSetup) report(b *testing.B) {
 // 256-bit hashes under the preset ExactPresetFor picks, per role:
 // role=server is Answer; role=client is the client's whole per-query work,
 // Query plus Finish; role=query and role=finish are its two halves. The
-// 2^22 database (16 partitions, about 1 GiB pre-encoded) runs only with
-// PSI_BENCH_2P22=1 (the knob psi's benchmarks share). Run with -cpu 1,2; for one-core client figures
-// pin the process (taskset -c 0), since Lattigo's NTTs ignore -cpu.
+// 2^22 database (16 partitions, 720 MiB pre-encoded) runs only with
+// PSI_BENCH_2P22=1, the knob psi's benchmarks share. Run with -cpu 1,2;
+// for one-core client figures pin the process (taskset -c 0), since
+// Lattigo's NTTs ignore -cpu.
 func BenchmarkExact(b *testing.B) {
 	cases := []struct {
 		logN int
