@@ -49,7 +49,9 @@ func ExactEvasionBound(m, t int) float64 {
 // whose entry is not in the database is reported as a match: a real cell
 // whose four slot values all vanish by chance (t^-4 each, over the
 // server's randomisers) or a 64-bit fingerprint collision with one of the
-// entries (2^-64 each, fingerprints being SHA-256 outputs).
+// entries (2^-64 each, fingerprints being SHA-256 outputs). cells counts
+// the real (non-trap) cells of all answer ciphertexts together,
+// Positions() - Traps(): the union bound runs over every one of them.
 func ExactFalseMatch(cells, entries int, t uint64) float64 {
 	tf := float64(t)
 	return float64(cells)/(tf*tf*tf*tf) + float64(entries)/18446744073709551616.0
