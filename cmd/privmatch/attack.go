@@ -160,7 +160,16 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 		dihedralOn = false
 	}
 	recs := make([]attackRecord, len(files))
-	bar := newProgress(len(files), "attacking", stderr, mode)
+	// The bar counts query budgets, so that a long black-box image moves
+	// it; an image that stops early jumps to its full share.
+	budget := *queries
+	if budget == 0 {
+		budget = attack.DefaultWhiteBoxQueries
+		if m == attack.BlackBox {
+			budget = attack.DefaultBlackBoxQueries
+		}
+	}
+	bar := newProgress(len(files)*budget, "attacking (queries)", stderr, mode)
 	var mu sync.Mutex
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -171,10 +180,17 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 			for i := range jobs {
 				cfg := attack.Config{Kind: k, Model: m, Hasher: h, Target: tgt, Threshold: *threshold, Margin: *margin,
 					PSNRMin: *psnrMin, Queries: *queries, Dihedral: dihedralOn, Seed: *seed + uint64(i)}
+				shown := 0
+				cfg.Progress = func(q int) {
+					mu.Lock()
+					bar.Add(min(q, budget) - shown)
+					shown = min(q, budget)
+					mu.Unlock()
+				}
 				r := attackOne(files, i, cfg, h2, *out, i < *strips)
 				mu.Lock()
 				recs[i] = r
-				bar.Add(1)
+				bar.Add(budget - shown)
 				mu.Unlock()
 			}
 		}()

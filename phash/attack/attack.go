@@ -19,12 +19,16 @@
 //     linear function of the luma plane through the hasher's own resize
 //     (Pillow LANCZOS, PDQ's box filters), picks the cheapest bits to move
 //     across the mean or median, and adds the least-L2 luma change that
-//     moves them, mapped to full resolution through the resize's adjoint.
+//     moves them, mapped to full resolution through the resize's adjoint,
+//     re-solved a few times for what pixels clamped at 0 or 255 cannot
+//     take, and split over R, G and B in proportion to the luma weights
+//     (colour.go).
 //     It dithers to 8 bits, re-hashes with the real hasher and repeats
 //     with wider margins until the real hash verifies.
 //   - BlackBox: only the hash output is seen. NES (antithetic Gaussian
 //     zeroth-order gradient estimates) over a coarse 32x32 grid of luma
-//     offsets, bilinearly upsampled, projected onto the PSNR budget; every
+//     offsets, bilinearly upsampled, split over R, G and B as in the
+//     white-box attack, projected onto the PSNR budget; every
 //     Hash call counts against Config.Queries.
 //   - Untargeted collision (CollideAny): the attacker knows the algorithm
 //     but not the list, so can only perturb at random and hope to land
@@ -104,7 +108,15 @@ type Config struct {
 	Dihedral bool
 	// Seed seeds every random choice.
 	Seed uint64
+	// Progress, when not nil, is called with the number of hasher calls
+	// made so far every ProgressEvery calls and once at the end, so that a
+	// long run (a black-box attack spends up to 10,000) can show progress.
+	// It is called from Run's goroutine.
+	Progress func(queries int)
 }
+
+// ProgressEvery is how many hasher calls pass between Config.Progress calls.
+const ProgressEvery = 50
 
 // Result is the outcome of one attack.
 type Result struct {
@@ -140,12 +152,16 @@ type oracle struct {
 	pdq      *phash.PDQHasher
 	dihedral bool
 	queries  int
+	progress func(int)
 }
 
 // hash returns the hash and, when dihedral matching is on, all eight
 // dihedral hashes (one query: they come from one DCT).
 func (o *oracle) hash(m rgbImage) (phash.Hash, [8]phash.Hash, error) {
 	o.queries++
+	if o.progress != nil && o.queries%ProgressEvery == 0 {
+		o.progress(o.queries)
+	}
 	img := m.nrgba()
 	if o.dihedral {
 		d, _, err := o.pdq.Dihedral(img)
@@ -208,7 +224,7 @@ func Run(img image.Image, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	o := &oracle{h: cfg.Hasher}
+	o := &oracle{h: cfg.Hasher, progress: cfg.Progress}
 	if cfg.Dihedral {
 		p, ok := cfg.Hasher.(*phash.PDQHasher)
 		if !ok {
@@ -283,6 +299,9 @@ func Run(img image.Image, cfg Config) (Result, error) {
 	score, _ := g.score(h, d)
 	res.Success = g.met(score) && res.Quality.PSNR >= cfg.PSNRMin
 	res.Queries = o.queries
+	if cfg.Progress != nil {
+		cfg.Progress(o.queries)
+	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }

@@ -57,7 +57,7 @@ func (s *state) blackBox() error {
 	gx, gy := min(blackBoxGrid, w), min(blackBoxGrid, h)
 	ux, uy := newUpsample(gx, w), newUpsample(gy, h)
 	rng := rand.New(rand.NewPCG(s.cfg.Seed, blackBoxSeedStream))
-	dither := make([]float64, w*h)
+	dither := make([]float64, 3*w*h)
 	for i := range dither {
 		dither[i] = rng.Float64()
 	}
@@ -67,7 +67,7 @@ func (s *state) blackBox() error {
 	// the objective to minimise.
 	eval := func(theta []float64) (float64, bool, error) {
 		expand(delta, theta, ux, uy, gx)
-		if r := rms(delta); r > maxRMS {
+		if r := rgbRMS(s.orig, delta); r > maxRMS {
 			f := maxRMS / r
 			for i := range theta {
 				theta[i] *= f
@@ -76,7 +76,7 @@ func (s *state) blackBox() error {
 				delta[i] *= f
 			}
 		}
-		score, done, err := s.try(applyDelta(s.orig, delta, dither))
+		score, done, err := s.try(applyDeltaRGB(s.orig, delta, dither, nil))
 		if s.goal.kind == Evade {
 			return -float64(score), done, err
 		}

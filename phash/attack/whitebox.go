@@ -26,7 +26,8 @@ func (s *state) whiteBox() error {
 	}
 	rng := rand.New(rand.NewPCG(s.cfg.Seed, whiteBoxSeedStream))
 	delta := make([]float64, w*h)
-	u := make([]float64, w*h)
+	ach := make([]float64, w*h)
+	u := make([]float64, 3*w*h)
 	maxRMS := math.Sqrt(math.Max(0, sq(rmsForPSNR(s.cfg.PSNRMin))-0.25))
 	f0 := m.features(s.orig.luma(), w, h)
 	bias := make([]float64, len(f0)) // clamping and dither error of the last step
@@ -40,12 +41,16 @@ func (s *state) whiteBox() error {
 		idx, d := s.plan(m, base, m.threshold(base), c, extra)
 		clear(delta)
 		if len(idx) > 0 {
-			if delta, err = m.lift(idx, d, w, h); err != nil {
+			if delta, err = s.boxLift(m, idx, d, ach); err != nil {
 				return err
 			}
 		}
 		clipped := false
-		if r := rms(delta); r > maxRMS {
+		for range 3 { // the split is nonlinear where clamped: settle the scale
+			r := rgbRMS(s.orig, delta)
+			if r <= maxRMS*(1+1e-9) {
+				break
+			}
 			clipped = true
 			for i := range delta {
 				delta[i] *= maxRMS / r
@@ -54,7 +59,7 @@ func (s *state) whiteBox() error {
 		for i := range u {
 			u[i] = rng.Float64()
 		}
-		next := applyDelta(s.orig, delta, u)
+		next := applyDeltaRGB(s.orig, delta, u, nil)
 		if done, err := s.consider(next); done || err != nil {
 			return err
 		}
@@ -71,6 +76,57 @@ func (s *state) whiteBox() error {
 		}
 	}
 	return nil
+}
+
+// boxLiftRounds is how many times boxLift re-solves for what clamping took
+// away.
+const boxLiftRounds = 4
+
+// boxLift returns a luma change that moves the features idx by d (to first
+// order) within the box: pixels at 0 or 255 cannot move outward. It starts
+// from the least-norm change, drops the part each pixel cannot take (ach is
+// scratch), and adds the least-norm change that makes up the features'
+// shortfall, a few rounds (alternating projections onto the box and onto
+// the constraint).
+func (s *state) boxLift(m *linearModel, idx []int, d, ach []float64) ([]float64, error) {
+	w, h := s.orig.w, s.orig.h
+	delta, err := m.lift(idx, d, w, h)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]float64, len(idx))
+	for range boxLiftRounds {
+		clampedLuma(s.orig, delta, ach)
+		f := m.features(ach, w, h)
+		worst := 0.0
+		for a, i := range idx {
+			res[a] = d[a] - f[i]
+			worst = math.Max(worst, math.Abs(res[a])/m.noise[i])
+		}
+		if worst < 0.05 {
+			break
+		}
+		corr, err := m.lift(idx, res, w, h)
+		if err != nil {
+			return nil, err
+		}
+		for i := range delta {
+			delta[i] = ach[i] + corr[i]
+		}
+	}
+	return delta, nil
+}
+
+// rgbRMS is the RMS change over R, G and B samples, before rounding, of
+// adding the luma change delta to orig with the weighted split.
+func rgbRMS(orig rgbImage, delta []float64) float64 {
+	var d [3]float64
+	sum := 0.0
+	for i, dy := range delta {
+		splitLuma(orig.pix[3*i:3*i+3], dy, &d)
+		sum += d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
+	}
+	return math.Sqrt(sum / float64(3*len(delta)))
 }
 
 // plan returns the features to constrain and how far to move each.
