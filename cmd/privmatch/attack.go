@@ -6,9 +6,12 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -43,6 +46,7 @@ type attackRecord struct {
 	SSIM           float64 `json:"ssim"`
 	L2             float64 `json:"l2"`
 	LInf           float64 `json:"linf"`
+	ModelPSNR      float64 `json:"model_psnr,omitempty"`
 	Queries        int     `json:"queries"`
 	Iterations     int     `json:"iterations"`
 	Seconds        float64 `json:"seconds"`
@@ -93,6 +97,7 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "images attacked in parallel")
 	out := fs.String("out", "", "output folder (required): results.json, perturbed/, strips/")
 	prog := fs.String("progress", "auto", "progress bar on stderr: auto, always, never")
+	sweep := fs.String("psnr-sweep", "", "comma-separated PSNR budgets in dB (e.g. 30,35,40,45,50): run the attack at each instead of --psnr-min, writing DIR/psnr-B/ per budget B and one summary line each")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
@@ -150,96 +155,111 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 	if k == attack.Collide && *target == "" && len(files) < 2 {
 		return fail("collide without --target needs at least two images (the target is the next image's hash)")
 	}
-	for _, d := range []string{"perturbed", "strips"} {
-		if err := os.MkdirAll(filepath.Join(*out, d), 0o755); err != nil {
-			return fail("%v", err)
+	runAt := func(psnrMin *float64, out *string) int {
+		for _, d := range []string{"perturbed", "strips"} {
+			if err := os.MkdirAll(filepath.Join(*out, d), 0o755); err != nil {
+				return fail("%v", err)
+			}
 		}
-	}
-	dihedralOn := *dihedral && k == attack.Evade
-	if _, isPDQ := h.(*phash.PDQHasher); !isPDQ {
-		dihedralOn = false
-	}
-	recs := make([]attackRecord, len(files))
-	// The bar counts query budgets, so that a long black-box image moves
-	// it; an image that stops early jumps to its full share.
-	budget := *queries
-	if budget == 0 {
-		budget = attack.DefaultWhiteBoxQueries
-		if m == attack.BlackBox {
-			budget = attack.DefaultBlackBoxQueries
+		dihedralOn := *dihedral && k == attack.Evade
+		if _, isPDQ := h.(*phash.PDQHasher); !isPDQ {
+			dihedralOn = false
 		}
-	}
-	bar := newProgress(len(files)*budget, "attacking (queries)", stderr, mode)
-	var mu sync.Mutex
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(*workers, len(files)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				cfg := attack.Config{Kind: k, Model: m, Hasher: h, Target: tgt, Threshold: *threshold, Margin: *margin,
-					PSNRMin: *psnrMin, Queries: *queries, Dihedral: dihedralOn, Seed: *seed + uint64(i)}
-				shown := 0
-				cfg.Progress = func(q int) {
+		recs := make([]attackRecord, len(files))
+		// The bar counts query budgets, so that a long black-box image moves
+		// it; an image that stops early jumps to its full share.
+		budget := *queries
+		if budget == 0 {
+			budget = attack.DefaultWhiteBoxQueries
+			if m == attack.BlackBox {
+				budget = attack.DefaultBlackBoxQueries
+			}
+		}
+		bar := newProgress(len(files)*budget, "attacking (queries)", stderr, mode)
+		var mu sync.Mutex
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < min(*workers, len(files)); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					cfg := attack.Config{Kind: k, Model: m, Hasher: h, Target: tgt, Threshold: *threshold, Margin: *margin,
+						PSNRMin: *psnrMin, Queries: *queries, Dihedral: dihedralOn, Seed: *seed + uint64(i)}
+					shown := 0
+					cfg.Progress = func(q int) {
+						mu.Lock()
+						bar.Add(min(q, budget) - shown)
+						shown = min(q, budget)
+						mu.Unlock()
+					}
+					r := attackOne(files, i, cfg, h2, *out, i < *strips)
 					mu.Lock()
-					bar.Add(min(q, budget) - shown)
-					shown = min(q, budget)
+					recs[i] = r
+					bar.Add(budget - shown)
 					mu.Unlock()
 				}
-				r := attackOne(files, i, cfg, h2, *out, i < *strips)
-				mu.Lock()
-				recs[i] = r
-				bar.Add(budget - shown)
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range files {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	bar.Finish()
+			}()
+		}
+		for i := range files {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		bar.Finish()
 
-	sum := attackSummary{Kind: *kind, Algorithm: h.Name(), Model: *model, Seed: *seed, PSNRMin: *psnrMin,
-		Queries: *queries, Threshold: *threshold, Margin: *margin, Dihedral: dihedralOn, Results: recs}
-	if sum.Threshold == 0 {
-		sum.Threshold = h.Threshold().Distance
-	}
-	failed := 0
-	var queriesSum int
-	var secs float64
-	for _, r := range recs {
-		if r.Error != "" {
-			failed++
-			fmt.Fprintf(stderr, "privmatch attack: %s: %s\n", r.Image, r.Error)
-			continue
+		sum := attackSummary{Kind: *kind, Algorithm: h.Name(), Model: *model, Seed: *seed, PSNRMin: *psnrMin,
+			Queries: *queries, Threshold: *threshold, Margin: *margin, Dihedral: dihedralOn, Results: recs}
+		if sum.Threshold == 0 {
+			sum.Threshold = h.Threshold().Distance
 		}
-		sum.Images++
-		queriesSum += r.Queries
-		secs += r.Seconds
-		if r.Success {
-			sum.Successes++
+		failed := 0
+		var queriesSum int
+		var secs float64
+		for _, r := range recs {
+			if r.Error != "" {
+				failed++
+				fmt.Fprintf(stderr, "privmatch attack: %s: %s\n", r.Image, r.Error)
+				continue
+			}
+			sum.Images++
+			queriesSum += r.Queries
+			secs += r.Seconds
+			if r.Success {
+				sum.Successes++
+			}
 		}
+		buf, err := json.MarshalIndent(sum, "", " ")
+		if err != nil {
+			return fail("%v", err)
+		}
+		if err := os.WriteFile(filepath.Join(*out, "results.json"), append(buf, '\n'), 0o644); err != nil {
+			return fail("%v", err)
+		}
+		if sum.Images > 0 {
+			fmt.Fprintf(stdout, "%s %s %s-box: %d/%d succeeded (%.1f%%) at PSNR >= %g dB, threshold %d; mean %.0f queries, %.2f s per image%s\n",
+				*kind, h.Name(), *model, sum.Successes, sum.Images, 100*float64(sum.Successes)/float64(sum.Images), *psnrMin,
+				sum.Threshold, float64(queriesSum)/float64(sum.Images), secs/float64(sum.Images), attackNotes(recs, *psnrMin))
+		}
+		if failed > 0 || len(walkErrs) > 0 {
+			fmt.Fprintf(stderr, "privmatch attack: %d images failed, %d paths unreadable\n", failed, len(walkErrs))
+			return 1
+		}
+		return 0
 	}
-	buf, err := json.MarshalIndent(sum, "", " ")
-	if err != nil {
-		return fail("%v", err)
+	if *sweep == "" {
+		return runAt(psnrMin, out)
 	}
-	if err := os.WriteFile(filepath.Join(*out, "results.json"), append(buf, '\n'), 0o644); err != nil {
-		return fail("%v", err)
+	status := 0
+	for _, f := range strings.Split(*sweep, ",") {
+		p, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(p > 0) {
+			return fail("--psnr-sweep: %q is not a positive PSNR", f)
+		}
+		dir := filepath.Join(*out, fmt.Sprintf("psnr-%g", p))
+		status = max(status, runAt(&p, &dir))
 	}
-	if sum.Images > 0 {
-		fmt.Fprintf(stdout, "%s %s %s-box: %d/%d succeeded (%.1f%%) at PSNR >= %g dB, threshold %d; mean %.0f queries, %.2f s per image\n",
-			*kind, h.Name(), *model, sum.Successes, sum.Images, 100*float64(sum.Successes)/float64(sum.Images), *psnrMin,
-			sum.Threshold, float64(queriesSum)/float64(sum.Images), secs/float64(sum.Images))
-	}
-	if failed > 0 || len(walkErrs) > 0 {
-		fmt.Fprintf(stderr, "privmatch attack: %d images failed, %d paths unreadable\n", failed, len(walkErrs))
-		return 1
-	}
-	return 0
+	return status
 }
 
 // attackOne attacks files[i] and writes its perturbed image and strip.
@@ -276,6 +296,9 @@ func attackOne(files []string, i int, cfg attack.Config, h2 phash.Hasher, out st
 	rec.Hash = res.Hash.String()
 	rec.PSNR, rec.SSIM, rec.L2, rec.LInf = res.Quality.PSNR, res.Quality.SSIM, res.Quality.L2, res.Quality.LInf
 	rec.Queries, rec.Iterations, rec.Seconds = res.Queries, res.Iterations, res.Seconds
+	if !math.IsInf(res.ModelPSNR, 0) {
+		rec.ModelPSNR = res.ModelPSNR
+	}
 	name := fmt.Sprintf("%03d-%s.png", i, strings.TrimSuffix(filepath.Base(files[i]), filepath.Ext(files[i])))
 	rec.Perturbed = filepath.Join(out, "perturbed", name)
 	if err := writePNG(rec.Perturbed, res.Perturbed); err != nil {
@@ -320,4 +343,36 @@ func writePNG(path string, img image.Image) error {
 		return err
 	}
 	return f.Close()
+}
+
+// attackNotes returns the summary line's tail: the median PSNR of the
+// successes and, for white-box runs, how many images the linear model's
+// own optimum puts out of reach of the budget.
+func attackNotes(recs []attackRecord, psnrMin float64) string {
+	var ok []float64
+	out := 0
+	for _, r := range recs {
+		if r.Error != "" {
+			continue
+		}
+		if r.Success {
+			ok = append(ok, r.PSNR)
+		}
+		if r.ModelPSNR != 0 && r.ModelPSNR < psnrMin {
+			out++
+		}
+	}
+	s := ""
+	if len(ok) > 0 {
+		slices.Sort(ok)
+		med := ok[len(ok)/2]
+		if len(ok)%2 == 0 {
+			med = (ok[len(ok)/2-1] + ok[len(ok)/2]) / 2
+		}
+		s += fmt.Sprintf("; median PSNR of successes %.1f dB", med)
+	}
+	if out > 0 {
+		s += fmt.Sprintf("; %d beyond the model's optimum", out)
+	}
+	return s
 }

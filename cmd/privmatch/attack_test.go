@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
@@ -127,6 +129,33 @@ func TestAttackCollideDefaultTarget(t *testing.T) {
 	}
 	if s.Successes == 0 {
 		t.Fatalf("no collision at 25 dB: %+v", s.Results)
+	}
+}
+
+func TestAttackPSNRSweep(t *testing.T) {
+	in, out := smallPhotos(t, 2), t.TempDir()
+	status, stdout, stderr := runCmd(t, "attack", "--kind", "evade", "--algo", "dhash8", "--psnr-sweep", "30,50",
+		"--queries", "8", "--strips", "0", "--out", out, in)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	if strings.Count(stdout, "succeeded") != 2 {
+		t.Fatalf("want one summary line per budget, got %q", stdout)
+	}
+	for _, p := range []float64{30, 50} {
+		s := readAttackResults(t, filepath.Join(out, fmt.Sprintf("psnr-%g", p)))
+		if s.PSNRMin != p || len(s.Results) != 2 {
+			t.Fatalf("budget %g: summary %+v", p, s)
+		}
+		for _, r := range s.Results {
+			verifyRecord(t, r, p)
+			if r.ModelPSNR == 0 {
+				t.Fatalf("white-box record without the model's optimum: %+v", r)
+			}
+		}
+	}
+	if status, _, _ := runCmd(t, "attack", "--psnr-sweep", "30,x", "--out", out, in); status != 2 {
+		t.Fatalf("bad --psnr-sweep: status %d", status)
 	}
 }
 

@@ -76,7 +76,7 @@ const DefaultPSNRMin = 40.0
 
 // Default query budgets, used when Config.Queries is 0.
 const (
-	DefaultWhiteBoxQueries = 40
+	DefaultWhiteBoxQueries = 100
 	DefaultBlackBoxQueries = 10000
 )
 
@@ -139,6 +139,12 @@ type Result struct {
 	Queries int
 	// Iterations is the number of attack steps taken.
 	Iterations int
+	// ModelPSNR (white-box only; 0 otherwise) is the PSNR of the linear
+	// surrogate's least-norm answer with no margin: the planned bits moved
+	// exactly onto the threshold, RGB split by the luma weights, clamping
+	// and rounding ignored. Below Config.PSNRMin it says the image is out of
+	// reach of this model at that budget, not that the search fell short.
+	ModelPSNR float64
 	// Seconds is the wall-clock time of the attack.
 	Seconds float64
 	// Perturbed is the final 8-bit image (the input when nothing better
@@ -299,6 +305,7 @@ func Run(img image.Image, cfg Config) (Result, error) {
 	score, _ := g.score(h, d)
 	res.Success = g.met(score) && res.Quality.PSNR >= cfg.PSNRMin
 	res.Queries = o.queries
+	res.ModelPSNR = st.modelPSNR
 	if cfg.Progress != nil {
 		cfg.Progress(o.queries)
 	}
@@ -316,6 +323,7 @@ type state struct {
 	best      *rgbImage // an in-budget image that met the goal, or the closest
 	bestScore int
 	iters     int
+	modelPSNR float64
 }
 
 // budgetLeft reports whether a query can be spent and still leave one for

@@ -18,6 +18,8 @@ var lumaW = [3]float64{0.299, 0.587, 0.114}
 // lumaW2 is |w|^2.
 var lumaW2 = lumaW[0]*lumaW[0] + lumaW[1]*lumaW[1] + lumaW[2]*lumaW[2]
 
+var invLumaW2 = 1 / lumaW2
+
 // rgbPerLuma is the RMS RGB sample change per unit RMS luma change under
 // the weighted split: sqrt(1 / (3 |w|^2)).
 var rgbPerLuma = math.Sqrt(1 / (3 * lumaW2))
@@ -27,7 +29,11 @@ var rgbPerLuma = math.Sqrt(1 / (3 * lumaW2))
 // and returns the luma change achieved (dy unless every channel that could
 // help is clamped).
 func splitLuma(p []uint8, dy float64, out *[3]float64) float64 {
-	k0 := dy / lumaW2
+	if (dy <= 0 && p[0] == 0 && p[1] == 0 && p[2] == 0) || (dy >= 0 && p[0] == 255 && p[1] == 255 && p[2] == 255) {
+		*out = [3]float64{} // black cannot darken, white cannot brighten
+		return 0
+	}
+	k0 := dy * invLumaW2
 	r, g, b := float64(p[0])+k0*lumaW[0], float64(p[1])+k0*lumaW[1], float64(p[2])+k0*lumaW[2]
 	if r >= 0 && r <= 255 && g >= 0 && g <= 255 && b >= 0 && b <= 255 { // nothing clamps
 		*out = [3]float64{k0 * lumaW[0], k0 * lumaW[1], k0 * lumaW[2]}

@@ -89,3 +89,33 @@ func TestProgressCallback(t *testing.T) {
 		require.GreaterOrEqual(t, calls[i], calls[i-1])
 	}
 }
+
+// TestModelPSNR recomputes the surrogate's optimum along an independent
+// path: the explicit lift through the resize adjoint (not the Gram matrix
+// the optimum is computed from) must move the planned features by exactly
+// their gaps, and its RMS, split over RGB, must give the reported PSNR.
+func TestModelPSNR(t *testing.T) {
+	for _, name := range []string{"ahash8", "dhash8", "phash8", "pdq"} {
+		img := photo(5, image.Point{}, 90, 70)
+		h := hasher(t, name)
+		res, err := Run(img, Config{Kind: Evade, Model: WhiteBox, Hasher: h, Seed: 1, Queries: 3})
+		require.NoError(t, err)
+		p, err := planeOf(img)
+		require.NoError(t, err)
+		m, err := modelFor(h, p.w, p.h)
+		require.NoError(t, err)
+		f0, err := m.exactFeatures(p)
+		require.NoError(t, err)
+		st := &state{orig: p, goal: goal{kind: Evade, ref: res.Original, threshold: h.Threshold().Distance}}
+		idx, d := st.plan(m, f0, m.threshold(f0), 0, 0)
+		require.Len(t, idx, map[string]int{"ahash8": 11, "dhash8": 11, "phash8": 12, "pdq": 32}[name])
+		delta, err := m.lift(idx, d, p.w, p.h)
+		require.NoError(t, err)
+		jd := m.features(delta, p.w, p.h)
+		for a, i := range idx {
+			require.InDelta(t, d[a], jd[i], 1e-6*(1+math.Abs(d[a])), "%s: feature %d", name, i)
+		}
+		r := rms(delta) * rgbPerLuma
+		require.InDelta(t, psnrOfMSE(r*r), res.ModelPSNR, 1e-6, name)
+	}
+}

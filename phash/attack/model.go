@@ -3,6 +3,7 @@ package attack
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"slices"
 	"strconv"
@@ -33,6 +34,10 @@ type linearModel struct {
 	gram  []float64 // k x k: J J^T
 	norm  []float64 // sqrt(gram[i][i]): full-resolution L2 per unit of f_i
 	noise []float64 // expected rounding noise of f_i (one standard deviation)
+	// exact, when not nil, returns the small plane the real hasher reads
+	// (Pillow's 8-bit grey resize, PDQ's float32 64x64 luma), so that
+	// features can be read off the real pipeline rather than the surrogate.
+	exact func(img image.Image) ([]float64, error)
 }
 
 const (
@@ -54,6 +59,19 @@ func modelFor(h phash.Hasher, w, hgt int) (*linearModel, error) {
 			m.rx, m.ry = pdqOp(512).mul(squashOp(w, 512)), pdqOp(512).mul(squashOp(hgt, 512))
 		} else {
 			m.rx, m.ry = pdqOp(w), pdqOp(hgt)
+			m.exact = func(img image.Image) ([]float64, error) {
+				l, err := phash.PDQLuma64(img)
+				if err != nil {
+					return nil, err
+				}
+				out := make([]float64, 0, 64*64)
+				for _, row := range l {
+					for _, v := range row {
+						out = append(out, float64(v))
+					}
+				}
+				return out, nil
+			}
 		}
 		d := func(i, y int) float64 {
 			return math.Sqrt(2.0/64) * math.Cos(math.Pi/128*float64(i+1)*float64(2*y+1))
@@ -157,6 +175,18 @@ func modelFor(h phash.Hasher, w, hgt int) (*linearModel, error) {
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrNoModel, h.Name())
 	}
+	ow, oh := m.rx.out, m.ry.out
+	m.exact = func(img image.Image) ([]float64, error) {
+		g, err := phash.PillowGrey(img, ow, oh)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]float64, len(g))
+		for i, v := range g {
+			out[i] = float64(v)
+		}
+		return out, nil
+	}
 	m.finish(0.5) // Pillow rounds each resize pass to 8 bits
 	return m, nil
 }
@@ -227,6 +257,24 @@ func (m *linearModel) small(l []float64, w, h int) []float64 {
 		}
 	}
 	return s
+}
+
+// exactFeatures returns the features of an 8-bit image as the real hasher
+// computes them (f = A s with s the hasher's own small plane), or the
+// surrogate's when the model has no exact path.
+func (m *linearModel) exactFeatures(img rgbImage) ([]float64, error) {
+	if m.exact == nil {
+		return m.features(img.luma(), img.w, img.h), nil
+	}
+	s, err := m.exact(img.nrgba())
+	if err != nil {
+		return nil, err
+	}
+	f := make([]float64, len(m.feat))
+	for i, a := range m.feat {
+		f[i] = dot(a, s)
+	}
+	return f, nil
 }
 
 // features returns f = A s for a luma plane.

@@ -29,7 +29,13 @@ func (s *state) whiteBox() error {
 	ach := make([]float64, w*h)
 	u := make([]float64, 3*w*h)
 	maxRMS := math.Sqrt(math.Max(0, sq(rmsForPSNR(s.cfg.PSNRMin))-0.25))
-	f0 := m.features(s.orig.luma(), w, h)
+	f0, err := m.exactFeatures(s.orig)
+	if err != nil {
+		return err
+	}
+	if s.modelPSNR, err = s.optimum(m, f0); err != nil {
+		return err
+	}
 	bias := make([]float64, len(f0)) // clamping and dither error of the last step
 	base := make([]float64, len(f0))
 	c, extra := 2.0, 0
@@ -38,20 +44,32 @@ func (s *state) whiteBox() error {
 		for i := range base {
 			base[i] = f0[i] + bias[i]
 		}
-		idx, d := s.plan(m, base, m.threshold(base), c, extra)
-		clear(delta)
-		if len(idx) > 0 {
-			if delta, err = s.boxLift(m, idx, d, ach); err != nil {
-				return err
+		clipped := false
+		for {
+			idx, d := s.plan(m, base, m.threshold(base), c, extra)
+			clear(delta)
+			if len(idx) > 0 {
+				if delta, err = s.boxLift(m, idx, d, ach); err != nil {
+					return err
+				}
+			}
+			if rgbRMS(s.orig, delta) <= maxRMS || (c == 0 && extra == 0) {
+				break
+			}
+			// Over the budget: re-plan, without a query, for fewer bits
+			// and smaller margins before scaling anything down.
+			clipped = true
+			if extra > 0 {
+				extra--
+			} else if c *= 0.7; c < 0.1 {
+				c = 0
 			}
 		}
-		clipped := false
 		for range 3 { // the split is nonlinear where clamped: settle the scale
 			r := rgbRMS(s.orig, delta)
 			if r <= maxRMS*(1+1e-9) {
 				break
 			}
-			clipped = true
 			for i := range delta {
 				delta[i] *= maxRMS / r
 			}
@@ -63,19 +81,49 @@ func (s *state) whiteBox() error {
 		if done, err := s.consider(next); done || err != nil {
 			return err
 		}
-		fq, jd := m.features(next.luma(), w, h), m.features(delta, w, h)
+		fq, err := m.exactFeatures(next)
+		if err != nil {
+			return err
+		}
+		jd := m.features(delta, w, h)
 		for i := range bias {
 			bias[i] = fq[i] - f0[i] - jd[i]
 		}
 		if clipped {
-			// At the budget: aim lower rather than further.
-			c, extra = math.Max(c/1.3, 0.5), max(extra-1, 0)
+			// At the budget: widen the margins a little, as rounding
+			// undid the step, but less than when there is room.
+			c *= 1.1
 		} else {
 			// Rounding or a shifted median undid the step: widen.
 			c, extra = c*1.3, extra+1
 		}
 	}
 	return nil
+}
+
+// optimum returns the PSNR of the surrogate's own best answer: the
+// least-norm luma change that moves the planned bits exactly onto the
+// threshold (no margin, no clamping, no rounding), split over R, G and B by
+// the luma weights. An image whose optimum is below the budget cannot be
+// attacked within it by any perturbation the linear model describes.
+func (s *state) optimum(m *linearModel, f0 []float64) (float64, error) {
+	idx, d := s.plan(m, f0, m.threshold(f0), 0, 0)
+	if len(idx) == 0 {
+		return math.Inf(1), nil
+	}
+	k, n := len(m.feat), len(idx)
+	g := make([]float64, n*n)
+	for a, i := range idx {
+		for b, j := range idx {
+			g[a*n+b] = m.gram[i*k+j]
+		}
+	}
+	y, err := solveSPD(g, d, n)
+	if err != nil {
+		return 0, err
+	}
+	mse := dot(y, d) / float64(s.orig.w*s.orig.h) * sq(rgbPerLuma)
+	return psnrOfMSE(mse), nil
 }
 
 // boxLiftRounds is how many times boxLift re-solves for what clamping took
@@ -156,9 +204,11 @@ func (s *state) plan(m *linearModel, f []float64, t, c float64, extra int) ([]in
 		n := min(s.goal.threshold+1+s.cfg.Margin+extra, k)
 		up, down := n, n // bits that may move up across, down across
 		if m.thr != thrZero {
-			// A median threshold keeps half the bits set: move as many
-			// features up across it as down.
-			up, down = n-n/2, n/2
+			// A median threshold keeps half the bits set, so distances
+			// between such hashes are even: move as many features up
+			// across it as down, an even number in all.
+			n = min(n+n%2, k)
+			up, down = n/2, n/2
 		}
 		idx = greedy(m, byCost[:min(k, 3*n+16)], move, sign, n, up, down)
 	} else {
