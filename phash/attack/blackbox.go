@@ -63,11 +63,12 @@ func (s *state) blackBox() error {
 	}
 	maxRMS := math.Sqrt(math.Max(0, sq(rmsForPSNR(s.cfg.PSNRMin))-0.25))
 	delta := make([]float64, w*h)
+	sp := newSplitter(s.orig)
 	// eval projects theta onto the budget, queries the hasher and returns
 	// the objective to minimise.
 	eval := func(theta []float64) (float64, bool, error) {
 		expand(delta, theta, ux, uy, gx)
-		if r := rgbRMS(s.orig, delta); r > maxRMS {
+		if r := sp.rms(delta); r > maxRMS {
 			f := maxRMS / r
 			for i := range theta {
 				theta[i] *= f
@@ -76,7 +77,7 @@ func (s *state) blackBox() error {
 				delta[i] *= f
 			}
 		}
-		score, done, err := s.try(applyDeltaRGB(s.orig, delta, dither, nil))
+		score, done, err := s.try(sp.apply(delta, dither))
 		if s.goal.kind == Evade {
 			return -float64(score), done, err
 		}

@@ -111,3 +111,79 @@ func clampedLuma(orig rgbImage, delta, dst []float64) {
 		dst[i] = splitLuma(orig.pix[3*i:3*i+3], dy, &d)
 	}
 }
+
+// A splitter is splitLuma for one original image with a fast path: lo and
+// hi bound, per pixel, the luma changes that clamp no channel, so most
+// pixels need one comparison.
+type splitter struct {
+	orig   rgbImage
+	lo, hi []float64
+}
+
+func newSplitter(orig rgbImage) *splitter {
+	n := orig.w * orig.h
+	s := &splitter{orig: orig, lo: make([]float64, n), hi: make([]float64, n)}
+	for i := range n {
+		lo, hi := math.Inf(-1), math.Inf(1)
+		for c := range 3 {
+			k := lumaW[c] * invLumaW2 // channel change per unit luma
+			v := float64(orig.pix[3*i+c])
+			lo, hi = math.Max(lo, -v/k), math.Min(hi, (255-v)/k)
+		}
+		s.lo[i], s.hi[i] = lo, hi
+	}
+	return s
+}
+
+// rms is rgbRMS(s.orig, delta).
+func (s *splitter) rms(delta []float64) float64 {
+	var d [3]float64
+	sum := 0.0
+	for i, dy := range delta {
+		if dy >= s.lo[i] && dy <= s.hi[i] {
+			sum += dy * dy * invLumaW2
+			continue
+		}
+		splitLuma(s.orig.pix[3*i:3*i+3], dy, &d)
+		sum += d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
+	}
+	return math.Sqrt(sum / float64(3*len(delta)))
+}
+
+// apply is applyDeltaRGB(s.orig, delta, u, nil).
+func (s *splitter) apply(delta, u []float64) rgbImage {
+	orig := s.orig
+	out := rgbImage{w: orig.w, h: orig.h, pix: make([]uint8, len(orig.pix))}
+	var d [3]float64
+	for i, dy := range delta {
+		p := orig.pix[3*i : 3*i+3]
+		if dy >= s.lo[i] && dy <= s.hi[i] {
+			k := dy * invLumaW2
+			d = [3]float64{k * lumaW[0], k * lumaW[1], k * lumaW[2]}
+		} else {
+			splitLuma(p, dy, &d)
+		}
+		for c := range 3 {
+			v := float64(p[c]) + math.Floor(d[c]+u[3*i+c])
+			if v < 0 {
+				v = 0
+			} else if v > 255 {
+				v = 255
+			}
+			out.pix[3*i+c] = uint8(v)
+		}
+	}
+	return out
+}
+
+// clamped is clampedLuma(s.orig, delta, dst).
+func (s *splitter) clamped(delta, dst []float64) {
+	var d [3]float64
+	for i, dy := range delta {
+		if dy >= s.lo[i] && dy <= s.hi[i] {
+			dst[i] = dy
+			continue
+		}
+		dst[i] = splitLuma(s.orig.pix[3*i:3*i+3], dy, &d)
+	}
+}

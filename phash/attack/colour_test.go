@@ -119,3 +119,30 @@ func TestModelPSNR(t *testing.T) {
 		require.InDelta(t, psnrOfMSE(r*r), res.ModelPSNR, 1e-6, name)
 	}
 }
+
+// TestSplitterMatchesSplitLuma checks the fast path against the plain one
+// on an image with clamped pixels and changes large enough to clamp.
+func TestSplitterMatchesSplitLuma(t *testing.T) {
+	img := photo(3, image.Point{}, 40, 30)
+	for i := 0; i < 200; i++ { // black and white patches
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2] = 0, 0, 3
+		img.Pix[4*(i+400)], img.Pix[4*(i+400)+1], img.Pix[4*(i+400)+2] = 255, 250, 255
+	}
+	p, err := planeOf(img)
+	require.NoError(t, err)
+	n := p.w * p.h
+	delta, u := make([]float64, n), make([]float64, 3*n)
+	for i := range delta {
+		delta[i] = 12 * math.Sin(float64(i)*0.37)
+	}
+	for i := range u {
+		u[i] = math.Mod(float64(i)*0.618, 1)
+	}
+	sp := newSplitter(p)
+	require.InDelta(t, rgbRMS(p, delta), sp.rms(delta), 1e-9)
+	require.Equal(t, applyDeltaRGB(p, delta, u, nil).pix, sp.apply(delta, u).pix)
+	a, b := make([]float64, n), make([]float64, n)
+	clampedLuma(p, delta, a)
+	sp.clamped(delta, b)
+	require.InDeltaSlice(t, a, b, 1e-9)
+}

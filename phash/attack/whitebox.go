@@ -28,6 +28,7 @@ func (s *state) whiteBox() error {
 	delta := make([]float64, w*h)
 	ach := make([]float64, w*h)
 	u := make([]float64, 3*w*h)
+	sp := newSplitter(s.orig)
 	maxRMS := math.Sqrt(math.Max(0, sq(rmsForPSNR(s.cfg.PSNRMin))-0.25))
 	f0, err := m.exactFeatures(s.orig)
 	if err != nil {
@@ -49,11 +50,11 @@ func (s *state) whiteBox() error {
 			idx, d := s.plan(m, base, m.threshold(base), c, extra)
 			clear(delta)
 			if len(idx) > 0 {
-				if delta, err = s.boxLift(m, idx, d, ach); err != nil {
+				if delta, err = s.boxLift(m, sp, idx, d, ach); err != nil {
 					return err
 				}
 			}
-			if rgbRMS(s.orig, delta) <= maxRMS || (c == 0 && extra == 0) {
+			if sp.rms(delta) <= maxRMS || (c == 0 && extra == 0) {
 				break
 			}
 			// Over the budget: re-plan, without a query, for fewer bits
@@ -66,7 +67,7 @@ func (s *state) whiteBox() error {
 			}
 		}
 		for range 3 { // the split is nonlinear where clamped: settle the scale
-			r := rgbRMS(s.orig, delta)
+			r := sp.rms(delta)
 			if r <= maxRMS*(1+1e-9) {
 				break
 			}
@@ -77,7 +78,7 @@ func (s *state) whiteBox() error {
 		for i := range u {
 			u[i] = rng.Float64()
 		}
-		next := applyDeltaRGB(s.orig, delta, u, nil)
+		next := sp.apply(delta, u)
 		if done, err := s.consider(next); done || err != nil {
 			return err
 		}
@@ -136,7 +137,7 @@ const boxLiftRounds = 4
 // scratch), and adds the least-norm change that makes up the features'
 // shortfall, a few rounds (alternating projections onto the box and onto
 // the constraint).
-func (s *state) boxLift(m *linearModel, idx []int, d, ach []float64) ([]float64, error) {
+func (s *state) boxLift(m *linearModel, sp *splitter, idx []int, d, ach []float64) ([]float64, error) {
 	w, h := s.orig.w, s.orig.h
 	delta, err := m.lift(idx, d, w, h)
 	if err != nil {
@@ -144,7 +145,7 @@ func (s *state) boxLift(m *linearModel, idx []int, d, ach []float64) ([]float64,
 	}
 	res := make([]float64, len(idx))
 	for range boxLiftRounds {
-		clampedLuma(s.orig, delta, ach)
+		sp.clamped(delta, ach)
 		f := m.features(ach, w, h)
 		worst := 0.0
 		for a, i := range idx {
