@@ -78,18 +78,14 @@ func splitLuma(p []uint8, dy float64, out *[3]float64) float64 {
 
 // applyDeltaRGB returns orig plus a luma change per pixel, split over R, G
 // and B by splitLuma and dithered to 8 bits per channel with u (three
-// values in [0,1) per pixel). When achieved is not nil it receives the
-// luma change each pixel can take before rounding (less than asked where
-// clamped).
-func applyDeltaRGB(orig rgbImage, delta, u, achieved []float64) rgbImage {
+// values in [0,1) per pixel). It is the plain form of splitter.apply, kept
+// as the reference the fast path is tested against.
+func applyDeltaRGB(orig rgbImage, delta, u []float64) rgbImage {
 	out := rgbImage{w: orig.w, h: orig.h, pix: make([]uint8, len(orig.pix))}
 	var d [3]float64
 	for i, dy := range delta {
 		p := orig.pix[3*i : 3*i+3]
-		a := splitLuma(p, dy, &d)
-		if achieved != nil {
-			achieved[i] = a
-		}
+		splitLuma(p, dy, &d)
 		for c := range 3 {
 			v := float64(p[c]) + math.Floor(d[c]+u[3*i+c])
 			if v < 0 {
@@ -103,8 +99,21 @@ func applyDeltaRGB(orig rgbImage, delta, u, achieved []float64) rgbImage {
 	return out
 }
 
-// clampedLuma returns the luma change each pixel can take of delta, without
-// rounding (the achieved output of applyDeltaRGB alone).
+// rgbRMS is the RMS change over R, G and B samples, before rounding, of
+// adding the luma change delta to orig with the weighted split: the plain
+// form of splitter.rms.
+func rgbRMS(orig rgbImage, delta []float64) float64 {
+	var d [3]float64
+	sum := 0.0
+	for i, dy := range delta {
+		splitLuma(orig.pix[3*i:3*i+3], dy, &d)
+		sum += d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
+	}
+	return math.Sqrt(sum / float64(3*len(delta)))
+}
+
+// clampedLuma writes the luma change each pixel can take of delta, before
+// rounding: the plain form of splitter.clamped.
 func clampedLuma(orig rgbImage, delta, dst []float64) {
 	var d [3]float64
 	for i, dy := range delta {

@@ -63,7 +63,7 @@ func TestApplyDeltaRGBDither(t *testing.T) {
 	for i := range u {
 		u[i] = (float64(i%997) + 0.5) / 997
 	}
-	out := applyDeltaRGB(orig, delta, u, nil)
+	out := applyDeltaRGB(orig, delta, u)
 	var d [3]float64
 	splitLuma(orig.pix[:3], 1.7, &d)
 	for c := range 3 {
@@ -140,7 +140,7 @@ func TestSplitterMatchesSplitLuma(t *testing.T) {
 	}
 	sp := newSplitter(p)
 	require.InDelta(t, rgbRMS(p, delta), sp.rms(delta), 1e-9)
-	require.Equal(t, applyDeltaRGB(p, delta, u, nil).pix, sp.apply(delta, u).pix)
+	require.Equal(t, applyDeltaRGB(p, delta, u).pix, sp.apply(delta, u).pix)
 	a, b := make([]float64, n), make([]float64, n)
 	clampedLuma(p, delta, a)
 	sp.clamped(delta, b)

@@ -166,17 +166,6 @@ func (s *state) boxLift(m *linearModel, sp *splitter, idx []int, d, ach []float6
 	return delta, nil
 }
 
-// rgbRMS is the RMS change over R, G and B samples, before rounding, of
-// adding the luma change delta to orig with the weighted split.
-func rgbRMS(orig rgbImage, delta []float64) float64 {
-	var d [3]float64
-	sum := 0.0
-	for i, dy := range delta {
-		splitLuma(orig.pix[3*i:3*i+3], dy, &d)
-		sum += d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
-	}
-	return math.Sqrt(sum / float64(3*len(delta)))
-}
 
 // plan returns the features to constrain and how far to move each.
 func (s *state) plan(m *linearModel, f []float64, t, c float64, extra int) ([]int, []float64) {
