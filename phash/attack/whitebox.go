@@ -166,7 +166,6 @@ func (s *state) boxLift(m *linearModel, sp *splitter, idx []int, d, ach []float6
 	return delta, nil
 }
 
-
 // plan returns the features to constrain and how far to move each.
 func (s *state) plan(m *linearModel, f []float64, t, c float64, extra int) ([]int, []float64) {
 	k := len(f)
