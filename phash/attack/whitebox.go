@@ -10,10 +10,13 @@ import (
 // White-box attack: see the package doc. Each step linearises the model at
 // the current 8-bit image, chooses which features must end on which side of
 // the threshold (with a margin of c standard deviations of rounding noise),
-// adds the least-norm luma change that puts them there, dithers to 8 bits
-// and asks the real hasher. Margins and the number of bits aimed for grow
-// after each failed step; a step that would break the PSNR budget is
-// scaled back onto it.
+// adds the least-norm luma change that puts them there (boxLift), splits it
+// over R, G and B (colour.go), dithers to 8 bits and asks the real hasher;
+// the next step starts from the features of the hasher's own small plane of
+// that image. Margins and the number of bits aimed for grow after each
+// failed step; a plan over the PSNR budget is first re-planned with fewer
+// extra bits and smaller margins (no query spent), and only a plan still
+// over it at zero margin is scaled back onto the budget.
 
 // whiteBoxSeedStream separates the white-box dither stream from others.
 const whiteBoxSeedStream = 0x7768697465
