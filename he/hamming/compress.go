@@ -15,12 +15,12 @@ import (
 // +-2^(answerDropC1-1): with s ternary of density 2/3 its standard
 // deviation is 2^(answerDropC1-1) * sqrt(2N/9), 2^32.9 at N = 2^14.
 // Decryption is correct while the whole error stays below q0/(2t) = 2^38
-// (q0 of 55 bits, t = 65537). Measured at PN14 (BenchmarkHamming's
+// (q0 just above 2^55, t = 65537). Measured at PN14 (BenchmarkHamming's
 // noise-log2, TestAnswerNoiseBudget at N = 2^12): the circuit leaves about
 // 2^7, the flooding adds up to 2^33; with the rounding the worst
 // coefficient over a whole answer sits near 2^35.5. Ten standard
 // deviations of the c1 term plus the other two bounds give 2^36.9, a bit
-// under the budget. Per coefficient 20 + 28 bits travel instead of 2 x 55.
+// under the budget. Per coefficient 21 + 29 bits travel instead of 2 x 56.
 const (
 	answerDropC0 = 36
 	answerDropC1 = 28
@@ -87,12 +87,14 @@ func (p Params) readCompressed(src []byte, value [2]ring.Poly) error {
 
 // The blinding ciphertext Enc(R) travels at level 1 (q0*q1, 88 bits) with
 // the low blindDrop bits of its c0 dropped: the client composes each
-// coefficient from its two residues (Garner), rounds, and sends 64 bits;
+// coefficient from its two residues (Garner), rounds, and sends 57 bits;
 // the server multiplies back and reduces. The rounding adds at most
 // 2^(blindDrop-1) to Enc(R)'s fresh noise; the product with the level-1
 // distance ciphertext is then rescaled by q1, which divides that term by
-// about 2^33 (measured effect on the answer's noise: see noise-log2).
-const blindDrop = 25
+// about 2^33: with 25 dropped bits the circuit's own noise at the answer
+// measured 2^20 (2^7 without the rounding); 33 bits add 8 more, still
+// 2^5 below the flooding.
+const blindDrop = 33
 
 // blindWidth is the bit width of a rounded Enc(R) coefficient.
 func blindWidth(q0, q1 uint64) uint {

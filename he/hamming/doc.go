@@ -11,7 +11,7 @@ package hamming
 //	  |  Query(x): Enc(sum x_j X^j + pi X^n + a X^(n+1))     |
 //	  |            (top level, seeded c1)                    |
 //	  |            Enc(R), R_i uniform in [1,t-1] (level 1,  |
-//	  |            seeded c1, c0 rounded to 64 bits)         |
+//	  |            seeded c1, c0 rounded to 57 bits)         |
 //	  |                                     --------------> | Answer:
 //	  |                                                      |  expand -> Enc(2^l x_j), Enc(2^l pi), Enc(2^l a)
 //	  |                                                      |  per group g of N entries:
@@ -20,7 +20,7 @@ package hamming
 //	  |                                                      |  per output o: F_o = R * prod_{g = o mod K} f_g
 //	  |                                                      |  + mask m_o, re-randomise (pk, flooding)
 //	  |         <--------------  K answer cts (level 0, c0 |
-//	  |                          and c1 rounded: 20+28 bits) |
+//	  |                          and c1 rounded: 21+29 bits) |
 //	  |  Finish: decrypt, reply R*F + m (17 bits/slot)       |
 //	  |                                     --------------> | Verdict: any slot with reply == m ?
 //
@@ -73,9 +73,9 @@ package hamming
 // 257-key-switch expansion. Database memory 1.09 GB; Options.PreEncodeLimbs
 // trades 1.15 GB per prime at 2^20 for about a tenth of the linear stage
 // each (2 primes fit a 4 GB budget; all 8 need 10.2 GB). Client 58 ms.
-// Per query 1.19 MB up (909,388 B query + 278,542 B reply), 0.79 MB down
-// (K = 8 answer ciphertexts of 98,304 B: the compression in compress.go),
-// 1.97 MB in all; keys 45.8 MB once. Before compression: 1.24 MB up,
+// Per query 1.17 MB up (890,956 B query + 278,542 B reply), 0.82 MB down
+// (K = 8 answer ciphertexts of 102,400 B: the compression in compress.go),
+// 1,988,716 B in all; keys 45.8 MB once. Before compression: 1.24 MB up,
 // 1.84 MB down.
 //
 // # Correctness failure
@@ -92,8 +92,9 @@ package hamming
 //   - Noise: decryption fails if the error exceeds q0/(2t) = 2^38. Not
 //     bounded analytically for the circuit; measured on the answer the
 //     client receives (TestAnswerNoiseBudget at N = 2^12, BenchmarkHamming's
-//     noise-log2 at PN14): the circuit alone leaves about 2^7 (2^20 with the
-//     rounded Enc(R)); flooding adds up to 2^33 and the rounding of the
+//     noise-log2 at PN14): the circuit alone leaves about 2^7 (2^20 with
+//     Enc(R) rounded by 25 bits, about 2^28 at the 33 bits used); flooding
+//     adds up to 2^33 and the rounding of the
 //     answer up to 2^35 from c0 plus a c1*s term of standard deviation
 //     2^32.9; the worst coefficient of a 2^16 answer measured 2^35.9, two
 //     bits under the budget. Found by measurement and fixed earlier: a
