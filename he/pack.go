@@ -79,10 +79,7 @@ func packLimb(dst []byte, vals []uint64, width uint) []byte {
 	n := packedLen(len(vals), width)
 	dst = slices.Grow(dst, n)[:start+n]
 	buf := dst[start:]
-	mask := uint64(1)<<width - 1
-	if width == 64 {
-		mask = ^uint64(0)
-	}
+	mask := widthMask(width)
 	pos := 0
 	var acc uint64
 	var nacc uint
@@ -111,10 +108,7 @@ func packLimb(dst []byte, vals []uint64, width uint) []byte {
 // by packLimb or bitWriter; src must hold exactly packedLen(len(out),
 // width) bytes (callers check).
 func unpackLimb(src []byte, out []uint64, width uint) {
-	mask := uint64(1)<<width - 1
-	if width == 64 {
-		mask = ^uint64(0)
-	}
+	mask := widthMask(width)
 	pos := 0
 	var acc uint64
 	var nacc uint
@@ -232,4 +226,12 @@ func checkHeader(src []byte, kind byte, p Params) error {
 		return fmt.Errorf("made under other parameters (id %016x, want %016x)", id, p.paramsID())
 	}
 	return nil
+}
+
+// widthMask has the low width bits set (1 <= width <= 64).
+func widthMask(width uint) uint64 {
+	if width == 64 {
+		return ^uint64(0)
+	}
+	return uint64(1)<<width - 1
 }

@@ -86,15 +86,7 @@ func applyDeltaRGB(orig rgbImage, delta, u []float64) rgbImage {
 	for i, dy := range delta {
 		p := orig.pix[3*i : 3*i+3]
 		splitLuma(p, dy, &d)
-		for c := range 3 {
-			v := float64(p[c]) + math.Floor(d[c]+u[3*i+c])
-			if v < 0 {
-				v = 0
-			} else if v > 255 {
-				v = 255
-			}
-			out.pix[3*i+c] = uint8(v)
-		}
+		ditherPixel(out.pix[3*i:3*i+3], p, &d, u[3*i:3*i+3])
 	}
 	return out
 }
@@ -172,15 +164,7 @@ func (s *splitter) apply(delta, u []float64) rgbImage {
 		} else {
 			splitLuma(p, dy, &d)
 		}
-		for c := range 3 {
-			v := float64(p[c]) + math.Floor(d[c]+u[3*i+c])
-			if v < 0 {
-				v = 0
-			} else if v > 255 {
-				v = 255
-			}
-			out.pix[3*i+c] = uint8(v)
-		}
+		ditherPixel(out.pix[3*i:3*i+3], p, &d, u[3*i:3*i+3])
 	}
 	return out
 }
@@ -194,5 +178,19 @@ func (s *splitter) clamped(delta, dst []float64) {
 			continue
 		}
 		dst[i] = splitLuma(s.orig.pix[3*i:3*i+3], dy, &d)
+	}
+}
+
+// ditherPixel writes p + d to dst, each channel rounded down after adding
+// its dither value from u and clamped to 0..255.
+func ditherPixel(dst, p []uint8, d *[3]float64, u []float64) {
+	for c := range 3 {
+		v := float64(p[c]) + math.Floor(d[c]+u[c])
+		if v < 0 {
+			v = 0
+		} else if v > 255 {
+			v = 255
+		}
+		dst[c] = uint8(v)
 	}
 }
