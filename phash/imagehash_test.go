@@ -19,27 +19,14 @@ import (
 
 var ihDump = flag.String("imagehash.dump", "", "write each shared vector image's decoded RGB to `dir` for testdata/imagehash/gen.py validate")
 
-// ihSharedDir returns ../shared/vectors relative to the module root, or
-// skips the test when it is absent.
+// ihSharedDir returns testdata/vectors, which holds the imagehash
+// expected values (imagehash/) and the images they were computed from
+// (pdq/images/).
 func ihSharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	v := filepath.Join(dir, "..", "shared", "vectors")
+	v := filepath.Join("testdata", "vectors")
 	if _, err := os.Stat(filepath.Join(v, "imagehash", "expected.csv")); err != nil {
-		t.Skipf("shared vectors absent (%v); they live at ../shared/vectors beside the repository", err)
+		t.Fatalf("imagehash reference vectors missing at %s: %v", v, err)
 	}
 	return v
 }

@@ -18,27 +18,13 @@ import (
 	"github.com/privmatch/privmatch/phash/phashtest"
 )
 
-// pdqVectorDir returns ../shared/vectors/pdq relative to the module root,
-// or skips the test when it is absent.
+// pdqVectorDir returns testdata/vectors/pdq: the PDQ reference vectors
+// travel with the repository, so every clone checks them.
 func pdqVectorDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	v := filepath.Join(dir, "..", "shared", "vectors", "pdq")
+	v := filepath.Join("testdata", "vectors", "pdq")
 	if _, err := os.Stat(filepath.Join(v, "expected.csv")); err != nil {
-		t.Skipf("PDQ reference vectors not found at %s (they live beside the repository): %v", v, err)
+		t.Fatalf("PDQ reference vectors missing at %s: %v", v, err)
 	}
 	return v
 }

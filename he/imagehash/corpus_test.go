@@ -36,12 +36,12 @@ func repoRoot(t testing.TB) string {
 }
 
 // corpus loads testdata/photos and, when present, the PDQ vector images
-// in ../shared/vectors/pdq/images.
+// in phash/testdata/vectors/pdq/images.
 func corpus(t testing.TB) []corpusImage {
 	t.Helper()
 	root := repoRoot(t)
 	var out []corpusImage
-	for _, dir := range []string{filepath.Join(root, "testdata", "photos"), filepath.Join(root, "..", "shared", "vectors", "pdq", "images")} {
+	for _, dir := range []string{filepath.Join(root, "testdata", "photos"), filepath.Join(root, "phash", "testdata", "vectors", "pdq", "images")} {
 		names, _ := filepath.Glob(filepath.Join(dir, "*"))
 		sort.Strings(names)
 		if len(names) == 0 {
