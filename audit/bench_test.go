@@ -79,7 +79,7 @@ func BenchmarkAudit(b *testing.B) {
 		})
 		b.Run(name+"/role=device/check=signed-head", func(b *testing.B) {
 			setup()
-			h, _ := Sign(TreeHead{Log: "db", Size: uint64(n), Root: tr.Root()}, key)
+			h, _ := Sign(TreeHead{Log: "db", Size: uint64(n), Root: tr.Root(), History: EmptyRoot}, key)
 			for b.Loop() {
 				if err := h.Verify(pub); err != nil {
 					b.Fatal(err)
