@@ -77,7 +77,8 @@ func CheckServed(pub ed25519.PublicKey, published SignedHead, s Served) error {
 // Device is a device's audit memory for one table or database log: the
 // publisher's key and the newest head it has accepted, kept between
 // sessions, so that a server replaying an older head is caught and heads
-// from peers can be compared (gossip).
+// from peers can be compared (gossip). It is not safe for concurrent
+// use.
 type Device struct {
 	key    ed25519.PublicKey
 	newest SignedHead
