@@ -35,6 +35,8 @@ var ErrParams = errors.New("audit: parameters differ from the signed head's")
 // parameters hash to the served head's Params (else ErrParams); and a
 // served table has Head.Size rows of Params.RowSize bytes whose Merkle
 // root is Head.Root (else ErrProof). The error names what did not match.
+// For a database served in the clear, Policy.VerifyAll then checks its
+// entries against the same head.
 func CheckServed(pub ed25519.PublicKey, published SignedHead, s Served) error {
 	if err := published.Verify(pub); err != nil {
 		return fmt.Errorf("audit: published head: %w", err)
