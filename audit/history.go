@@ -8,7 +8,8 @@ import (
 
 // Publisher signs the successive heads of one log, numbering them by
 // epoch and keeping the history tree that links each head to the ones
-// before it. It is the server-side half of split-view detection.
+// before it. It is the server-side half of split-view detection. It keeps
+// every head in memory and is not safe for concurrent use.
 type Publisher struct {
 	key     ed25519.PrivateKey
 	log     string
