@@ -79,7 +79,7 @@ func BenchmarkAudit(b *testing.B) {
 		})
 		b.Run(name+"/role=device/check=signed-head", func(b *testing.B) {
 			setup()
-			h, _ := Sign(TreeHead{Log: "db", Size: uint64(n), Root: tr.Root()}, key)
+			h, _ := Sign(TreeHead{Log: "db", Size: uint64(n), Root: tr.Root(), History: EmptyRoot}, key)
 			for b.Loop() {
 				if err := h.Verify(pub); err != nil {
 					b.Fatal(err)
@@ -100,4 +100,38 @@ func BenchmarkAudit(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHeadLink measures the device's comparison of two heads of a
+// table log 2^10 epochs long (CompareHeads: two signatures, the older
+// head's inclusion in the newer history and the histories' consistency),
+// with the linking proof's size as a metric.
+func BenchmarkHeadLink(b *testing.B) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	p, err := NewPublisher("table", key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const epochs = 1 << 10
+	for i := range epochs {
+		if _, err := p.Publish(TreeHead{Log: "table", Size: uint64(i + 1), Root: LeafHash([]byte{byte(i)})}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	older, _ := p.Head(epochs / 3)
+	newer, _ := p.Head(epochs - 1)
+	link, err := p.Link(older.Epoch, newer.Epoch, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("epochs=2^10/role=device", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := CompareHeads(older, newer, pub, false, link); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(link.BinarySize()), "proof-B")
+		b.ReportMetric(float64(newer.BinarySize()), "head-B")
+	})
 }

@@ -11,10 +11,11 @@ import (
 )
 
 // hashBytes is the leaf encoding of a perceptual hash:
-// len(kind) || kind || bits (uint16) || hash bytes.
+// uvarint len(kind) || kind || bits (uint16) || hash bytes.
 func hashBytes(h phash.Hash) []byte {
 	k := h.Kind()
-	b := append([]byte{byte(len(k))}, k...)
+	b := binary.AppendUvarint(nil, uint64(len(k)))
+	b = append(b, k...)
 	b = binary.BigEndian.AppendUint16(b, uint16(h.Bits()))
 	return append(b, h.Bytes()...)
 }
@@ -50,9 +51,10 @@ func (l *List) Add(hs ...phash.Hash) {
 // Tree is the list's Merkle tree.
 func (l *List) Tree() *Tree { return l.tree }
 
-// Head is the list's current tree head.
+// Head is the list's current tree head, at epoch 0 with an empty
+// history: Publisher.Publish numbers it.
 func (l *List) Head() TreeHead {
-	return TreeHead{Log: l.Name, Size: l.tree.Size(), Root: l.tree.Root()}
+	return TreeHead{Log: l.Name, Size: l.tree.Size(), Root: l.tree.Root(), History: EmptyRoot}
 }
 
 // Index returns where h sits in the list.
@@ -73,14 +75,15 @@ type Entry struct {
 	Sources []Source
 }
 
-// leaf encodes the entry: the hash, the number of sources, then per
-// source len(name) || name || index (uint64), sources sorted by name. The
+// leaf encodes the entry: the hash, the number of sources (uvarint),
+// then per source uvarint len(name) || name || index (uint64). Every
+// length is a uvarint, so the encoding is injective at any length. The
 // provenance is committed with the hash.
 func (e Entry) leaf() []byte {
 	b := hashBytes(e.Hash)
-	b = append(b, byte(len(e.Sources)))
+	b = binary.AppendUvarint(b, uint64(len(e.Sources)))
 	for _, s := range e.Sources {
-		b = append(b, byte(len(s.List)))
+		b = binary.AppendUvarint(b, uint64(len(s.List)))
 		b = append(b, s.List...)
 		b = binary.BigEndian.AppendUint64(b, s.Index)
 	}
@@ -151,9 +154,10 @@ func Intersection(name string, lists []*List, minLists int) (*Database, error) {
 // Tree is the database's Merkle tree.
 func (d *Database) Tree() *Tree { return d.tree }
 
-// Head is the database's tree head.
+// Head is the database's tree head, at epoch 0 with an empty history:
+// Publisher.Publish numbers it.
 func (d *Database) Head() TreeHead {
-	return TreeHead{Log: d.Name, Size: d.tree.Size(), Root: d.tree.Root()}
+	return TreeHead{Log: d.Name, Size: d.tree.Size(), Root: d.tree.Root(), History: EmptyRoot}
 }
 
 // Hashes returns the entries' hashes in database order.

@@ -100,3 +100,57 @@ func UnmarshalEntryProof(b []byte) (EntryProof, error) {
 	}
 	return p, nil
 }
+
+// HeadProof links an older signed head of a log to a newer one
+// (Publisher.Link, checked by CompareHeads).
+type HeadProof struct {
+	// Inclusion is the older head's HistoryLeaf at index older.Epoch in
+	// the newer head's history of newer.Epoch leaves.
+	Inclusion []Hash
+	// History is the consistency proof of the history from older.Epoch
+	// to newer.Epoch leaves; empty when older.Epoch is 0.
+	History []Hash
+	// Tree is, for an append-only log, the consistency proof of the log
+	// from older.Size to newer.Size; empty otherwise.
+	Tree []Hash
+}
+
+// BinarySize is the encoded length: three proofs, each a count byte and
+// its hashes.
+func (p HeadProof) BinarySize() int {
+	return ProofSize(len(p.Inclusion)) + ProofSize(len(p.History)) + ProofSize(len(p.Tree))
+}
+
+// MarshalBinary encodes the three proofs in order.
+func (p HeadProof) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, p.BinarySize())
+	for _, q := range [][]Hash{p.Inclusion, p.History, p.Tree} {
+		e, err := MarshalProof(q)
+		if err != nil {
+			return nil, fmt.Errorf("audit: encode head proof: %w", err)
+		}
+		b = append(b, e...)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes exactly one head proof; it does not verify it.
+func (p *HeadProof) UnmarshalBinary(b []byte) error {
+	var out [3][]Hash
+	for i, name := range []string{"inclusion", "history", "tree"} {
+		if len(b) < 1 || int(b[0]) > MaxProofLen || len(b) < ProofSize(int(b[0])) {
+			return fmt.Errorf("audit: decode head proof: %s proof truncated or too long", name)
+		}
+		n := ProofSize(int(b[0]))
+		q, err := UnmarshalProof(b[:n])
+		if err != nil {
+			return fmt.Errorf("audit: decode head proof: %w", err)
+		}
+		out[i], b = q, b[n:]
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("audit: decode head proof: %d trailing bytes", len(b))
+	}
+	p.Inclusion, p.History, p.Tree = out[0], out[1], out[2]
+	return nil
+}

@@ -21,9 +21,9 @@ func TestMeasureAudit(t *testing.T) {
 		t.Fatalf("%d points", len(pts))
 	}
 	for _, p := range pts {
-		// A signed head of log "db": name length byte, name, size, root,
-		// ed25519 signature.
-		if p.SignedHeadBytes != 1+2+8+32+64 {
+		// A signed head of log "db": name length byte, name, epoch, size,
+		// root, parameter digest, history root, ed25519 signature.
+		if p.SignedHeadBytes != 1+2+8+8+32+32+32+64 {
 			t.Errorf("n=%d: signed head %d B", p.Size, p.SignedHeadBytes)
 		}
 		if p.ProvedEntries != auditProved || p.FullVerifyMS <= 0 || p.VerifyEntryUS <= 0 || p.PhoneFullVerifyMS != 10*p.FullVerifyMS {
