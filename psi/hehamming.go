@@ -287,7 +287,7 @@ type heHammingServerQuery struct {
 func (q *heHammingServerQuery) Expect() Message {
 	switch q.stage {
 	case 0:
-		return &HEHammingQuery{heBlob{size: q.s.params.QuerySize()}}
+		return &HEHammingQuery{heBlob{size: q.s.params.QuerySize(q.s.es.Outputs())}}
 	case 1:
 		return &HEHammingReply{heBlob{size: q.s.params.ReplySize(q.s.es.Outputs())}}
 	}
@@ -440,7 +440,7 @@ func (q *heHammingClientQuery) Start() (Message, error) {
 	}
 	q.stage = 1
 	q.c.mu.Lock()
-	b, st, err := q.ec.Query(heHammingItem(q.h))
+	b, st, err := q.ec.Query(heHammingItem(q.h), q.outputs)
 	q.c.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s client: %w", heHammingName, err)

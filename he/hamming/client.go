@@ -75,20 +75,33 @@ func (c *Client) genKeys() (*keyMaterial, error) {
 	return km, nil
 }
 
-// QuerySize returns the exact size of a query message.
-func (p Parameters) QuerySize() int {
-	return core.HeaderLen + 2*core.SeedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + p.blindBytes()
+// QuerySize returns the exact size of a query to a server with k answer
+// ciphertexts ([Server.Outputs]): the hash ciphertext and one blinding
+// ciphertext per answer ciphertext.
+func (p Parameters) QuerySize(k int) int {
+	return core.HeaderLen + 2 + (1+k)*core.SeedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + k*p.blindBytes()
 }
 
-// rLevel is the level of the client's blinding ciphertext Enc(R).
+// MaxOutputs bounds the answer ciphertexts a query may blind.
+const MaxOutputs = 1024
+
+// rLevel is the level of the client's blinding ciphertexts Enc(R_o).
 const rLevel = 1
 
-// Query encodes hash x: one ciphertext of sum_j x_j X^j + pi X^n + a X^(n+1)
-// (a = floor((|x|+e)/2), pi = (|x|+e) mod 2) at the top level, and Enc(R)
-// with R uniform in [1, t-1] per slot at level 1. Both ciphertexts send
-// only c0; c1 is expanded from a 32-byte seed.
-func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
+// Query encodes hash x for a server with k answer ciphertexts
+// ([Server.Outputs], announced at setup): one ciphertext of
+// sum_j x_j X^j + pi X^n + a X^(n+1) (a = floor((|x|+e)/2),
+// pi = (|x|+e) mod 2) at the top level, and k blinding ciphertexts
+// Enc(R_o), each R_o drawn independently and uniformly from [1, t-1] per
+// slot, at level 1. Independent randomisers keep the server from reading
+// ratios of the outputs (with one R for all outputs, R*F_0 and R*F_1 give
+// F_0/F_1, a known function of the query). Every ciphertext sends only c0;
+// c1 is expanded from a 32-byte seed.
+func (c *Client) Query(x [32]byte, k int) ([]byte, *QueryState, error) {
 	p := c.p
+	if k < 1 || k > MaxOutputs {
+		return nil, nil, fmt.Errorf("hamming: query: %d answer ciphertexts outside 1..%d", k, MaxOutputs)
+	}
 	n := p.lit.HashBits
 	N := p.N()
 	vals := make([]uint64, N)
@@ -100,7 +113,9 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 	_, e := p.half()
 	vals[n] = uint64((w + e) % 2)
 	vals[n+1] = uint64((w + e) / 2)
-	out := p.header(core.KindHammingQuery)
+	out := make([]byte, 0, p.QuerySize(k))
+	out = core.PutHeader(out, core.KindHammingQuery, p.id)
+	out = binary.LittleEndian.AppendUint16(out, uint16(k))
 	top := p.bgv.MaxLevel()
 	pt := bgv.NewPlaintext(p.bgv, top)
 	pt.IsBatched = false
@@ -113,22 +128,24 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 	}
 	out = append(out, seed[:]...)
 	out = packPoly(out, ringCoeffs(ct.Value[0], ct.Level()), p.limbsQ(ct.Level()))
-	for i := range vals {
-		v, err := uniformNonZero(c.rng)
-		if err != nil {
+	pr := bgv.NewPlaintext(p.bgv, rLevel)
+	for o := 0; o < k; o++ {
+		for i := range vals {
+			v, err := uniformNonZero(c.rng)
+			if err != nil {
+				return nil, nil, fmt.Errorf("hamming: query: %w", err)
+			}
+			vals[i] = v
+		}
+		if err := c.ecd.Encode(vals, pr); err != nil {
 			return nil, nil, fmt.Errorf("hamming: query: %w", err)
 		}
-		vals[i] = v
+		if seed, ct, err = c.encryptSeeded(pr); err != nil {
+			return nil, nil, err
+		}
+		out = append(out, seed[:]...)
+		out = p.appendBlind(out, ct.Value[0])
 	}
-	pr := bgv.NewPlaintext(p.bgv, rLevel)
-	if err := c.ecd.Encode(vals, pr); err != nil {
-		return nil, nil, fmt.Errorf("hamming: query: %w", err)
-	}
-	if seed, ct, err = c.encryptSeeded(pr); err != nil {
-		return nil, nil, err
-	}
-	out = append(out, seed[:]...)
-	out = p.appendBlind(out, ct.Value[0])
 	return out, &QueryState{}, nil
 }
 

@@ -10,18 +10,20 @@ package hamming
 //	  |                                                      |
 //	  |  Query(x): Enc(sum x_j X^j + pi X^n + a X^(n+1))     |
 //	  |            (top level, seeded c1)                    |
-//	  |            Enc(R), R_i uniform in [1,t-1] (level 1,  |
-//	  |            seeded c1, c0 rounded to 57 bits)         |
+//	  |            Enc(R_o) for o < K, R_o,i independent and |
+//	  |            uniform in [1,t-1] (level 1, seeded c1,   |
+//	  |            c0 rounded to 57 bits)                    |
 //	  |                                     --------------> | Answer:
 //	  |                                                      |  expand -> Enc(2^l x_j), Enc(2^l pi), Enc(2^l a)
 //	  |                                                      |  per group g of N entries:
 //	  |                                                      |   h = a + B + pi*C - sum_j x_j y_j  (= floor((d+e)/2))
 //	  |                                                      |   f_g = prod_{r<=k} (h - r)  (u = h(h-k) symmetrised)
-//	  |                                                      |  per output o: F_o = R * prod_{g = o mod K} f_g
+//	  |                                                      |  per output o: F_o = R_o * prod_{g = o mod K} f_g
+//	  |                                                      |   (padded to ceil(groups/K) factors)
 //	  |                                                      |  + mask m_o, re-randomise (pk, flooding)
 //	  |         <--------------  K answer cts (level 0, c0 |
 //	  |                          and c1 rounded: 21+29 bits) |
-//	  |  Finish: decrypt, reply R*F + m (17 bits/slot)       |
+//	  |  Finish: decrypt, reply R_o*F_o + m_o (17 bits/slot) |
 //	  |                                     --------------> | Verdict: any slot with reply == m ?
 //
 // One and a half round trips per query after the one-time keys.
@@ -44,9 +46,15 @@ package hamming
 // iff the entry matches; with u = h(h-k) it is prod_{r<(k+1)/2}(u + r(k-r)),
 // depth 1 + ceil(log2 8) = 4 for T = 31. Products over groups aggregate with
 // depth ceil(log2(groups/K)); K (answer ciphertexts) is the smallest count for
-// which the circuit fits the levels ([Server.Outputs]). The client's R makes
-// every non-zero slot uniform in [1, t-1]; the server's mask m makes what
-// the client decrypts uniform in Z_t.
+// which the circuit fits the levels ([Server.Outputs]). When K does not
+// divide the groups, outputs with fewer groups also multiply the value of
+// an all-padding group (never zero), so every output runs the same product
+// tree and ends at the same level and scale (TestEveryDatabaseSize). The
+// client's R_o, drawn independently for every output, makes every non-zero
+// slot uniform in [1, t-1] and independent across outputs: with one R for
+// all outputs the server could divide two outputs' slots and read
+// F_0/F_1, a known function of the query (TestNoRatioLeak). The server's
+// mask m makes what the client decrypts uniform in Z_t.
 //
 // # Parameters
 //
@@ -98,8 +106,10 @@ package hamming
 //   - Server, on a match: the set of zero slots, i.e. for each zero slot i of
 //     answer ciphertext o, that some entry among {g*N + i : g = o mod K}
 //     (groups/K candidates, 8 at 2^20 with H14) is within T. On a non-match:
-//     nothing beyond "no match" (every slot is uniform non-zero). It does not
-//     see the client's hash (RLWE, 128-bit parameters) or R.
+//     nothing beyond "no match" (every slot of every output is uniform
+//     non-zero and independent of the others, each output having its own
+//     R_o). It does not see the client's hash (RLWE, 128-bit parameters) or
+//     any R_o.
 //   - Client: the number of answer ciphertexts K and the answer scale, hence
 //     about ceil(|DB|/N)/8 (the database size to within a factor of N*8).
 //     Decrypted values are uniform (mask). The answer's noise is flooded with

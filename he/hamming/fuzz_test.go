@@ -44,7 +44,7 @@ func fixture(t testing.TB) *fuzzFixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, st, _ := c.Query(db[3])
+		q, st, _ := c.Query(db[3], srv.Outputs())
 		ans, _, err := srv.Answer(keys, q)
 		if err != nil {
 			t.Fatal(err)
@@ -157,7 +157,7 @@ func FuzzParseKeys(f *testing.F) {
 
 func TestWireSizes(t *testing.T) {
 	fx := fixture(t)
-	if len(fx.query) != fx.p.QuerySize() || len(fx.ans) != fx.p.AnswerSize(fx.srv.Outputs()) || len(fx.reply) != fx.p.ReplySize(fx.srv.Outputs()) {
+	if len(fx.query) != fx.p.QuerySize(fx.srv.Outputs()) || len(fx.ans) != fx.p.AnswerSize(fx.srv.Outputs()) || len(fx.reply) != fx.p.ReplySize(fx.srv.Outputs()) {
 		t.Fatalf("sizes %d %d %d", len(fx.query), len(fx.ans), len(fx.reply))
 	}
 }

@@ -41,9 +41,9 @@ func atDistance(r *rand.Rand, h [32]byte, nbits, d int) [32]byte {
 // run executes the whole protocol once.
 func run(t testing.TB, p Parameters, srv *Server, keys *Keys, c *Client, x [32]byte) (bool, int) {
 	t.Helper()
-	q, cst, err := c.Query(x)
+	q, cst, err := c.Query(x, srv.Outputs())
 	require.NoError(t, err)
-	require.Len(t, q, p.QuerySize())
+	require.Len(t, q, p.QuerySize(srv.Outputs()))
 	ans, sst, err := srv.Answer(keys, q)
 	require.NoError(t, err)
 	require.Len(t, ans, p.AnswerSize(srv.Outputs()))

@@ -77,6 +77,22 @@ func NewServer(p Parameters, db [][32]byte, opt Options) (*Server, error) {
 	return &Server{p: p, db: d, opt: opt, outputs: k, mono: monomials(p)}, nil
 }
 
+// outputGroups returns the operands answer ciphertext o multiplies: the
+// groups g = o mod K, then, when K does not divide the groups, the
+// padding group (index groups, an all-padding group that never matches)
+// until every output has ceil(groups/K) operands. Every output then runs
+// the same product tree and ends at the same level and scale.
+func (s *Server) outputGroups(o int) []int {
+	var gs []int
+	for g := o; g < s.db.groups; g += s.outputs {
+		gs = append(gs, g)
+	}
+	for per := (s.db.groups + s.outputs - 1) / s.outputs; len(gs) < per; {
+		gs = append(gs, s.db.groups)
+	}
+	return gs
+}
+
 // Outputs returns the number of answer ciphertexts.
 func (s *Server) Outputs() int { return s.outputs }
 
@@ -88,15 +104,19 @@ func (p Parameters) defaultFloodBits() int {
 	return p.lit.LogQ[0] - 22
 }
 
-// parseQuery decodes a query into its two ciphertexts.
-func (p Parameters) parseQuery(b []byte) (x, r *rlwe.Ciphertext, err error) {
-	if len(b) != p.QuerySize() {
-		return nil, nil, fmt.Errorf("%d bytes, want %d", len(b), p.QuerySize())
+// parseQuery decodes a query for k answer ciphertexts into the hash
+// ciphertext and the k blinding ciphertexts.
+func (p Parameters) parseQuery(b []byte, k int) (x *rlwe.Ciphertext, r []*rlwe.Ciphertext, err error) {
+	if len(b) != p.QuerySize(k) {
+		return nil, nil, fmt.Errorf("%d bytes, want %d for %d answer ciphertexts", len(b), p.QuerySize(k), k)
 	}
 	if err := p.checkHeader(core.KindHammingQuery, b); err != nil {
 		return nil, nil, err
 	}
-	pos := core.HeaderLen
+	if got := int(binary.LittleEndian.Uint16(b[core.HeaderLen:])); got != k {
+		return nil, nil, fmt.Errorf("query blinds %d answer ciphertexts, want %d", got, k)
+	}
+	pos := core.HeaderLen + 2
 	read := func(level int) (*rlwe.Ciphertext, error) {
 		ct := bgv.NewCiphertext(p.bgv, 1, level)
 		seed := b[pos : pos+core.SeedLen]
@@ -119,8 +139,11 @@ func (p Parameters) parseQuery(b []byte) (x, r *rlwe.Ciphertext, err error) {
 	if x, err = read(p.bgv.MaxLevel()); err != nil {
 		return nil, nil, err
 	}
-	if r, err = read(rLevel); err != nil {
-		return nil, nil, err
+	r = make([]*rlwe.Ciphertext, k)
+	for o := range r {
+		if r[o], err = read(rLevel); err != nil {
+			return nil, nil, fmt.Errorf("blinding ciphertext %d: %w", o, err)
+		}
 	}
 	return x, r, nil
 }
@@ -168,7 +191,7 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 	if k == nil || k.p.id != p.id {
 		return nil, nil, fmt.Errorf("hamming: answer: keys for other parameters")
 	}
-	x, r, err := p.parseQuery(query)
+	x, r, err := p.parseQuery(query, s.outputs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("hamming: answer: decode query: %w", err)
 	}
@@ -191,8 +214,12 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 	errs := make([]error, W)
 	parallel(W, K, func(w, o int) {
 		var ops []*rlwe.Ciphertext
-		for g := o; g < len(fs); g += K {
-			ops = append(ops, fs[g])
+		for _, g := range s.outputGroups(o) {
+			if g == s.db.groups {
+				ops = append(ops, fs[g].CopyNew()) // the padding group, shared
+			} else {
+				ops = append(ops, fs[g])
+			}
 		}
 		ct, err := product(evals[w], ops)
 		if err == nil {
@@ -201,7 +228,7 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 				err = evals[w].Rescale(ct, ct)
 			}
 			if err == nil {
-				err = mulRescale(evals[w], ct, r, ct)
+				err = mulRescale(evals[w], ct, r[o], ct)
 			}
 		}
 		if err != nil {
@@ -338,5 +365,40 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 			return nil, e
 		}
 	}
+	if d.groups%s.outputs != 0 {
+		f, err := s.paddingGroup(evals[0], E[n+1], inv, kk)
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, f)
+	}
 	return fs, nil
+}
+
+// paddingGroup returns f(h) for a group of padding entries only (no bits,
+// B = n+1, so h = a + n + 1 > k: never zero), computed like a real group.
+func (s *Server) paddingGroup(ev *bgv.Evaluator, En1 *rlwe.Ciphertext, inv uint64, kk int) (*rlwe.Ciphertext, error) {
+	p := s.p
+	top := p.bgv.MaxLevel()
+	ringQ := p.bgv.RingQ().AtLevel(top)
+	acc := bgv.NewCiphertext(p.bgv, 1, top)
+	acc.Scale = En1.Scale
+	ringQ.MulScalarThenAdd(En1.Value[0], inv, acc.Value[0])
+	ringQ.MulScalarThenAdd(En1.Value[1], inv, acc.Value[1])
+	base := make([]uint64, p.N())
+	for i := range base {
+		base[i] = uint64(p.lit.HashBits + 1)
+	}
+	pb := bgv.NewPlaintext(p.bgv, top)
+	pb.Scale = acc.Scale
+	if err := bgv.NewEncoder(p.bgv).Encode(base, pb); err != nil {
+		return nil, err
+	}
+	if err := ev.Add(acc, pb, acc); err != nil {
+		return nil, err
+	}
+	if err := ev.Rescale(acc, acc); err != nil {
+		return nil, err
+	}
+	return threshold(ev, acc, kk)
 }
