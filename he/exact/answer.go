@@ -42,12 +42,15 @@ func ParseKeys(p Parameters, keys []byte) (*Keys, error) {
 	return &Keys{ek: ek}, nil
 }
 
-// VerdictState is what the server keeps between Answer and Verdict:
-// the mask of every returned position and which positions are traps.
+// VerdictState is what the server keeps between Answer and Verdict: for
+// every returned position its mask, whether it is a trap, and this
+// query's check key and check mask.
 type VerdictState struct {
 	params   Parameters
 	expected []uint64
 	trap     []bool
+	key      []uint64 // a_i: the check value at position i is a_i * r_i * E_i
+	keyMask  []uint64 // m'_i: the mask of the check value
 	used     bool
 }
 
@@ -102,17 +105,26 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}
 	slots := p.Slots()
+	// r (zero at traps) multiplies each cell's value; a, fresh for every
+	// query and nonzero, keys the check copy a*r*E of the same value.
 	rVals := make([][]uint64, s.partitions)
+	aVals := make([][]uint64, s.partitions)
+	arVals := make([][]uint64, s.partitions)
 	for pi := range rVals {
 		rVals[pi] = make([]uint64, slots)
+		aVals[pi] = make([]uint64, slots)
+		arVals[pi] = make([]uint64, slots)
 		for b := 0; b < s.bins; b++ {
 			if !s.isTrap[pi][b] {
 				rVals[pi][b*feltsPerItem] = fs.nonzero()
 			}
+			a := fs.nonzero()
+			aVals[pi][b*feltsPerItem] = a
+			arVals[pi][b*feltsPerItem] = a * rVals[pi][b*feltsPerItem] % p.T()
 		}
 	}
 	groups := exactGroups(s.partitions)
-	mVals := make([][]uint64, groups)
+	mVals := make([][]uint64, 2*groups) // the values' masks, then the checks'
 	for g := range mVals {
 		mVals[g] = make([]uint64, slots)
 		for i := range mVals[g] {
@@ -120,7 +132,7 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 		}
 	}
 	// Evaluate partitions on a pool of workers, one evaluator each.
-	parts := make([]*rlwe.Ciphertext, s.partitions)
+	parts := make([]*rlwe.Ciphertext, 2*s.partitions) // values, then checks
 	errs := make([]error, s.partitions)
 	var wg sync.WaitGroup
 	jobs := make(chan int)
@@ -131,7 +143,7 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 			for pi := range jobs {
 				func() {
 					defer core.Recover(&errs[pi], "partition")
-					parts[pi], errs[pi] = s.evalPartition(ev, pi, pw, rot1, rVals[pi])
+					parts[pi], parts[s.partitions+pi], errs[pi] = s.evalPartition(ev, pi, pw, rot1, rVals[pi], arVals[pi])
 				}()
 			}
 		}(ev.ShallowCopy())
@@ -149,9 +161,10 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 	answer = putHeader(make([]byte, 0, AnswerSize(p, s.partitions)), core.KindExactAnswer, p)
 	answer = append(answer, byte(s.partitions))
 	ecd := s.ecd.ShallowCopy()
-	for g := 0; g < groups; g++ {
-		res := parts[g*feltsPerItem]
-		for _, c := range parts[g*feltsPerItem+1 : g*feltsPerItem+groupParts(s.partitions, g)] {
+	for k := 0; k < 2*groups; k++ {
+		g, base := k%groups, k/groups*s.partitions
+		res := parts[base+g*feltsPerItem]
+		for _, c := range parts[base+g*feltsPerItem+1 : base+g*feltsPerItem+groupParts(s.partitions, g)] {
 			if err := ev.Add(res, c, res); err != nil {
 				return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 			}
@@ -164,7 +177,7 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 		}
 		ptM := bgv.NewPlaintext(p.bgv, 0)
 		ptM.Scale = res.Scale
-		if err := ecd.Encode(mVals[g], ptM); err != nil {
+		if err := ecd.Encode(mVals[k], ptM); err != nil {
 			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 		}
 		if err := ev.Add(res, ptM, res); err != nil {
@@ -172,7 +185,8 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 		}
 		answer = compressLevel0(p, res, answer)
 	}
-	st = &VerdictState{params: p, expected: make([]uint64, 0, s.Positions()), trap: make([]bool, 0, s.Positions())}
+	np := s.Positions()
+	st = &VerdictState{params: p, expected: make([]uint64, 0, np), trap: make([]bool, 0, np), key: make([]uint64, 0, np), keyMask: make([]uint64, 0, np)}
 	// Returned positions: answer by answer, the slots i with i mod 4 below
 	// that answer's partition count, in order.
 	cellOf := make([]int, slots)
@@ -191,14 +205,17 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 			c := cellOf[i]
 			st.expected = append(st.expected, mVals[g][i])
 			st.trap = append(st.trap, s.isTrap[c/s.bins][c%s.bins])
+			st.key = append(st.key, aVals[c/s.bins][c%s.bins*feltsPerItem])
+			st.keyMask = append(st.keyMask, mVals[groups+g][i])
 		}
 	}
 	return answer, st, nil
 }
 
-// evalPartition computes, for partition pi, the masked anisotropic quartic
-// of the four slot values of every bin, placed at slot (b, pi).
-func (s *Server) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphertext, rot1 *rlwe.Ciphertext, rv []uint64) (*rlwe.Ciphertext, error) {
+// evalPartition computes, for partition pi, the anisotropic quartic E of
+// the four slot values of every bin times the randomiser r (rv), and the
+// check copy times a*r (arv), each placed at slot (b, pi).
+func (s *Server) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphertext, rot1 *rlwe.Ciphertext, rv, arv []uint64) (val, check *rlwe.Ciphertext, err error) {
 	p := s.params
 	pl := s.plan
 	lvl := pl.evalLevel
@@ -220,21 +237,21 @@ func (s *Server) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphe
 		inner.Scale = rlwe.NewScaleModT(pl.ptScale(j, 0), p.T())
 		if j == 0 {
 			if err := ev.Add(acc, inner, acc); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		} else if err := ev.MulThenAdd(inner, pw[j*pl.L], acc); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if acc.Scale.Uint64() != pl.targetScale {
-		return nil, fmt.Errorf("partition sum at scale %d, want %d", acc.Scale.Uint64(), pl.targetScale)
+		return nil, nil, fmt.Errorf("partition sum at scale %d, want %d", acc.Scale.Uint64(), pl.targetScale)
 	}
 	v := bgv.NewCiphertext(p.bgv, 1, lvl)
 	if err := ev.Relinearize(acc, v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := ev.Rescale(v, v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Anisotropic quartic of (v0, v1, v2, v3): (v0^2-3v1^2)^2 - 3(v2^2-3v3^2)^2.
 	step := func(in *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
@@ -256,52 +273,75 @@ func (s *Server) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphe
 	}
 	c, err := step(v, 1)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	e, err := step(c, 2)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// Keep only slot (b, 0) of real cells, times a fresh nonzero r.
-	ptR := bgv.NewPlaintext(p.bgv, e.Level())
-	if err := s.ecd.ShallowCopy().Encode(rv, ptR); err != nil {
-		return nil, err
-	}
-	if err := ev.Mul(e, ptR, e); err != nil {
-		return nil, err
-	}
-	if k := (feltsPerItem - pi%feltsPerItem) % feltsPerItem; k != 0 {
-		if err := ev.RotateColumns(e, k, e); err != nil {
-			return nil, err
+	// Keep only slot (b, 0) of real cells, times a fresh nonzero r; the
+	// check copy times a*r.
+	out := [2]*rlwe.Ciphertext{e, e.CopyNew()}
+	for i, vals := range [][]uint64{rv, arv} {
+		ptR := bgv.NewPlaintext(p.bgv, e.Level())
+		if err := s.ecd.ShallowCopy().Encode(vals, ptR); err != nil {
+			return nil, nil, err
+		}
+		if err := ev.Mul(out[i], ptR, out[i]); err != nil {
+			return nil, nil, err
+		}
+		if k := (feltsPerItem - pi%feltsPerItem) % feltsPerItem; k != 0 {
+			if err := ev.RotateColumns(out[i], k, out[i]); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
-	return e, nil
+	return out[0], out[1], nil
 }
 
-// Verdict checks the client's reply: it returns ErrTampered if any trap
-// position differs from its known value, otherwise whether some real
+// Verdict checks the client's reply and returns whether some real
 // position decrypted to its mask (the query's entry is in the database).
+// It returns ErrTampered, and nothing about which check failed, if any
+// trap position differs from its known value or any position's check
+// value is not a*(value - mask) under this query's fresh key a: a reply
+// altered at any position passes with probability at most 1/(t-1)
+// ([ForgeryBound]), however the client chose the alteration.
 func (s *Server) Verdict(st *VerdictState, reply []byte) (bool, error) {
 	if st == nil || st.used {
 		return false, fmt.Errorf("he: exact verdict: state missing or already used")
 	}
 	st.used = true
-	vals, err := decodeReply(st.params, reply, len(st.expected))
+	n := len(st.expected)
+	vals, err := decodeReply(st.params, reply, 2*n)
 	if err != nil {
 		return false, err
 	}
-	match := false
-	for i, v := range vals {
+	t := st.params.T()
+	match, bad := false, 0
+	for i, v := range vals[:n] {
+		d := (v + t - st.expected[i]) % t
+		if st.key[i]*d%t != (vals[n+i]+t-st.keyMask[i])%t {
+			bad++
+		}
 		if st.trap[i] {
-			if v != st.expected[i] {
-				return false, fmt.Errorf("he: exact verdict: trap position %d altered: %w", i, ErrTampered)
+			if d != 0 {
+				bad++
 			}
-		} else if v == st.expected[i] {
+		} else if d == 0 {
 			match = true
 		}
 	}
+	if bad != 0 {
+		return false, fmt.Errorf("he: exact verdict: %w", ErrTampered)
+	}
 	return match, nil
 }
+
+// ForgeryBound returns the probability that a reply altered at one or more
+// positions passes Verdict: the check copy of an altered position must move
+// by a times the alteration, a uniform in [1, t-1], fresh for every query
+// and hidden from the client by the check mask.
+func ForgeryBound(p Parameters) float64 { return 1 / float64(p.T()-1) }
 
 // ErrTampered reports a reply that changed a trap position.
 var ErrTampered = errors.New("he: reply tampered with")

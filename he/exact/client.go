@@ -91,7 +91,7 @@ func (c *Client) Finish(st *QueryState, answer []byte) ([]byte, error) {
 	}
 	body := answer[core.HeaderLen+1:]
 	cs := compressedSize(p)
-	out := make([]uint64, 0, parts*p.Slots()/feltsPerItem)
+	out := make([]uint64, 0, 2*parts*p.Slots()/feltsPerItem)
 	ringQ := p.bgv.RingQ().AtLevel(0)
 	if c.ans[0].N() == 0 {
 		c.ans = [2]ring.Poly{ringQ.NewPoly(), ringQ.NewPoly()}
@@ -102,10 +102,12 @@ func (c *Client) Finish(st *QueryState, answer []byte) ([]byte, error) {
 		c.pt.IsNTT = false
 	}
 	c0, c1 := c.ans[0], c.ans[1]
-	for g := 0; g < exactGroups(parts); g++ {
-		scale, err := unpackLevel0(p, body[g*cs:(g+1)*cs], c0.Coeffs[0], c1.Coeffs[0])
+	groups := exactGroups(parts)
+	for k := 0; k < 2*groups; k++ {
+		g := k % groups
+		scale, err := unpackLevel0(p, body[k*cs:(k+1)*cs], c0.Coeffs[0], c1.Coeffs[0])
 		if err != nil {
-			return nil, fmt.Errorf("he: exact finish: decode answer %d: %w", g, err)
+			return nil, fmt.Errorf("he: exact finish: decode answer ciphertext %d: %w", k, err)
 		}
 		// Decrypt in coefficient form: c0 + INTT(NTT(c1) * s).
 		ringQ.NTT(c1, c1)
@@ -135,15 +137,16 @@ func QuerySize(p Parameters) int {
 
 // AnswerSize returns the exact byte size of an answer message under p
 // from a server with the given number of partitions: a header, the
-// partition count and ceil(partitions/4) compressed level-0 ciphertexts.
+// partition count and 2*ceil(partitions/4) compressed level-0
+// ciphertexts (the masked values, then their keyed check copies).
 func AnswerSize(p Parameters, partitions int) int {
-	return core.HeaderLen + 1 + exactGroups(partitions)*compressedSize(p)
+	return core.HeaderLen + 1 + 2*exactGroups(partitions)*compressedSize(p)
 }
 
 // ReplySize returns the exact byte size of a reply for a server with
 // the given number of partitions.
 func ReplySize(p Parameters, partitions int) int {
-	return replySize(p, partitions*p.Slots()/feltsPerItem)
+	return replySize(p, 2*partitions*p.Slots()/feltsPerItem)
 }
 
 // KeysSize returns the exact byte size of Setup's key material.

@@ -19,10 +19,12 @@
 //	  | Setup: relin + 3 rotation keys (once) --> |
 //	  | Query: Enc(f(h)) seeded, top level -----> |  powers, per-slot polynomials,
 //	  |                                           |  anisotropic quartic per bin,
-//	  | <--- Answer: Enc(r*E + m), level 0, ---- |  times r, plus mask m
-//	  |      one ciphertext per 4 partitions      |
+//	  | <--- Answer: Enc(r*E + m), level 0, ---- |  times r, plus mask m;
+//	  |      and Enc(a*r*E + m') (check copies),  |  a fresh per query
+//	  |      one of each per 4 partitions         |
 //	  | Reply: decrypted masked values ---------> |  Verdict: some real position == m?
-//	  |                                           |  any trap != its m => tampered
+//	  |                                           |  any check != a*(value - m) + m'
+//	  |                                           |  or trap != its m => tampered
 //
 // # The circuit
 //
@@ -71,17 +73,20 @@
 // the decryption noise is not proven independent of the database (circuit
 // privacy is NOT claimed). It can always query a different hash than the
 // one it holds (inherent: no protocol sees the client's true input), send a
-// malformed query (decryption then yields garbage, which the traps catch),
-// or alter its reply. Trap cells (empty cells with r = 0, at random
-// positions, indistinguishable in the reply) bound the chance of
-// suppressing a real match without detection to [EvasionBound]: for
-// m positions and t traps, max_a (a/m) C(m-a,t)/C(m-1,t), about 1/(e(t+1)).
-// The m positions are those of all answer ciphertexts together (the
-// client's reply covers all of them and the traps, t = max(m/16, 16), are
-// spread uniformly over all), so the bound falls as partitions grow. A
-// detected alteration returns [ErrTampered]. The client can always make the protocol fail
+// malformed query (decryption then yields garbage, which the checks catch),
+// or alter its reply. Every position travels twice: its value r*E + m and
+// a check copy a*r*E + m', with a uniform nonzero per position and drawn
+// afresh for every query, m' a second mask. A reply whose value at any
+// position moved by d != 0 passes only if its check copy moved by a*d:
+// probability at most [ForgeryBound] = 1/(t-1), whatever the client
+// learned from earlier queries (a and m' are fresh and the check copy is
+// uniform to it). Trap cells (empty cells with r = 0, fixed at load) stay
+// as a second layer: against a forger who knew a they bound evasion by
+// [EvasionBound]. Verdict reports any failed check as [ErrTampered]
+// without saying which, so probing a position tells the client nothing
+// about where the traps are. The client can always make the protocol fail
 // (no verdict), but not turn a match into an undetected non-match except
-// with that probability.
+// with probability 1/(t-1).
 //
 // Randomness comes from crypto/rand or an injected io.Reader. Seeds of
 // the uniform halves (query, evaluation keys) are 32 bytes from it,

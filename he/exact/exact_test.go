@@ -131,7 +131,7 @@ func checkNoise(t *testing.T, f *exactFixture) {
 	require.NoError(t, err)
 	_ = st
 	cs := compressedSize(f.p)
-	for g := 0; g < f.srv.Answers(); g++ {
+	for g := 0; g < 2*f.srv.Answers(); g++ { // the values, then the check copies
 		raw, err := decompressLevel0(f.p, ans[core.HeaderLen+1+g*cs:core.HeaderLen+1+(g+1)*cs])
 		require.NoError(t, err)
 		ct := &Ciphertext{params: f.p, ct: raw}
@@ -152,17 +152,18 @@ func TestExactMaskedAndTamper(t *testing.T) {
 	require.NoError(t, err)
 	reply, err := f.cli.Finish(st, ans)
 	require.NoError(t, err)
-	vals, err := decodeReply(f.p, reply, len(vst.expected))
+	all, err := decodeReply(f.p, reply, 2*len(vst.expected))
 	require.NoError(t, err)
+	vals := all[:len(vst.expected)]
 	// Masked: the raw results are 0 at the matching cell and traps; the
 	// client sees uniform values, so zeros are as rare as 1/t.
 	zeros := 0
-	for _, v := range vals {
+	for _, v := range all {
 		if v == 0 {
 			zeros++
 		}
 	}
-	require.LessOrEqual(t, zeros, 3, "reply looks unmasked")
+	require.LessOrEqual(t, zeros, 5, "reply looks unmasked")
 	// Honest reply: match, no tampering.
 	saved := *vst
 	m, err := f.srv.Verdict(vst, reply)
@@ -172,36 +173,101 @@ func TestExactMaskedAndTamper(t *testing.T) {
 	_, err = f.srv.Verdict(vst, reply)
 	require.Error(t, err)
 
-	// Statistical tamper test: alter a random set of a positions.
+	// Statistical tamper test: alter a random set of a positions, (1) the
+	// values only: the keyed check catches every one; (2) values and check
+	// copies moved by a guessed key: caught but with probability 1/(t-1)
+	// per position; (3) as a forger who knew this query's key: only the
+	// traps remain, and they catch at the rates their formula gives.
 	mPos, traps := len(vals), f.srv.Traps()
 	r := rand.New(rand.NewPCG(42, 7))
-	t.Logf("seed (42,7); positions=%d traps=%d evasion bound=%.4g", mPos, traps, EvasionBound(mPos, traps))
+	t.Logf("seed (42,7); positions=%d traps=%d trap evasion bound=%.4g forgery bound=%.4g", mPos, traps, EvasionBound(mPos, traps), ForgeryBound(f.p))
 	const trials = 20000
 	for _, a := range []int{1, 16, 128} {
-		evaded, detected := 0, 0
+		var evaded, detected [3]int
 		for range trials {
-			tv := append([]uint64(nil), vals...)
-			for _, i := range r.Perm(mPos)[:a] {
-				tv[i] = (tv[i] + 1 + r.Uint64N(f.p.T()-1)) % f.p.T()
-			}
-			s := saved
-			m, err := f.srv.Verdict(&s, encodeReply(f.p, tv))
-			switch {
-			case errors.Is(err, ErrTampered):
-				detected++
-			case err != nil:
-				t.Fatal(err)
-			case !m:
-				evaded++
+			idx := r.Perm(mPos)[:a]
+			for mode := 0; mode < 3; mode++ {
+				tv := append([]uint64(nil), all...)
+				for _, i := range idx {
+					d := 1 + r.Uint64N(f.p.T()-1)
+					tv[i] = (tv[i] + d) % f.p.T()
+					switch mode {
+					case 1:
+						tv[mPos+i] = (tv[mPos+i] + 1 + r.Uint64N(f.p.T()-1)) % f.p.T()
+					case 2:
+						tv[mPos+i] = (tv[mPos+i] + saved.key[i]*d) % f.p.T()
+					}
+				}
+				s := saved
+				m, err := f.srv.Verdict(&s, encodeReply(f.p, tv))
+				switch {
+				case errors.Is(err, ErrTampered):
+					detected[mode]++
+				case err != nil:
+					t.Fatal(err)
+				case !m:
+					evaded[mode]++
+				}
 			}
 		}
+		t.Logf("a=%d: detected %d, %d, %d of %d (values only, guessed key, known key)", a, detected[0], detected[1], detected[2], trials)
+		require.Equal(t, trials, detected[0], "a=%d: an alteration of the values alone passed the keyed check", a)
+		require.LessOrEqual(t, trials-detected[1], 1+int(4*float64(trials)*ForgeryBound(f.p)), "a=%d: guessed keys pass too often", a)
 		pe, pd := Evasion(mPos, traps, a), Detection(mPos, traps, a)
 		se := 4*math.Sqrt(pe*(1-pe)/trials) + 1.0/trials
 		sd := 4*math.Sqrt(pd*(1-pd)/trials) + 1.0/trials
-		t.Logf("a=%d: evaded %d/%d (theory %.4f), detected %d/%d (theory %.4f)", a, evaded, trials, pe, detected, trials, pd)
-		require.InDelta(t, pe, float64(evaded)/trials, se, "evasion rate a=%d", a)
-		require.InDelta(t, pd, float64(detected)/trials, sd, "detection rate a=%d", a)
+		t.Logf("a=%d, known key: evaded %d/%d (theory %.4f), detected %d/%d (theory %.4f)", a, evaded[2], trials, pe, detected[2], trials, pd)
+		require.InDelta(t, pe, float64(evaded[2])/trials, se, "evasion rate a=%d", a)
+		require.InDelta(t, pd, float64(detected[2])/trials, sd, "detection rate a=%d", a)
 	}
+}
+
+// TestKnownTrapsDoNotHelp is the adaptive client of issue 13 item 2: it
+// knows every trap position (as a client that learned them by probing
+// did) and alters every other position to turn a match into "no match".
+// Before the keyed check that evaded every time; now it is caught. A
+// probe that alters one trap and a probe that alters one real position
+// get the same error, so probing tells the client nothing about where the
+// traps are.
+func TestKnownTrapsDoNotHelp(t *testing.T) {
+	f := newExactFixture(t, 2000)
+	q, st, err := f.cli.Query(f.db[10])
+	require.NoError(t, err)
+	ans, vst, err := f.srv.Answer(f.keys, q)
+	require.NoError(t, err)
+	reply, err := f.cli.Finish(st, ans)
+	require.NoError(t, err)
+	n := len(vst.expected)
+	all, err := decodeReply(f.p, reply, 2*n)
+	require.NoError(t, err)
+	saved := *vst
+	verdict := func(edit func(v []uint64)) (bool, error) {
+		tv := append([]uint64(nil), all...)
+		edit(tv)
+		s := saved
+		return f.srv.Verdict(&s, encodeReply(f.p, tv))
+	}
+	m, err := verdict(func(v []uint64) {
+		for i := 0; i < n; i++ {
+			if !saved.trap[i] {
+				v[i] = (v[i] + 1) % f.p.T()
+			}
+		}
+	})
+	require.ErrorIs(t, err, ErrTampered, "known traps let the client suppress the match (match %v)", m)
+	trap, real := -1, -1
+	for i := 0; i < n && (trap < 0 || real < 0); i++ {
+		if saved.trap[i] {
+			trap = i
+		} else {
+			real = i
+		}
+	}
+	_, errTrap := verdict(func(v []uint64) { v[trap] = (v[trap] + 1) % f.p.T() })
+	_, errReal := verdict(func(v []uint64) { v[real] = (v[real] + 1) % f.p.T() })
+	require.ErrorIs(t, errTrap, ErrTampered)
+	require.ErrorIs(t, errReal, ErrTampered)
+	require.Equal(t, errTrap.Error(), errReal.Error(), "the verdict tells a trap from a real position")
 }
 
 func TestPlaceItems(t *testing.T) {

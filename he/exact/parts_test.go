@@ -21,10 +21,10 @@ func TestExactManyPartitions(t *testing.T) {
 
 	// where returns the index of the real position equal to its mask.
 	where := func(reply []byte, vst *VerdictState) int {
-		vals, err := decodeReply(f.p, reply, len(vst.expected))
+		vals, err := decodeReply(f.p, reply, 2*len(vst.expected))
 		require.NoError(t, err)
 		at := -1
-		for i, v := range vals {
+		for i, v := range vals[:len(vst.expected)] {
 			if !vst.trap[i] && v == vst.expected[i] {
 				require.Equal(t, -1, at, "two positions match")
 				at = i
@@ -73,8 +73,9 @@ func TestExactManyPartitions(t *testing.T) {
 	// Tampering in the second ciphertext: a trap there is caught; the
 	// matching position there, altered alone, suppresses the match (what
 	// the traps bound statistically); every value zeroed is caught.
-	vals, err := decodeReply(f.p, second.reply, len(second.vst.expected))
+	vals, err := decodeReply(f.p, second.reply, 2*len(second.vst.expected))
 	require.NoError(t, err)
+	n := len(second.vst.expected)
 	verdict := func(edit func(v []uint64)) (bool, error) {
 		tv := append([]uint64(nil), vals...)
 		edit(tv)
@@ -82,7 +83,7 @@ func TestExactManyPartitions(t *testing.T) {
 		return f.srv.Verdict(&st, encodeReply(f.p, tv))
 	}
 	trap := -1
-	for i := perAnswer; i < len(vals); i++ {
+	for i := perAnswer; i < n; i++ {
 		if second.vst.trap[i] {
 			trap = i
 			break
@@ -91,10 +92,18 @@ func TestExactManyPartitions(t *testing.T) {
 	require.GreaterOrEqual(t, trap, 0, "no trap in the second ciphertext")
 	_, err = verdict(func(v []uint64) { v[trap] = (v[trap] + 1) % f.p.T() })
 	require.True(t, errors.Is(err, ErrTampered), "altered trap: %v", err)
-	m, err := verdict(func(v []uint64) { v[second.at] = (v[second.at] + 1) % f.p.T() })
+	// Altering the match alone is caught by the keyed check; a forger who
+	// knew this query's key (moving the check copy by key*1) is left to
+	// the traps, which this one avoids: "no match".
+	_, err = verdict(func(v []uint64) { v[second.at] = (v[second.at] + 1) % f.p.T() })
+	require.True(t, errors.Is(err, ErrTampered), "altered match: %v", err)
+	m, err := verdict(func(v []uint64) {
+		v[second.at] = (v[second.at] + 1) % f.p.T()
+		v[n+second.at] = (v[n+second.at] + second.vst.key[second.at]) % f.p.T()
+	})
 	require.NoError(t, err)
 	require.False(t, m)
-	_, err = verdict(func(v []uint64) { clear(v[perAnswer:]) })
+	_, err = verdict(func(v []uint64) { clear(v[perAnswer:n]) })
 	require.True(t, errors.Is(err, ErrTampered), "zeroed second ciphertext: %v", err)
 	m, err = verdict(func(v []uint64) {})
 	require.NoError(t, err)
