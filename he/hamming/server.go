@@ -74,6 +74,9 @@ func NewServer(p Parameters, db [][32]byte, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if k > MaxOutputs {
+		return nil, fmt.Errorf("hamming: %d entries need %d answer ciphertexts, at most %d", len(db), k, MaxOutputs)
+	}
 	return &Server{p: p, db: d, opt: opt, outputs: k, mono: monomials(p)}, nil
 }
 
