@@ -48,7 +48,7 @@ func newN10Fixture(t testing.TB) n10Fixture {
 func TestEveryDatabaseSize(t *testing.T) {
 	f := newN10Fixture(t)
 	r := rand.New(rand.NewPCG(10, 10))
-	sizes := []int{1, 1023, 1025, 9 * 1024, 17*1024 + 5}
+	sizes := []int{1, 1023, 1025, 9 * 1024, 25*1024 + 3}
 	if testing.Short() {
 		sizes = []int{1, 9 * 1024}
 	}
