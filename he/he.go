@@ -35,7 +35,9 @@ import "github.com/privmatch/privmatch/he/internal/core"
 type Literal = core.Literal
 
 // Parameters is a checked parameter set: immutable, safe for concurrent
-// use, and free of Lattigo types.
+// use, and free of Lattigo types. Its methods: Name, LogN, N, T, MaxLevel,
+// Moduli, LogQP, SecurityBits, Insecure, ID (the wire fingerprint), Equal,
+// Literal and String. The engines' parameter types embed it.
 type Parameters = core.Params
 
 // ErrInsecure is returned when a literal exceeds the 128-bit bound for its
