@@ -11,14 +11,13 @@ import (
 )
 
 type benchSetup struct {
-	p     Parameters
-	srv   *Server
-	cli   *Client
-	keys  *Keys
-	kb    int
-	db    [][32]byte
-	load  time.Duration
-	sizes [3]int
+	p    Parameters
+	srv  *Server
+	cli  *Client
+	keys *Keys
+	kb   int
+	db   [][32]byte
+	load time.Duration
 }
 
 var (

@@ -6,8 +6,6 @@ import "github.com/privmatch/privmatch/he/internal/core"
 
 func mulMod(a, b, t uint64) uint64 { return a * b % t }
 
-func powMod(a, e, t uint64) uint64 { return core.PowMod(a, e, t) }
-
 func invMod(a, t uint64) uint64 { return core.InvMod(a, t) }
 
 // binPoly returns the coefficients (low degree first, length deg+1) of

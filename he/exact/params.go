@@ -145,7 +145,3 @@ func (p Parameters) String() string {
 }
 
 func (p Parameters) equal(o Parameters) bool { return p.id == o.id }
-
-// paramsID is the fingerprint written into every wire object so that
-// objects made under other parameters are refused early.
-func (p Parameters) paramsID() uint64 { return p.id }
