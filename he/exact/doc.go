@@ -44,13 +44,14 @@
 // non-residue mod 65537, so E = 0 iff all v_j = 0), multiplies E by a fresh
 // uniform nonzero r, packs four partitions into one ciphertext with
 // rotations, rescales to level 0, adds a uniform mask m and sends the
-// level-0 ciphertext with the low 16 bits of c0 and 7 bits of c1 dropped.
-// A database needing P partitions (at most [MaxPartitions]; the
-// fewest that hold it, [PartitionsFor]) gets ceil(P/4) such answer
-// ciphertexts, each with its own masks; partitions run in parallel on
-// GOMAXPROCS workers, all from the same powers of the one query.
-// The client decrypts and returns the values; the server compares them
-// with m.
+// level-0 ciphertext with the low 16 bits of c0 and 7 bits of c1 dropped,
+// and beside it the check copy: the same E times a*r (a fresh per query)
+// plus a second mask m'. A database needing P partitions (at most
+// [MaxPartitions]; the fewest that hold it, [PartitionsFor]) gets ceil(P/4)
+// such pairs of answer ciphertexts, each with its own masks; partitions
+// run in parallel on GOMAXPROCS workers, all from the same powers of the
+// one query. The client decrypts and returns the values and check values;
+// the server checks the copies and compares the values with m.
 //
 // Correctness: a member always matches unless decryption fails; the tests
 // measure the noise margin over the largest coefficient of real answers
