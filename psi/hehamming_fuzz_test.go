@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/he/hamming"
+	"github.com/privmatch/privmatch/he/hetest"
 )
 
 // This package's tests run he-hamming under PN10Insecure: hamming's
@@ -15,7 +16,8 @@ import (
 // switches back to PN14 (UseSecureHEHamming); the end-to-end test in
 // cmd/privmatch runs PN14, the only preset a production build offers.
 func init() {
-	l := hamming.PN12Insecure
+	hetest.AllowInsecure()
+	l := hamming.H12Insecure
 	l.Name, l.LogN = "PN10Insecure", 10
 	heHammingPresets[l.Name] = l
 	heHammingTestPreset = l.Name
@@ -36,8 +38,8 @@ var HEHammingItem = heHammingItem
 // them to a message that re-encodes to the same bytes.
 func FuzzHEHammingParams(f *testing.F) {
 	for _, m := range []HEHammingParams{
-		{Preset: hamming.PN14.Name, HashBits: 256, Threshold: 31, Outputs: 1},
-		{Preset: hamming.PN12Insecure.Name, HashBits: 64, Threshold: 0, Outputs: 8},
+		{Preset: hamming.H14.Name, HashBits: 256, Threshold: 31, Outputs: 1},
+		{Preset: hamming.H12Insecure.Name, HashBits: 64, Threshold: 0, Outputs: 8},
 	} {
 		b, err := m.MarshalBinary()
 		if err != nil {

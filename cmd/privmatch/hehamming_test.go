@@ -65,9 +65,9 @@ func TestServeQueryHEHamming(t *testing.T) {
 	if len(res) != 2 {
 		t.Fatalf("%d results, want 2:\n%s", len(res), out)
 	}
-	lit := hamming.PN14
+	lit := hamming.H14
 	lit.Threshold = thr
-	p, err := hamming.NewParams(lit)
+	p, err := hamming.NewParameters(lit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestServeQueryHEHamming(t *testing.T) {
 		if r.SetupUpBytes != wantUp {
 			t.Errorf("query %d: setup up %d B, want %d", i, r.SetupUpBytes, wantUp)
 		}
-		if r.UpBytes != p.QuerySize()+p.ReplySize(1) || r.DownBytes != p.AnswerSize(1) || r.Rounds != 3 {
+		if r.UpBytes != p.QuerySize(1)+p.ReplySize(1) || r.DownBytes != p.AnswerSize(1) || r.Rounds != 3 {
 			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
 		}
 		t.Logf("query %d: client %.1f ms, server %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.ServerMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)

@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkHamming measures one query against databases of 2^12..2^20
-// random 256-bit hashes at threshold 31 with the 128-bit preset PN14.
+// random 256-bit hashes at threshold 31 with the 128-bit preset H14.
 // HAMMING_MINLOG/HAMMING_MAXLOG (default 12/16) bound the sizes; HAMMING_PREENCODE=1 keeps
 // the database pre-encoded at every prime and HAMMING_PRELIMBS=m at the lowest
 // m primes (the memory-for-time lever).
@@ -22,7 +22,7 @@ func BenchmarkHamming(b *testing.B) {
 	pre := os.Getenv("HAMMING_PREENCODE") == "1"
 	flood, _ := strconv.Atoi(os.Getenv("HAMMING_FLOOD"))
 	preLimbs, _ := strconv.Atoi(os.Getenv("HAMMING_PRELIMBS"))
-	p, err := NewParams(PN14)
+	p, err := NewParameters(H14)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func BenchmarkHamming(b *testing.B) {
 			b.Fatal(err)
 		}
 		x := atDistance(r, db[len(db)/3], 256, 31)
-		q, cst, err := c.Query(x)
+		q, cst, err := c.Query(x, srv.Outputs())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func BenchmarkHamming(b *testing.B) {
 		b.Run(name+"/role=client", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_, st, err := c.Query(x)
+				_, st, err := c.Query(x, srv.Outputs())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -121,4 +121,31 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// BenchmarkQuery measures the client's Query alone under H14 for K answer
+// ciphertexts: one hash ciphertext plus K independent blinding
+// ciphertexts (K = 1 up to 2^16 entries, 2 at 2^18, 8 at 2^20).
+func BenchmarkQuery(b *testing.B) {
+	p, err := NewParameters(H14)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := NewClient(p, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := randHash(rand.New(rand.NewPCG(2, 2)), 256)
+	for _, k := range []int{1, 2, 8} {
+		b.Run(fmt.Sprintf("outputs=%d", k), func(b *testing.B) {
+			b.ReportAllocs()
+			var q []byte
+			for b.Loop() {
+				if q, _, err = c.Query(x, k); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(q)), "query-B/op")
+		})
+	}
 }

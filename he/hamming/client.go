@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
@@ -19,7 +20,7 @@ import (
 // hash encoding use the injected reader (crypto/rand by default); Lattigo's
 // secret-key and error samplers draw from crypto/rand through its own PRNG.
 type Client struct {
-	p   Params
+	p   Parameters
 	rng io.Reader
 	sk  *rlwe.SecretKey
 	ecd *bgv.Encoder
@@ -33,7 +34,7 @@ type QueryState struct {
 }
 
 // NewClient makes a client with a fresh secret key. rng nil means crypto/rand.
-func NewClient(p Params, rng io.Reader) (*Client, error) {
+func NewClient(p Parameters, rng io.Reader) (*Client, error) {
 	if rng == nil {
 		rng = rand.Reader
 	}
@@ -42,45 +43,65 @@ func NewClient(p Params, rng io.Reader) (*Client, error) {
 	return &Client{p: p, rng: rng, sk: sk, ecd: bgv.NewEncoder(p.bgv), dec: rlwe.NewDecryptor(p.bgv, sk)}, nil
 }
 
-// Setup returns the one-time key material for the server ([Params.KeysSize]
+// Setup returns the one-time key material for the server ([Parameters.KeysSize]
 // bytes).
 func (c *Client) Setup() ([]byte, error) {
+	km, err := c.genKeys()
+	if err != nil {
+		return nil, err
+	}
+	return km.marshal(c.p), nil
+}
+
+// genKeys makes the key material: each gadget ciphertext from a fresh
+// seed read from the client's reader, then the level-0 public key.
+func (c *Client) genKeys() (*keyMaterial, error) {
 	km := newKeyTemplates(c.p)
 	for k := range km.seeds {
-		if _, err := io.ReadFull(c.rng, km.seeds[k][:]); err != nil {
-			return nil, fmt.Errorf("hamming: setup: %w", err)
-		}
-		kgen, err := seededKeyGenerator(c.p, km.seeds[k][:])
+		kgen, seed, err := core.SeededKeyGenerator(c.p.Parameters, c.rng)
 		if err != nil {
 			return nil, fmt.Errorf("hamming: setup: %w", err)
 		}
+		km.seeds[k] = seed
 		if k == 0 {
 			kgen.GenRelinearizationKey(c.sk, km.rlk)
 		} else {
 			kgen.GenGaloisKey(km.gks[k-1].GaloisElement, c.sk, km.gks[k-1])
 		}
 	}
-	kgen := rlwe.NewKeyGenerator(c.p.bgv)
-	pk := kgen.GenPublicKeyNew(c.sk)
+	pk := rlwe.NewKeyGenerator(c.p.bgv).GenPublicKeyNew(c.sk)
 	km.pk[0].CopyLvl(0, pk.Value[0].Q)
 	km.pk[1].CopyLvl(0, pk.Value[1].Q)
-	return km.marshal(c.p), nil
+	return km, nil
 }
 
-// QuerySize returns the exact size of a query message.
-func (p Params) QuerySize() int {
-	return headerLen + 2*seedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + p.blindBytes()
+// QuerySize returns the exact size of a query to a server with k answer
+// ciphertexts ([Server.Outputs]): the hash ciphertext and one blinding
+// ciphertext per answer ciphertext.
+func (p Parameters) QuerySize(k int) int {
+	return core.HeaderLen + 2 + (1+k)*core.SeedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + k*p.blindBytes()
 }
 
-// rLevel is the level of the client's blinding ciphertext Enc(R).
+// MaxOutputs bounds the answer ciphertexts a query may blind.
+const MaxOutputs = 1024
+
+// rLevel is the level of the client's blinding ciphertexts Enc(R_o).
 const rLevel = 1
 
-// Query encodes hash x: one ciphertext of sum_j x_j X^j + pi X^n + a X^(n+1)
-// (a = floor((|x|+e)/2), pi = (|x|+e) mod 2) at the top level, and Enc(R)
-// with R uniform in [1, t-1] per slot at level 1. Both ciphertexts send
-// only c0; c1 is expanded from a 32-byte seed.
-func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
+// Query encodes hash x for a server with k answer ciphertexts
+// ([Server.Outputs], announced at setup): one ciphertext of
+// sum_j x_j X^j + pi X^n + a X^(n+1) (a = floor((|x|+e)/2),
+// pi = (|x|+e) mod 2) at the top level, and k blinding ciphertexts
+// Enc(R_o), each R_o drawn independently and uniformly from [1, t-1] per
+// slot, at level 1. Independent randomisers keep the server from reading
+// ratios of the outputs (with one R for all outputs, R*F_0 and R*F_1 give
+// F_0/F_1, a known function of the query). Every ciphertext sends only c0;
+// c1 is expanded from a 32-byte seed.
+func (c *Client) Query(x [32]byte, k int) ([]byte, *QueryState, error) {
 	p := c.p
+	if k < 1 || k > MaxOutputs {
+		return nil, nil, fmt.Errorf("hamming: query: %d answer ciphertexts outside 1..%d", k, MaxOutputs)
+	}
 	n := p.lit.HashBits
 	N := p.N()
 	vals := make([]uint64, N)
@@ -92,7 +113,9 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 	_, e := p.half()
 	vals[n] = uint64((w + e) % 2)
 	vals[n+1] = uint64((w + e) / 2)
-	out := p.header(magicQuery)
+	out := make([]byte, 0, p.QuerySize(k))
+	out = core.PutHeader(out, core.KindHammingQuery, p.id)
+	out = binary.LittleEndian.AppendUint16(out, uint16(k))
 	top := p.bgv.MaxLevel()
 	pt := bgv.NewPlaintext(p.bgv, top)
 	pt.IsBatched = false
@@ -105,28 +128,30 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 	}
 	out = append(out, seed[:]...)
 	out = packPoly(out, ringCoeffs(ct.Value[0], ct.Level()), p.limbsQ(ct.Level()))
-	for i := range vals {
-		v, err := uniformNonZero(c.rng)
-		if err != nil {
+	pr := bgv.NewPlaintext(p.bgv, rLevel)
+	for o := 0; o < k; o++ {
+		for i := range vals {
+			v, err := uniformNonZero(c.rng)
+			if err != nil {
+				return nil, nil, fmt.Errorf("hamming: query: %w", err)
+			}
+			vals[i] = v
+		}
+		if err := c.ecd.Encode(vals, pr); err != nil {
 			return nil, nil, fmt.Errorf("hamming: query: %w", err)
 		}
-		vals[i] = v
+		if seed, ct, err = c.encryptSeeded(pr); err != nil {
+			return nil, nil, err
+		}
+		out = append(out, seed[:]...)
+		out = p.appendBlind(out, ct.Value[0])
 	}
-	pr := bgv.NewPlaintext(p.bgv, rLevel)
-	if err := c.ecd.Encode(vals, pr); err != nil {
-		return nil, nil, fmt.Errorf("hamming: query: %w", err)
-	}
-	if seed, ct, err = c.encryptSeeded(pr); err != nil {
-		return nil, nil, err
-	}
-	out = append(out, seed[:]...)
-	out = p.appendBlind(out, ct.Value[0])
 	return out, &QueryState{}, nil
 }
 
 // encryptSeeded returns a secret-key encryption of pt whose c1 is drawn
 // from a PRNG keyed by a fresh seed; only the seed and c0 travel.
-func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [seedLen]byte, ct *rlwe.Ciphertext, err error) {
+func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [core.SeedLen]byte, ct *rlwe.Ciphertext, err error) {
 	if _, err := io.ReadFull(c.rng, seed[:]); err != nil {
 		return seed, nil, fmt.Errorf("hamming: query: %w", err)
 	}
@@ -143,7 +168,7 @@ func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [seedLen]byte, ct *rlwe
 }
 
 // expandSeeded rebuilds the c1 that encryptSeeded drew from seed.
-func expandSeeded(p Params, seed []byte, c1 ring.Poly, level int) error {
+func expandSeeded(p Parameters, seed []byte, c1 ring.Poly, level int) error {
 	prng, err := sampling.NewKeyedPRNG(seed)
 	if err != nil {
 		return err
@@ -179,16 +204,12 @@ func uniformModT(r io.Reader) (uint64, error) {
 }
 
 // ReplySize returns the size of a reply to an answer with k ciphertexts.
-func (p Params) ReplySize(k int) int { return headerLen + 2 + k*((p.N()*replyWidth+7)/8) }
+func (p Parameters) ReplySize(k int) int { return core.HeaderLen + 2 + k*((p.N()*replyWidth+7)/8) }
 
 // Finish decrypts the answer and returns the reply: every slot value
 // R*g + m mod t, which is uniform to the client whatever the database.
 func (c *Client) Finish(st *QueryState, answer []byte) (reply []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			reply, err = nil, fmt.Errorf("hamming: finish: %v", r)
-		}
-	}()
+	defer core.Recover(&err, "hamming: finish")
 	if st == nil || st.done {
 		return nil, fmt.Errorf("hamming: finish: query state missing or used")
 	}
@@ -197,7 +218,7 @@ func (c *Client) Finish(st *QueryState, answer []byte) (reply []byte, err error)
 		return nil, fmt.Errorf("hamming: finish: %w", err)
 	}
 	st.done = true
-	out := c.p.header(magicReply)
+	out := c.p.header(core.KindHammingReply)
 	out = binary.LittleEndian.AppendUint16(out, uint16(len(cts)))
 	vals := make([]uint64, c.p.N())
 	for _, ct := range cts {
