@@ -4,9 +4,11 @@ package jpeg
 // (jidctint.c), the method libjpeg-turbo uses by default: a separable 2-D
 // transform after Loeffler, Ligtenberg and Moschytz, computed in 13-bit
 // fixed point (CONST_BITS), with the column pass keeping 2 extra bits
-// (PASS1_BITS), descaling by rounding right shifts, and libjpeg's output
-// range-limit table (which wraps values far outside 0..255 instead of
-// clamping them; only corrupt data reaches there).
+// (PASS1_BITS) and descaling by rounding right shifts. Where only corrupt
+// data reaches (values beyond 16 bits between the passes, samples far
+// outside 0..255) it saturates as libjpeg-turbo's SIMD code on x86-64 does,
+// not wraps as its C range-limit table would: that matched djpeg on more
+// corrupt files.
 
 const (
 	constBits = 13
@@ -26,23 +28,23 @@ const (
 	fix3072711026 = 25172 // FIX(3.072711026)
 )
 
-// rangeLimit maps a descaled IDCT output x (before the +128 level shift),
-// taken as x & 1023, to a sample, as libjpeg's IDCT_range_limit table does.
-var rangeLimit = func() (t [1024]uint8) {
-	for i := range t {
-		switch {
-		case i < 128:
-			t[i] = uint8(i + 128)
-		case i < 512:
-			t[i] = 255
-		case i < 896:
-			t[i] = 0
-		default:
-			t[i] = uint8(i - 896)
-		}
+
+// s16 saturates a column-pass output to 16 bits.
+func s16(x int) int {
+	return min(max(x, -32768), 32767)
+}
+
+// sat level-shifts a row-pass output and saturates it to a sample.
+func sat(x int) uint8 {
+	x += 128
+	if x < 0 {
+		return 0
 	}
-	return t
-}()
+	if x > 255 {
+		return 255
+	}
+	return uint8(x)
+}
 
 // idct transforms one block of dequantised coefficients in natural order
 // and writes 8x8 samples to dst at stride.
@@ -96,20 +98,20 @@ func idct(in *[64]int32, dst []byte, stride int) {
 		tmp3 += z1 + z4
 		const sh = constBits - pass1Bits
 		const rnd = 1 << (sh - 1)
-		ws[c] = (tmp10 + tmp3 + rnd) >> sh
-		ws[56+c] = (tmp10 - tmp3 + rnd) >> sh
-		ws[8+c] = (tmp11 + tmp2 + rnd) >> sh
-		ws[48+c] = (tmp11 - tmp2 + rnd) >> sh
-		ws[16+c] = (tmp12 + tmp1 + rnd) >> sh
-		ws[40+c] = (tmp12 - tmp1 + rnd) >> sh
-		ws[24+c] = (tmp13 + tmp0 + rnd) >> sh
-		ws[32+c] = (tmp13 - tmp0 + rnd) >> sh
+		ws[c] = s16((tmp10 + tmp3 + rnd) >> sh)
+		ws[56+c] = s16((tmp10 - tmp3 + rnd) >> sh)
+		ws[8+c] = s16((tmp11 + tmp2 + rnd) >> sh)
+		ws[48+c] = s16((tmp11 - tmp2 + rnd) >> sh)
+		ws[16+c] = s16((tmp12 + tmp1 + rnd) >> sh)
+		ws[40+c] = s16((tmp12 - tmp1 + rnd) >> sh)
+		ws[24+c] = s16((tmp13 + tmp0 + rnd) >> sh)
+		ws[32+c] = s16((tmp13 - tmp0 + rnd) >> sh)
 	}
 	for r := 0; r < 8; r++ {
 		w := ws[8*r : 8*r+8 : 8*r+8]
 		out := dst[r*stride : r*stride+8 : r*stride+8]
 		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
-			v := rangeLimit[((w[0]+(1<<(pass1Bits+2)))>>(pass1Bits+3))&1023]
+			v := sat((w[0] + (1 << (pass1Bits + 2))) >> (pass1Bits + 3))
 			out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = v, v, v, v, v, v, v, v
 			continue
 		}
@@ -149,13 +151,13 @@ func idct(in *[64]int32, dst []byte, stride int) {
 		tmp3 += z1 + z4
 		const sh = constBits + pass1Bits + 3
 		const rnd = 1 << (sh - 1)
-		out[0] = rangeLimit[((tmp10+tmp3+rnd)>>sh)&1023]
-		out[7] = rangeLimit[((tmp10-tmp3+rnd)>>sh)&1023]
-		out[1] = rangeLimit[((tmp11+tmp2+rnd)>>sh)&1023]
-		out[6] = rangeLimit[((tmp11-tmp2+rnd)>>sh)&1023]
-		out[2] = rangeLimit[((tmp12+tmp1+rnd)>>sh)&1023]
-		out[5] = rangeLimit[((tmp12-tmp1+rnd)>>sh)&1023]
-		out[3] = rangeLimit[((tmp13+tmp0+rnd)>>sh)&1023]
-		out[4] = rangeLimit[((tmp13-tmp0+rnd)>>sh)&1023]
+		out[0] = sat((tmp10+tmp3+rnd)>>sh)
+		out[7] = sat((tmp10-tmp3+rnd)>>sh)
+		out[1] = sat((tmp11+tmp2+rnd)>>sh)
+		out[6] = sat((tmp11-tmp2+rnd)>>sh)
+		out[2] = sat((tmp12+tmp1+rnd)>>sh)
+		out[5] = sat((tmp12-tmp1+rnd)>>sh)
+		out[3] = sat((tmp13+tmp0+rnd)>>sh)
+		out[4] = sat((tmp13-tmp0+rnd)>>sh)
 	}
 }

@@ -80,6 +80,12 @@ loop:
 			return d.errorf("second frame header")
 		case m >= mRST0 && m <= mRST7 || m == 0x01:
 		default:
+			if d.pos+2 <= len(d.data) && d.pos+d.u16(d.pos) > len(d.data) && d.scans > 0 {
+				// A segment cut off by the end of the file: libjpeg meets
+				// its inserted EOI and ends the image here.
+				d.warn.Truncated++
+				break loop
+			}
 			if err := d.readMisc(m); err != nil {
 				return err
 			}
@@ -226,6 +232,11 @@ func (d *decoder) restart() {
 	} else {
 		d.nextMarker() // step over the marker the bit reader stopped at
 	}
+	if marker == 0 {
+		// libjpeg's source managers insert an EOI marker at the end of
+		// the data.
+		marker = mEOI
+	}
 	want := d.nextRestart
 	unread := byte(0)
 	if marker != byte(mRST0+want) {
@@ -233,8 +244,6 @@ func (d *decoder) restart() {
 		for {
 			action := 1
 			switch {
-			case marker == 0:
-				action = 3
 			case marker < mSOF0:
 				action = 2
 			case marker < mRST0 || marker > mRST7:
@@ -255,6 +264,9 @@ func (d *decoder) restart() {
 				break
 			}
 			marker = d.nextMarker()
+			if marker == 0 {
+				marker = mEOI
+			}
 		}
 	}
 	d.nextRestart = (d.nextRestart + 1) & 7
@@ -262,7 +274,7 @@ func (d *decoder) restart() {
 		// Leave the marker for the code that reads markers after the scan,
 		// and read the following segments as empty.
 		d.pos -= 2
-		if marker == 0 {
+		if d.pos > len(d.data)-2 {
 			d.pos = len(d.data)
 		}
 		d.startSegment()
