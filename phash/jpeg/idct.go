@@ -28,7 +28,6 @@ const (
 	fix3072711026 = 25172 // FIX(3.072711026)
 )
 
-
 // s16 saturates a column-pass output to 16 bits.
 func s16(x int) int {
 	return min(max(x, -32768), 32767)
@@ -151,13 +150,13 @@ func idct(in *[64]int32, dst []byte, stride int) {
 		tmp3 += z1 + z4
 		const sh = constBits + pass1Bits + 3
 		const rnd = 1 << (sh - 1)
-		out[0] = sat((tmp10+tmp3+rnd)>>sh)
-		out[7] = sat((tmp10-tmp3+rnd)>>sh)
-		out[1] = sat((tmp11+tmp2+rnd)>>sh)
-		out[6] = sat((tmp11-tmp2+rnd)>>sh)
-		out[2] = sat((tmp12+tmp1+rnd)>>sh)
-		out[5] = sat((tmp12-tmp1+rnd)>>sh)
-		out[3] = sat((tmp13+tmp0+rnd)>>sh)
-		out[4] = sat((tmp13-tmp0+rnd)>>sh)
+		out[0] = sat((tmp10 + tmp3 + rnd) >> sh)
+		out[7] = sat((tmp10 - tmp3 + rnd) >> sh)
+		out[1] = sat((tmp11 + tmp2 + rnd) >> sh)
+		out[6] = sat((tmp11 - tmp2 + rnd) >> sh)
+		out[2] = sat((tmp12 + tmp1 + rnd) >> sh)
+		out[5] = sat((tmp12 - tmp1 + rnd) >> sh)
+		out[3] = sat((tmp13 + tmp0 + rnd) >> sh)
+		out[4] = sat((tmp13 - tmp0 + rnd) >> sh)
 	}
 }
