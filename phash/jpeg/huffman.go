@@ -26,6 +26,10 @@ func newHuffTable(counts [16]int, vals []byte) (*huffTable, error) {
 	code, k := int32(0), 0
 	for l := 1; l <= 16; l++ {
 		n := counts[l-1]
+		// As libjpeg: every code must fit in l bits and none may be all ones.
+		if code+int32(n) >= 1<<l {
+			return nil, errors.New("bogus code lengths")
+		}
 		h.valoff[l] = int32(k) - code
 		for i := 0; i < n; i++ {
 			if l <= lookBits {
@@ -42,9 +46,6 @@ func newHuffTable(counts [16]int, vals []byte) (*huffTable, error) {
 			h.maxcode[l] = code - 1
 		} else {
 			h.maxcode[l] = -1
-		}
-		if code > 1<<l {
-			return nil, errors.New("code lengths overflow")
 		}
 		code <<= 1
 	}
