@@ -200,8 +200,8 @@ func TestTruncatedPadsGrey(t *testing.T) {
 
 func TestImageTypes(t *testing.T) {
 	cases := map[string]any{
-		"pil_13x17_photo_q75_gray.jpg": &image.Gray{},
-		"pil_13x17_photo_q75_cmyk.jpg": &image.CMYK{},
+		"pil_13x17_photo_q75_gray.jpg":  &image.Gray{},
+		"pil_13x17_photo_q75_cmyk.jpg":  &image.CMYK{},
 		"pil_13x17_photo_q75_ss1_p.jpg": &RGB{},
 	}
 	for name, want := range cases {
