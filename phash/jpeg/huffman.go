@@ -147,6 +147,21 @@ func (b *bitReader) decode(h *huffTable) (uint8, bool) {
 		b.consume(int(e >> 8))
 		return uint8(e), true
 	}
+	return b.decodeSlow(h)
+}
+
+// sync records that the accumulator, read ahead in local variables, now
+// holds n bits.
+func (b *bitReader) sync(n int) {
+	b.consume(b.n - n)
+}
+
+// decodeSlow decodes a code longer than the lookahead, or a bad one; the
+// accumulator must hold at least 17 bits.
+func (b *bitReader) decodeSlow(h *huffTable) (uint8, bool) {
+	if b.n < 17 {
+		b.fill()
+	}
 	l := lookBits + 1
 	code := int32(b.acc>>uint(b.n-l)) & (1<<l - 1)
 	for code > h.maxcode[l] {

@@ -138,6 +138,7 @@ func Decode(r io.Reader) (image.Image, error) {
 // (as image/jpeg and Pillow present them).
 func DecodeBytes(data []byte, opts Options) (image.Image, Warnings, error) {
 	d := &decoder{data: data, opts: opts}
+	defer d.release()
 	if err := d.decode(); err != nil {
 		return nil, d.warn, err
 	}
@@ -165,6 +166,7 @@ func DecodeBytes(data []byte, opts Options) (image.Image, Warnings, error) {
 // R = G = B; CMYK images are converted with image/color's CMYKToRGB.
 func DecodeRGB(dst, data []byte, opts Options) (rgb []byte, w, h int, warn Warnings, err error) {
 	d := &decoder{data: data, opts: opts}
+	defer d.release()
 	if err := d.decode(); err != nil {
 		return nil, 0, 0, d.warn, err
 	}

@@ -158,13 +158,7 @@ func (d *decoder) outputRGB(dst []byte) error {
 			}
 			continue
 		}
-		for x := 0; x < w; x++ {
-			yy := int32(r0[x])
-			cb, cr := r1[x], r2[x]
-			out[3*x] = clamp8(yy + ycc.crR[cr])
-			out[3*x+1] = clamp8(yy + (ycc.cbG[cb]+ycc.crG[cr])>>16)
-			out[3*x+2] = clamp8(yy + ycc.cbB[cb])
-		}
+		yccRow(out, r0, r1, r2)
 	}
 	return nil
 }
@@ -193,3 +187,29 @@ func (d *decoder) outputCMYK(dst []byte, stride int) {
 		}
 	}
 }
+
+// yccRow converts one row of YCbCr samples to packed RGB with libjpeg's
+// tables. The output row must hold 3*len(y) bytes.
+func yccRow(out, y, cb, cr []byte) {
+	cb, cr = cb[:len(y)], cr[:len(y)]
+	out = out[:3*len(y)]
+	for x, yv := range y {
+		yy := int32(yv)
+		b, r := cb[x], cr[x]
+		o := out[3*x : 3*x+3 : 3*x+3]
+		o[0] = clampTab[yy+ycc.crR[r]+clampOff]
+		o[1] = clampTab[yy+(ycc.cbG[b]+ycc.crG[r])>>16+clampOff]
+		o[2] = clampTab[yy+ycc.cbB[b]+clampOff]
+	}
+}
+
+// clampTab[v+clampOff] clamps v to 0..255 for v in -256..511, which
+// covers every Y + chroma offset the tables produce.
+const clampOff = 256
+
+var clampTab = func() (t [768]uint8) {
+	for i := range t {
+		t[i] = clamp8(int32(i - clampOff))
+	}
+	return t
+}()

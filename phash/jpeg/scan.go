@@ -1,5 +1,7 @@
 package jpeg
 
+import "sync"
+
 // This file walks the scans of a frame (ITU T.81 annex B.2.3, E.2) and
 // decodes sequential (F.2.2) and progressive (G.2) Huffman scans, with
 // restart-marker handling as libjpeg does it (read_restart_marker and
@@ -24,6 +26,9 @@ type decoder struct {
 	colorSpace      int
 	restartInterval int
 
+	planes []byte  // every component's plane, pooled
+	coefs  []int16 // every component's coefficients (progressive), pooled
+
 	// current scan
 	scan        []*component
 	ss, se      int
@@ -34,24 +39,70 @@ type decoder struct {
 	scans       int
 }
 
+// Component planes and coefficients are reused across decodes: a decode
+// allocates little more than its output, and the garbage collector, which
+// shares the core, stays out of the way.
+var planePool, coefPool sync.Pool
+
+func getPlane(n int) []byte {
+	if p, ok := planePool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n)
+}
+
+func getCoefs(n int) []int16 {
+	if p, ok := coefPool.Get().(*[]int16); ok && cap(*p) >= n {
+		c := (*p)[:n]
+		clear(c)
+		return c
+	}
+	return make([]int16, n)
+}
+
+// release returns the decoder's buffers to the pools; d is unusable after.
+func (d *decoder) release() {
+	if d.planes != nil {
+		p := d.planes
+		planePool.Put(&p)
+	}
+	if d.coefs != nil {
+		q := d.coefs
+		coefPool.Put(&q)
+	}
+	d.planes, d.coefs = nil, nil
+	for i := range d.comps {
+		d.comps[i].plane, d.comps[i].coefs = nil, nil
+	}
+}
+
 // decode reads the whole stream and leaves the decoded samples of every
 // component in its plane.
 func (d *decoder) decode() error {
 	if err := d.readHeader(); err != nil {
 		return err
 	}
+	total := 0
+	for i := range d.comps {
+		total += d.comps[i].bw * d.comps[i].bh * 64
+	}
+	d.planes = getPlane(total)
+	if d.progressive {
+		d.coefs = getCoefs(total)
+	} else {
+		for j := range d.planes {
+			d.planes[j] = 128
+		}
+	}
+	off := 0
 	for i := range d.comps {
 		c := &d.comps[i]
 		n := c.bw * c.bh * 64
+		c.plane = d.planes[off : off+n : off+n]
 		if d.progressive {
-			c.coefs = make([]int16, n)
+			c.coefs = d.coefs[off : off+n : off+n]
 		}
-		c.plane = make([]byte, n)
-		if !d.progressive {
-			for j := range c.plane {
-				c.plane[j] = 128
-			}
-		}
+		off += n
 	}
 loop:
 	for {
@@ -344,9 +395,18 @@ func (d *decoder) decodeScan() error {
 // (bx, by) of component c.
 func (d *decoder) decodeBlock(c *component, bx, by int, blk *[64]int32) {
 	if !d.progressive {
-		d.decodeSequential(c, blk)
 		stride := c.bw * 8
-		idct(blk, c.plane[by*8*stride+bx*8:], stride)
+		dst := c.plane[by*8*stride+bx*8:]
+		if d.decodeSequential(c, blk) {
+			idct(blk, dst, stride)
+		} else {
+			// Only the DC coefficient: both IDCT passes reduce to this.
+			v := sat((int(blk[0])<<pass1Bits + 1<<(pass1Bits+2)) >> (pass1Bits + 3))
+			for r := 0; r < 8; r++ {
+				row := dst[r*stride : r*stride+8 : r*stride+8]
+				row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = v, v, v, v, v, v, v, v
+			}
+		}
 		return
 	}
 	co := (*[64]int16)(c.coefs[(by*c.bw+bx)*64:][:64])
@@ -369,7 +429,11 @@ func (d *decoder) decodeBlock(c *component, bx, by int, blk *[64]int32) {
 	}
 }
 
-func (d *decoder) decodeSequential(c *component, blk *[64]int32) {
+// decodeSequential decodes one block of a sequential scan into blk,
+// dequantised, and reports whether any AC coefficient is set. The AC loop
+// keeps the bit accumulator in locals and refills it only when fewer than
+// 32 bits remain, enough for one code and its value.
+func (d *decoder) decodeSequential(c *component, blk *[64]int32) (ac bool) {
 	*blk = [64]int32{}
 	br := &d.br
 	q := c.qt
@@ -379,17 +443,37 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int32) {
 	}
 	c.pred += br.receiveExtend(int(s))
 	blk[0] = int32(int16(c.pred)) * q[0]
-	ac := d.ac[c.ta]
+	at := d.ac[c.ta]
+	acc, n := br.acc, br.n
 	for k := 1; k < 64; k++ {
-		rs, ok := br.decode(ac)
-		if !ok {
-			br.bad++
+		if n < 32 {
+			br.sync(n)
+			br.fill()
+			acc, n = br.acc, br.n
+		}
+		var rs uint8
+		if e := at.look[(acc>>uint(n-lookBits))&(1<<lookBits-1)]; e != 0 {
+			n -= int(e >> 8)
+			rs = uint8(e)
+		} else {
+			br.sync(n)
+			rs, ok = br.decodeSlow(at)
+			if !ok {
+				br.bad++
+			}
+			acc, n = br.acc, br.n
 		}
 		r, s := int(rs>>4), int(rs&15)
 		if s != 0 {
 			k += r
+			n -= s
+			v := int32(acc>>uint(n)) & (1<<s - 1)
+			if v < 1<<(s-1) {
+				v += -1<<s + 1
+			}
 			z := zigzag[k]
-			blk[z] = br.receiveExtend(s) * q[z]
+			blk[z] = v * q[z]
+			ac = true
 		} else {
 			if r != 15 {
 				break
@@ -397,6 +481,8 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int32) {
 			k += 15
 		}
 	}
+	br.sync(n)
+	return ac
 }
 
 func (d *decoder) acFirst(c *component, co *[64]int16) {
