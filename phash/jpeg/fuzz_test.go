@@ -21,6 +21,10 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	poison, err := os.ReadFile("testdata/libjpeg/cj_127x61_smooth_q90_1x1-1x1-1x1.jpg")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := Options{MaxPixels: 1 << 16}
 		img, _, err := DecodeBytes(data, opts)
@@ -44,6 +48,13 @@ func FuzzDecode(f *testing.F) {
 		}
 		if m, ok := img.(*RGB); ok && !bytes.Equal(m.Pix, rgb) {
 			t.Fatal("DecodeRGB and DecodeBytes disagree")
+		}
+		// Decoding is deterministic even after another image has left
+		// its samples in the pooled buffers.
+		DecodeRGB(nil, poison, Options{})
+		again, _, _, _, _ := DecodeRGB(nil, data, opts)
+		if !bytes.Equal(again, rgb) {
+			t.Fatal("a second decode differs from the first")
 		}
 	})
 }

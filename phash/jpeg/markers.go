@@ -34,18 +34,19 @@ const (
 
 // component is one colour component of the frame.
 type component struct {
-	id     byte
-	h, v   int // sampling factors
-	tq     int // quantisation table selector
-	td, ta int // Huffman table selectors of the current scan
-	qt     *[64]int32
-	bw, bh int // blocks per line and per column, padded to whole MCUs
-	dsW    int // downsampled_width: samples per line that carry the image
-	dsH    int // downsampled_height
-	plane  []byte
-	coefs  []int16 // progressive only: bw*bh*64, natural order
-	pred   int32   // DC predictor
-	seen   bool    // latched its quantisation table
+	id      byte
+	h, v    int // sampling factors
+	tq      int // quantisation table selector
+	td, ta  int // Huffman table selectors of the current scan
+	qt      *[64]int32
+	bw, bh  int // blocks per line and per column, padded to whole MCUs
+	dsW     int // downsampled_width: samples per line that carry the image
+	dsH     int // downsampled_height
+	plane   []byte
+	coefs   []int16 // progressive only: bw*bh*64, natural order
+	pred    int32   // DC predictor
+	seen    bool    // latched its quantisation table
+	scanned bool    // named by a scan
 }
 
 func (d *decoder) errorf(format string, a ...any) error {

@@ -86,13 +86,12 @@ func (d *decoder) decode() error {
 	for i := range d.comps {
 		total += d.comps[i].bw * d.comps[i].bh * 64
 	}
+	// Baseline planes are not cleared: every block a scan covers is
+	// written (skipped MCUs as flat grey) and components no scan covered
+	// are filled with grey at the end.
 	d.planes = getPlane(total)
 	if d.progressive {
 		d.coefs = getCoefs(total)
-	} else {
-		for j := range d.planes {
-			d.planes[j] = 128
-		}
 	}
 	off := 0
 	for i := range d.comps {
@@ -147,6 +146,15 @@ loop:
 	}
 	if d.opts.Strict && d.warn.Any() {
 		return d.errorf("corrupt data (%+v)", d.warn)
+	}
+	if !d.progressive {
+		for i := range d.comps {
+			if c := &d.comps[i]; !c.scanned {
+				for j := range c.plane {
+					c.plane[j] = 128
+				}
+			}
+		}
 	}
 	if d.progressive {
 		var blk [64]int32
@@ -215,6 +223,7 @@ func (d *decoder) readSOS() error {
 			c.qt = &q
 			c.seen = true
 		}
+		c.scanned = true
 		d.scan = append(d.scan, c)
 		blocks += c.h * c.v
 	}
@@ -370,6 +379,9 @@ func (d *decoder) decodeScan() error {
 				togo--
 			}
 			if d.br.short {
+				if !d.progressive {
+					d.greyMCU(single, x, y)
+				}
 				continue
 			}
 			if single {
@@ -389,6 +401,31 @@ func (d *decoder) decodeScan() error {
 	d.pos = d.br.pos
 	d.endSegment()
 	return nil
+}
+
+// greyMCU fills the blocks of a skipped MCU with flat grey, the samples
+// libjpeg's all-zero coefficients give.
+func (d *decoder) greyMCU(single bool, x, y int) {
+	fill := func(c *component, bx, by int) {
+		stride := c.bw * 8
+		for r := 0; r < 8; r++ {
+			row := c.plane[(by*8+r)*stride+bx*8:][:8]
+			for i := range row {
+				row[i] = 128
+			}
+		}
+	}
+	if single {
+		fill(d.scan[0], x, y)
+		return
+	}
+	for _, c := range d.scan {
+		for v := 0; v < c.v; v++ {
+			for h := 0; h < c.h; h++ {
+				fill(c, x*c.h+h, y*c.v+v)
+			}
+		}
+	}
 }
 
 // decodeBlock decodes one block of the current scan at block position
