@@ -241,3 +241,28 @@ func TestImageTypes(t *testing.T) {
 		t.Errorf("At outside = %v", got)
 	}
 }
+
+// TestTooManyScans checks the bound on scans: a file repeating one
+// progressive scan decodes while under it and fails beyond it.
+func TestTooManyScans(t *testing.T) {
+	data := testFile(t, "pil_13x17_photo_q75_ss2_p.jpg")
+	sos := bytes.Index(data, []byte{0xff, mSOS})
+	next := sos + 2
+	for next < len(data)-1 && !(data[next] == 0xff && data[next+1] != 0 && data[next+1] != 0xff) || next == sos+2 {
+		next++
+	}
+	head, scan := data[:sos], data[sos:next]
+	build := func(n int) []byte {
+		b := bytes.Clone(head)
+		for range n {
+			b = append(b, scan...)
+		}
+		return append(b, 0xff, mEOI)
+	}
+	if _, _, err := DecodeBytes(build(maxScans), Options{}); err != nil {
+		t.Fatalf("%d scans: %v", maxScans, err)
+	}
+	if _, _, err := DecodeBytes(build(maxScans+1), Options{}); err == nil || !strings.Contains(err.Error(), "scans") {
+		t.Fatalf("%d scans: %v, want an error naming the scans", maxScans+1, err)
+	}
+}

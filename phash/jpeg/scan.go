@@ -7,6 +7,10 @@ import "sync"
 // restart-marker handling as libjpeg does it (read_restart_marker and
 // jpeg_resync_to_restart).
 
+// maxScans bounds the scans of one image; real progressive files have
+// about ten.
+const maxScans = 1000
+
 // decoder holds the state of one decode.
 type decoder struct {
 	data []byte
@@ -116,6 +120,11 @@ loop:
 		case m == mEOI:
 			break loop
 		case m == mSOS:
+			if d.scans >= maxScans {
+				// Each scan walks every block: bound the work a small file
+				// can ask for, as libjpeg-turbo's TurboJPEG API does.
+				return d.errorf("more than %d scans", maxScans)
+			}
 			if d.scans == 0 {
 				d.colorSpace = d.guessColorSpace()
 			}
