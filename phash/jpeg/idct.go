@@ -50,8 +50,7 @@ func sat(x int) uint8 {
 func idct(in *[64]int32, dst []byte, stride int) {
 	var ws [64]int
 	for c := 0; c < 8; c++ {
-		if in[8+c] == 0 && in[16+c] == 0 && in[24+c] == 0 && in[32+c] == 0 &&
-			in[40+c] == 0 && in[48+c] == 0 && in[56+c] == 0 {
+		if in[8+c]|in[16+c]|in[24+c]|in[32+c]|in[40+c]|in[48+c]|in[56+c] == 0 {
 			dc := int(in[c]) << pass1Bits
 			ws[c], ws[8+c], ws[16+c], ws[24+c] = dc, dc, dc, dc
 			ws[32+c], ws[40+c], ws[48+c], ws[56+c] = dc, dc, dc, dc
@@ -109,7 +108,7 @@ func idct(in *[64]int32, dst []byte, stride int) {
 	for r := 0; r < 8; r++ {
 		w := ws[8*r : 8*r+8 : 8*r+8]
 		out := dst[r*stride : r*stride+8 : r*stride+8]
-		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
+		if w[1]|w[2]|w[3]|w[4]|w[5]|w[6]|w[7] == 0 {
 			v := sat((w[0] + (1 << (pass1Bits + 2))) >> (pass1Bits + 3))
 			out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = v, v, v, v, v, v, v, v
 			continue

@@ -194,20 +194,21 @@ func yccRow(out, y, cb, cr []byte) {
 	cb, cr = cb[:len(y)], cr[:len(y)]
 	out = out[:3*len(y)]
 	for x, yv := range y {
-		yy := int32(yv)
+		yy := int32(yv) + clampOff
 		b, r := cb[x], cr[x]
 		o := out[3*x : 3*x+3 : 3*x+3]
-		o[0] = clampTab[yy+ycc.crR[r]+clampOff]
-		o[1] = clampTab[yy+(ycc.cbG[b]+ycc.crG[r])>>16+clampOff]
-		o[2] = clampTab[yy+ycc.cbB[b]+clampOff]
+		o[0] = clampTab[(yy+ycc.crR[r])&1023]
+		o[1] = clampTab[(yy+(ycc.cbG[b]+ycc.crG[r])>>16)&1023]
+		o[2] = clampTab[(yy+ycc.cbB[b])&1023]
 	}
 }
 
 // clampTab[v+clampOff] clamps v to 0..255 for v in -256..511, which
-// covers every Y + chroma offset the tables produce.
+// covers every Y + chroma offset the tables produce; indexes are masked
+// to the table's size so that no bounds check is needed.
 const clampOff = 256
 
-var clampTab = func() (t [768]uint8) {
+var clampTab = func() (t [1024]uint8) {
 	for i := range t {
 		t[i] = clamp8(int32(i - clampOff))
 	}
