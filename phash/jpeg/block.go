@@ -77,14 +77,36 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int32) (ac bool) {
 	*blk = [64]int32{}
 	br := &d.br
 	q := c.qt
-	s, ok := br.decode(d.dc[c.td])
-	if !ok {
-		br.bad++
+	if br.n < 32 {
+		br.fill()
 	}
-	c.pred += br.receiveExtend(int(s))
+	acc, n := br.acc, br.n
+	var ok bool
+	var ds uint8
+	dt := d.dc[c.td]
+	if e := dt.look[(acc>>uint(n-lookBits))&(1<<lookBits-1)]; e != 0 {
+		n -= int(e >> 8)
+		ds = uint8(e)
+	} else {
+		br.sync(n)
+		if ds, ok = br.decodeSlow(dt); !ok {
+			br.bad++
+		}
+		if br.n < 32 {
+			br.fill()
+		}
+		acc, n = br.acc, br.n
+	}
+	if s := int(ds); s != 0 {
+		n -= s
+		v := int32(acc>>uint(n)) & (1<<s - 1)
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
+		c.pred += v
+	}
 	blk[0] = int32(int16(c.pred)) * q[0]
 	at := d.ac[c.ta]
-	acc, n := br.acc, br.n
 	for k := 1; k < 64; k++ {
 		if n < 32 {
 			br.sync(n)
