@@ -6,6 +6,8 @@ import (
 	"image"
 
 	"github.com/corona10/goimagehash"
+
+	"github.com/privmatch/privmatch/phash/jpeg"
 )
 
 // The goimagehash variants wrap github.com/corona10/goimagehash v1.1.0 (the
@@ -67,6 +69,13 @@ func (g goImageHasher) Hash(img image.Image) (h Hash, err error) {
 			h, err = Hash{}, fmt.Errorf("phash: %s: goimagehash failed: %v", g.name, r)
 		}
 	}()
+	if m, ok := img.(*jpeg.RGB); ok {
+		// nfnt/resize has a fast path per image type and rounds
+		// differently in each: hand it the *image.RGBA that PNG and BMP
+		// decoders give for the same pixels, so that equal pixels hash
+		// equally whatever file they came from.
+		img = rgbaOf(m)
+	}
 	gh, err := g.fn(img)
 	if err != nil {
 		return Hash{}, fmt.Errorf("phash: %s: %w", g.name, err)
@@ -74,4 +83,19 @@ func (g goImageHasher) Hash(img image.Image) (h Hash, err error) {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], gh.GetHash())
 	return NewHash(g.kind, 64, b[:])
+}
+
+// rgbaOf copies packed RGB into an opaque *image.RGBA with the same bounds.
+func rgbaOf(m *jpeg.RGB) *image.RGBA {
+	b := m.Bounds()
+	out := image.NewRGBA(b)
+	w := b.Dx()
+	for y := 0; y < b.Dy(); y++ {
+		src := m.Pix[y*m.Stride : y*m.Stride+3*w]
+		dst := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x := 0; x < w; x++ {
+			dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = src[3*x], src[3*x+1], src[3*x+2], 0xff
+		}
+	}
+	return out
 }

@@ -48,6 +48,8 @@ func ihReadCSV(t testing.TB, path string) [][]string {
 	return rows
 }
 
+// The vectors' expected values were computed from Go's image/jpeg pixels,
+// so this decodes with it (image.Decode), not with phash.Load's default.
 func ihDecode(t testing.TB, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)

@@ -18,6 +18,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/privmatch/privmatch/internal/pixels"
+	"github.com/privmatch/privmatch/phash/jpeg"
 )
 
 // DefaultMaxPixels is the largest image (width x height) Decode accepts
@@ -29,9 +30,48 @@ const DefaultMaxPixels = 100 << 20
 // LoadOptions.MaxFileBytes says otherwise.
 const DefaultMaxFileBytes = 256 << 20
 
+// JPEGDecoder selects how Load and Decode decode JPEG files.
+type JPEGDecoder int
+
+const (
+	// JPEGLibjpeg, the default, decodes with package phash/jpeg to the
+	// pixels libjpeg-turbo's default decompression gives: those the PDQ
+	// reference (through CImg) and Python imagehash (through Pillow) hash.
+	// Data cut short returns an error (libjpeg would decode the missing
+	// part as flat grey; phash/jpeg can, with its Warnings); other damage
+	// libjpeg only warns about decodes as libjpeg decodes it.
+	JPEGLibjpeg JPEGDecoder = iota
+	// JPEGGo decodes with Go's image/jpeg, whose IDCT, chroma upsampling
+	// and colour conversion differ from libjpeg's by a few levels.
+	JPEGGo
+)
+
+// JPEGDecoders lists the names ParseJPEGDecoder accepts.
+var JPEGDecoders = []string{"libjpeg", "go"}
+
+// String returns the decoder's name: "libjpeg" or "go".
+func (d JPEGDecoder) String() string {
+	if d == JPEGGo {
+		return "go"
+	}
+	return "libjpeg"
+}
+
+// ParseJPEGDecoder returns the decoder named s ("libjpeg" or "go").
+func ParseJPEGDecoder(s string) (JPEGDecoder, error) {
+	switch s {
+	case "libjpeg":
+		return JPEGLibjpeg, nil
+	case "go":
+		return JPEGGo, nil
+	}
+	return 0, fmt.Errorf("phash: unknown JPEG decoder %q (want libjpeg or go)", s)
+}
+
 // LoadOptions controls how Load and Decode turn bytes into an image.
-// The zero value is the reference behaviour: pixels as stored, EXIF
-// orientation ignored (as PDQ's and imagehash's references do).
+// The zero value is the reference behaviour: pixels as stored and as
+// libjpeg-turbo decodes JPEG, EXIF orientation ignored (as PDQ's and
+// imagehash's references do).
 type LoadOptions struct {
 	// ApplyOrientation rotates and flips the image as its EXIF Orientation
 	// tag (JPEG APP1, TIFF IFD0, WebP EXIF chunk, PNG eXIf chunk) says,
@@ -41,6 +81,8 @@ type LoadOptions struct {
 	MaxPixels int
 	// MaxFileBytes bounds the bytes Load reads; 0 means DefaultMaxFileBytes.
 	MaxFileBytes int64
+	// Decoder selects the JPEG decoder; other formats are unaffected.
+	Decoder JPEGDecoder
 }
 
 // Formats lists the image formats Load and Decode accept.
@@ -85,6 +127,19 @@ func DecodeBytes(data []byte, opts LoadOptions) (img image.Image, err error) {
 			img, err = nil, fmt.Errorf("decode: decoder failed: %v", r)
 		}
 	}()
+	if opts.Decoder == JPEGLibjpeg && len(data) >= 2 && data[0] == 0xff && data[1] == 0xd8 {
+		var warn jpeg.Warnings
+		img, warn, err = jpeg.DecodeBytes(data, jpeg.Options{MaxPixels: maxPix})
+		if err != nil {
+			return nil, fmt.Errorf("decode: %w", err)
+		}
+		if warn.Truncated > 0 {
+			// libjpeg would hash grey where data is missing; refuse, as
+			// image/jpeg and Pillow do.
+			return nil, fmt.Errorf("decode jpeg: compressed data truncated or interrupted by a marker (%d times)", warn.Truncated)
+		}
+		return orient(img, data, opts), nil
+	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
@@ -102,12 +157,17 @@ func DecodeBytes(data []byte, opts LoadOptions) (img image.Image, err error) {
 	if img.Bounds().Empty() {
 		return nil, fmt.Errorf("decode %s: empty image", format)
 	}
+	return orient(img, data, opts), nil
+}
+
+// orient applies the EXIF orientation when opts ask for it.
+func orient(img image.Image, data []byte, opts LoadOptions) image.Image {
 	if opts.ApplyOrientation {
 		if o := ExifOrientation(data); o > 1 {
 			img = Orient(img, o)
 		}
 	}
-	return img, nil
+	return img
 }
 
 // Decode reads an image from r (see DecodeBytes).

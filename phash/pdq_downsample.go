@@ -4,6 +4,7 @@ import (
 	"image"
 
 	"github.com/privmatch/privmatch/internal/pixels"
+	"github.com/privmatch/privmatch/phash/jpeg"
 )
 
 // PDQ's downsampling: float32 luma, two rounds of Jarosz box filters (rows
@@ -451,6 +452,14 @@ func (s *pdqScratch) lumaSource(img image.Image, squash bool, w, h int) pdqLumaS
 		src.nrgba = m
 	case *image.Gray:
 		src.gray = m
+	case *jpeg.RGB:
+		// phash/jpeg's output is already packed RGB: read it in place.
+		if m.Stride == 3*W && len(m.Pix) >= 3*W*H {
+			src.rgb = m.Pix[:3*W*H]
+			break
+		}
+		s.rgb, _, _ = pixels.RGB(s.rgb, img)
+		src.rgb = s.rgb
 	default:
 		s.rgb, _, _ = pixels.RGB(s.rgb, img)
 		src.rgb = s.rgb

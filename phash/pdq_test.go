@@ -29,6 +29,8 @@ func pdqVectorDir(t testing.TB) string {
 	return v
 }
 
+// The vectors' expected values were computed from Go's image/jpeg pixels,
+// so this decodes with it (image.Decode), not with phash.Load's default.
 func pdqLoadImage(t testing.TB, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/privmatch/privmatch/internal/pixels"
+	"github.com/privmatch/privmatch/phash/jpeg"
 )
 
 // pillowLuma converts packed 8-bit RGB to 8-bit luma exactly as Pillow's
@@ -67,9 +68,23 @@ func clip8int(v int) uint8 {
 
 // lumaOf returns img's pixels as Pillow convert('L') bytes, row-major,
 // reusing dst and (for types without a fast path) rgb. It equals
-// pillowLuma of pixels.RGB(img); *image.YCbCr, the type image/jpeg returns
-// for colour files, is converted in one pass without the RGB buffer.
+// pillowLuma of pixels.RGB(img); *jpeg.RGB and *image.YCbCr, the types
+// phash/jpeg and image/jpeg return for colour files, are converted in one
+// pass without the RGB buffer.
 func lumaOf(dst, rgb []byte, img image.Image) (luma, rgbOut []byte, w, h int) {
+	if p, ok := img.(*jpeg.RGB); ok {
+		// phash/jpeg's output: luma straight from its rows, no copy.
+		b := p.Bounds()
+		w, h = b.Dx(), b.Dy()
+		if cap(dst) < w*h {
+			dst = make([]uint8, w*h)
+		}
+		dst = dst[:w*h]
+		for y := 0; y < h; y++ {
+			pillowLuma(dst[y*w:(y+1)*w], p.Pix[y*p.Stride:y*p.Stride+3*w])
+		}
+		return dst, rgb, w, h
+	}
 	m, ok := img.(*image.YCbCr)
 	if !ok {
 		rgb, w, h = pixels.RGB(rgb, img)

@@ -192,15 +192,19 @@ func resampleHorizontal(dst, src []uint8, inW, outW int, k *pillowKernel, first,
 			w := k.coeffs[xx*k.ksize : xx*k.ksize+xmax]
 			px := in[xmin : xmin+xmax]
 			px = px[:len(w)]
-			ss := int32(1) << (pillowPrecisionBits - 1)
+			// Two accumulators shorten the dependency chain; int32 sums
+			// wrap the same in any order, so the result is Pillow's.
+			var s0, s1 int32
 			i := 0
-			for ; i+4 <= len(w); i += 4 {
-				ss += int32(px[i])*w[i] + int32(px[i+1])*w[i+1] + int32(px[i+2])*w[i+2] + int32(px[i+3])*w[i+3]
+			for ; i+8 <= len(w); i += 8 {
+				p, c := px[i:i+8:i+8], w[i:i+8:i+8]
+				s0 += int32(p[0])*c[0] + int32(p[2])*c[2] + int32(p[4])*c[4] + int32(p[6])*c[6]
+				s1 += int32(p[1])*c[1] + int32(p[3])*c[3] + int32(p[5])*c[5] + int32(p[7])*c[7]
 			}
 			for ; i < len(w); i++ {
-				ss += int32(px[i]) * w[i]
+				s0 += int32(px[i]) * w[i]
 			}
-			out[xx] = clip8Pillow(ss)
+			out[xx] = clip8Pillow(int32(1)<<(pillowPrecisionBits-1) + s0 + s1)
 		}
 	}
 }

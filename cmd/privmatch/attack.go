@@ -92,6 +92,7 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 	threshold := fs.Int("threshold", 0, "match threshold in bits (0: the hasher's own)")
 	margin := fs.Int("margin", 0, "bits to aim past the threshold")
 	dihedral := fs.Bool("dihedral", true, "PDQ evasion must also beat all eight dihedral hashes")
+	decoder := decoderFlag(fs)
 	second := fs.String("second", "", "defence: also report whether this second hasher still matches")
 	strips := fs.Int("strips", 4, "example strips (original | perturbed | amplified difference) to write, first images first")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "images attacked in parallel")
@@ -193,7 +194,7 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 						shown = min(q, budget)
 						mu.Unlock()
 					}
-					r := attackOne(files, i, cfg, h2, *out, i < *strips)
+					r := attackOne(files, i, cfg, h2, *out, i < *strips, phash.LoadOptions{Decoder: *decoder})
 					mu.Lock()
 					recs[i] = r
 					bar.Add(budget - shown)
@@ -263,10 +264,10 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 }
 
 // attackOne attacks files[i] and writes its perturbed image and strip.
-func attackOne(files []string, i int, cfg attack.Config, h2 phash.Hasher, out string, strip bool) attackRecord {
+func attackOne(files []string, i int, cfg attack.Config, h2 phash.Hasher, out string, strip bool, load phash.LoadOptions) attackRecord {
 	rec := attackRecord{Image: files[i], Algorithm: cfg.Hasher.Name(), Kind: string(cfg.Kind), Model: string(cfg.Model), Seed: cfg.Seed}
 	bad := func(err error) attackRecord { rec.Error = err.Error(); return rec }
-	img, err := phash.Load(files[i], phash.LoadOptions{})
+	img, err := phash.Load(files[i], load)
 	if err != nil {
 		return bad(err)
 	}
@@ -274,7 +275,7 @@ func attackOne(files []string, i int, cfg attack.Config, h2 phash.Hasher, out st
 	if cfg.Kind == attack.Collide && cfg.Target.IsZero() {
 		j := (i + 1) % len(files)
 		rec.TargetImage = files[j]
-		if targetImg, err = phash.Load(files[j], phash.LoadOptions{}); err != nil {
+		if targetImg, err = phash.Load(files[j], load); err != nil {
 			return bad(fmt.Errorf("target image: %w", err))
 		}
 		if cfg.Target, err = cfg.Hasher.Hash(targetImg); err != nil {

@@ -34,6 +34,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	algo := fs.String("algo", "all", `comma-separated algorithms, or "all"`)
 	format := fs.String("format", "table", "output format: table or jsonl")
 	orient := fs.Bool("orient", false, "apply EXIF orientation before hashing")
+	decoder := decoderFlag(fs)
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
@@ -51,7 +52,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "privmatch compare: %v\n", err)
 		return 2
 	}
-	opts := phash.LoadOptions{ApplyOrientation: *orient}
+	opts := phash.LoadOptions{ApplyOrientation: *orient, Decoder: *decoder}
 	a, err := phash.Load(fs.Arg(0), opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch compare: %v\n", err)

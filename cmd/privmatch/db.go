@@ -116,6 +116,7 @@ func runDBBuild(args []string, stdout, stderr io.Writer) int {
 	algo := fs.String("algo", "pdq", "hash algorithm")
 	out := fs.String("out", "-", "output file (- for stdout)")
 	prog := fs.String("progress", "auto", "progress bar on stderr: auto (when a terminal), always or never")
+	decoder := decoderFlag(fs)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -140,7 +141,7 @@ func runDBBuild(args []string, stdout, stderr io.Writer) int {
 	}
 	var hs []phash.Hash
 	bar := newProgress(len(files), "hashing", stderr, mode)
-	hashFiles(files, []phash.Hasher{hasher}, phash.LoadOptions{}, runtime.GOMAXPROCS(0), func(r fileHashes) {
+	hashFiles(files, []phash.Hasher{hasher}, phash.LoadOptions{Decoder: *decoder}, runtime.GOMAXPROCS(0), func(r fileHashes) {
 		bar.Add(1)
 		if r.err != nil {
 			failed++

@@ -36,6 +36,7 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "csv", "output format: csv (header path,algorithm,hash,quality) or jsonl")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files hashed in parallel")
 	orient := fs.Bool("orient", false, "apply EXIF orientation before hashing (the references do not)")
+	decoder := decoderFlag(fs)
 	prog := fs.String("progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
@@ -71,7 +72,7 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 	out := newRowWriter(stdout, *format)
 	bar := newProgress(len(files), "hashing", stderr, mode)
 	failed := 0
-	hashFiles(files, hashers, phash.LoadOptions{ApplyOrientation: *orient}, *workers, func(r fileHashes) {
+	hashFiles(files, hashers, phash.LoadOptions{ApplyOrientation: *orient, Decoder: *decoder}, *workers, func(r fileHashes) {
 		bar.Add(1)
 		if r.err != nil {
 			failed++

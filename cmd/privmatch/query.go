@@ -51,6 +51,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	proto := fs.String("protocol", "", fmt.Sprintf("protocol, one of %v (required)", psi.Names()))
 	server := fs.String("server", "127.0.0.1:7878", "server address")
 	algo := fs.String("algo", "pdq", "hash algorithm")
+	decoder := decoderFlag(fs)
 	var hexHashes hexList
 	fs.Var(&hexHashes, "hash", "query this hash (hex, as `privmatch hash` prints it) instead of hashing an image; repeat for several queries")
 	count := fs.Int("count", 1, "run the queries this many times over one connection after one setup (one-time keys and tables cross once)")
@@ -88,7 +89,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 		hs = append(hs, h)
 	}
 	if len(hs) == 0 {
-		h, err := hashImage(fs.Arg(0), hasher)
+		h, err := hashImage(fs.Arg(0), hasher, *decoder)
 		if err != nil {
 			fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 			return 1
@@ -139,8 +140,8 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 }
 
 // hashImage loads an image file and hashes it.
-func hashImage(path string, hasher phash.Hasher) (phash.Hash, error) {
-	img, err := phash.Load(path, phash.LoadOptions{})
+func hashImage(path string, hasher phash.Hasher, dec phash.JPEGDecoder) (phash.Hash, error) {
+	img, err := phash.Load(path, phash.LoadOptions{Decoder: dec})
 	if err != nil {
 		return phash.Hash{}, err
 	}

@@ -7,6 +7,12 @@ import (
 	"image/color"
 )
 
+// packedRGB is an image already held as packed 8-bit RGB rows starting at
+// its bounds' origin, such as phash/jpeg's *RGB.
+type packedRGB interface {
+	PackedRGB() (pix []byte, stride int)
+}
+
 // RGB returns the image's pixels as packed 8-bit R, G, B triples in row-major
 // order, w*h*3 bytes, reusing dst when it is large enough. Colours are
 // un-premultiplied and alpha is dropped; YCbCr and CMYK are converted with
@@ -20,6 +26,11 @@ func RGB(dst []byte, img image.Image) (out []byte, w, h int) {
 	}
 	out = dst[:n]
 	switch m := img.(type) {
+	case packedRGB:
+		pix, stride := m.PackedRGB()
+		for y := 0; y < h; y++ {
+			copy(out[3*w*y:3*w*(y+1)], pix[y*stride:y*stride+3*w])
+		}
 	case *image.YCbCr:
 		i := 0
 		for y := b.Min.Y; y < b.Max.Y; y++ {

@@ -1,0 +1,48 @@
+package phash_test
+
+import (
+	"bytes"
+	"image"
+	"os"
+	"testing"
+
+	"github.com/privmatch/privmatch/internal/pixels"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/jpeg"
+)
+
+// TestHashJPEGRGBFastPath checks that every hasher gives the same hash for
+// phash/jpeg's *jpeg.RGB as for the same pixels in an *image.NRGBA, so the
+// fast paths that read its rows in place change nothing.
+func TestHashJPEGRGBFastPath(t *testing.T) {
+	data, err := os.ReadFile("../testdata/photos/rocket.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := jpeg.DecodeBytes(data, jpeg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgb, w, h := pixels.RGB(nil, img)
+	n := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < w*h; i++ {
+		copy(n.Pix[4*i:4*i+3], rgb[3*i:3*i+3])
+		n.Pix[4*i+3] = 0xff
+	}
+	if again, _, _ := pixels.RGB(nil, n); !bytes.Equal(again, rgb) {
+		t.Fatal("NRGBA copy differs")
+	}
+	for _, hs := range phash.All() {
+		a, err := hs.Hash(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := hs.Hash(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a != b {
+			t.Errorf("%s: *jpeg.RGB %v, *image.NRGBA %v", hs.Name(), a, b)
+		}
+	}
+}
