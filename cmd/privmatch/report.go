@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/bench/report"
 	"github.com/privmatch/privmatch/phash/transform"
 	"github.com/privmatch/privmatch/psi"
 )
@@ -46,8 +47,8 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	attackImages := fs.Int("attack-images", -1, "images to attack (white-box PDQ evasion); -1: 3, or 1 with --quick; 0: none")
 	queries := fs.Int("queries", 0, "queries per protocol and size (0: 16, or 4 with --quick)")
 	slowdown := fs.Float64("phone-slowdown", bench.DefaultDeviceModel.PhoneSlowdown.Value, "assumed factor by which a low-end phone core is slower than one core here")
-	listSize := fs.Float64("list-size", bench.DefaultListSize.Value, "assumed deployed list size for the account model")
-	prevalence := fs.Float64("prevalence", bench.DefaultPrevalence.Value, "assumed share of scanned images that are listed, for PPV")
+	listSize := fs.Float64("list-size", report.DefaultListSize.Value, "assumed deployed list size for the account model")
+	prevalence := fs.Float64("prevalence", report.DefaultPrevalence.Value, "assumed share of scanned images that are listed, for PPV")
 	robustImages := fs.Int("robustness-images", 200, "images of the corpus put through the edit suite (0: all)")
 	cachePath := fs.String("cache", "", "hash cache file (none by default)")
 	seed := fs.Uint64("seed", 1, "seed of the pair sampler, edits, synthetic databases and attacks")
@@ -115,14 +116,14 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 		}
 	}
 
-	o := bench.ReportOptions{
+	o := report.Options{
 		Quick: *quick, Corpus: c, CorpusPath: corpusPath, Hashers: hashers, Protocols: protos,
 		Feasibility: bench.FeasibilityOptions{Sizes: sizes, Queries: nq, Seed: *seed, MaxSeconds: 60, QuerySeconds: 20},
 		Robustness:  bench.RobustnessOptions{Seed: *seed},
 		Pairs:       bench.PairOptions{Seed: *seed},
 		Attack:      bench.AttackOptions{Images: 3, Algorithm: "pdq", Seed: *seed},
 		Device:      bench.DefaultDeviceModel,
-		ListSize:    bench.DefaultListSize, Prevalence: bench.DefaultPrevalence,
+		ListSize:    report.DefaultListSize, Prevalence: report.DefaultPrevalence,
 		HashTimingImages: 5, Workers: *workers, Cache: cache,
 		IsHomomorphic: func(p string) bool { return strings.HasPrefix(p, "he-") },
 	}
@@ -181,7 +182,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	}
 
 	t0 := time.Now()
-	r, err := bench.BuildReport(context.Background(), o)
+	r, err := report.Build(context.Background(), o)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch report: %v\n", err)
 		return 1
@@ -215,8 +216,8 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 }
 
 // printReportSummary writes the headline numbers to stdout.
-func printReportSummary(w io.Writer, r *bench.Report, out string, files int, took time.Duration) {
-	fmt.Fprintf(w, "report: %d files in %s (%s, %s), %.1f s\n", files, out, bench.ReportMarkdown, bench.ReportHTML, took.Seconds())
+func printReportSummary(w io.Writer, r *report.Report, out string, files int, took time.Duration) {
+	fmt.Fprintf(w, "report: %d files in %s (%s, %s), %.1f s\n", files, out, report.MarkdownFile, report.HTMLFile, took.Seconds())
 	fmt.Fprintf(w, "corpus: %d items, %d distinct\n", r.Corpus.Items, r.Dedup.Distinct)
 	for _, a := range r.Accuracy {
 		at := a.Collision.AtThreshold

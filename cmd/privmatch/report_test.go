@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/bench/report"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
 )
@@ -78,7 +78,7 @@ type reportJSON struct {
 
 func readReportJSON(t *testing.T, dir string) reportJSON {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, bench.ReportJSON))
+	b, err := os.ReadFile(filepath.Join(dir, report.JSONFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,10 +287,10 @@ func TestReportQuickEndToEnd(t *testing.T) {
 	})
 
 	t.Run("plots", func(t *testing.T) {
-		titles := map[string]string{"roc.svg": bench.TitleROC, "robustness.svg": bench.TitleRobustness,
-			"cost-time.svg": bench.TitleCostTime, "cost-bytes.svg": bench.TitleCostBytes}
+		titles := map[string]string{"roc.svg": report.TitleROC, "robustness.svg": report.TitleRobustness,
+			"cost-time.svg": report.TitleCostTime, "cost-bytes.svg": report.TitleCostBytes}
 		for _, a := range algs {
-			titles["hist-"+a+".svg"] = bench.TitleHistogram + ": " + a
+			titles["hist-"+a+".svg"] = report.TitleHistogram + ": " + a
 		}
 		for f, title := range titles {
 			root, texts := svgTexts(t, filepath.Join(dir, f))

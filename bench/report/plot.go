@@ -1,8 +1,9 @@
-package bench
+package report
 
 import (
 	"bytes"
 	"fmt"
+	"github.com/privmatch/privmatch/bench"
 	"image/color"
 	"math"
 	"strconv"
@@ -86,7 +87,7 @@ func addLine(p *plot.Plot, i int, name string, xys plotter.XYs, points bool) err
 
 // PlotHistogram draws the share of compared pairs at each distance, the
 // ideal hash's binomial distribution beside it, and the threshold.
-func PlotHistogram(col *CollisionResult) ([]byte, error) {
+func PlotHistogram(col *bench.CollisionResult) ([]byte, error) {
 	p := newPlot(fmt.Sprintf("%s: %s", TitleHistogram, col.Algorithm),
 		"Hamming distance (bits)", "share of pairs")
 	pc := col.Pairs
@@ -126,7 +127,7 @@ func PlotHistogram(col *CollisionResult) ([]byte, error) {
 // PlotROC draws each algorithm's pooled ROC curve on a log false-match
 // axis. Thresholds at which no pair matched cannot be drawn on a log axis
 // and are left out.
-func PlotROC(curves map[string]ROCCurve) ([]byte, error) {
+func PlotROC(curves map[string]bench.ROCCurve) ([]byte, error) {
 	p := newPlot(TitleROC, "false-match rate per pair (log scale; rate 0 not drawn)", "recall of edited copies")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -155,7 +156,7 @@ func PlotROC(curves map[string]ROCCurve) ([]byte, error) {
 
 // PlotRobustness draws, in one tile per transform, each algorithm's recall
 // against the transform's strength.
-func PlotRobustness(rob map[string]*RobustnessResult) ([]byte, error) {
+func PlotRobustness(rob map[string]*bench.RobustnessResult) ([]byte, error) {
 	algs := sortedKeys(rob)
 	if len(algs) == 0 {
 		return nil, fmt.Errorf("bench: plot robustness: no results")
@@ -222,7 +223,7 @@ func PlotRobustness(rob map[string]*RobustnessResult) ([]byte, error) {
 
 // PlotCostTime draws each protocol's median client and server compute per
 // query against the database size, log-log. Zero times are left out.
-func PlotCostTime(fr *FeasibilityResult) ([]byte, error) {
+func PlotCostTime(fr *bench.FeasibilityResult) ([]byte, error) {
 	p := newPlot(TitleCostTime, "database size (entries, log scale)", "milliseconds per query (log scale)")
 	setLogLog(p)
 	i := 0
@@ -251,7 +252,7 @@ func PlotCostTime(fr *FeasibilityResult) ([]byte, error) {
 // PlotCostBytes draws each protocol's one-time setup download and per-query
 // traffic (up plus down) against the database size, log-log. Zero sizes
 // are left out.
-func PlotCostBytes(fr *FeasibilityResult) ([]byte, error) {
+func PlotCostBytes(fr *bench.FeasibilityResult) ([]byte, error) {
 	p := newPlot(TitleCostBytes, "database size (entries, log scale)", "bytes (log scale)")
 	setLogLog(p)
 	i := 0

@@ -1,9 +1,10 @@
-package bench
+package report
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/privmatch/privmatch/bench"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,9 +15,9 @@ import (
 // ReportFiles are the names of the files WriteFiles writes into the output
 // folder, besides the plots.
 const (
-	ReportMarkdown = "report.md"
-	ReportHTML     = "report.html"
-	ReportJSON     = "results.json"
+	MarkdownFile = "report.md"
+	HTMLFile     = "report.html"
+	JSONFile     = "results.json"
 )
 
 // WriteFiles renders the plots and writes results.json, report.md,
@@ -78,7 +79,7 @@ func (r *Report) WriteFiles(dir, command string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: report: results.json: %w", err)
 	}
-	if err := write(ReportJSON, append(js, '\n')); err != nil {
+	if err := write(JSONFile, append(js, '\n')); err != nil {
 		return nil, err
 	}
 	d := r.document(figs, command)
@@ -89,10 +90,10 @@ func (r *Report) WriteFiles(dir, command string) ([]string, error) {
 	if err := d.writeHTML(&ht); err != nil {
 		return nil, err
 	}
-	if err := write(ReportMarkdown, md.Bytes()); err != nil {
+	if err := write(MarkdownFile, md.Bytes()); err != nil {
 		return nil, err
 	}
-	if err := write(ReportHTML, ht.Bytes()); err != nil {
+	if err := write(HTMLFile, ht.Bytes()); err != nil {
 		return nil, err
 	}
 	return paths, nil
@@ -304,7 +305,7 @@ func (r *Report) accuracySection(d *document, figs map[string]figure) {
 	}
 
 	d.h(2, "Account-level false flags")
-	ad := AccountDefaults
+	ad := bench.AccountDefaults
 	d.p("An innocent image is falsely flagged if it matches any of N listed entries: p = 1-(1-r)^N from the pair rate r, with N = %.0f (%s). An account is flagged after k matches in a year of n images: P = P(Bin(n, p) >= k). Defaults and their sources:", o.ListSize.Value, assumed(o.ListSize.Source))
 	d.list(
 		fmt.Sprintf("n = %.0f images a year: %s", ad.ImagesPerYear.Value, ad.ImagesPerYear.Source),

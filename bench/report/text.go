@@ -1,7 +1,8 @@
-package bench
+package report
 
 import (
 	"fmt"
+	"github.com/privmatch/privmatch/bench"
 	"math"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func fmtRate(p float64) string {
 
 // fmtLog10 prints a probability from its log10, so it stays finite when
 // the probability underflows.
-func fmtLog10(l Log10, p float64) string {
+func fmtLog10(l bench.Log10, p float64) string {
 	if math.IsInf(float64(l), -1) {
 		return "0"
 	}
