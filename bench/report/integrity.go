@@ -2,8 +2,9 @@ package report
 
 import (
 	"fmt"
-	"github.com/privmatch/privmatch/bench"
 	"strings"
+
+	"github.com/privmatch/privmatch/bench"
 )
 
 // IntegrityOptions controls the report's integrity measurements:

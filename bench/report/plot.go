@@ -3,14 +3,12 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"github.com/privmatch/privmatch/bench"
 	"image/color"
 	"math"
-	"strconv"
 
+	"github.com/privmatch/privmatch/bench"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -26,62 +24,106 @@ const (
 	TitleCostBytes  = "Bytes against database size"
 )
 
+// palette is Okabe and Ito's colour-blind-safe set (yellow last: it is
+// faint on white). Every series also has its own marker shape.
+var palette = []color.NRGBA{
+	{0x00, 0x72, 0xB2, 255}, {0xD5, 0x5E, 0x00, 255}, {0x00, 0x9E, 0x73, 255}, {0xCC, 0x79, 0xA7, 255},
+	{0xE6, 0x9F, 0x00, 255}, {0x56, 0xB4, 0xE9, 255}, {0x00, 0x00, 0x00, 255}, {0xF0, 0xE4, 0x42, 255},
+}
+
+var shapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{},
+	draw.RingGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+
+func colorOf(i int) color.Color      { return palette[i%len(palette)] }
+func shapeOf(i int) draw.GlyphDrawer { return shapes[i%len(shapes)] }
+func dashed() []vg.Length            { return []vg.Length{vg.Points(5), vg.Points(3)} }
+func dotted() []vg.Length            { return []vg.Length{vg.Points(1.5), vg.Points(2.5)} }
+func sans(ts ...*text.Style) {
+	for _, t := range ts {
+		t.Font.Variant = "Sans"
+	}
+}
+func lineStyle(i int) draw.LineStyle { return draw.LineStyle{Color: colorOf(i), Width: vg.Points(1.5)} }
+func glyphStyle(i int) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: colorOf(i), Shape: shapeOf(i), Radius: vg.Points(3)}
+}
+
 // newPlot returns a plot with sans-serif text and the given labels.
 func newPlot(title, x, y string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, x, y
-	for _, f := range []*text.Style{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle,
-		&p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
-		f.Font.Variant = "Sans"
-	}
-	p.Legend.Top = true
+	sans(&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle)
 	return p
 }
 
-// svgOf renders p as an SVG document.
+// svgOf renders p as an SVG of width w and height h with its legend in a
+// column to the right of the plot, never over the data. It marks the data
+// area and the legend box with invisible rectangles (ids "data-area" and
+// "legend-box") so that a test can check that they do not overlap.
 func svgOf(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	wt, err := p.WriterTo(w, h, "svg")
-	if err != nil {
-		return nil, fmt.Errorf("bench: plot %q: %w", p.Title.Text, err)
+	leg := p.Legend
+	p.Legend = plot.NewLegend()
+	legW := vg.Length(0)
+	if r := leg.Rectangle(draw.New(vgsvg.New(2000, 2000))); r.Max.X-r.Min.X > 1 {
+		legW = r.Max.X - r.Min.X + vg.Points(16)
+	}
+	c := vgsvg.New(w+legW, h)
+	dc := draw.New(c)
+	plotArea := draw.Crop(dc, 0, -legW, 0, 0)
+	p.Draw(plotArea)
+	da := p.DataCanvas(plotArea)
+	var meta bytes.Buffer
+	H := float64(h)
+	fmt.Fprintf(&meta, "<rect id=\"data-area\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" stroke=\"none\"/>\n",
+		float64(da.Min.X), H-float64(da.Max.Y), float64(da.Max.X-da.Min.X), float64(da.Max.Y-da.Min.Y))
+	if legW > 0 {
+		lc := draw.Crop(dc, w, 0, 0, 0)
+		lc = draw.Crop(lc, 0, 0, 0, -vg.Points(30))
+		leg.Top, leg.Left = true, true
+		leg.Draw(lc)
+		r := legendRect(&leg, lc)
+		fmt.Fprintf(&meta, "<rect id=\"legend-box\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" stroke=\"none\"/>\n",
+			float64(r.Min.X), H-float64(r.Max.Y), float64(r.Max.X-r.Min.X), float64(r.Max.Y-r.Min.Y))
 	}
 	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("bench: plot %q: %w", p.Title.Text, err)
+	if _, err := c.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("report: plot %q: %w", p.Title.Text, err)
 	}
-	return b.Bytes(), nil
+	out := b.Bytes()
+	i := bytes.LastIndex(out, []byte("</svg>"))
+	if i < 0 {
+		return nil, fmt.Errorf("report: plot %q: no closing svg tag", p.Title.Text)
+	}
+	return append(append(out[:i:i], meta.Bytes()...), out[i:]...), nil
 }
 
-// addLine adds a line (and its points) in style i; a single point is drawn
-// as a point only.
-func addLine(p *plot.Plot, i int, name string, xys plotter.XYs, points bool) error {
+// series adds a line through xys in colour and marker i (a single point is
+// drawn as a marker). Dashes, if not nil, dash the line.
+func series(p *plot.Plot, i int, name string, xys plotter.XYs, dashes []vg.Length, marks bool) error {
 	if len(xys) == 0 {
 		return nil
 	}
-	if len(xys) == 1 {
-		s, err := plotter.NewScatter(xys)
-		if err != nil {
-			return err
-		}
-		s.Color, s.Shape, s.Radius = plotutil.Color(i), plotutil.Shape(i), vg.Points(3)
-		p.Add(s)
-		p.Legend.Add(name, s)
-		return nil
-	}
-	l, s, err := plotter.NewLinePoints(xys)
+	s, err := plotter.NewScatter(xys)
 	if err != nil {
 		return err
 	}
-	l.Color, s.Color = plotutil.Color(i), plotutil.Color(i)
-	l.Dashes = plotutil.Dashes(i / len(plotutil.DefaultColors))
-	s.Shape = plotutil.Shape(i)
-	s.Radius = vg.Points(2)
-	p.Add(l)
-	if points {
-		p.Add(s)
-		p.Legend.Add(name, l, s)
-	} else {
-		p.Legend.Add(name, l)
+	s.GlyphStyle = glyphStyle(i)
+	var thumbs []plot.Thumbnailer
+	if len(xys) > 1 {
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return err
+		}
+		l.LineStyle = lineStyle(i)
+		l.Dashes = dashes
+		p.Add(l)
+		thumbs = append(thumbs, l)
 	}
+	if marks || len(xys) == 1 {
+		p.Add(s)
+		thumbs = append(thumbs, s)
+	}
+	p.Legend.Add(name, thumbs...)
 	return nil
 }
 
@@ -89,226 +131,127 @@ func addLine(p *plot.Plot, i int, name string, xys plotter.XYs, points bool) err
 // ideal hash's binomial distribution beside it, and the threshold.
 func PlotHistogram(col *bench.CollisionResult) ([]byte, error) {
 	p := newPlot(fmt.Sprintf("%s: %s", TitleHistogram, col.Algorithm),
-		"Hamming distance (bits)", "share of pairs")
+		"Hamming distance between two images' hashes (bits)", "share of image pairs (%)")
 	pc := col.Pairs
 	var meas, ideal plotter.XYs
 	var peak float64
 	for d, n := range pc.Counts {
 		f := 0.0
 		if pc.Compared > 0 {
-			f = float64(n) / float64(pc.Compared)
+			f = 100 * float64(n) / float64(pc.Compared)
 		}
 		meas = append(meas, plotter.XY{X: float64(d) - 0.5, Y: f}, plotter.XY{X: float64(d) + 0.5, Y: f})
 		lg, _ := math.Lgamma(float64(pc.Bits + 1))
 		la, _ := math.Lgamma(float64(d + 1))
 		lb, _ := math.Lgamma(float64(pc.Bits - d + 1))
-		q := math.Exp(lg - la - lb - float64(pc.Bits)*math.Ln2)
+		q := 100 * math.Exp(lg-la-lb-float64(pc.Bits)*math.Ln2)
 		ideal = append(ideal, plotter.XY{X: float64(d), Y: q})
 		peak = max(peak, f, q)
 	}
-	name := fmt.Sprintf("measured (%d images, %d pairs)", pc.Images, pc.Compared)
-	if err := addLine(p, 0, name, meas, false); err != nil {
+	if err := series(p, 0, fmt.Sprintf("measured (%d images, %d pairs)", pc.Images, pc.Compared), meas, nil, false); err != nil {
 		return nil, err
 	}
-	if err := addLine(p, 1, fmt.Sprintf("ideal %d-bit hash", pc.Bits), ideal, false); err != nil {
+	if err := series(p, 1, fmt.Sprintf("ideal %d-bit hash", pc.Bits), ideal, dashed(), false); err != nil {
 		return nil, err
 	}
-	th, err := plotter.NewLine(plotter.XYs{{X: float64(col.Threshold) + 0.5, Y: 0}, {X: float64(col.Threshold) + 0.5, Y: peak}})
+	th, err := plotter.NewLine(plotter.XYs{{X: float64(col.Threshold) + 0.5, Y: 0}, {X: float64(col.Threshold) + 0.5, Y: max(peak, 1e-9)}})
 	if err != nil {
 		return nil, err
 	}
-	th.Color = color.Gray{Y: 80}
-	th.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+	th.Color, th.Width, th.Dashes = color.Black, vg.Points(1), dotted()
 	p.Add(th)
-	p.Legend.Add(fmt.Sprintf("match threshold %d", col.Threshold), th)
+	p.Legend.Add(fmt.Sprintf("match threshold (%d bits):", col.Threshold), th)
+	p.Legend.Add("pairs left of it match")
+	p.Y.Min = 0
 	return svgOf(p, 6*vg.Inch, 4*vg.Inch)
 }
 
 // PlotROC draws each algorithm's pooled ROC curve on a log false-match
-// axis. Thresholds at which no pair matched cannot be drawn on a log axis
-// and are left out.
-func PlotROC(curves map[string]bench.ROCCurve) ([]byte, error) {
-	p := newPlot(TitleROC, "false-match rate per pair (log scale; rate 0 not drawn)", "recall of edited copies")
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	drawn := 0
-	for i, alg := range sortedKeys(curves) {
-		var xys plotter.XYs
-		for _, pt := range curves[alg].Points {
+// axis, with the algorithm's own threshold marked. A false-match rate of 0
+// (no pair matched) is drawn at the left edge, labelled "0".
+func PlotROC(curves map[string]bench.ROCCurve, thresholds map[string]int) ([]byte, error) {
+	p := newPlot(TitleROC, "false-match rate per pair of distinct images (log scale)", "recall: edited copies still matched (%)")
+	floor := math.Inf(1)
+	for _, c := range curves {
+		for _, pt := range c.Points {
 			if pt.FalseMatchRate > 0 {
-				xys = append(xys, plotter.XY{X: pt.FalseMatchRate, Y: pt.Recall})
+				floor = min(floor, pt.FalseMatchRate)
 			}
 		}
-		if len(xys) > 0 {
-			drawn++
+	}
+	if math.IsInf(floor, 1) {
+		floor = 1e-6
+	}
+	floor = math.Pow(10, math.Floor(math.Log10(floor))-1)
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = rateTicks{floor: floor}
+	for i, alg := range sortedKeys(curves) {
+		var xys, op plotter.XYs
+		for _, pt := range curves[alg].Points {
+			xy := plotter.XY{X: max(pt.FalseMatchRate, floor), Y: 100 * pt.Recall}
+			xys = append(xys, xy)
+			if t, ok := thresholds[alg]; ok && pt.Threshold == t {
+				op = append(op, xy)
+			}
 		}
-		if err := addLine(p, i, alg, xys, false); err != nil {
+		if err := series(p, i, alg, xys, nil, false); err != nil {
 			return nil, err
 		}
+		if len(op) > 0 {
+			s, err := plotter.NewScatter(op)
+			if err != nil {
+				return nil, err
+			}
+			s.GlyphStyle = glyphStyle(i)
+			s.Radius = vg.Points(6)
+			p.Add(s)
+			p.Legend.Add(fmt.Sprintf("%s at its threshold %d", alg, thresholds[alg]), s)
+		}
 	}
-	if drawn == 0 {
-		p.X.Scale, p.X.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
-		p.X.Label.Text = "false-match rate per pair (no pair matched at any threshold)"
-	}
-	p.Y.Min, p.Y.Max = 0, 1
+	p.X.Min = floor
+	p.X.Max = 1
+	p.Y.Min, p.Y.Max = 0, 100
 	return svgOf(p, 6*vg.Inch, 4.5*vg.Inch)
 }
 
-// PlotRobustness draws, in one tile per transform, each algorithm's recall
-// against the transform's strength.
-func PlotRobustness(rob map[string]*bench.RobustnessResult) ([]byte, error) {
-	algs := sortedKeys(rob)
-	if len(algs) == 0 {
-		return nil, fmt.Errorf("bench: plot robustness: no results")
-	}
-	var order []string
-	byT := map[string]map[string]plotter.XYs{}
-	for _, alg := range algs {
-		for _, s := range rob[alg].Steps {
-			t := s.Step.Transform
-			if byT[t] == nil {
-				byT[t] = map[string]plotter.XYs{}
-				order = append(order, t)
-			}
-			byT[t][alg] = append(byT[t][alg], plotter.XY{X: s.Step.Strength, Y: s.Recall})
-		}
-	}
-	const cols = 4
-	rows := (len(order) + cols - 1) / cols
-	grid := make([][]*plot.Plot, rows)
-	for i := range grid {
-		grid[i] = make([]*plot.Plot, cols)
-	}
-	for k, t := range order {
-		p := newPlot(t, "strength", "recall")
-		p.Y.Min, p.Y.Max = 0, 1
-		p.Legend.Top = false
-		for i, alg := range algs {
-			if err := addLine(p, i, alg, byT[t][alg], true); err != nil {
-				return nil, err
-			}
-		}
-		if k > 0 {
-			p.Legend = plot.NewLegend()
-		} else {
-			p.Legend.TextStyle.Font.Variant = "Sans"
-			p.Legend.Left = true
-		}
-		grid[k/cols][k%cols] = p
-	}
-	w, h := 11*vg.Inch, vg.Length(rows)*2.4*vg.Inch+0.4*vg.Inch
-	c := vgsvg.New(w, h)
-	dc := draw.New(c)
-	title := draw.TextStyle{Color: color.Black, Font: plot.DefaultFont, XAlign: draw.XCenter, YAlign: draw.YTop}
-	title.Font.Variant, title.Font.Size = "Sans", vg.Points(14)
-	title.Handler = plot.DefaultTextHandler
-	dc.FillText(title, vg.Point{X: w / 2, Y: h - vg.Points(4)}, TitleRobustness)
-	body := draw.Crop(dc, 0, 0, 0, -0.4*vg.Inch)
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 2, PadY: vg.Millimeter * 2,
-		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
-	canvases := plot.Align(grid, tiles, body)
-	for i := range grid {
-		for j, p := range grid[i] {
-			if p != nil {
-				p.Draw(canvases[i][j])
-			}
-		}
-	}
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("bench: plot robustness: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// PlotCostTime draws each protocol's median client and server compute per
-// query against the database size, log-log. Zero times are left out.
-func PlotCostTime(fr *bench.FeasibilityResult) ([]byte, error) {
-	p := newPlot(TitleCostTime, "database size (entries, log scale)", "milliseconds per query (log scale)")
-	setLogLog(p)
-	i := 0
-	for _, pf := range fr.Protocols {
-		var c, s plotter.XYs
-		for _, pt := range pf.Points {
-			if pt.ClientMS > 0 {
-				c = append(c, plotter.XY{X: float64(pt.DBSize), Y: pt.ClientMS})
-			}
-			if pt.ServerMS > 0 {
-				s = append(s, plotter.XY{X: float64(pt.DBSize), Y: pt.ServerMS})
-			}
-		}
-		if err := addLine(p, i, pf.Protocol+" client", c, true); err != nil {
-			return nil, err
-		}
-		if err := addLine(p, i+1, pf.Protocol+" server", s, true); err != nil {
-			return nil, err
-		}
-		i += 2
-	}
-	widenLogAxes(p)
-	return svgOf(p, 7*vg.Inch, 5*vg.Inch)
-}
-
-// PlotCostBytes draws each protocol's one-time setup download and per-query
-// traffic (up plus down) against the database size, log-log. Zero sizes
-// are left out.
-func PlotCostBytes(fr *bench.FeasibilityResult) ([]byte, error) {
-	p := newPlot(TitleCostBytes, "database size (entries, log scale)", "bytes (log scale)")
-	setLogLog(p)
-	i := 0
-	for _, pf := range fr.Protocols {
-		var su, q plotter.XYs
-		for _, pt := range pf.Points {
-			if pt.SetupBytes > 0 {
-				su = append(su, plotter.XY{X: float64(pt.DBSize), Y: float64(pt.SetupBytes)})
-			}
-			if t := pt.UpBytes + pt.DownBytes; t > 0 {
-				q = append(q, plotter.XY{X: float64(pt.DBSize), Y: float64(t)})
-			}
-		}
-		if err := addLine(p, i, pf.Protocol+" setup (once)", su, true); err != nil {
-			return nil, err
-		}
-		if err := addLine(p, i+1, pf.Protocol+" per query", q, true); err != nil {
-			return nil, err
-		}
-		i += 2
-	}
-	widenLogAxes(p)
-	return svgOf(p, 7*vg.Inch, 5*vg.Inch)
-}
-
-func setLogLog(p *plot.Plot) {
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker = powerOfTwoTicks{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-}
-
-// powerOfTwoTicks labels an axis of database sizes at powers of two.
-type powerOfTwoTicks struct{}
+// rateTicks labels a log rate axis at powers of ten, with the floor
+// labelled "0" (rates of zero are drawn there).
+type rateTicks struct{ floor float64 }
 
 // Ticks implements plot.Ticker.
-func (powerOfTwoTicks) Ticks(lo, hi float64) []plot.Tick {
-	var ts []plot.Tick
-	for e := math.Floor(math.Log2(lo)); e <= math.Ceil(math.Log2(hi)); e++ {
-		v := math.Exp2(e)
-		if v < lo*0.999 || v > hi*1.001 {
-			continue
-		}
-		ts = append(ts, plot.Tick{Value: v, Label: "2^" + strconv.Itoa(int(e))})
+func (t rateTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := []plot.Tick{{Value: t.floor, Label: "0"}}
+	step := 1.0
+	if n := math.Log10(hi / t.floor); n > 8 {
+		step = math.Ceil(n / 8)
+	}
+	for e := math.Log10(t.floor) + step; e <= math.Log10(hi)+1e-9; e += step {
+		ts = append(ts, plot.Tick{Value: math.Pow(10, e), Label: pow10Label(int(math.Round(e)))})
+	}
+	if len(ts) > 1 {
+		ts[len(ts)-1].Label = "1"
 	}
 	return ts
 }
 
-// widenLogAxes gives log axes a positive, non-empty range when the data
-// hold one value or none, which a log scale cannot draw.
-func widenLogAxes(p *plot.Plot) {
-	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		if math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) || a.Min <= 0 || a.Max <= 0 {
-			a.Min, a.Max = 1, 10
-		}
-		if a.Min >= a.Max {
-			a.Min, a.Max = a.Min/2, a.Max*2
-		}
+// pow10Label writes 10^e with superscript digits.
+func pow10Label(e int) string {
+	sup := []rune("⁰¹²³⁴⁵⁶⁷⁸⁹")
+	out := []rune("10")
+	if e < 0 {
+		out = append(out, '⁻')
+		e = -e
 	}
+	for _, d := range fmt.Sprint(e) {
+		out = append(out, sup[d-'0'])
+	}
+	return string(out)
+}
+
+// legendRect is where Legend.Draw puts a top-left legend on c: its size
+// from Legend.Rectangle, its corner at c's top left.
+func legendRect(l *plot.Legend, c draw.Canvas) vg.Rectangle {
+	r := l.Rectangle(c)
+	w, h := r.Max.X-r.Min.X, r.Max.Y-r.Min.Y
+	return vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: c.Max.Y - h}, Max: vg.Point{X: c.Min.X + w, Y: c.Max.Y}}
 }

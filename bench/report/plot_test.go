@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"github.com/privmatch/privmatch/bench"
 	"io"
 	"strings"
 	"testing"
 
+	"github.com/privmatch/privmatch/bench"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/transform"
 )
@@ -80,13 +80,15 @@ func TestPlots(t *testing.T) {
 		plot  func() ([]byte, error)
 		texts []string
 	}{
-		{"histogram", func() ([]byte, error) { return PlotHistogram(col) }, []string{TitleHistogram + ": toy", "match threshold 2", "ideal 8-bit hash"}},
-		{"roc", func() ([]byte, error) { return PlotROC(map[string]bench.ROCCurve{"toy": curves[len(curves)-1]}) }, []string{TitleROC, "toy"}},
+		{"histogram", func() ([]byte, error) { return PlotHistogram(col) }, []string{TitleHistogram + ": toy", "match threshold (2 bits):", "ideal 8-bit hash"}},
+		{"roc", func() ([]byte, error) {
+			return PlotROC(map[string]bench.ROCCurve{"toy": curves[len(curves)-1]}, map[string]int{"toy": 3})
+		}, []string{TitleROC, "toy", "toy at its threshold 3", "0"}},
 		{"roc all zero", func() ([]byte, error) {
-			return PlotROC(map[string]bench.ROCCurve{"z": {Step: "all", Points: []bench.ROCPoint{{Threshold: 0, Recall: 0.5}, {Threshold: 1, Recall: 1}}}})
-		}, []string{TitleROC, "false-match rate per pair (no pair matched"}},
+			return PlotROC(map[string]bench.ROCCurve{"z": {Step: "all", Points: []bench.ROCPoint{{Threshold: 0, Recall: 0.5}, {Threshold: 1, Recall: 1}}}}, nil)
+		}, []string{TitleROC, "z", "0"}},
 		{"robustness", func() ([]byte, error) { return PlotRobustness(map[string]*bench.RobustnessResult{"toy": rob}) }, []string{TitleRobustness, "jpeg", "crop", "toy"}},
-		{"cost time", func() ([]byte, error) { return PlotCostTime(fr) }, []string{TitleCostTime, "oprf-psi client", "2^5"}},
+		{"cost time", func() ([]byte, error) { return PlotCostTime(fr) }, []string{TitleCostTime, "oprf-psi client", "oprf-psi server", "16M", "dotted: extrapolated, not measured"}},
 		{"cost bytes", func() ([]byte, error) { return PlotCostBytes(fr) }, []string{TitleCostBytes, "on-device-list setup (once)"}},
 		{"cost one size", func() ([]byte, error) { return PlotCostBytes(one) }, []string{TitleCostBytes}},
 		{"cost empty", func() ([]byte, error) { return PlotCostTime(&bench.FeasibilityResult{}) }, []string{TitleCostTime}},

@@ -18,10 +18,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/privmatch/privmatch/bench"
 	"slices"
 	"time"
 
+	"github.com/privmatch/privmatch/bench"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/transform"
 	"github.com/privmatch/privmatch/psi"

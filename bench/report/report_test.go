@@ -3,10 +3,11 @@ package report
 import (
 	"bytes"
 	"context"
-	"github.com/privmatch/privmatch/bench"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/privmatch/privmatch/bench"
 )
 
 func TestDocumentRendering(t *testing.T) {

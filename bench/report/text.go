@@ -2,10 +2,11 @@ package report
 
 import (
 	"fmt"
-	"github.com/privmatch/privmatch/bench"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/privmatch/privmatch/bench"
 )
 
 // fmtBytes prints a byte count in SI units.
@@ -102,4 +103,23 @@ func sizeLabel(n int) string {
 		return fmt.Sprintf("2^%d (%d)", e, n)
 	}
 	return strconv.Itoa(n)
+}
+
+// fmtInt writes a whole number with thousands separators (1,000,000).
+func fmtInt(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1e15 {
+		return fmtRate(x)
+	}
+	s := strconv.FormatInt(int64(math.Round(math.Abs(x))), 10)
+	var b strings.Builder
+	if x < 0 {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
