@@ -65,7 +65,11 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 	}
 	files, walkErrs := collectImages(fs.Args())
 	for _, e := range walkErrs {
-		fmt.Fprintf(stderr, "privmatch hash: %v\n", e)
+		fmt.Fprintf(stderr, "privmatch hash: cannot read %s\n", userError(e))
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "privmatch hash: no images found in %s\n", strings.Join(fs.Args(), " "))
+		return 1
 	}
 
 	out := newRowWriter(stdout, *format)
@@ -75,7 +79,7 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 		bar.Add(1)
 		if r.err != nil {
 			failed++
-			fmt.Fprintf(stderr, "privmatch hash: skipped: %v\n", r.err)
+			fmt.Fprintf(stderr, "privmatch hash: skipped %s\n", userError(r.err))
 			return
 		}
 		for _, row := range r.rows {
@@ -88,7 +92,7 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if failed > 0 || len(walkErrs) > 0 {
-		fmt.Fprintf(stderr, "privmatch hash: %d of %d files failed, %d paths unreadable\n", failed, len(files), len(walkErrs))
+		fmt.Fprintf(stderr, "privmatch hash: %d of %d images could not be hashed, %d paths could not be read\n", failed, len(files), len(walkErrs))
 		return 1
 	}
 	return 0
@@ -107,7 +111,7 @@ func parseAlgos(list string) ([]phash.Hasher, error) {
 			continue
 		}
 		seen[name] = true
-		h, err := phash.ByName(name)
+		h, err := hasherByName(name)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +176,7 @@ func hashFiles(files []string, hashers []phash.Hasher, opts phash.LoadOptions, w
 }
 
 func hashOneFile(path string, hashers []phash.Hasher, opts phash.LoadOptions) fileHashes {
-	img, err := phash.Load(path, opts)
+	img, err := loadImage(path, opts)
 	if err != nil {
 		return fileHashes{path: path, err: err}
 	}
