@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"image"
+	"io/fs"
 	"strings"
 
 	"github.com/privmatch/privmatch/phash"
