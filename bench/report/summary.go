@@ -150,19 +150,23 @@ func (r *Report) executiveSummary(d *document) {
 
 	// Low-end devices.
 	if len(r.Estimates) > 0 && len(o.Device.Links) > 0 {
-		worstQ, worstQP, worstS, worstSP := 0.0, "", 0.0, ""
+		var wq, ws struct {
+			s           float64
+			proto, link string
+			db          int
+		}
 		for _, e := range r.Estimates {
 			for _, l := range e.Links {
-				if l.QuerySeconds > worstQ {
-					worstQ, worstQP = l.QuerySeconds, e.Protocol
+				if l.QuerySeconds > wq.s {
+					wq.s, wq.proto, wq.link, wq.db = l.QuerySeconds, e.Protocol, l.Link, e.DBSize
 				}
-				if s := max(l.SetupSeconds, l.ListSetupSeconds); s > worstS {
-					worstS, worstSP = s, e.Protocol
+				if l.SetupSeconds > ws.s {
+					ws.s, ws.proto, ws.link, ws.db = l.SetupSeconds, e.Protocol, l.Link, e.DBSize
 				}
 			}
 		}
-		items = append(items, fmt.Sprintf("**On a low-end phone and a slow link?** Projected (an assumed phone %.3g times slower than this machine, %s): each image costs at most %s (%s); the heaviest one-time setup takes %s to download (%s). These are projections from stated assumptions, not phone measurements. %s",
-			o.Device.PhoneSlowdown.Value, o.Device.Links[0].Name, fmtSeconds(worstQ), worstQP, fmtSeconds(worstS), worstSP, link("Details", idDevices)))
+		items = append(items, fmt.Sprintf("**On a low-end phone and a slow link?** Projected for a phone %.3g times slower than this machine: each image costs at most %s (%s on %s), and the heaviest one-time setup download takes %s (%s on %s, list of %s). These are projections from stated assumptions, not phone measurements. %s",
+			o.Device.PhoneSlowdown.Value, fmtSeconds(wq.s), wq.proto, wq.link, fmtSeconds(ws.s), ws.proto, ws.link, sizeLabel(ws.db), link("Details", idDevices)))
 	}
 
 	// Accuracy.
@@ -175,8 +179,8 @@ func (r *Report) executiveSummary(d *document) {
 			items = append(items, fmt.Sprintf("**Accuracy and false flags?** %s matched %d of %d pairs of unrelated images (95%% interval of the rate up to %s per pair), so an innocent image would match a %s-entry list with probability up to %s, and up to %s innocent accounts a year would be flagged. %s",
 				a.Algorithm, at.Matches, at.Pairs, fmtRate(at.CI.High), fmtInt(o.ListSize.Value), fmtRate(a.PerImageRateHigh), fmtCount(a.AccountHigh.ExpectedFlagged), link("Details", idAccuracy)))
 		} else {
-			items = append(items, fmt.Sprintf("**Accuracy and false flags?** This corpus cannot say: with %d distinct images (%d pairs), %s's false-match rate is only known to be below %s per pair, and against a list of %s entries that allows anything up to every innocent image being flagged. A corpus of many thousands of images is needed (for example --corpus fashion-mnist). %s",
-				r.Dedup.Distinct, at.Pairs, a.Algorithm, fmtRate(at.CI.High), fmtInt(o.ListSize.Value), link("Details", idAccuracy)))
+			items = append(items, fmt.Sprintf("**Accuracy and false flags?** This corpus cannot say: with %d distinct images (%d pairs), %s's false-match rate is only known to be below %s per pair, and against a list of %s entries that allows up to %s of innocent images to be flagged. A corpus of many thousands of images is needed (for example --corpus fashion-mnist). %s",
+				r.Dedup.Distinct, at.Pairs, a.Algorithm, fmtRate(at.CI.High), fmtInt(o.ListSize.Value), fmtPct(a.PerImageRateHigh), link("Details", idAccuracy)))
 		}
 		break
 	}
