@@ -201,11 +201,13 @@ func hashOneFile(path string, hashers []phash.Hasher, opts phash.LoadOptions) fi
 	return fileHashes{path: path, rows: rows}
 }
 
-// rowWriter writes hash rows as CSV (with a header) or JSON lines.
+// rowWriter writes hash rows as CSV (with a header before the first row,
+// so that a run that hashes nothing writes nothing) or JSON lines.
 type rowWriter struct {
 	format string
 	csv    *csv.Writer
 	json   *json.Encoder
+	header bool
 	err    error
 }
 
@@ -213,7 +215,6 @@ func newRowWriter(w io.Writer, format string) *rowWriter {
 	rw := &rowWriter{format: format}
 	if format == "csv" {
 		rw.csv = csv.NewWriter(w)
-		rw.err = rw.csv.Write([]string{"path", "algorithm", "hash", "quality"})
 	} else {
 		rw.json = json.NewEncoder(w)
 	}
@@ -223,6 +224,12 @@ func newRowWriter(w io.Writer, format string) *rowWriter {
 func (rw *rowWriter) write(r hashRow) {
 	if rw.err != nil {
 		return
+	}
+	if rw.csv != nil && !rw.header {
+		rw.header = true
+		if rw.err = rw.csv.Write([]string{"path", "algorithm", "hash", "quality"}); rw.err != nil {
+			return
+		}
 	}
 	if rw.csv != nil {
 		q := ""
