@@ -182,7 +182,7 @@ func PlotROC(curves map[string]bench.ROCCurve, thresholds map[string]int) ([]byt
 	if math.IsInf(floor, 1) {
 		floor = 1e-6
 	}
-	floor = math.Pow(10, math.Floor(math.Log10(floor))-1)
+	floor = math.Max(math.Pow(10, math.Floor(math.Log10(floor))-1), 1e-300)
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = rateTicks{floor: floor}
 	for i, alg := range sortedKeys(curves) {
@@ -225,7 +225,7 @@ func (t rateTicks) Ticks(lo, hi float64) []plot.Tick {
 	if n := math.Log10(hi / t.floor); n > 8 {
 		step = math.Ceil(n / 8)
 	}
-	for e := math.Log10(t.floor) + step; e <= math.Log10(hi)+1e-9; e += step {
+	for e, n := math.Log10(t.floor)+step, 0; e <= math.Log10(hi)+1e-9 && n < 64; e, n = e+step, n+1 {
 		ts = append(ts, plot.Tick{Value: math.Pow(10, e), Label: pow10Label(int(math.Round(e)))})
 	}
 	if len(ts) > 1 {

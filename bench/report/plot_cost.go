@@ -281,6 +281,9 @@ type sizeTicks struct{}
 // Ticks implements plot.Ticker.
 func (sizeTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
+	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 0) {
+		return nil
+	}
 	for e := math.Floor(math.Log2(lo)); e <= math.Ceil(math.Log2(hi)); e++ {
 		v := math.Exp2(e)
 		if v < lo*0.999 || v > hi*1.001 {

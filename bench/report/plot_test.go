@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/privmatch/privmatch/bench"
 	"github.com/privmatch/privmatch/phash"
@@ -138,5 +139,24 @@ func TestPlotHistogramRealHashes(t *testing.T) {
 	}
 	if _, text := svgText(t, b); !strings.Contains(text, "measured (6 images, 15 pairs)") {
 		t.Fatalf("legend lacks the pair count:%s", text)
+	}
+}
+
+// TestPlotROCTinyRate is a fuzz finding: a false-match rate near the
+// smallest float made the tick loop start at -Inf and never end.
+func TestPlotROCTinyRate(t *testing.T) {
+	done := make(chan error, 1)
+	go func() {
+		_, err := PlotROC(map[string]bench.ROCCurve{"z": {Step: "all", Points: []bench.ROCPoint{
+			{Threshold: 0, FalseMatchRate: 5e-324, Recall: 0.5}, {Threshold: 1, FalseMatchRate: 1, Recall: 1}}}}, nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("PlotROC did not return")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,12 +65,30 @@ func (r *Report) check() error {
 		if rr == nil {
 			return fmt.Errorf("algorithm %q has empty robustness results", alg)
 		}
+		for _, st := range rr.Steps {
+			if !(math.Abs(st.Step.Strength) <= 1e6) || !(st.Recall >= 0 && st.Recall <= 1) {
+				return fmt.Errorf("algorithm %q: edit %s strength %v recall %v out of range", alg, st.Step.Transform, st.Step.Strength, st.Recall)
+			}
+		}
+	}
+	for alg, c := range r.ROC {
+		for _, pt := range c.Points {
+			if !(pt.FalseMatchRate >= 0 && pt.FalseMatchRate <= 1) || !(pt.Recall >= 0 && pt.Recall <= 1) {
+				return fmt.Errorf("ROC curve %q: point (%v, %v) outside [0,1]", alg, pt.FalseMatchRate, pt.Recall)
+			}
+		}
 	}
 	if r.Feasibility != nil {
 		for _, p := range r.Feasibility.Protocols {
 			for _, pt := range p.Points {
-				if pt.DBSize < 1 {
+				if pt.DBSize < 1 || pt.DBSize > 1<<40 {
 					return fmt.Errorf("protocol %q has a point at database size %d", p.Protocol, pt.DBSize)
+				}
+				for _, v := range []float64{pt.ClientMS, pt.ServerMS, pt.ClientMinMS, pt.ServerMinMS, pt.ClientMaxMS, pt.ServerMaxMS,
+					float64(pt.SetupBytes), float64(pt.UpBytes), float64(pt.DownBytes)} {
+					if !(v >= 0 && v < 1e15) {
+						return fmt.Errorf("protocol %q at size %d: a time or size of %v", p.Protocol, pt.DBSize, v)
+					}
 				}
 			}
 		}
