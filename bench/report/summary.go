@@ -121,16 +121,20 @@ func (r *Report) executiveSummary(d *document) {
 	if big := r.largest(); len(big) > 0 {
 		var parts []string
 		slowest, slowProto := 0.0, ""
-		for _, b := range big {
-			t := b.pt.ClientMS + b.pt.ServerMS
-			parts = append(parts, fmt.Sprintf("%s %s", b.proto, fmtMS(t)))
-			if t > slowest {
-				slowest, slowProto = t, b.proto
-			}
-		}
 		n := big[0].pt.DBSize
 		for _, b := range big {
 			n = max(n, b.pt.DBSize)
+		}
+		for _, b := range big {
+			t := b.pt.ClientMS + b.pt.ServerMS
+			part := fmt.Sprintf("%s %s", b.proto, fmtMS(t))
+			if b.pt.DBSize != n {
+				part += fmt.Sprintf(" (measured only up to %s)", sizeLabel(b.pt.DBSize))
+			}
+			parts = append(parts, part)
+			if t > slowest {
+				slowest, slowProto = t, b.proto
+			}
 		}
 		var sp string
 		for _, b := range big {
