@@ -19,16 +19,16 @@ func (r *Report) accuracySection(d *document, figs map[string]figure) {
 		at := c.AtThreshold
 		verdict := fmt.Sprintf("innocent image matches: %s (up to %s)", fmtRate(a.PerImageRate), fmtRate(a.PerImageRateHigh))
 		if !bounded(a) {
-			verdict = "not bounded by this corpus: too few pairs"
+			verdict = "not bounded by this corpus: too few images"
 		}
-		rows = append(rows, []string{c.Algorithm, fmt.Sprintf("%d of %d", at.Matches, at.Pairs),
+		rows = append(rows, []string{c.Algorithm, fmt.Sprintf("%s of %s", fmtInt(float64(at.Matches)), fmtInt(float64(at.Pairs))),
 			fmt.Sprintf("%s [%s, %s]", fmtRate(at.Rate), fmtRate(at.CI.Low), fmtRate(at.CI.High)), fmtRate(at.Ideal), verdict})
 	}
 	d.table([]string{"algorithm", "matching pairs", "rate per pair [95% interval]", "ideal hash", "per image, list of N"}, rows)
 	for _, a := range r.Accuracy {
 		if !bounded(a) {
-			d.p("**%s: this corpus cannot bound the false-flag rate.** %d distinct images give %d pairs; the most the data can rule out is a pair rate above %s, and against %s entries that still allows %s of innocent images to match. The account-level figures below are therefore not shown as results for %s. Run the report on a larger corpus (for example `--corpus fashion-mnist`, 70,000 images) to bound it.",
-				a.Algorithm, a.Collision.Images, a.Collision.AtThreshold.Pairs, fmtRate(a.Collision.AtThreshold.CI.High), fmtInt(o.ListSize.Value), fmtPct(a.PerImageRateHigh), a.Algorithm)
+			d.p("**%s: this corpus cannot bound the false-flag rate.** %s distinct images give %s pairs; the most the data can rule out is a pair rate above %s, and against %s entries that still allows %s of innocent images to match. The account-level figures below are therefore not shown as results for %s. Run the report on a larger corpus to bound it.",
+				a.Algorithm, fmtInt(float64(a.Collision.Images)), fmtInt(float64(a.Collision.AtThreshold.Pairs)), fmtRate(a.Collision.AtThreshold.CI.High), fmtInt(o.ListSize.Value), fmtPct(a.PerImageRateHigh), a.Algorithm)
 		}
 	}
 	for _, a := range r.Accuracy {
@@ -92,8 +92,23 @@ func (r *Report) accuracySection(d *document, figs map[string]figure) {
 	}
 	if any {
 		d.means("This corpus is too small to say how often innocent images would be flagged: its numbers neither show a problem nor rule one out. What it does show is how each hash's distances compare with an ideal hash (the histograms); the false-flag rate at a deployed list's scale needs a corpus of many thousands of images.")
-	} else {
-		d.means("On this corpus, the false-match rate is small enough that, with the stated assumptions, few innocent accounts would be flagged; the upper figures are what the corpus cannot rule out. A corpus is not what people send: the rate on real photo streams, with their near-duplicates, may differ.")
+	} else if len(r.Accuracy) > 0 {
+		a := r.Accuracy[0]
+		for _, x := range r.Accuracy {
+			if x.Algorithm == "pdq" {
+				a = x
+			}
+		}
+		switch {
+		case a.Account.FlagProbability >= 0.5:
+			d.means("With the stated assumptions, the false-match rate %s shows on this corpus would flag most innocent accounts (%s a year): against a list of %s entries, its threshold does not separate unrelated images of this kind. A corpus is not what people send, but a rate this high on any real collection would rule the design out at this list size.",
+				a.Algorithm, fmtCount(a.Account.ExpectedFlagged), fmtInt(o.ListSize.Value))
+		case a.AccountHigh.ExpectedFlagged >= 1:
+			d.means("With the stated assumptions, %s's rate on this corpus would flag about %s innocent accounts a year (up to %s). A corpus is not what people send: the rate on real photo streams, with their near-duplicates, may differ.",
+				a.Algorithm, fmtCount(a.Account.ExpectedFlagged), fmtCount(a.AccountHigh.ExpectedFlagged))
+		default:
+			d.means("With the stated assumptions, %s's rate on this corpus would flag fewer than one innocent account a year, even at the upper end of its interval. A corpus is not what people send: the rate on real photo streams, with their near-duplicates, may differ.", a.Algorithm)
+		}
 	}
 }
 

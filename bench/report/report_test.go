@@ -88,7 +88,7 @@ func TestCurrentEnvironment(t *testing.T) {
 func TestFormatting(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
 		{fmtBytes(999), "999 B"}, {fmtBytes(42676), "42.7 kB"}, {fmtBytes(2.7e6), "2.7 MB"},
-		{fmtMS(0.0005), "0.5 µs"}, {fmtMS(1.299), "1.3 ms"}, {fmtMS(21900), "21.9 s"},
+		{fmtMS(0.0005), "0.5 µs"}, {fmtMS(1.299), "1.3 ms"}, {fmtMS(21900), "21.9 s"}, {fmtMS(3788), "3.8 s"},
 		{fmtSeconds(20e6), "231.5 days"}, {fmtSeconds(0.05), "50 ms"},
 		{fmtRate(0), "0"}, {fmtRate(8.28e-38), "8.28e-38"}, {fmtRate(0.0649), "0.0649"},
 		{fmtLog10(bench.Log10(-400), 0), "10^-400.0"}, {fmtLog10(bench.Log10(math.Inf(-1)), 0), "0"},

@@ -81,10 +81,13 @@ func spread(mid, lo, hi float64, n int) string {
 	return fmt.Sprintf("%s (%s-%s over %d queries)", fmtMS(mid), fmtMS(lo), fmtMS(hi), n)
 }
 
-// bounded says whether the corpus bounds an algorithm's false-flag rate:
-// whether the upper end of the per-image rate's interval, against the
-// deployed list, stays below 1%.
-func bounded(a bench.Accuracy) bool { return a.PerImageRateHigh < 0.01 }
+// bounded says whether the corpus bounds an algorithm's false-flag rate
+// usefully: at least 10 matching pairs (the rate is measured, however
+// high), or an interval whose upper end, against the deployed list, rules
+// out that half of all innocent images match.
+func bounded(a bench.Accuracy) bool {
+	return a.Collision.AtThreshold.Matches >= 10 || a.PerImageRateHigh < 0.5
+}
 
 // pooledRecall is an algorithm's recall over every edit, with its exact
 // 95% interval.
@@ -180,11 +183,11 @@ func (r *Report) executiveSummary(d *document) {
 		}
 		at := a.Collision.AtThreshold
 		if bounded(a) {
-			items = append(items, fmt.Sprintf("**Accuracy and false flags?** %s matched %d of %d pairs of unrelated images (95%% interval of the rate up to %s per pair), so an innocent image would match a %s-entry list with probability up to %s, and up to %s innocent accounts a year would be flagged. %s",
-				a.Algorithm, at.Matches, at.Pairs, fmtRate(at.CI.High), fmtInt(o.ListSize.Value), fmtRate(a.PerImageRateHigh), fmtCount(a.AccountHigh.ExpectedFlagged), link("Details", idAccuracy)))
+			items = append(items, fmt.Sprintf("**Accuracy and false flags?** %s matched %s of %s pairs of unrelated images (rate %s per pair, 95%% interval up to %s), so an innocent image would match a %s-entry list with probability %s (up to %s), and up to %s innocent accounts a year would be flagged. %s",
+				a.Algorithm, fmtInt(float64(at.Matches)), fmtInt(float64(at.Pairs)), fmtRate(at.Rate), fmtRate(at.CI.High), fmtInt(o.ListSize.Value), fmtRate(a.PerImageRate), fmtRate(a.PerImageRateHigh), fmtCount(a.AccountHigh.ExpectedFlagged), link("Details", idAccuracy)))
 		} else {
-			items = append(items, fmt.Sprintf("**Accuracy and false flags?** This corpus cannot say: with %d distinct images (%d pairs), %s's false-match rate is only known to be below %s per pair, and against a list of %s entries that allows up to %s of innocent images to be flagged. A corpus of many thousands of images is needed (for example --corpus fashion-mnist). %s",
-				r.Dedup.Distinct, at.Pairs, a.Algorithm, fmtRate(at.CI.High), fmtInt(o.ListSize.Value), fmtPct(a.PerImageRateHigh), link("Details", idAccuracy)))
+			items = append(items, fmt.Sprintf("**Accuracy and false flags?** This corpus cannot say: with %s distinct images (%s pairs), %s's false-match rate is only known to be below %s per pair, and against a list of %s entries that allows up to %s of innocent images to be flagged. A corpus of many thousands of images is needed. %s",
+				fmtInt(float64(r.Dedup.Distinct)), fmtInt(float64(at.Pairs)), a.Algorithm, fmtRate(at.CI.High), fmtInt(o.ListSize.Value), fmtPct(a.PerImageRateHigh), link("Details", idAccuracy)))
 		}
 		break
 	}

@@ -33,7 +33,7 @@ func fmtMS(ms float64) string {
 		return fmt.Sprintf("%.1f µs", ms*1000)
 	case ms < 10:
 		return fmt.Sprintf("%.3g ms", ms)
-	case ms < 10000:
+	case ms < 1000:
 		return fmt.Sprintf("%.0f ms", ms)
 	}
 	return fmtSeconds(ms / 1000)
@@ -85,6 +85,8 @@ func fmtCount(x float64) string {
 	switch {
 	case x == 0:
 		return "0"
+	case x >= 1e6 && x < 1e15:
+		return fmtInt(x)
 	case x >= 1e6 || x < 0.01:
 		return fmtRate(x)
 	case x >= 100:
