@@ -43,7 +43,8 @@ func browserOut(t *testing.T) string {
 	return dir
 }
 
-// TestReportInBrowser renders the report of a stored --quick run and
+// TestReportInBrowser renders the report of a stored --quick run (or of
+// the results.json named by $PRIVMATCH_BROWSER_RESULTS) and
 // checks it in headless Chromium: no horizontal overflow at 1280 px and
 // at 390 px (a phone), every plot loads, the summary's four answers are on
 // the first screen at 1280x800, and in every plot the legend box lies
@@ -51,6 +52,16 @@ func browserOut(t *testing.T) string {
 func TestReportInBrowser(t *testing.T) {
 	exe := chromium(t)
 	r := fixture(t)
+	if p := os.Getenv("PRIVMATCH_BROWSER_RESULTS"); p != "" {
+		// Check a real run's report instead of the stored quick one.
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = Read(b); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dir := browserOut(t)
 	if _, err := r.WriteFiles(dir, "privmatch report --from quick-results.json"); err != nil {
 		t.Fatal(err)
