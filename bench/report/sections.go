@@ -174,25 +174,30 @@ func words(fs []psi.Fact) string {
 	return strings.Join(w, ", ")
 }
 
-// plainView is one party's line: what it learns, what it does not, and
-// the condition under which it learns more.
-func plainView(who string, v psi.View, malicious string) string {
+// plainView is one party's line: what it learns, what it does not (of
+// what it does not already hold), and what it can do if it cheats.
+func plainView(who string, v psi.View, malicious string, ask []psi.Fact) string {
 	seen := map[psi.Fact]bool{}
 	for _, f := range append(append([]psi.Fact(nil), v.OnMatch...), v.OnNonMatch...) {
 		seen[f] = true
 	}
 	var not []psi.Fact
-	for _, f := range []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactDatabase} {
+	for _, f := range ask {
 		if !seen[f] {
 			not = append(not, f)
 		}
 	}
-	s := fmt.Sprintf("**%s** learns %s when the image is listed, and %s when it is not.", who, words(v.OnMatch), words(v.OnNonMatch))
+	var s string
+	if words(v.OnMatch) == words(v.OnNonMatch) {
+		s = fmt.Sprintf("**%s** learns %s, whether or not the image is listed.", who, words(v.OnMatch))
+	} else {
+		s = fmt.Sprintf("**%s** learns %s when the image is listed; when it is not, %s.", who, words(v.OnMatch), words(v.OnNonMatch))
+	}
 	if len(not) > 0 {
-		s += fmt.Sprintf(" It does not learn %s.", words(not))
+		s += fmt.Sprintf(" It does not learn %s.", strings.ReplaceAll(words(not), ", ", " or "))
 	}
 	if malicious != "" {
-		s += " Only if it cheats: " + malicious
+		s += " If it cheats, it " + strings.TrimSuffix(malicious, ".") + "."
 	}
 	return s
 }
@@ -204,8 +209,9 @@ func (r *Report) integritySection(d *document) {
 		for _, p := range r.Feasibility.Protocols {
 			l := p.Ledger
 			d.h(2, "%s", p.Protocol)
-			d.list(plainView("The phone", l.Client, l.MaliciousClient), plainView("The server", l.Server, l.MaliciousServer),
-				plainView("Someone watching the network", l.Network, ""))
+			d.list(plainView("The phone", l.Client, l.MaliciousClient, []psi.Fact{psi.FactMatchBit, psi.FactMatchedEntry, psi.FactDatabase}),
+				plainView("The server", l.Server, l.MaliciousServer, []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry}),
+				plainView("Someone watching the network", l.Network, "", []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactDatabase}))
 			d.fold(p.Protocol + ": technical ledger")
 			d.code(l.String())
 			d.unfold()
