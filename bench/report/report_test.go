@@ -40,7 +40,7 @@ func TestDocumentRendering(t *testing.T) {
 	}
 }
 
-func TestBuildReportOptionErrors(t *testing.T) {
+func TestBuildOptionErrors(t *testing.T) {
 	c, err := bench.Open(corpusDir(t, 3))
 	if err != nil {
 		t.Fatal(err)
