@@ -127,7 +127,7 @@ func AccountRisk(ap AccountParams) (*AccountResult, error) {
 	lp := LogBinomUpperTail(ni, ki, p)
 	r.FlagProbability = math.Exp(lp)
 	r.Log10FlagProbability = Log10(lp / math.Ln10)
-	r.PoissonLog10FlagProbability = Log10(LogPoissonUpperTail(n*p, ki) / math.Ln10)
+	r.PoissonLog10FlagProbability = Log10(logPoissonUpperTail(n*p, ki) / math.Ln10)
 	r.ExpectedFlagged = ap.Users.Value * r.FlagProbability
 	claim := ap.ClaimedFlagRate.Value
 	r.MeetsClaim = r.FlagProbability <= claim

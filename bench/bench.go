@@ -29,10 +29,10 @@ package bench
 
 import "github.com/privmatch/privmatch/phash"
 
-// HashCodeVersion versions privmatch's hash implementations for the hash
+// hashCodeVersion versions privmatch's hash implementations for the hash
 // cache: a cached hash is used only when its entry carries this version. It
 // is phash.CodeVersion, which phash bumps whenever a hasher's output changes.
-const HashCodeVersion = phash.CodeVersion
+const hashCodeVersion = phash.CodeVersion
 
 // Confidence is the coverage of every interval the package reports.
 const Confidence = 0.95

@@ -104,7 +104,7 @@ func TestOpenFormatsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want[it.ID] = DigestOf(b)
+		want[it.ID] = digestOf(b)
 	}
 	// The same files as a list, a zip and a tar.gz give the same IDs and
 	// digests.
@@ -142,7 +142,7 @@ func TestOpenFormatsAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if DigestOf(b) != want[it.ID] {
+			if digestOf(b) != want[it.ID] {
 				t.Fatalf("%s: item %s differs", p, it.ID)
 			}
 		}

@@ -15,15 +15,15 @@ import (
 	"github.com/privmatch/privmatch/phash"
 )
 
-// CacheKey identifies a cached hash: the image's content digest, the
+// cacheKey identifies a cached hash: the image's content digest, the
 // algorithm's registry name and the hash-code version that computed it.
-type CacheKey struct {
+type cacheKey struct {
 	Digest    Digest
 	Algorithm string
 	Version   uint32
 }
 
-// Cache is an on-disk cache of hashes keyed by CacheKey. It is safe for
+// Cache is an on-disk cache of hashes keyed by cacheKey. It is safe for
 // concurrent use.
 //
 // File format (all integers big-endian):
@@ -41,7 +41,7 @@ type CacheKey struct {
 type Cache struct {
 	mu    sync.Mutex
 	path  string
-	m     map[CacheKey]phash.Hash
+	m     map[cacheKey]phash.Hash
 	dirty bool
 }
 
@@ -56,7 +56,7 @@ const (
 // A file that cannot be parsed is not trusted: warn (if not nil) is called
 // with the reason, and an empty cache is returned that Save will rewrite.
 func OpenCache(path string, warn func(msg string)) (*Cache, error) {
-	c := &Cache{path: path, m: map[CacheKey]phash.Hash{}}
+	c := &Cache{path: path, m: map[cacheKey]phash.Hash{}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return c, nil
@@ -64,7 +64,7 @@ func OpenCache(path string, warn func(msg string)) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: open cache: %w", err)
 	}
-	m, err := ParseCache(b)
+	m, err := parseCache(b)
 	if err != nil {
 		if warn != nil {
 			warn(fmt.Sprintf("ignoring corrupt hash cache %s (it will be rebuilt): %v", path, err))
@@ -76,19 +76,19 @@ func OpenCache(path string, warn func(msg string)) (*Cache, error) {
 	return c, nil
 }
 
-// Get returns the cached hash for (digest, algorithm) at HashCodeVersion.
+// Get returns the cached hash for (digest, algorithm) at hashCodeVersion.
 func (c *Cache) Get(d Digest, alg string) (phash.Hash, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	h, ok := c.m[CacheKey{d, alg, HashCodeVersion}]
+	h, ok := c.m[cacheKey{d, alg, hashCodeVersion}]
 	return h, ok
 }
 
-// Put stores a hash for (digest, algorithm) at HashCodeVersion.
+// Put stores a hash for (digest, algorithm) at hashCodeVersion.
 func (c *Cache) Put(d Digest, alg string, h phash.Hash) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := CacheKey{d, alg, HashCodeVersion}
+	k := cacheKey{d, alg, hashCodeVersion}
 	if old, ok := c.m[k]; !ok || old != h {
 		c.m[k] = h
 		c.dirty = true
@@ -102,7 +102,7 @@ const (
 )
 
 // GetQuality returns the cached quality score of (digest, algorithm) at
-// HashCodeVersion.
+// hashCodeVersion.
 func (c *Cache) GetQuality(d Digest, alg string) (int, bool) {
 	h, ok := c.Get(d, alg+qualitySuffix)
 	if !ok || h.Kind() != qualityKind || h.Bits() != 8 {
@@ -112,7 +112,7 @@ func (c *Cache) GetQuality(d Digest, alg string) (int, bool) {
 }
 
 // PutQuality stores the quality score (0..255) of (digest, algorithm) at
-// HashCodeVersion; other values are not stored.
+// hashCodeVersion; other values are not stored.
 func (c *Cache) PutQuality(d Digest, alg string, q int) {
 	if q < 0 || q > 255 {
 		return
@@ -139,7 +139,7 @@ func (c *Cache) Save() error {
 	if !c.dirty {
 		return nil
 	}
-	b := MarshalCache(c.m)
+	b := marshalCache(c.m)
 	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".hashcache-*")
 	if err != nil {
 		return fmt.Errorf("bench: save cache: %w", err)
@@ -161,7 +161,7 @@ func (c *Cache) Save() error {
 	return nil
 }
 
-func keyLess(a, b CacheKey) bool {
+func keyLess(a, b cacheKey) bool {
 	if c := bytes.Compare(a.Digest[:], b.Digest[:]); c != 0 {
 		return c < 0
 	}
@@ -171,11 +171,11 @@ func keyLess(a, b CacheKey) bool {
 	return a.Version < b.Version
 }
 
-// MarshalCache encodes cache entries in the format Cache documents.
+// marshalCache encodes cache entries in the format Cache documents.
 // Entries whose algorithm or kind name is longer than 255 bytes are
 // skipped.
-func MarshalCache(m map[CacheKey]phash.Hash) []byte {
-	keys := make([]CacheKey, 0, len(m))
+func marshalCache(m map[cacheKey]phash.Hash) []byte {
+	keys := make([]cacheKey, 0, len(m))
 	for k, h := range m {
 		if len(k.Algorithm) <= 255 && len(h.Kind()) <= 255 && !h.IsZero() {
 			keys = append(keys, k)
@@ -202,9 +202,9 @@ func MarshalCache(m map[CacheKey]phash.Hash) []byte {
 	return buf.Bytes()
 }
 
-// ParseCache decodes the format Cache documents, strictly: any deviation
+// parseCache decodes the format Cache documents, strictly: any deviation
 // is an error.
-func ParseCache(b []byte) (map[CacheKey]phash.Hash, error) {
+func parseCache(b []byte) (map[cacheKey]phash.Hash, error) {
 	const hdr = len(cacheMagic) + 4 + 8
 	if len(b) < hdr+sha256.Size {
 		return nil, fmt.Errorf("bench: cache: %d bytes, too short", len(b))
@@ -224,10 +224,10 @@ func ParseCache(b []byte) (map[CacheKey]phash.Hash, error) {
 		return nil, fmt.Errorf("bench: cache: %d records cannot fit", n)
 	}
 	r := bytes.NewReader(body[hdr:])
-	m := make(map[CacheKey]phash.Hash, n)
-	var prev CacheKey
+	m := make(map[cacheKey]phash.Hash, n)
+	var prev cacheKey
 	for i := uint64(0); i < n; i++ {
-		var k CacheKey
+		var k cacheKey
 		if _, err := io.ReadFull(r, k.Digest[:]); err != nil {
 			return nil, fmt.Errorf("bench: cache: record %d: %w", i, err)
 		}

@@ -9,25 +9,25 @@ import (
 	"github.com/privmatch/privmatch/phash"
 )
 
-func sampleCache(t testing.TB) map[CacheKey]phash.Hash {
+func sampleCache(t testing.TB) map[cacheKey]phash.Hash {
 	t.Helper()
-	m := map[CacheKey]phash.Hash{}
+	m := map[cacheKey]phash.Hash{}
 	for i, h := range randomHashes(t, 20, 64, 1) {
-		m[CacheKey{Digest{byte(i)}, "dhash8", HashCodeVersion}] = h
+		m[cacheKey{Digest{byte(i)}, "dhash8", hashCodeVersion}] = h
 	}
 	for i, h := range randomHashes(t, 5, 256, 2) {
-		m[CacheKey{Digest{byte(i)}, "pdq", HashCodeVersion}] = h
-		m[CacheKey{Digest{byte(i)}, "pdq", HashCodeVersion + 1}] = h
+		m[cacheKey{Digest{byte(i)}, "pdq", hashCodeVersion}] = h
+		m[cacheKey{Digest{byte(i)}, "pdq", hashCodeVersion + 1}] = h
 	}
 	c, _ := phash.NewHash("colorhash", 42, []byte{3, 0, 0, 0, 0, 1})
-	m[CacheKey{Digest{9, 9}, "colorhash", HashCodeVersion}] = c
+	m[cacheKey{Digest{9, 9}, "colorhash", hashCodeVersion}] = c
 	return m
 }
 
 func TestCacheRoundTripAndCorruption(t *testing.T) {
 	m := sampleCache(t)
-	b := MarshalCache(m)
-	got, err := ParseCache(b)
+	b := marshalCache(m)
+	got, err := parseCache(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,19 +39,19 @@ func TestCacheRoundTripAndCorruption(t *testing.T) {
 			t.Fatalf("entry %v differs", k)
 		}
 	}
-	if !bytes.Equal(MarshalCache(got), b) {
+	if !bytes.Equal(marshalCache(got), b) {
 		t.Fatal("encoding not canonical")
 	}
 	// Every single-byte change, truncation and extension is rejected.
 	for i := 0; i < len(b); i += 7 {
 		c := append([]byte(nil), b...)
 		c[i] ^= 0x40
-		if _, err := ParseCache(c); err == nil {
+		if _, err := parseCache(c); err == nil {
 			t.Fatalf("flipped byte %d accepted", i)
 		}
 	}
 	for _, c := range [][]byte{b[:len(b)-1], b[:20], append(append([]byte(nil), b...), 0), nil} {
-		if _, err := ParseCache(c); err == nil {
+		if _, err := parseCache(c); err == nil {
 			t.Fatalf("cache of %d bytes accepted", len(c))
 		}
 	}
@@ -71,16 +71,16 @@ func TestCacheRoundTripAndCorruption(t *testing.T) {
 }
 
 func FuzzParseCache(f *testing.F) {
-	f.Add(MarshalCache(sampleCache(f)))
-	f.Add(MarshalCache(nil))
+	f.Add(marshalCache(sampleCache(f)))
+	f.Add(marshalCache(nil))
 	f.Add([]byte("PMHCACHE"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ParseCache(b)
+		m, err := parseCache(b)
 		if err != nil {
 			return
 		}
 		// Accepted input is canonical: it re-encodes to the same bytes.
-		if !bytes.Equal(MarshalCache(m), b) {
+		if !bytes.Equal(marshalCache(m), b) {
 			t.Fatal("accepted cache does not round-trip")
 		}
 	})

@@ -26,7 +26,7 @@ type Item struct {
 	// "fashion-mnist/<set>/<index>".
 	ID string
 	// Data returns the bytes the content digest covers: the file's bytes,
-	// or for IDX images a self-describing raw form (see RawGray).
+	// or for IDX images a self-describing raw form (see rawGray).
 	Data func() ([]byte, error)
 	// Decode turns Data's bytes into an image.
 	Decode func(data []byte) (image.Image, error)
@@ -277,5 +277,5 @@ func openTar(p string) (*Corpus, error) {
 	return c, nil
 }
 
-// DigestOf returns the SHA-256 content digest of data.
-func DigestOf(data []byte) Digest { return sha256.Sum256(data) }
+// digestOf returns the SHA-256 content digest of data.
+func digestOf(data []byte) Digest { return sha256.Sum256(data) }

@@ -28,8 +28,8 @@ type FeasibilityOptions struct {
 	MaxSeconds float64 `json:"max_seconds"`
 	// QuerySeconds bounds the queries of one (protocol, size): once they
 	// have taken longer, no further query starts, but at least two run (one
-	// listed hash, one random). 0 means no bound. The point records how
-	// many ran.
+	// listed hash, one random) unless the first alone took more than twice
+	// the bound. 0 means no bound. The point records how many ran.
 	QuerySeconds float64 `json:"query_seconds"`
 	// Progress, if not nil, is called after each (protocol, size).
 	Progress func(done, total int) `json:"-"`
@@ -57,10 +57,13 @@ type FeasibilityPoint struct {
 	ServerHeapBytes int64 `json:"server_heap_bytes"`
 	// Queries is the number of queries run; ClientMS and ServerMS the
 	// median per-query compute of each side (encoding and decoding
-	// included), ClientMaxMS and ServerMaxMS the largest.
+	// included), ClientMinMS and ServerMinMS the smallest, ClientMaxMS
+	// and ServerMaxMS the largest.
 	Queries     int     `json:"queries"`
 	ClientMS    float64 `json:"client_ms"`
 	ServerMS    float64 `json:"server_ms"`
+	ClientMinMS float64 `json:"client_min_ms"`
+	ServerMinMS float64 `json:"server_min_ms"`
 	ClientMaxMS float64 `json:"client_max_ms"`
 	ServerMaxMS float64 `json:"server_max_ms"`
 	// AllocBytesPerQuery is the heap allocated per query by both sides
@@ -226,7 +229,7 @@ func feasibilityPoint(p psi.Protocol, n int, opt FeasibilityOptions) (Feasibilit
 	q0 := time.Now()
 	ran := 0
 	for q := 0; q < opt.Queries; q++ {
-		if q >= 2 && opt.QuerySeconds > 0 && time.Since(q0).Seconds() > opt.QuerySeconds {
+		if opt.QuerySeconds > 0 && time.Since(q0).Seconds() > opt.QuerySeconds && (q >= 2 || q == 1 && time.Since(q0).Seconds() > 2*opt.QuerySeconds) {
 			break
 		}
 		ran++
@@ -273,6 +276,7 @@ func feasibilityPoint(p psi.Protocol, n int, opt FeasibilityOptions) (Feasibilit
 	runtime.KeepAlive(cli)
 	pt.Queries = ran
 	pt.ClientMS, pt.ServerMS = median(cms), median(sms)
+	pt.ClientMinMS, pt.ServerMinMS = slices.Min(cms), slices.Min(sms)
 	pt.ClientMaxMS, pt.ServerMaxMS = slices.Max(cms), slices.Max(sms)
 	pt.WallSeconds = time.Since(start).Seconds()
 	if pt.Correct != pt.Queries {

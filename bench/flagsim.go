@@ -89,7 +89,7 @@ func Detection(k, n, maxShared int64, r, s float64) ([]DetectionPoint, error) {
 				continue
 			}
 			// need synthetic-from-others <= diff - k
-			robust += v * math.Exp(LogBinomCDF(n-t, diff-k, s))
+			robust += v * math.Exp(logBinomCDF(n-t, diff-k, s))
 		}
 		out = append(out, DetectionPoint{Shared: t, Exact: math.Exp(LogBinomUpperTail(t, k, pg)), Robust: math.Min(1, robust)})
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/privmatch/privmatch/phash"
@@ -84,46 +82,24 @@ func HashCorpus(ctx context.Context, c *Corpus, hashers []phash.Hasher, opt Hash
 	for i, it := range c.Items {
 		hs.IDs[i] = it.ID
 	}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	errs := make([]string, n)
-	var next, done, hits, computed atomic.Int64
-	var progMu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				h, c2, err := hashItem(c.Items[i], hashers, hs, i, opt.Cache)
-				hits.Add(h)
-				computed.Add(c2)
-				if err != nil {
-					errs[i] = err.Error()
-					for _, a := range hs.Algorithms {
-						hs.Hashes[a][i] = phash.Hash{}
-						if q := hs.Quality[a]; q != nil {
-							q[i] = -1
-						}
-					}
-				}
-				d := int(done.Add(1))
-				if opt.Progress != nil {
-					progMu.Lock()
-					opt.Progress(d, n)
-					progMu.Unlock()
+	var hits, computed atomic.Int64
+	err := parallel(ctx, n, opt.Workers, opt.Progress, func(i int) func() {
+		h, c2, err := hashItem(c.Items[i], hashers, hs, i, opt.Cache)
+		hits.Add(h)
+		computed.Add(c2)
+		if err != nil {
+			errs[i] = err.Error()
+			for _, a := range hs.Algorithms {
+				hs.Hashes[a][i] = phash.Hash{}
+				if q := hs.Quality[a]; q != nil {
+					q[i] = -1
 				}
 			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("bench: hash corpus: %w", err)
 	}
 	for i, e := range errs {
@@ -142,7 +118,7 @@ func hashItem(it Item, hashers []phash.Hasher, hs *HashSet, i int, cache *Cache)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read: %w", err)
 	}
-	d := DigestOf(data)
+	d := digestOf(data)
 	hs.Digests[i] = d
 	var missing []phash.Hasher
 	for _, h := range hashers {

@@ -22,14 +22,14 @@ type IDX struct {
 	Data []byte
 }
 
-// maxIDXBytes bounds the element data ParseIDX accepts (1 GiB).
+// maxIDXBytes bounds the element data parseIDX accepts (1 GiB).
 const maxIDXBytes = 1 << 30
 
-// ParseIDX parses an IDX file of unsigned bytes (type code 0x08) strictly:
+// parseIDX parses an IDX file of unsigned bytes (type code 0x08) strictly:
 // magic 0x00 0x00, type 0x08, 1 to 4 dimensions, every dimension at least
 // 1, and exactly prod(dims) bytes of data after the header, with no
 // trailing bytes. Other element types are rejected.
-func ParseIDX(b []byte) (*IDX, error) {
+func parseIDX(b []byte) (*IDX, error) {
 	if len(b) < 4 {
 		return nil, fmt.Errorf("bench: idx: %d bytes, shorter than the 4-byte magic", len(b))
 	}
@@ -67,9 +67,9 @@ func ParseIDX(b []byte) (*IDX, error) {
 	return x, nil
 }
 
-// ReadIDXFile reads and parses an IDX file, gunzipping it when its name
+// readIDXFile reads and parses an IDX file, gunzipping it when its name
 // ends in .gz.
-func ReadIDXFile(p string) (*IDX, error) {
+func readIDXFile(p string) (*IDX, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("bench: idx: %w", err)
@@ -87,7 +87,7 @@ func ReadIDXFile(p string) (*IDX, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: idx %s: %w", p, err)
 	}
-	x, err := ParseIDX(b)
+	x, err := parseIDX(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, p)
 	}
@@ -112,9 +112,9 @@ func (x *IDX) Images() ([]*image.Gray, error) {
 // rawGrayMagic starts the self-describing raw form of a grey image.
 const rawGrayMagic = "privmatch-gray8 "
 
-// RawGray returns the bytes an IDX item's digest covers: the ASCII header
+// rawGray returns the bytes an IDX item's digest covers: the ASCII header
 // "privmatch-gray8 <w>x<h>\n" followed by the w*h pixel bytes.
-func RawGray(m *image.Gray) []byte {
+func rawGray(m *image.Gray) []byte {
 	b := m.Bounds()
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "%s%dx%d\n", rawGrayMagic, b.Dx(), b.Dy())
@@ -124,7 +124,7 @@ func RawGray(m *image.Gray) []byte {
 	return buf.Bytes()
 }
 
-// decodeRawGray parses RawGray's form.
+// decodeRawGray parses rawGray's form.
 func decodeRawGray(b []byte) (image.Image, error) {
 	rest, ok := bytes.CutPrefix(b, []byte(rawGrayMagic))
 	if !ok {
@@ -146,7 +146,7 @@ func decodeRawGray(b []byte) (image.Image, error) {
 // openIDX opens an IDX3 image file as a corpus; item IDs are
 // "<file base name without -idx3-ubyte[.gz]>/<index>".
 func openIDX(p string) (*Corpus, error) {
-	x, err := ReadIDXFile(p)
+	x, err := readIDXFile(p)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func appendGray(c *Corpus, prefix string, imgs []*image.Gray) {
 		m := m
 		c.Items = append(c.Items, Item{
 			ID:     fmt.Sprintf("%s/%05d", prefix, i),
-			Data:   func() ([]byte, error) { return RawGray(m), nil },
+			Data:   func() ([]byte, error) { return rawGray(m), nil },
 			Decode: decodeRawGray,
 		})
 	}
@@ -188,7 +188,7 @@ func FashionMNIST(dir string) (*Corpus, error) {
 		if _, err := os.Stat(name + ".gz"); err == nil {
 			name += ".gz"
 		}
-		x, err := ReadIDXFile(name)
+		x, err := readIDXFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("bench: fashion-mnist: %w", err)
 		}

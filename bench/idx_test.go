@@ -26,7 +26,7 @@ func TestParseIDX(t *testing.T) {
 		data[i] = byte(i)
 	}
 	good := idxBytes([]uint32{2, 3, 4}, data)
-	x, err := ParseIDX(good)
+	x, err := parseIDX(good)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestParseIDX(t *testing.T) {
 		"huge":       idxBytes([]uint32{1 << 16, 1 << 16, 1 << 16}, nil),
 	}
 	for name, b := range bad {
-		if _, err := ParseIDX(b); err == nil {
+		if _, err := parseIDX(b); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -84,7 +84,7 @@ func FuzzParseIDX(f *testing.F) {
 	f.Add(idxBytes([]uint32{5}, []byte{1, 2, 3, 4, 5}))
 	f.Add([]byte{0, 0, 8, 3, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		x, err := ParseIDX(b)
+		x, err := parseIDX(b)
 		if err != nil {
 			return
 		}
@@ -116,7 +116,7 @@ func FuzzDecodeRawGray(f *testing.F) {
 			return
 		}
 		// Accepted input re-encodes to exactly the same bytes.
-		if !bytes.Equal(RawGray(img.(*image.Gray)), b) {
+		if !bytes.Equal(rawGray(img.(*image.Gray)), b) {
 			t.Fatalf("raw grey image does not round-trip")
 		}
 	})

@@ -73,7 +73,7 @@ func TestRepurposeFashionMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lx, err := ReadIDXFile(filepath.Join(FashionMNISTDir, "t10k-labels-idx1-ubyte.gz"))
+	lx, err := readIDXFile(filepath.Join(FashionMNISTDir, "t10k-labels-idx1-ubyte.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}

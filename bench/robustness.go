@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"image"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/transform"
@@ -100,50 +97,29 @@ func Robustness(ctx context.Context, c *Corpus, hs *HashSet, dd *DedupResult, op
 		}
 		out[h.Name()] = r
 	}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var mu sync.Mutex
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				k := int(next.Add(1) - 1)
-				if k >= len(imgs) {
-					return
-				}
-				i := imgs[k]
-				dists, ok := robustOne(c.Items[i], hs, i, hashers, steps, imageSeed(opt.Seed, hs.IDs[i]))
-				mu.Lock()
-				for a, h := range hashers {
-					r := out[h.Name()]
-					for s := range steps {
-						sr := &r.Steps[s]
-						if !ok[s] {
-							sr.Failed++
-							continue
-						}
-						d := dists[a][s]
-						sr.Images++
-						sr.Counts[d]++
-						if d <= r.Threshold {
-							sr.Matches++
-						}
+	err := parallel(ctx, len(imgs), opt.Workers, opt.Progress, func(k int) func() {
+		i := imgs[k]
+		dists, ok := robustOne(c.Items[i], hs, i, hashers, steps, imageSeed(opt.Seed, hs.IDs[i]))
+		return func() {
+			for a, h := range hashers {
+				r := out[h.Name()]
+				for s := range steps {
+					sr := &r.Steps[s]
+					if !ok[s] {
+						sr.Failed++
+						continue
+					}
+					d := dists[a][s]
+					sr.Images++
+					sr.Counts[d]++
+					if d <= r.Threshold {
+						sr.Matches++
 					}
 				}
-				if opt.Progress != nil {
-					opt.Progress(int(done.Add(1)), len(imgs))
-				}
-				mu.Unlock()
 			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+		}
+	})
+	if err != nil {
 		return nil, fmt.Errorf("bench: robustness: %w", err)
 	}
 	for _, r := range out {

@@ -66,9 +66,9 @@ func LogBinomUpperTail(n, k int64, p float64) float64 {
 	return acc
 }
 
-// LogBinomCDF returns ln P(X <= k) for X ~ Bin(n, p), summing downwards
+// logBinomCDF returns ln P(X <= k) for X ~ Bin(n, p), summing downwards
 // from k in log space with the same stopping rule as LogBinomUpperTail.
-func LogBinomCDF(n, k int64, p float64) float64 {
+func logBinomCDF(n, k int64, p float64) float64 {
 	switch {
 	case k < 0:
 		return math.Inf(-1)
@@ -92,9 +92,9 @@ func LogBinomCDF(n, k int64, p float64) float64 {
 	return acc
 }
 
-// LogPoissonUpperTail returns ln P(Y >= k) for Y ~ Poisson(lambda), in log
+// logPoissonUpperTail returns ln P(Y >= k) for Y ~ Poisson(lambda), in log
 // space, the approximation of the binomial tail for small p.
-func LogPoissonUpperTail(lambda float64, k int64) float64 {
+func logPoissonUpperTail(lambda float64, k int64) float64 {
 	if k <= 0 {
 		return 0
 	}
@@ -119,7 +119,7 @@ func LogPoissonUpperTail(lambda float64, k int64) float64 {
 // length, whose bits are independent fair coins: P(Bin(bits, 1/2) <= t),
 // computed in log space.
 func IdealRate(bits, t int) float64 {
-	return math.Exp(LogBinomCDF(int64(bits), int64(t), 0.5))
+	return math.Exp(logBinomCDF(int64(bits), int64(t), 0.5))
 }
 
 // logBetaPrefix returns ln(x^a (1-x)^b / B(a,b)).

@@ -50,7 +50,7 @@ func TestBinomTailsAgainstBigFloat(t *testing.T) {
 		// CDF at k-1 is the complement of the tail at k.
 		wantCDF := 1 - want
 		if c.k > 0 && wantCDF > 1e-3 {
-			gotCDF := math.Exp(LogBinomCDF(c.n, c.k-1, c.p))
+			gotCDF := math.Exp(logBinomCDF(c.n, c.k-1, c.p))
 			if !relClose(gotCDF, wantCDF, 1e-11) {
 				t.Errorf("cdf n=%d k=%d p=%v: %g, want %g", c.n, c.k-1, c.p, gotCDF, wantCDF)
 			}
@@ -89,7 +89,7 @@ func TestPoissonTail(t *testing.T) {
 			cdf += term
 			term *= c.l / float64(i+1)
 		}
-		if got := math.Exp(LogPoissonUpperTail(c.l, c.k)); !relClose(got, 1-cdf, 1e-10) {
+		if got := math.Exp(logPoissonUpperTail(c.l, c.k)); !relClose(got, 1-cdf, 1e-10) {
 			t.Errorf("poisson tail l=%v k=%d: %g, want %g", c.l, c.k, got, 1-cdf)
 		}
 	}
@@ -141,7 +141,7 @@ func TestClopperPearsonDefinition(t *testing.T) {
 		if got := math.Exp(LogBinomUpperTail(c.n, c.k, iv.Low)); !relClose(got, 0.025, 1e-4) {
 			t.Errorf("k=%d n=%d: P(X>=k; low=%g) = %g", c.k, c.n, iv.Low, got)
 		}
-		if got := math.Exp(LogBinomCDF(c.n, c.k, iv.High)); !relClose(got, 0.025, 1e-4) {
+		if got := math.Exp(logBinomCDF(c.n, c.k, iv.High)); !relClose(got, 0.025, 1e-4) {
 			t.Errorf("k=%d n=%d: P(X<=k; high=%g) = %g", c.k, c.n, iv.High, got)
 		}
 	}

@@ -106,7 +106,7 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 		fmt.Fprintf(stderr, "privmatch attack: "+format+"\n", a...)
 		return 2
 	}
-	h, err := phash.ByName(*algo)
+	h, err := hasherByName(*algo)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -129,7 +129,7 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 	}
 	var h2 phash.Hasher
 	if *second != "" {
-		if h2, err = phash.ByName(*second); err != nil {
+		if h2, err = hasherByName(*second); err != nil {
 			return fail("--second: %v", err)
 		}
 	}
@@ -267,7 +267,7 @@ privmatch attack --kind collide --algo phash8 --model black --queries 10000 --ou
 func attackOne(files []string, i int, cfg attack.Config, h2 phash.Hasher, out string, strip bool, load phash.LoadOptions) attackRecord {
 	rec := attackRecord{Image: files[i], Algorithm: cfg.Hasher.Name(), Kind: string(cfg.Kind), Model: string(cfg.Model), Seed: cfg.Seed}
 	bad := func(err error) attackRecord { rec.Error = err.Error(); return rec }
-	img, err := phash.Load(files[i], load)
+	img, err := loadImage(files[i], load)
 	if err != nil {
 		return bad(err)
 	}
@@ -275,7 +275,7 @@ func attackOne(files []string, i int, cfg attack.Config, h2 phash.Hasher, out st
 	if cfg.Kind == attack.Collide && cfg.Target.IsZero() {
 		j := (i + 1) % len(files)
 		rec.TargetImage = files[j]
-		if targetImg, err = phash.Load(files[j], load); err != nil {
+		if targetImg, err = loadImage(files[j], load); err != nil {
 			return bad(fmt.Errorf("target image: %w", err))
 		}
 		if cfg.Target, err = cfg.Hasher.Hash(targetImg); err != nil {

@@ -26,6 +26,10 @@ type comparison struct {
 	Bits      int    `json:"bits"`
 	Threshold int    `json:"threshold"`
 	Match     bool   `json:"match"`
+	// Validated is false when the threshold has no published basis (a
+	// convention scaled to this hash length): the match verdict is then
+	// only indicative.
+	Validated bool `json:"threshold_validated"`
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) int {
@@ -53,12 +57,12 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := phash.LoadOptions{ApplyOrientation: *orient, Decoder: *decoder}
-	a, err := phash.Load(fs.Arg(0), opts)
+	a, err := loadImage(fs.Arg(0), opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch compare: %v\n", err)
 		return 1
 	}
-	b, err := phash.Load(fs.Arg(1), opts)
+	b, err := loadImage(fs.Arg(1), opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch compare: %v\n", err)
 		return 1
@@ -81,7 +85,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		t := h.Threshold().Distance
-		rows = append(rows, comparison{h.Name(), ha.String(), hb.String(), d, h.Bits(), t, d <= t})
+		rows = append(rows, comparison{h.Name(), ha.String(), hb.String(), d, h.Bits(), t, d <= t, validated(h)})
 	}
 	if *format == "jsonl" {
 		enc := json.NewEncoder(stdout)
@@ -94,11 +98,21 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "algorithm\tdistance\tbits\tthreshold\tmatch")
+	unvalidated := false
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%v\n", r.Algorithm, r.Distance, r.Bits, r.Threshold, r.Match)
+		th, verdict := fmt.Sprint(r.Threshold), fmt.Sprint(r.Match)
+		if !r.Validated {
+			th += "*"
+			verdict += "*"
+			unvalidated = true
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Algorithm, r.Distance, r.Bits, th, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return 1
+	}
+	if unvalidated {
+		fmt.Fprintln(stdout, "* threshold not validated (a convention scaled to this hash length): the verdict is only indicative")
 	}
 	return 0
 }

@@ -43,7 +43,7 @@ func runDB(args []string, stdout, stderr io.Writer) int {
 
 // hashShape returns the kind and length of the named algorithm's hashes.
 func hashShape(algo string) (phash.Kind, int, error) {
-	h, err := phash.ByName(algo)
+	h, err := hasherByName(algo)
 	if err != nil {
 		return "", 0, err
 	}
@@ -64,8 +64,8 @@ func createOut(path string, stdout io.Writer) (io.Writer, func() error, error) {
 
 func runDBSynth(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("db synth", "db synth --n N [--algo pdq] [--bits B] [--seed S] [--out FILE]",
-		`privmatch db synth --n 1048576 --seed 7 --out db.txt`, stderr)
-	n := fs.Int("n", 0, "number of hashes (required)")
+		`privmatch db synth --n 2^20 --seed 7 --out db.txt`, stderr)
+	nFlag := fs.String("n", "", "number of hashes, a number or 2^k (required)")
 	algo := fs.String("algo", "pdq", "hash algorithm whose kind the hashes take")
 	bits := fs.Int("bits", 0, "hash length in bits (0: the algorithm's length)")
 	seed := fs.Uint64("seed", 1, "seed of the generator; the same seed gives the same hashes. This is for benchmarking, NOT cryptography")
@@ -77,10 +77,16 @@ func runDBSynth(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "privmatch db synth: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	if *n <= 0 {
-		fmt.Fprintln(stderr, "privmatch db synth: --n must be positive")
+	if *nFlag == "" {
+		fmt.Fprintln(stderr, "privmatch db synth: --n is required (a number or 2^k)")
 		return 2
 	}
+	nv, err := parseSize(*nFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch db synth: --n: %v\n", err)
+		return 2
+	}
+	n := &nv
 	kind, b, err := hashShape(*algo)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch db synth: %v\n", err)
@@ -124,7 +130,7 @@ func runDBBuild(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	hasher, err := phash.ByName(*algo)
+	hasher, err := hasherByName(*algo)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch db build: %v\n", err)
 		return 2

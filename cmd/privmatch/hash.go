@@ -66,7 +66,11 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 	}
 	files, walkErrs := collectImages(fs.Args())
 	for _, e := range walkErrs {
-		fmt.Fprintf(stderr, "privmatch hash: %v\n", e)
+		fmt.Fprintf(stderr, "privmatch hash: cannot read %s\n", userError(e))
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "privmatch hash: no images found in %s\n", strings.Join(fs.Args(), " "))
+		return 1
 	}
 
 	out := newRowWriter(stdout, *format)
@@ -76,7 +80,7 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 		bar.Add(1)
 		if r.err != nil {
 			failed++
-			fmt.Fprintf(stderr, "privmatch hash: skipped: %v\n", r.err)
+			fmt.Fprintf(stderr, "privmatch hash: skipped %s\n", userError(r.err))
 			return
 		}
 		for _, row := range r.rows {
@@ -89,7 +93,7 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if failed > 0 || len(walkErrs) > 0 {
-		fmt.Fprintf(stderr, "privmatch hash: %d of %d files failed, %d paths unreadable\n", failed, len(files), len(walkErrs))
+		fmt.Fprintf(stderr, "privmatch hash: %d of %d images could not be hashed, %d paths could not be read\n", failed, len(files), len(walkErrs))
 		return 1
 	}
 	return 0
@@ -108,7 +112,7 @@ func parseAlgos(list string) ([]phash.Hasher, error) {
 			continue
 		}
 		seen[name] = true
-		h, err := phash.ByName(name)
+		h, err := hasherByName(name)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +177,7 @@ func hashFiles(files []string, hashers []phash.Hasher, opts phash.LoadOptions, w
 }
 
 func hashOneFile(path string, hashers []phash.Hasher, opts phash.LoadOptions) fileHashes {
-	img, err := phash.Load(path, opts)
+	img, err := loadImage(path, opts)
 	if err != nil {
 		return fileHashes{path: path, err: err}
 	}
@@ -198,11 +202,13 @@ func hashOneFile(path string, hashers []phash.Hasher, opts phash.LoadOptions) fi
 	return fileHashes{path: path, rows: rows}
 }
 
-// rowWriter writes hash rows as CSV (with a header) or JSON lines.
+// rowWriter writes hash rows as CSV (with a header before the first row,
+// so that a run that hashes nothing writes nothing) or JSON lines.
 type rowWriter struct {
 	format string
 	csv    *csv.Writer
 	json   *json.Encoder
+	header bool
 	err    error
 }
 
@@ -210,7 +216,6 @@ func newRowWriter(w io.Writer, format string) *rowWriter {
 	rw := &rowWriter{format: format}
 	if format == "csv" {
 		rw.csv = csv.NewWriter(w)
-		rw.err = rw.csv.Write([]string{"path", "algorithm", "hash", "quality"})
 	} else {
 		rw.json = json.NewEncoder(w)
 	}
@@ -220,6 +225,12 @@ func newRowWriter(w io.Writer, format string) *rowWriter {
 func (rw *rowWriter) write(r hashRow) {
 	if rw.err != nil {
 		return
+	}
+	if rw.csv != nil && !rw.header {
+		rw.header = true
+		if rw.err = rw.csv.Write([]string{"path", "algorithm", "hash", "quality"}); rw.err != nil {
+			return
+		}
 	}
 	if rw.csv != nil {
 		q := ""

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -91,7 +92,7 @@ func newFlagSet(name, synopsis, example string, stderr io.Writer) *flag.FlagSet 
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: privmatch %s\n\n", synopsis)
 		fmt.Fprintln(stderr, "Flags:")
-		fs.PrintDefaults()
+		printFlags(stderr, fs)
 		if example != "" {
 			fmt.Fprintf(stderr, "\nExample:\n  %s\n", strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n  "))
 		}
@@ -109,4 +110,31 @@ func parseFlags(fs *flag.FlagSet, args []string) (status int, ok bool) {
 		return 2, false
 	}
 	return 0, true
+}
+
+// printFlags lists fs's flags as the README writes them, with two dashes.
+// A back-quoted word in a usage string names the flag's value, as in
+// package flag; a back-quoted phrase (with a space) is only quoted text.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		g := *f
+		if i := strings.IndexByte(f.Usage, '`'); i >= 0 {
+			if j := strings.IndexByte(f.Usage[i+1:], '`'); j >= 0 && strings.ContainsRune(f.Usage[i+1:i+1+j], ' ') {
+				g.Usage = strings.ReplaceAll(f.Usage, "`", "\"")
+			}
+		}
+		name, usage := flag.UnquoteUsage(&g)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "[]" {
+			if _, isString := f.Value.(interface{ String() string }); isString && name == "string" {
+				d = strconv.Quote(d)
+			}
+			fmt.Fprintf(w, " (default %s)", d)
+		}
+		fmt.Fprintln(w)
+	})
 }

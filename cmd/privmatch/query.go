@@ -141,7 +141,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 
 // hashImage loads an image file and hashes it.
 func hashImage(path string, hasher phash.Hasher, dec phash.JPEGDecoder) (phash.Hash, error) {
-	img, err := phash.Load(path, phash.LoadOptions{Decoder: dec})
+	img, err := loadImage(path, phash.LoadOptions{Decoder: dec})
 	if err != nil {
 		return phash.Hash{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/bench/report"
 	"github.com/privmatch/privmatch/phash/transform"
 	"github.com/privmatch/privmatch/psi"
 )
@@ -34,11 +35,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", "report [flags]",
 		`privmatch report                                   # default corpus, a few minutes on 2 cores, into ./report
 privmatch report --quick --out /tmp/r               # smoke run, under a minute
+privmatch report --from /tmp/r/results.json --out /tmp/r2  # render again, no measuring
 privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`, stderr)
 	corpusFlag := fs.String("corpus", bench.DefaultCorpusPath, `corpus: folder, list file, zip/tar archive, IDX3 file, or "fashion-mnist" (`+bench.FashionMNISTDir+`)`)
 	algo := fs.String("algo", defaultReportAlgos, `comma-separated algorithms, or "all"`)
 	protoList := fs.String("protocols", "all", `comma-separated protocols to measure, or "all" (`+strings.Join(psi.Names(), ", ")+`)`)
-	dbSize := fs.String("db-size", "", "largest synthetic database size, a number or 2^k (default 2^16, 2^10 with --quick); sizes run are powers of 4 from 2^10 (2^8 with --quick) up to it")
+	dbSize := fs.String("db-size", "", "largest synthetic database size, a number or 2^k (default 2^20, 2^10 with --quick); sizes run are 2^12, 2^16 and so on (x16) up to it (2^8, 2^10 with --quick)")
+	from := fs.String("from", "", "render the report from this results.json without measuring anything (other measuring flags are ignored)")
 	out := fs.String("out", "report", "output folder")
 	quick := fs.Bool("quick", false, "smoke run in under a minute: 3 images for robustness, one strength per edit, small databases, 1 attack")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines for hashing, robustness and attacks (protocols run on one)")
@@ -46,8 +49,8 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	attackImages := fs.Int("attack-images", -1, "images to attack (white-box PDQ evasion); -1: 3, or 1 with --quick; 0: none")
 	queries := fs.Int("queries", 0, "queries per protocol and size (0: 16, or 4 with --quick)")
 	slowdown := fs.Float64("phone-slowdown", bench.DefaultDeviceModel.PhoneSlowdown.Value, "assumed factor by which a low-end phone core is slower than one core here")
-	listSize := fs.Float64("list-size", bench.DefaultListSize.Value, "assumed deployed list size for the account model")
-	prevalence := fs.Float64("prevalence", bench.DefaultPrevalence.Value, "assumed share of scanned images that are listed, for PPV")
+	listSize := fs.Float64("list-size", report.DefaultListSize.Value, "assumed deployed list size for the account model")
+	prevalence := fs.Float64("prevalence", report.DefaultPrevalence.Value, "assumed share of scanned images that are listed, for PPV")
 	robustImages := fs.Int("robustness-images", 200, "images of the corpus put through the edit suite (0: all)")
 	cachePath := fs.String("cache", "", "hash cache file (none by default)")
 	seed := fs.Uint64("seed", 1, "seed of the pair sampler, edits, synthetic databases and attacks")
@@ -61,6 +64,9 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected arguments %q (the corpus goes in --corpus)", fs.Args())
+	}
+	if *from != "" {
+		return renderFrom(*from, *out, args, stdout, stderr)
 	}
 	mode, err := parseProgressMode(*prog)
 	if err != nil {
@@ -80,17 +86,18 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	if err != nil {
 		return fail("--protocols: %v", err)
 	}
-	maxSize := 1 << 16
-	minSize := 1 << 10
+	maxSize := 1 << 20
+	minSize := 1 << 12
+	step := 16
 	if *quick {
-		maxSize, minSize = 1<<10, 1<<8
+		maxSize, minSize, step = 1<<10, 1<<8, 4
 	}
 	if *dbSize != "" {
 		if maxSize, err = parseSize(*dbSize); err != nil {
 			return fail("--db-size: %v", err)
 		}
 	}
-	sizes := reportSizes(minSize, maxSize)
+	sizes := reportSizes(minSize, maxSize, step)
 	nq := *queries
 	if nq == 0 {
 		nq = 16
@@ -115,14 +122,14 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 		}
 	}
 
-	o := bench.ReportOptions{
+	o := report.Options{
 		Quick: *quick, Corpus: c, CorpusPath: corpusPath, Hashers: hashers, Protocols: protos,
-		Feasibility: bench.FeasibilityOptions{Sizes: sizes, Queries: nq, Seed: *seed, MaxSeconds: 60, QuerySeconds: 20},
+		Feasibility: bench.FeasibilityOptions{Sizes: sizes, Queries: nq, Seed: *seed, MaxSeconds: 300, QuerySeconds: 20},
 		Robustness:  bench.RobustnessOptions{Seed: *seed},
 		Pairs:       bench.PairOptions{Seed: *seed},
 		Attack:      bench.AttackOptions{Images: 3, Algorithm: "pdq", Seed: *seed},
 		Device:      bench.DefaultDeviceModel,
-		ListSize:    bench.DefaultListSize, Prevalence: bench.DefaultPrevalence,
+		ListSize:    report.DefaultListSize, Prevalence: report.DefaultPrevalence,
 		HashTimingImages: 5, Workers: *workers, Cache: cache,
 		IsHomomorphic: func(p string) bool { return strings.HasPrefix(p, "he-") },
 	}
@@ -181,7 +188,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	}
 
 	t0 := time.Now()
-	r, err := bench.BuildReport(context.Background(), o)
+	r, err := report.Build(context.Background(), o)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch report: %v\n", err)
 		return 1
@@ -214,9 +221,31 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	return 0
 }
 
+// renderFrom writes the report of an existing results.json into out.
+func renderFrom(path, out string, args []string, stdout, stderr io.Writer) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch report: --from: %v\n", err)
+		return 2
+	}
+	r, err := report.Read(b)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch report: --from %s: %v\n", path, err)
+		return 1
+	}
+	t0 := time.Now()
+	paths, err := r.WriteFiles(out, strings.TrimSpace("privmatch report "+strings.Join(args, " ")))
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch report: %v\n", err)
+		return 1
+	}
+	printReportSummary(stdout, r, out, len(paths), time.Since(t0))
+	return 0
+}
+
 // printReportSummary writes the headline numbers to stdout.
-func printReportSummary(w io.Writer, r *bench.Report, out string, files int, took time.Duration) {
-	fmt.Fprintf(w, "report: %d files in %s (%s, %s), %.1f s\n", files, out, bench.ReportMarkdown, bench.ReportHTML, took.Seconds())
+func printReportSummary(w io.Writer, r *report.Report, out string, files int, took time.Duration) {
+	fmt.Fprintf(w, "report: %d files in %s (%s, %s), %.1f s\n", files, out, report.MarkdownFile, report.HTMLFile, took.Seconds())
 	fmt.Fprintf(w, "corpus: %d items, %d distinct\n", r.Corpus.Items, r.Dedup.Distinct)
 	for _, a := range r.Accuracy {
 		at := a.Collision.AtThreshold
@@ -226,7 +255,11 @@ func printReportSummary(w io.Writer, r *bench.Report, out string, files int, too
 	if a := r.Attack; a != nil {
 		fmt.Fprintf(w, "attack %s %s-box %s: %d/%d succeeded\n", a.Algorithm, a.Model, a.Kind, a.Successes, a.Images)
 	}
-	for _, p := range r.Feasibility.Protocols {
+	var protos []bench.ProtocolFeasibility
+	if r.Feasibility != nil {
+		protos = r.Feasibility.Protocols
+	}
+	for _, p := range protos {
 		for _, pt := range p.Points {
 			fmt.Fprintf(w, "protocol %-16s db=%-7d client_ms=%.3f server_ms=%.3f setup_bytes=%d up_bytes=%d down_bytes=%d\n",
 				p.Protocol, pt.DBSize, pt.ClientMS, pt.ServerMS, pt.SetupBytes, pt.UpBytes, pt.DownBytes)
@@ -277,13 +310,13 @@ func parseSize(s string) (int, error) {
 	return n, nil
 }
 
-// reportSizes returns powers of 4 times lo up to hi, and hi itself.
-func reportSizes(lo, hi int) []int {
+// reportSizes returns lo times powers of step below hi, and hi itself.
+func reportSizes(lo, hi, step int) []int {
 	if hi <= lo {
 		return []int{hi}
 	}
 	var s []int
-	for n := lo; n < hi; n *= 4 {
+	for n := lo; n < hi; n *= step {
 		s = append(s, n)
 	}
 	return append(s, hi)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/bench/report"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
 )
@@ -78,7 +78,7 @@ type reportJSON struct {
 
 func readReportJSON(t *testing.T, dir string) reportJSON {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, bench.ReportJSON))
+	b, err := os.ReadFile(filepath.Join(dir, report.JSONFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,10 +287,10 @@ func TestReportQuickEndToEnd(t *testing.T) {
 	})
 
 	t.Run("plots", func(t *testing.T) {
-		titles := map[string]string{"roc.svg": bench.TitleROC, "robustness.svg": bench.TitleRobustness,
-			"cost-time.svg": bench.TitleCostTime, "cost-bytes.svg": bench.TitleCostBytes}
+		titles := map[string]string{"roc.svg": report.TitleROC, "robustness.svg": report.TitleRobustness,
+			"cost-time.svg": report.TitleCostTime, "cost-bytes.svg": report.TitleCostBytes}
 		for _, a := range algs {
-			titles["hist-"+a+".svg"] = bench.TitleHistogram + ": " + a
+			titles["hist-"+a+".svg"] = report.TitleHistogram + ": " + a
 		}
 		for f, title := range titles {
 			root, texts := svgTexts(t, filepath.Join(dir, f))
@@ -371,16 +371,18 @@ func TestReportUsageErrors(t *testing.T) {
 
 func TestReportSizes(t *testing.T) {
 	for _, tc := range []struct {
-		lo, hi int
-		want   string
+		lo, hi, step int
+		want         string
 	}{
-		{1 << 10, 1 << 16, "[1024 4096 16384 65536]"},
-		{1 << 10, 1 << 15, "[1024 4096 16384 32768]"},
-		{1 << 10, 100, "[100]"},
-		{1 << 8, 1 << 10, "[256 1024]"},
+		{1 << 10, 1 << 16, 4, "[1024 4096 16384 65536]"},
+		{1 << 10, 1 << 15, 4, "[1024 4096 16384 32768]"},
+		{1 << 10, 100, 4, "[100]"},
+		{1 << 8, 1 << 10, 4, "[256 1024]"},
+		{1 << 12, 1 << 20, 16, "[4096 65536 1048576]"},
+		{1 << 12, 1 << 18, 16, "[4096 65536 262144]"},
 	} {
-		if got := fmt.Sprint(reportSizes(tc.lo, tc.hi)); got != tc.want {
-			t.Errorf("reportSizes(%d, %d) = %s, want %s", tc.lo, tc.hi, got, tc.want)
+		if got := fmt.Sprint(reportSizes(tc.lo, tc.hi, tc.step)); got != tc.want {
+			t.Errorf("reportSizes(%d, %d, %d) = %s, want %s", tc.lo, tc.hi, tc.step, got, tc.want)
 		}
 	}
 	for s, want := range map[string]int{"2^16": 65536, "1000": 1000, " 2^0 ": 1} {

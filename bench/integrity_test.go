@@ -51,7 +51,7 @@ func TestAnalyseThreshold(t *testing.T) {
 	a := &Accuracy{Algorithm: "pdq", Collision: &CollisionResult{Algorithm: "pdq", Threshold: 31},
 		PerImageRate: 0, PerImageRateHigh: 1e-3, Recall: 0.9}
 	a.Collision.AtThreshold.Pairs = 55
-	ta, err := analyseThreshold(30, 0.01, a)
+	ta, err := AnalyseThreshold(30, 0.01, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestAnalyseThreshold(t *testing.T) {
 	if ta.Shared50Exact != want || ta.Shared50Robust != 0 && ta.Shared50Robust < ta.Shared50Exact {
 		t.Errorf("even-chance counts exact %d (want %d), robust %d", ta.Shared50Exact, want, ta.Shared50Robust)
 	}
-	if ta, err := analyseThreshold(5, 0.01, nil); err != nil || ta.Choice != nil || len(ta.Detection) != 0 {
+	if ta, err := AnalyseThreshold(5, 0.01, nil); err != nil || ta.Choice != nil || len(ta.Detection) != 0 {
 		t.Errorf("without accuracy: %+v, %v", ta, err)
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/attack"
@@ -68,8 +66,8 @@ type AttackSection struct {
 	Records   []AttackRecord `json:"records"`
 }
 
-// runAttacks runs or reads the adversarial section.
-func runAttacks(ctx context.Context, c *Corpus, keep []int, o AttackOptions, workers int, p func(int, int)) (*AttackSection, error) {
+// RunAttacks runs or reads the adversarial section.
+func RunAttacks(ctx context.Context, c *Corpus, keep []int, o AttackOptions, workers int, p func(int, int)) (*AttackSection, error) {
 	if o.Results != nil {
 		return ParseAttackResults(o.Results, o.ResultsFile)
 	}
@@ -91,34 +89,12 @@ func runAttacks(ctx context.Context, c *Corpus, keep []int, o AttackOptions, wor
 	if sec.Queries == 0 {
 		sec.Queries = attack.DefaultWhiteBoxQueries
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for w := 0; w < min(workers, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				rec := attackOne(c.Items[keep[i]], h, attack.Config{Kind: attack.Evade, Model: attack.WhiteBox, Hasher: h,
-					PSNRMin: psnr, Queries: o.Queries, Dihedral: isPDQ, Seed: o.Seed + uint64(i)})
-				mu.Lock()
-				sec.Records[i] = rec
-				done++
-				p(done, n)
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err = parallel(ctx, n, workers, p, func(i int) func() {
+		rec := attackOne(c.Items[keep[i]], h, attack.Config{Kind: attack.Evade, Model: attack.WhiteBox, Hasher: h,
+			PSNRMin: psnr, Queries: o.Queries, Dihedral: isPDQ, Seed: o.Seed + uint64(i)})
+		return func() { sec.Records[i] = rec }
+	})
+	if err != nil {
 		return nil, err
 	}
 	sec.tally()

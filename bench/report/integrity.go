@@ -1,8 +1,10 @@
-package bench
+package report
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/privmatch/privmatch/bench"
 )
 
 // IntegrityOptions controls the report's integrity measurements:
@@ -14,7 +16,7 @@ type IntegrityOptions struct {
 	// Threshold is the threshold-psi run; a zero DBSize means the largest
 	// feasibility size, a zero K psi.ThresholdDefaults.K (30) and a zero
 	// SyntheticRate its rate (0.01).
-	Threshold ThresholdRunOptions `json:"threshold"`
+	Threshold bench.ThresholdRunOptions `json:"threshold"`
 	// AuditSizes are the audit database sizes; nil means the feasibility
 	// sizes.
 	AuditSizes []int `json:"audit_sizes"`
@@ -22,15 +24,15 @@ type IntegrityOptions struct {
 
 // IntegrityResult is what the integrity measurements found.
 type IntegrityResult struct {
-	Threshold         *ThresholdRun      `json:"threshold"`
-	ThresholdAnalysis *ThresholdAnalysis `json:"threshold_analysis"`
-	Audit             []AuditPoint       `json:"audit"`
-	Repurpose         *RepurposeRun      `json:"repurpose"`
+	Threshold         *bench.ThresholdRun      `json:"threshold"`
+	ThresholdAnalysis *bench.ThresholdAnalysis `json:"threshold_analysis"`
+	Audit             []bench.AuditPoint       `json:"audit"`
+	Repurpose         *bench.RepurposeRun      `json:"repurpose"`
 }
 
 // runIntegrity runs the integrity measurements for a report whose
 // accuracy and feasibility sections are done.
-func runIntegrity(o *ReportOptions, r *Report, progress func(done, total int)) (*IntegrityResult, error) {
+func runIntegrity(o *Options, r *Report, progress func(done, total int)) (*IntegrityResult, error) {
 	opt := &o.Integrity
 	sizes := o.Feasibility.Sizes
 	if opt.Threshold.DBSize == 0 && len(sizes) > 0 {
@@ -50,25 +52,25 @@ func runIntegrity(o *ReportOptions, r *Report, progress func(done, total int)) (
 	}
 	res := &IntegrityResult{}
 	var err error
-	if res.Threshold, err = RunThreshold(opt.Threshold); err != nil {
+	if res.Threshold, err = bench.RunThreshold(opt.Threshold); err != nil {
 		return nil, err
 	}
 	progress(1, 4)
-	var pdq *Accuracy
+	var pdq *bench.Accuracy
 	for i := range r.Accuracy {
 		if r.Accuracy[i].Algorithm == "pdq" {
 			pdq = &r.Accuracy[i]
 		}
 	}
-	if res.ThresholdAnalysis, err = analyseThreshold(int64(opt.Threshold.K), opt.Threshold.SyntheticRate, pdq); err != nil {
+	if res.ThresholdAnalysis, err = bench.AnalyseThreshold(int64(opt.Threshold.K), opt.Threshold.SyntheticRate, pdq); err != nil {
 		return nil, err
 	}
 	progress(2, 4)
-	if res.Audit, err = MeasureAudit(opt.AuditSizes, o.Feasibility.Seed, o.Device.PhoneSlowdown.Value); err != nil {
+	if res.Audit, err = bench.MeasureAudit(opt.AuditSizes, o.Feasibility.Seed, o.Device.PhoneSlowdown.Value); err != nil {
 		return nil, err
 	}
 	progress(3, 4)
-	if res.Repurpose, err = runRepurpose(o.Quick, o.Feasibility.Seed); err != nil {
+	if res.Repurpose, err = bench.RunRepurpose(o.Quick, o.Feasibility.Seed); err != nil {
 		return nil, err
 	}
 	progress(4, 4)
@@ -88,7 +90,7 @@ func (r *Report) integrityMeasured(d *document) {
 	}
 }
 
-func (r *Report) thresholdSubsection(d *document, t *ThresholdRun, ta *ThresholdAnalysis) {
+func (r *Report) thresholdSubsection(d *document, t *bench.ThresholdRun, ta *bench.ThresholdAnalysis) {
 	d.h(2, "Threshold reporting (threshold-psi)")
 	if t != nil {
 		r.thresholdRun(d, t)
@@ -96,7 +98,7 @@ func (r *Report) thresholdSubsection(d *document, t *ThresholdRun, ta *Threshold
 	r.thresholdModel(d, ta)
 }
 
-func (r *Report) thresholdRun(d *document, t *ThresholdRun) {
+func (r *Report) thresholdRun(d *document, t *bench.ThresholdRun) {
 	o := t.Options
 	size := ""
 	if fs := r.Options.Feasibility.Sizes; len(fs) > 0 && fs[len(fs)-1] > o.DBSize {
@@ -126,7 +128,7 @@ func (r *Report) thresholdRun(d *document, t *ThresholdRun) {
 	d.p("**Known shortfall**: %s.", t.ShortfallNote)
 }
 
-func (r *Report) thresholdModel(d *document, ta *ThresholdAnalysis) {
+func (r *Report) thresholdModel(d *document, ta *bench.ThresholdAnalysis) {
 	if ta == nil {
 		return
 	}
@@ -160,10 +162,10 @@ func (r *Report) thresholdModel(d *document, ta *ThresholdAnalysis) {
 	}
 }
 
-func (r *Report) auditSubsection(d *document, pts []AuditPoint, rp *RepurposeRun) {
+func (r *Report) auditSubsection(d *document, pts []bench.AuditPoint, rp *bench.RepurposeRun) {
 	d.h(2, "Auditable database (package audit)")
 	if len(pts) > 0 {
-		d.p("Two lists (append-only RFC 9162 logs) carry the same synthetic 256-bit hashes; the database is their 2-of-2 intersection, a Merkle tree over entries sorted by hash with their provenance, its head signed with ed25519. Inclusion: one entry in the database tree (largest of %d random entries); the entry proof adds its inclusion in both lists. Verify entry: Policy.VerifyEntry (three signatures and three inclusion checks). Consistency: list A from 90%% of its size (an update adding a tenth) to its full size. Full check: Policy.VerifyAll, the device recomputing the root over every entry and checking every entry's provenance. Times are one goroutine of this machine; the phone column applies the device model's slowdown.", auditProved)
+		d.p("Two lists (append-only RFC 9162 logs) carry the same synthetic 256-bit hashes; the database is their 2-of-2 intersection, a Merkle tree over entries sorted by hash with their provenance, its head signed with ed25519. Inclusion: one entry in the database tree (largest of %d random entries); the entry proof adds its inclusion in both lists. Verify entry: Policy.VerifyEntry (three signatures and three inclusion checks). Consistency: list A from 90%% of its size (an update adding a tenth) to its full size. Full check: Policy.VerifyAll, the device recomputing the root over every entry and checking every entry's provenance. Times are one goroutine of this machine; the phone column applies the device model's slowdown.", pts[0].ProvedEntries)
 		var rows [][]string
 		for _, p := range pts {
 			rows = append(rows, []string{sizeLabel(p.Size), fmtMS(p.BuildMS), fmt.Sprintf("%d B", p.SignedHeadBytes),
@@ -196,7 +198,7 @@ func (r *Report) auditSubsection(d *document, pts []AuditPoint, rp *RepurposeRun
 }
 
 // repurposeVerdict says which audit signal reveals the repurposing.
-func repurposeVerdict(x *RepurposeResult) string {
+func repurposeVerdict(x *bench.RepurposeResult) string {
 	var sig []string
 	if x.EntriesFailingTwoListPolicy > 0 {
 		sig = append(sig, fmt.Sprintf("the two-list policy (Policy.VerifyEntry rejects the %d entries only A vouches for)", x.EntriesFailingTwoListPolicy))

@@ -107,10 +107,10 @@ var leakPoints = []struct {
 	n int64
 }{{0.01, 1000}, {0.05, 1000}, {0.01, 10000}}
 
-// analyseThreshold computes the model figures for policy (k, s) from an
+// AnalyseThreshold computes the model figures for policy (k, s) from an
 // algorithm's accuracy (nil: detection and the threshold choice are
 // omitted).
-func analyseThreshold(k int64, s float64, a *Accuracy) (*ThresholdAnalysis, error) {
+func AnalyseThreshold(k int64, s float64, a *Accuracy) (*ThresholdAnalysis, error) {
 	ta := &ThresholdAnalysis{K: k, SyntheticRate: s, Uploads: int64(AccountDefaults.ImagesPerYear.Value)}
 	for _, lp := range leakPoints {
 		if lp.n < k {

@@ -1,10 +1,12 @@
-package bench
+package report
 
 import (
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/privmatch/privmatch/bench"
 )
 
 // fmtBytes prints a byte count in SI units.
@@ -31,7 +33,7 @@ func fmtMS(ms float64) string {
 		return fmt.Sprintf("%.1f µs", ms*1000)
 	case ms < 10:
 		return fmt.Sprintf("%.3g ms", ms)
-	case ms < 10000:
+	case ms < 1000:
 		return fmt.Sprintf("%.0f ms", ms)
 	}
 	return fmtSeconds(ms / 1000)
@@ -67,7 +69,7 @@ func fmtRate(p float64) string {
 
 // fmtLog10 prints a probability from its log10, so it stays finite when
 // the probability underflows.
-func fmtLog10(l Log10, p float64) string {
+func fmtLog10(l bench.Log10, p float64) string {
 	if math.IsInf(float64(l), -1) {
 		return "0"
 	}
@@ -83,6 +85,8 @@ func fmtCount(x float64) string {
 	switch {
 	case x == 0:
 		return "0"
+	case x >= 1e6 && x < 1e15:
+		return fmtInt(x)
 	case x >= 1e6 || x < 0.01:
 		return fmtRate(x)
 	case x >= 100:
@@ -101,4 +105,23 @@ func sizeLabel(n int) string {
 		return fmt.Sprintf("2^%d (%d)", e, n)
 	}
 	return strconv.Itoa(n)
+}
+
+// fmtInt writes a whole number with thousands separators (1,000,000).
+func fmtInt(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1e15 {
+		return fmtRate(x)
+	}
+	s := strconv.FormatInt(int64(math.Round(math.Abs(x))), 10)
+	var b strings.Builder
+	if x < 0 {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

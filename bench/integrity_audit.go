@@ -213,8 +213,8 @@ func clusteredHashes(cats, per, flips int, seed uint64) ([]phash.Hash, []int, er
 	return hs, labels, nil
 }
 
-// runRepurpose runs bench.Repurpose on clustered synthetic hashes.
-func runRepurpose(quick bool, seed uint64) (*RepurposeRun, error) {
+// RunRepurpose runs bench.Repurpose on clustered synthetic hashes.
+func RunRepurpose(quick bool, seed uint64) (*RepurposeRun, error) {
 	rr := &RepurposeRun{Categories: 10, PerCategory: 300, FlippedBits: 10}
 	cfg := RepurposeConfig{Target: 0, Other: 1, Listed: 100, Added: 50, Population: 2000, Background: 5, Threshold: 31, Seed: seed}
 	if quick {
