@@ -41,7 +41,7 @@ import (
 const DefaultMaxPixels = 100 << 20
 
 // ErrFormat is wrapped by every error about malformed or unsupported input.
-var ErrFormat = errors.New("jpeg: invalid or unsupported data")
+var ErrFormat = errors.New("invalid or unsupported JPEG data")
 
 // Options controls decoding. The zero value decodes as libjpeg-turbo does.
 type Options struct {
