@@ -5,8 +5,8 @@
 // every privmatch hasher) and reuses the caller's buffer; Decode and
 // DecodeBytes return an image.Image (*RGB, *image.Gray or *image.CMYK).
 //
-// The output equals libjpeg-turbo's (and so Pillow's and CImg's) with their
-// default settings, byte for byte: the JDCT_ISLOW integer inverse DCT with
+// For an intact file the output equals, byte for byte, libjpeg-turbo's
+// default decompression (what Pillow and CImg call): the JDCT_ISLOW integer inverse DCT with
 // libjpeg's fixed-point constants and descaling, "fancy" (triangular) chroma
 // upsampling for 2x1, 2x2 and 1x2 subsampling and replication for other
 // integral factors, and libjpeg's fixed-point YCbCr->RGB tables and rounding.
@@ -18,9 +18,13 @@
 // compressed data ends early or a marker interrupts it, the missing bits
 // read as zeros and the rest of the segment decodes as flat grey; a bad
 // Huffman code reads as symbol 0. Such images decode without an error unless
-// Options.Strict is set, and the number of these events is counted in
-// Image.Warnings. Hostile input never panics and sizes are bounded by
-// Options.MaxPixels.
+// Options.Strict is set, and the events are counted in the Warnings that
+// DecodeBytes and DecodeRGB return. Two differences remain on damaged data:
+// libjpeg-turbo smooths the blocks of a truncated progressive image whose
+// coefficients never arrived (block smoothing), which this package does
+// not; and coefficients corrupt enough to overflow libjpeg-turbo's 16-bit
+// SIMD IDCT can decode differently. Hostile input never panics, and sizes
+// and scan counts are bounded (Options.MaxPixels, 1000 scans).
 //
 // The package imports nothing from privmatch, so other programs may use it.
 package jpeg
@@ -37,7 +41,7 @@ import (
 const DefaultMaxPixels = 100 << 20
 
 // ErrFormat is wrapped by every error about malformed or unsupported input.
-var ErrFormat = errors.New("jpeg: invalid or unsupported data")
+var ErrFormat = errors.New("invalid or unsupported JPEG data")
 
 // Options controls decoding. The zero value decodes as libjpeg-turbo does.
 type Options struct {

@@ -266,3 +266,45 @@ func TestTooManyScans(t *testing.T) {
 		t.Fatalf("%d scans: %v, want an error naming the scans", maxScans+1, err)
 	}
 }
+
+// TestConcurrentDecode decodes files of different sizes from several
+// goroutines at once, sharing the buffer pools, and checks each result
+// against a decode made alone.
+func TestConcurrentDecode(t *testing.T) {
+	names := []string{"cj_127x61_smooth_q90_2x2-1x1-1x1.jpg", "cj_13x17_photo_q75_1x2-1x1-1x1_p.jpg",
+		"pil_33x9_photo_q75_cmyk_ycck.jpg", "cj_127x61_smooth_q90_g.jpg", "bad_cj_64x64_noise_q50_1x4-1x1-1x1_m2.jpg"}
+	want := make([][]byte, len(names))
+	datas := make([][]byte, len(names))
+	for i, n := range names {
+		datas[i] = testFile(t, n)
+		rgb, _, _, _, err := DecodeRGB(nil, datas[i], Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		want[i] = rgb
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var buf []byte
+			for r := 0; r < 50; r++ {
+				i := (g + r) % len(names)
+				var err error
+				if buf, _, _, _, err = DecodeRGB(buf, datas[i], Options{}); err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(buf, want[i]) {
+					errs <- fmt.Errorf("%s: concurrent decode differs", names[i])
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
