@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"image"
 	"sort"
+	"sync"
 )
 
 // CodeVersion versions the hash implementations in this package. Bump it
@@ -70,12 +71,18 @@ type QualityHasher interface {
 	MinQuality() int
 }
 
-var registry = map[string]Hasher{}
+var (
+	regMu    sync.RWMutex
+	registry = map[string]Hasher{}
+)
 
-// Register adds a hasher to the registry under its Name. It panics if the
-// name is taken: registration happens at init time and a clash is a
-// programming error.
+// Register adds a hasher to the registry under its Name. It is safe to
+// call concurrently with All, Names and ByName. It panics if the name is
+// taken: registration happens at init time and a clash is a programming
+// error.
 func Register(h Hasher) {
+	regMu.Lock()
+	defer regMu.Unlock()
 	if _, dup := registry[h.Name()]; dup {
 		panic("phash: hasher registered twice: " + h.Name())
 	}
@@ -85,7 +92,9 @@ func Register(h Hasher) {
 // All returns every registered hasher in a fixed order: the order of
 // registration names sorted by Names.
 func All() []Hasher {
-	names := Names()
+	regMu.RLock()
+	defer regMu.RUnlock()
+	names := namesLocked()
 	out := make([]Hasher, len(names))
 	for i, n := range names {
 		out[i] = registry[n]
@@ -95,6 +104,13 @@ func All() []Hasher {
 
 // Names returns the registered hasher names in their canonical order.
 func Names() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	return namesLocked()
+}
+
+// namesLocked is Names for a caller holding regMu.
+func namesLocked() []string {
 	names := make([]string, 0, len(registry))
 	for n := range registry {
 		names = append(names, n)
@@ -129,9 +145,11 @@ func orderOf(name string) int {
 
 // ByName returns the registered hasher with the given name.
 func ByName(name string) (Hasher, error) {
+	regMu.RLock()
+	defer regMu.RUnlock()
 	h, ok := registry[name]
 	if !ok {
-		return nil, fmt.Errorf("phash: unknown algorithm %q (known: %v)", name, Names())
+		return nil, fmt.Errorf("phash: unknown algorithm %q (known: %v)", name, namesLocked())
 	}
 	return h, nil
 }
