@@ -8,15 +8,20 @@ import (
 	"math"
 
 	"golang.org/x/image/draw"
+
+	ljpeg "github.com/privmatch/privmatch/phash/jpeg"
 )
 
-// reencode writes m as JPEG at quality q with Go's encoder and decodes it.
+// reencode writes m as JPEG at quality q with Go's encoder and decodes it
+// as libjpeg-turbo does (package phash/jpeg), the decoder the reference
+// hashers read files with, so an edit's pixels are what a reference tool
+// would hash from the re-encoded file.
 func reencode(m *image.NRGBA, q int) (*image.NRGBA, error) {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: q}); err != nil {
 		return nil, fmt.Errorf("jpeg encode: %w", err)
 	}
-	d, err := jpeg.Decode(&buf)
+	d, _, err := ljpeg.DecodeBytes(buf.Bytes(), ljpeg.Options{Strict: true})
 	if err != nil {
 		return nil, fmt.Errorf("jpeg decode: %w", err)
 	}

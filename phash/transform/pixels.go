@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 
 	"golang.org/x/image/draw"
+
+	ljpeg "github.com/privmatch/privmatch/phash/jpeg"
 )
 
 // toNRGBA copies src into a fresh opaque NRGBA with bounds at (0,0).
@@ -36,6 +38,14 @@ func toNRGBA(src image.Image) *image.NRGBA {
 			d := dst.Pix[y*dst.Stride:]
 			for x := 0; x < w; x++ {
 				d[4*x], d[4*x+1], d[4*x+2] = row[x], row[x], row[x]
+			}
+		}
+	case *ljpeg.RGB:
+		for y := 0; y < h; y++ {
+			row := s.Pix[y*s.Stride:] // b is s.Rect: row y of the bounds
+			d := dst.Pix[y*dst.Stride:]
+			for x := 0; x < w; x++ {
+				d[4*x], d[4*x+1], d[4*x+2] = row[3*x], row[3*x+1], row[3*x+2]
 			}
 		}
 	case *image.RGBA:

@@ -114,7 +114,7 @@ func Suite() []Step {
 
 // registry lists the transforms in their canonical order.
 var registry = []Transform{
-	{Name: "jpeg", Strength: "JPEG quality 1..100 (Go image/jpeg encoder, 4:2:0)", Min: 1, Max: 100, Suite: []float64{95, 75, 50, 30}, fn: jpegFn},
+	{Name: "jpeg", Strength: "JPEG quality 1..100 (Go image/jpeg encoder, 4:2:0; decoded as libjpeg-turbo does)", Min: 1, Max: 100, Suite: []float64{95, 75, 50, 30}, fn: jpegFn},
 	{Name: "resize", Strength: "scale factor of both sides (CatmullRom)", Min: 0.05, Max: 4, Suite: []float64{0.25, 0.5, 2}, fn: resizeFn},
 	{Name: "crop", Strength: "fraction of width and of height removed, split between the two sides by seed", Min: 0, Max: 0.9, Suite: []float64{0.01, 0.02, 0.05, 0.1, 0.2}, fn: cropFn},
 	{Name: "pad", Strength: "border width on each side as a fraction of that dimension; border colour by seed", Min: 0, Max: 1, Suite: []float64{0.02, 0.05, 0.1, 0.2}, fn: padFn},
