@@ -148,6 +148,7 @@ func (r *Report) resiliencySection(d *document, figs map[string]figure) {
 	d.fold(fmt.Sprintf("Table: recall for each of the %d edits", len(rows)))
 	d.table(head, rows)
 	d.unfold()
+	r.decoderSubsection(d)
 	d.h(2, "Deliberate attacks")
 	if a == nil {
 		d.p("No attack was run (attack images set to 0 and no --attack-results given).")

@@ -84,6 +84,7 @@ func TestReadErrors(t *testing.T) {
 		"no collision":  `{"dedup":{},"accuracy":[{"algorithm":"pdq"}]}`,
 		"no robustness": `{"dedup":{},"options":{"algorithms":["pdq"]}}`,
 		"bad point":     `{"dedup":{},"feasibility":{"protocols":[{"protocol":"x","points":[{"db_size":0}]}]}}`,
+		"bad drift":     `{"dedup":{},"decoder_drift":{"algorithms":[{"algorithm":"pdq","jpegs":1,"changed":2}]}}`,
 	} {
 		if _, err := Read([]byte(b)); err == nil {
 			t.Errorf("%s: read without error", name)

@@ -54,6 +54,9 @@ type Options struct {
 	// SkipEncryptedHash turns off hashing one image under encryption
 	// (package he/imagehash).
 	SkipEncryptedHash bool `json:"skip_encrypted_hash"`
+	// SkipDecoderDrift turns off hashing each JPEG file from both
+	// decoders (Go's image/jpeg and libjpeg-turbo's pixels).
+	SkipDecoderDrift bool `json:"skip_decoder_drift"`
 	// Device is the slow-phone and slow-link model.
 	Device bench.DeviceModel `json:"device"`
 	// ListSize is the size of the deployed list a scanned image is
@@ -109,12 +112,17 @@ type Report struct {
 	HashTiming  []bench.HashTiming `json:"hash_timing"`
 	Accuracy    []bench.Accuracy   `json:"accuracy"`
 	// Robustness is per algorithm; ROC the pooled curve per algorithm.
-	Robustness  map[string]*bench.RobustnessResult `json:"robustness"`
-	ROC         map[string]bench.ROCCurve          `json:"roc"`
-	Attack      *bench.AttackSection               `json:"attack"`
-	Feasibility *bench.FeasibilityResult           `json:"feasibility"`
-	Estimates   []bench.DeviceEstimate             `json:"device_estimates"`
-	Claim       bench.ClaimResult                  `json:"claim"`
+	Robustness map[string]*bench.RobustnessResult `json:"robustness"`
+	ROC        map[string]bench.ROCCurve          `json:"roc"`
+	// DecoderDrift is how far each hash moves when only the JPEG decoder
+	// changes, over the distinct images' JPEG files (nil when skipped);
+	// DecoderDriftError says why it is missing.
+	DecoderDrift      *bench.DecoderDriftResult `json:"decoder_drift,omitempty"`
+	DecoderDriftError string                    `json:"decoder_drift_error,omitempty"`
+	Attack            *bench.AttackSection      `json:"attack"`
+	Feasibility       *bench.FeasibilityResult  `json:"feasibility"`
+	Estimates         []bench.DeviceEstimate    `json:"device_estimates"`
+	Claim             bench.ClaimResult         `json:"claim"`
 	// Integrity holds the threshold-reporting and audit measurements
 	// (nil when skipped).
 	Integrity *IntegrityResult `json:"integrity"`
@@ -222,6 +230,17 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("bench: report: %w", err)
+	}
+
+	if !o.SkipDecoderDrift {
+		_ = o.stage(r, "decoder drift", 1, func(p func(int, int)) error {
+			var err error
+			if r.DecoderDrift, err = runDecoderDrift(ctx, &o, r.Dedup.Keep); err != nil {
+				r.DecoderDriftError = err.Error()
+			}
+			p(1, 1)
+			return nil
+		})
 	}
 
 	for _, h := range o.Hashers {

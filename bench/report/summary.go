@@ -207,6 +207,7 @@ func (r *Report) executiveSummary(d *document) {
 		if a := r.Attack; a != nil && a.Images > 0 {
 			s += fmt.Sprintf(" A deliberate %s-box attacker made %s miss %d of %d listed images with changes too small to see (PSNR at least %g dB).", a.Model, a.Algorithm, a.Successes, a.Images, a.PSNRMin)
 		}
+		s += r.summaryDrift()
 		items = append(items, s+" "+link("Details", idResiliency))
 	}
 

@@ -93,6 +93,9 @@ func (r *Report) check() error {
 			}
 		}
 	}
+	if err := checkDecoderDrift(r.DecoderDrift); err != nil {
+		return err
+	}
 	if r.Plots == nil {
 		r.Plots = map[string]string{}
 	}
