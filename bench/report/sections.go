@@ -217,7 +217,8 @@ func (r *Report) integritySection(d *document) {
 			d.unfold()
 		}
 	}
-	d.p("None of these protocols lets a device check that its list is the published one; a server can put any hash in the list it serves. Package `audit` covers published roots and inclusion proofs; its costs are measured below, but the protocol runs above do not use it.")
+	d.p("None of these protocols, as run here, lets a device check that its list is the published one; a server can put any hash in the list it serves. Package `audit` covers published roots and inclusion proofs; its costs are measured below, but the protocol runs above do not use it.")
+	r.deviceCheckSubsection(d)
 	r.integrityMeasured(d)
 	d.means("The protocols hide a person's images from the server (or the list from the phone), but none of them, as run here, stops the list's owner from adding images of any kind. Scope creep is prevented only if the list is published in a form the phone checks, which the audit measurements show is cheap; and threshold reporting hides single matches at the cost of extra machinery.")
 }

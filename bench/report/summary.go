@@ -217,6 +217,7 @@ func (r *Report) executiveSummary(d *document) {
 		a := in.Audit[len(in.Audit)-1]
 		s += fmt.Sprintf(" A published, auditable list (package audit) would let it: checking one entry took %s and checking the whole %s-entry list %s here.", fmtMS(a.VerifyEntryUS/1e3), sizeLabel(a.Size), fmtMS(a.FullVerifyMS))
 	}
+	s += " Such a check shows every phone got the same published list, not that the list holds only what it should."
 	items = append(items, s+" "+link("Details", idIntegrity))
 	d.list(items...)
 
