@@ -98,7 +98,7 @@ func (r *Report) decoderSubsection(d *document) {
 		return
 	}
 	n := driftJPEGs(x)
-	d.p("The reference tools (the PDQ hasher through CImg, Python imagehash through Pillow) decode JPEG files with libjpeg-turbo; Go's image/jpeg rounds differently. Each JPEG file among the %d distinct images was decoded by both and hashed from each decoder's pixels: the hashes themselves are bit-exact with the references on the same pixels, so any difference below is the decoder's alone. %d of the distinct images are JPEG files; %d are not (PNG and other lossless formats decode identically everywhere) and were skipped.",
+	d.p("The reference tools (the PDQ hasher through CImg, Python imagehash through Pillow) decode JPEG files with libjpeg-turbo; Go's image/jpeg rounds differently. Each JPEG file among the %d distinct images was decoded by both and hashed from each decoder's pixels: the hashes themselves are bit-exact with the references on the same pixels, so any difference below is the decoder's alone. %d of the distinct images are JPEG files; %d are not (their pixels do not depend on a JPEG decoder) and were skipped.",
 		r.Dedup.Distinct, n, x.NotJPEG)
 	if len(x.Failed) > 0 {
 		d.p("Failed on %d files: %s.", len(x.Failed), strings.Join(x.Failed[:min(3, len(x.Failed))], "; "))

@@ -195,7 +195,8 @@ th{background:#eee}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;over
 figure{margin:1.5em 0}figcaption{font-size:90%;color:#333}img{max-width:100%;height:auto}
 details{margin:1em 0;border-left:3px solid #ccc;padding-left:.8em}summary{cursor:pointer;font-weight:bold}
 .means{background:#eef5fb;border-left:4px solid #0072b2;padding:.5em .8em}
-#summary+ul li{margin:.3em 0}`
+#summary+ul li,#summary+p+ul li{margin:.3em 0}
+@media (max-width:600px){body{padding:0 .7em}ul{padding-left:1.2em}h1{font-size:1.35em}h2{font-size:1.3em}}`
 
 // writeHTML renders d as one self-contained HTML file: styles inline and
 // every figure embedded as a base64 data URI, so it opens offline and

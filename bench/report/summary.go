@@ -132,7 +132,7 @@ func (r *Report) executiveSummary(d *document) {
 			t := b.pt.ClientMS + b.pt.ServerMS
 			part := fmt.Sprintf("%s %s", b.proto, fmtMS(t))
 			if b.pt.DBSize != n {
-				part += fmt.Sprintf(" (measured only up to %s)", sizeLabel(b.pt.DBSize))
+				part += fmt.Sprintf(" (measured only up to %s)", fmtInt(float64(b.pt.DBSize)))
 			}
 			parts = append(parts, part)
 			if t > slowest {
@@ -150,7 +150,7 @@ func (r *Report) executiveSummary(d *document) {
 			verdict = "Only slowly"
 		}
 		items = append(items, fmt.Sprintf("**Feasible at scale?** %s: checking one image against a list of %s entries took, per protocol, %s of computer time on one core here; the slowest, %s, took %s on the server, against the assessment's 20 million seconds. %s",
-			verdict, sizeLabel(n), strings.Join(parts, ", "), slowProto, sp, link("Details", idFeasibility)))
+			verdict, fmtInt(float64(n)), strings.Join(parts, ", "), slowProto, sp, link("Details", idFeasibility)))
 	} else {
 		items = append(items, "**Feasible at scale?** Not measured: no protocol ran.")
 	}
@@ -173,7 +173,7 @@ func (r *Report) executiveSummary(d *document) {
 			}
 		}
 		items = append(items, fmt.Sprintf("**On a low-end phone and a slow link?** Projected for a phone %.3g times slower than this machine: each image costs at most %s (%s on %s), and the heaviest one-time setup download takes %s (%s on %s, list of %s). These are projections from stated assumptions, not phone measurements. %s",
-			o.Device.PhoneSlowdown.Value, fmtSeconds(wq.s), wq.proto, wq.link, fmtSeconds(ws.s), ws.proto, ws.link, sizeLabel(ws.db), link("Details", idDevices)))
+			o.Device.PhoneSlowdown.Value, fmtSeconds(wq.s), wq.proto, wq.link, fmtSeconds(ws.s), ws.proto, ws.link, fmtInt(float64(ws.db)), link("Details", idDevices)))
 	}
 
 	// Accuracy.
@@ -215,7 +215,7 @@ func (r *Report) executiveSummary(d *document) {
 	s := "**Integrity of the list and scope creep?** None of the measured protocols lets a phone check which list it is matched against: the server can add any image, and the phone cannot tell."
 	if in := r.Integrity; in != nil && len(in.Audit) > 0 {
 		a := in.Audit[len(in.Audit)-1]
-		s += fmt.Sprintf(" A published, auditable list (package audit) would let it: checking one entry took %s and checking the whole %s-entry list %s here.", fmtMS(a.VerifyEntryUS/1e3), sizeLabel(a.Size), fmtMS(a.FullVerifyMS))
+		s += fmt.Sprintf(" A published, auditable list (package audit) would let it: checking one entry took %s and checking the whole %s-entry list %s here.", fmtMS(a.VerifyEntryUS/1e3), fmtInt(float64(a.Size)), fmtMS(a.FullVerifyMS))
 	}
 	s += " Such a check shows every phone got the same published list, not that the list holds only what it should."
 	items = append(items, s+" "+link("Details", idIntegrity))
@@ -236,7 +236,7 @@ func (r *Report) executiveSummary(d *document) {
 		machine += fmt.Sprintf(", quiet at the start (%s)", load)
 	}
 	d.p("**What this run can and cannot tell you.** It measured %d distinct images (%s), synthetic lists of up to %s entries (sizes beyond are extrapolated and marked), and %s. It can tell you how cost grows with list size and how each hash behaves on these images; it cannot tell you false-flag rates smaller than the corpus can resolve, how real phones perform, or what a deployed list contains. %s",
-		r.Dedup.Distinct, orNA(o.CorpusPath), sizeLabel(maxDB), machine, link("How this run was made", idRun))
+		r.Dedup.Distinct, orNA(o.CorpusPath), fmtInt(float64(maxDB)), machine, link("How this run was made", idRun))
 }
 
 // howRun closes the report: what was run and on what, folded.
