@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/privmatch/privmatch/phash"
 )
@@ -42,36 +44,68 @@ type DecoderDriftResult struct {
 // MeasureDecoderDrift hashes every JPEG item of c with each hasher twice,
 // once from image/jpeg's pixels and once from libjpeg-turbo's, and
 // reports per hasher how far the hashes move. Items that are not JPEG
-// files are skipped and counted. It stops early, with ctx's error, when ctx
-// is done.
+// files are skipped and counted. Items are measured on GOMAXPROCS
+// goroutines; the result does not depend on their number. It stops early,
+// with ctx's error, when ctx is done.
 func MeasureDecoderDrift(ctx context.Context, c *Corpus, hashers []phash.Hasher) (*DecoderDriftResult, error) {
 	res := &DecoderDriftResult{Algorithms: make([]DecoderDrift, len(hashers))}
-	sums := make([]int, len(hashers))
 	for i, h := range hashers {
 		res.Algorithms[i] = DecoderDrift{Algorithm: h.Name(), Threshold: h.Threshold().Distance}
 	}
-	for _, it := range c.Items {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("bench: decoder drift: %w", err)
+	// One outcome per item, filled by the workers and summed in item
+	// order so that Failed keeps the corpus's order.
+	type outcome struct {
+		dists   []int
+		notJPEG bool
+		err     error
+	}
+	outs := make([]outcome, len(c.Items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(c.Items), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				o := &outs[i]
+				data, err := c.Items[i].Data()
+				switch {
+				case err != nil:
+					o.err = err
+				case len(data) < 2 || data[0] != 0xff || data[1] != 0xd8:
+					o.notJPEG = true
+				default:
+					o.dists, o.err = driftOne(data, hashers)
+				}
+			}
+		}()
+	}
+	var cerr error
+	for i := range c.Items {
+		if cerr = ctx.Err(); cerr != nil {
+			break
 		}
-		data, err := it.Data()
-		if err != nil {
-			res.Failed = append(res.Failed, fmt.Sprintf("%s: %v", it.ID, err))
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if cerr != nil {
+		return nil, fmt.Errorf("bench: decoder drift: %w", cerr)
+	}
+	sums := make([]int, len(hashers))
+	for i, o := range outs {
+		switch {
+		case o.err != nil:
+			res.Failed = append(res.Failed, fmt.Sprintf("%s: %v", c.Items[i].ID, o.err))
 			continue
-		}
-		if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
+		case o.notJPEG:
 			res.NotJPEG++
 			continue
 		}
-		dists, err := driftOne(data, hashers)
-		if err != nil {
-			res.Failed = append(res.Failed, fmt.Sprintf("%s: %v", it.ID, err))
-			continue
-		}
-		for i, d := range dists {
-			a := &res.Algorithms[i]
+		for j, d := range o.dists {
+			a := &res.Algorithms[j]
 			a.JPEGs++
-			sums[i] += d
+			sums[j] += d
 			a.MaxBits = max(a.MaxBits, d)
 			if d > 0 {
 				a.Changed++
