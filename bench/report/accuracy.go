@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/privmatch/privmatch/bench"
 )
@@ -161,7 +163,7 @@ func (r *Report) resiliencySection(d *document, figs map[string]figure) {
 		if a.Kind == "collide" {
 			what = "forced collision: change an innocent image until its hash falls within the threshold of a target"
 		}
-		d.p("%s-box %s (%s), on %s, %s; budget: PSNR at least %g dB, %d hasher calls per image%s. **%d of %d images succeeded.**", a.Model, a.Kind, what, a.Algorithm, src,
+		d.p("%s-box %s (%s), on %s, %s; budget: PSNR at least %g dB, %d hasher calls per image%s. **%d of %d images succeeded.**", capitalise(a.Model), a.Kind, what, a.Algorithm, src,
 			a.PSNRMin, a.Queries, map[bool]string{true: ", beating all eight dihedral hashes", false: ""}[a.Dihedral], a.Successes, a.Images)
 		if a.Kind != "collide" {
 			d.p("Forced collisions (making an innocent image match a listed one) were not run by this report; `privmatch attack --kind collide` measures them, and `--attack-results` brings its results here.")
@@ -195,6 +197,15 @@ func (r *Report) resiliencySection(d *document, figs map[string]figure) {
 		m += fmt.Sprintf(" A deliberate attacker succeeded on %d of %d images with changes a viewer does not notice: a system built on this hash can be evaded by those who try, while its false flags fall on everyone.", a.Successes, a.Images)
 	}
 	d.means("%s", m)
+}
+
+// capitalise upper-cases s's first letter, to open a sentence.
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func first(s []string) string {

@@ -93,6 +93,7 @@ func TestFormatting(t *testing.T) {
 		{fmtRate(0), "0"}, {fmtRate(8.28e-38), "8.28e-38"}, {fmtRate(0.0649), "0.0649"},
 		{fmtLog10(bench.Log10(-400), 0), "10^-400.0"}, {fmtLog10(bench.Log10(math.Inf(-1)), 0), "0"},
 		{sizeLabel(65536), "2^16 (65536)"}, {sizeLabel(100), "100"},
+		{capitalise("white"), "White"}, {capitalise(""), ""}, {capitalise("élan"), "Élan"},
 		{assumed("assumption: x"), "**assumption**: x"}, {assumed("Apple"), "**assumption**: Apple"},
 	} {
 		if tc.got != tc.want {
