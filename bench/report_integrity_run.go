@@ -42,10 +42,11 @@ func RunThreshold(o ThresholdRunOptions) (*ThresholdRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: threshold run: %w", err)
 	}
-	st, err := psi.RunSetup(srv, cli)
+	conn, st, err := psi.Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		return nil, fmt.Errorf("bench: threshold run: setup: %w", err)
 	}
+	defer conn.Close()
 	for _, m := range st.Messages {
 		run.SetupBytes += m.Bytes
 	}
@@ -56,7 +57,7 @@ func RunThreshold(o ThresholdRunOptions) (*ThresholdRun, error) {
 	}
 	var clientMS, unlistedMS, listedMS []float64
 	send := func(h phash.Hash) (float64, error) {
-		tr, err := psi.RunQuery(ts, tc, h)
+		tr, err := conn.Query(h)
 		if err != nil {
 			return 0, err
 		}

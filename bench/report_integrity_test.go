@@ -138,9 +138,11 @@ func voucherLen(t *testing.T, k int) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psi.RunSetup(srv, cli); err != nil {
+	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer conn.Close()
 	q, err := cli.NewQuery(db.Hashes[0])
 	if err != nil {
 		t.Fatal(err)

@@ -90,7 +90,7 @@ func BenchmarkPSI(b *testing.B) {
 }
 
 type benchQuery struct {
-	srv       psi.QueryServer
+	srv       psi.ServerSession
 	cli       psi.Client
 	h         phash.Hash
 	setup, tr *psi.Transcript
@@ -102,22 +102,27 @@ func prepareQuery(b *testing.B, p psi.Protocol, logN int) benchQuery {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Open runs the whole setup, the client's keys up included for
-	// protocols with per-client state, and returns the session queries run
-	// in (the server itself for the others).
-	sess, setupTr, err := psi.Open(s.srv, cli)
+	// Open runs the whole setup through the driver, the client's keys up
+	// included for protocols with per-client state, and one query, for
+	// the transcript's sizes; the loops run the state machines of a
+	// session set up the same way.
+	h := s.db.Hashes[len(s.db.Hashes)/2]
+	conn, setupTr, err := psi.Open(s.srv, cli, s.db.Kind, s.db.Bits)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { sess.Close() })
-	h := s.db.Hashes[len(s.db.Hashes)/2]
-	tr, err := psi.RunQuery(sess, cli, h)
+	tr, err := conn.Query(h)
 	if err != nil {
+		b.Fatal(err)
+	}
+	if err := conn.Close(); err != nil {
 		b.Fatal(err)
 	}
 	if o := tr.ServerOutcome; o.Known && !o.Match {
 		b.Fatal("listed hash did not match")
 	}
+	_, sess := psitest.SetupExchange(b, s.srv, cli)
+	b.Cleanup(func() { sess.Close() })
 	return benchQuery{sess, cli, h, setupTr, tr}
 }
 
@@ -159,7 +164,7 @@ func clientMessages(b *testing.B, cli psi.Client, h phash.Hash) [][]byte {
 }
 
 // serverSide decodes the client's first flight and answers it.
-func serverSide(b *testing.B, srv psi.QueryServer, msgs [][]byte) {
+func serverSide(b *testing.B, srv psi.ServerSession, msgs [][]byte) {
 	sq, err := srv.NewQuery()
 	if err != nil {
 		b.Fatal(err)

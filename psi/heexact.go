@@ -67,7 +67,9 @@ const heExactName = "he-exact"
 
 func init() { Register(HEExact) }
 
-type heExactProtocol struct{}
+// heExactProtocol is he-exact; allowInsecure, set only by this package's
+// tests, lets the client accept he's insecure test presets.
+type heExactProtocol struct{ allowInsecure bool }
 
 func (heExactProtocol) Name() string { return heExactName }
 
@@ -166,49 +168,35 @@ func newHEExactServer(kind phash.Kind, bits int, lit he.ParamsLiteral, items [][
 }
 
 type heExactServer struct {
-	sessionBinder // sessions RunSetup opened
-	kind          phash.Kind
-	bits          int
-	es            *he.ExactServer
-	params        he.Params
-	keysSize      int
-	setup         *HEExactParams
-	limits        *sessionLimit
+	kind     phash.Kind
+	bits     int
+	es       *he.ExactServer
+	params   he.Params
+	keysSize int
+	setup    *HEExactParams
+	limits   *sessionLimit
 }
 
-func (s *heExactServer) Protocol() string        { return heExactName }
-func (s *heExactServer) Setup() (Message, error) { return s.setup, nil }
+func (s *heExactServer) Protocol() string { return heExactName }
 
-// NewQuery refuses: queries run in a client's session.
-func (s *heExactServer) NewQuery() (ServerQuery, error) {
-	return nil, fmt.Errorf("%w: %s keeps per-client state; run setup (Open, or over TCP) first", ErrNoSession, heExactName)
-}
-
-func (s *heExactServer) SetupUpMessage() Message {
-	return &HEExactKeys{heBlob{size: s.keysSize}}
-}
-
-// AcceptSetup parses the client's keys (he validates sizes, levels and
-// Galois elements) and opens its session, if fewer than the maximum are
-// open.
-func (s *heExactServer) AcceptSetup(m Message) (ServerSession, error) {
-	k, ok := m.(*HEExactKeys)
-	if !ok {
-		return nil, fmt.Errorf("psi: %s server: setup got %T", heExactName, m)
-	}
-	if err := s.limits.acquire(heExactName); err != nil {
-		return nil, err
-	}
-	keys, err := he.ParseExactKeys(s.params, k.Data)
-	if err != nil {
-		s.limits.release()
-		return nil, fmt.Errorf("psi: %s server: keys: %w", heExactName, err)
-	}
-	return &keySession[he.ExactKeys]{name: heExactName, limits: s.limits, keys: keys,
-		newQuery: func(k *he.ExactKeys) ServerQuery { return &heExactServerQuery{s: s, keys: k} }}, nil
+// NewSession starts a client's session: the parameters down, the client's
+// keys up (he validates sizes, levels and Galois elements), held for this
+// session only and at most Options.MaxSessions at once.
+func (s *heExactServer) NewSession() (ServerSession, error) {
+	return &keySession[he.ExactKeys]{name: heExactName, limits: s.limits, params: s.setup,
+		keysMsg: func() Message { return &HEExactKeys{heBlob{size: s.keysSize}} },
+		parse: func(m Message) (*he.ExactKeys, error) {
+			k, ok := m.(*HEExactKeys)
+			if !ok {
+				return nil, fmt.Errorf("setup got %T", m)
+			}
+			return he.ParseExactKeys(s.params, k.Data)
+		},
+		newQuery: func(k *he.ExactKeys) Steps { return &heExactServerQuery{s: s, keys: k} }}, nil
 }
 
 type heExactServerQuery struct {
+	serverQueryStart
 	s     *heExactServer
 	keys  *he.ExactKeys
 	stage int // 0: wait for query, 1: wait for reply, 2: done
@@ -256,27 +244,24 @@ func (q *heExactServerQuery) Step(in Message) (Message, error) {
 
 func (q *heExactServerQuery) Outcome() Outcome { return q.out }
 
-// heAllowInsecure lets this package's tests accept he's insecure test
-// presets; it is false in every build but the tests.
-var heAllowInsecure = false
-
-func (heExactProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
+func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
 	if err := requireExact(heExactName, opts); err != nil {
 		return nil, err
 	}
 	if err := checkKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &heExactClient{kind: kind, bits: bits, rnd: opts.Rand}, nil
+	return &heExactClient{kind: kind, bits: bits, rnd: opts.Rand, allowInsecure: hp.allowInsecure}, nil
 }
 
 // heExactClient holds the secret key (inside he.ExactClient, which has no
 // way to send it) and the encoded evaluation keys, kept so that a new
 // session (a new connection) re-sends them without regenerating.
 type heExactClient struct {
-	kind phash.Kind
-	bits int
-	rnd  io.Reader
+	allowInsecure bool // only in this package's tests (export_test.go)
+	kind          phash.Kind
+	bits          int
+	rnd           io.Reader
 
 	mu     sync.Mutex // he's encryptor and decryptor are not safe for concurrent use
 	params *he.Params
@@ -285,14 +270,24 @@ type heExactClient struct {
 	keys   []byte
 }
 
-func (c *heExactClient) Protocol() string      { return heExactName }
-func (c *heExactClient) SetupMessage() Message { return &HEExactParams{} }
+func (c *heExactClient) Protocol() string { return heExactName }
 
-// Setup accepts the server's parameters only if they are, field for field,
+// Setup receives the server's parameters and answers with the evaluation
+// keys.
+func (c *heExactClient) Setup() (Steps, error) {
+	return keyClientSetup(heExactName, func() Message { return &HEExactParams{} }, func(m Message) (Message, error) {
+		if err := c.configure(m); err != nil {
+			return nil, err
+		}
+		return c.keysUp()
+	}), nil
+}
+
+// configure accepts the server's parameters only if they are, field for field,
 // this build's copy of a named he preset, and a secure one. Setting up
 // again under the same parameters keeps the key; under others, makes a new
 // one.
-func (c *heExactClient) Setup(m Message) error {
+func (c *heExactClient) configure(m Message) error {
 	pm, ok := m.(*HEExactParams)
 	if !ok {
 		return fmt.Errorf("psi: %s client: setup got %T", heExactName, m)
@@ -305,7 +300,7 @@ func (c *heExactClient) Setup(m Message) error {
 		return fmt.Errorf("psi: %s client: server's parameters differ from preset %s as this client knows it", heExactName, want.Name)
 	}
 	if want.Insecure {
-		if !heAllowInsecure {
+		if !c.allowInsecure {
 			return fmt.Errorf("psi: %s client: server offers %s: %w", heExactName, want.Name, he.ErrInsecure)
 		}
 		want.AllowInsecure = true
@@ -328,8 +323,8 @@ func (c *heExactClient) Setup(m Message) error {
 	return nil
 }
 
-// SetupUp returns the evaluation keys, generated on first use.
-func (c *heExactClient) SetupUp() (Message, error) {
+// keysUp returns the evaluation keys, generated on first use.
+func (c *heExactClient) keysUp() (Message, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ec == nil {
@@ -345,7 +340,7 @@ func (c *heExactClient) SetupUp() (Message, error) {
 	return &HEExactKeys{heBlob{size: len(c.keys), Data: c.keys}}, nil
 }
 
-func (c *heExactClient) NewQuery(h phash.Hash) (ClientQuery, error) {
+func (c *heExactClient) NewQuery(h phash.Hash) (Steps, error) {
 	if h.Kind() != c.kind || h.Bits() != c.bits {
 		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", heExactName, h.Kind(), h.Bits(), c.kind, c.bits)
 	}

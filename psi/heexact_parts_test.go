@@ -13,8 +13,6 @@ import (
 // ciphertexts): the client sizes the answer from the partitions the server
 // announced, members match and a non-member does not.
 func TestHEExactManyPartitions(t *testing.T) {
-	heAllowInsecure = true
-	defer func() { heAllowInsecure = false }()
 	db, err := Synth("test", 256, 64000, 31)
 	if err != nil {
 		t.Fatal(err)
@@ -32,11 +30,11 @@ func TestHEExactManyPartitions(t *testing.T) {
 	if srv.setup.Partitions != 5 || srv.es.Answers() != 2 {
 		t.Fatalf("%d partitions, %d answers; want 5 and 2", srv.setup.Partitions, srv.es.Answers())
 	}
-	cli, err := HEExact.NewClient(db.Kind, db.Bits, Options{})
+	cli, err := HEExactInsecure.NewClient(db.Kind, db.Bits, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, _, err := Open(srv, cli)
+	sess, _, err := Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +49,7 @@ func TestHEExactManyPartitions(t *testing.T) {
 		hs = append(hs, db.Hashes[i])
 	}
 	for i, h := range append(hs, miss.Hashes[0]) {
-		tr, err := RunQuery(sess, cli, h)
+		tr, err := sess.Query(h)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package psi_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"net"
 	"sync"
@@ -37,7 +38,7 @@ func heClient(t *testing.T, db *psi.Database) psi.Client {
 func TestHEExactSessionLimit(t *testing.T) {
 	db := psitest.Database(t, 50, 21)
 	srv := heServer(t, db, 1)
-	a, tr, err := psi.Open(srv, heClient(t, db))
+	a, tr, err := psi.Open(srv, heClient(t, db), db.Kind, db.Bits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +50,11 @@ func TestHEExactSessionLimit(t *testing.T) {
 	if tr.SetupUpBytes() != keys || tr.UpBytes() != 0 {
 		t.Errorf("setup up %d B (want the keys, %d B), query up %d B", tr.SetupUpBytes(), keys, tr.UpBytes())
 	}
-	if _, _, err := psi.Open(srv, heClient(t, db)); !errors.Is(err, psi.ErrTooManySessions) {
+	if _, _, err := psi.Open(srv, heClient(t, db), db.Kind, db.Bits); !errors.Is(err, psi.ErrTooManySessions) {
 		t.Fatalf("second session: %v, want ErrTooManySessions", err)
 	}
 	a.Close()
-	b, _, err := psi.Open(srv, heClient(t, db))
+	b, _, err := psi.Open(srv, heClient(t, db), db.Kind, db.Bits)
 	if err != nil {
 		t.Fatalf("after close: %v", err)
 	}
@@ -135,17 +136,7 @@ func TestHEExactClientRefusesParams(t *testing.T) {
 	unknown.Name = "PN99"
 	for name, l := range map[string]he.ParamsLiteral{"insecure": weak, "changed": changed, "unknown": unknown} {
 		cli := heClient(t, psitest.Database(t, 1, 1))
-		m := cli.SetupMessage().(*psi.HEExactParams)
-		*m = psi.HEExactParams{Literal: l, Partitions: 1}
-		b, err := m.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := cli.SetupMessage()
-		if err := in.UnmarshalBinary(b); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if err := cli.Setup(in); err == nil {
+		if err := offerSetup(t, cli, &psi.HEExactParams{Literal: l, Partitions: 1}); err == nil {
 			t.Errorf("%s: client accepted %+v", name, l)
 		} else if name == "insecure" && !errors.Is(err, he.ErrInsecure) {
 			t.Errorf("insecure: %v, want he.ErrInsecure", err)
@@ -169,31 +160,38 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 	var sessions []psi.Session
 	done := make(chan error, 1)
 	go func() {
-		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ConnOptions{Timeout: 10 * time.Second}, 0, func(s psi.Session) {
+		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Timeout: 10 * time.Second, Report: func(s psi.Session) {
 			mu.Lock()
 			sessions = append(sessions, s)
 			mu.Unlock()
-		})
+		}})
 	}()
 	hs := []phash.Hash{db.Hashes[7], psitest.FlipBit(t, db.Hashes[7], 3), db.Hashes[299]}
 	want := []bool{true, false, true}
 	p := heParams(t, 300)
 	keys, _ := he.ExactKeysSize(p)
 	for conn := 0; conn < 2; conn++ {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		trs, err := psi.QueryConnMany(c, heClient(t, db), hs, true, psi.ConnOptions{Timeout: 10 * time.Second})
-		c.Close()
+		c, setup, err := psi.Dial(ctx, ln.Addr().String(), heClient(t, db), db.Kind, db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("connection %d: %v", conn, err)
 		}
+		var trs []*psi.Transcript
+		for _, h := range hs {
+			tr, err := c.Query(h)
+			if err != nil {
+				t.Fatalf("connection %d: %v", conn, err)
+			}
+			trs = append(trs, tr)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatalf("connection %d: close: %v", conn, err)
+		}
+		trs[0].Messages = append(setup.Messages, trs[0].Messages...)
 		// The server closes the session once it reads the client's
 		// "done": its one slot must come free.
 		probe := heClient(t, db)
 		for deadline := time.Now().Add(5 * time.Second); ; {
-			sess, _, err := psi.Open(srv, probe)
+			sess, _, err := psi.Open(srv, probe, db.Kind, db.Bits)
 			if err == nil {
 				sess.Close()
 				break
@@ -215,16 +213,25 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 			t.Logf("connection %d query %d: %v", conn, i, s)
 		}
 	}
+	// A client that skips setup (its "next" right after the hello) is
+	// refused with an error frame.
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = psi.QueryConn(c, heClient(t, db), hs[0], false, psi.ConnOptions{Timeout: 10 * time.Second})
-	c.Close()
-	var pe *psi.PeerError
-	if !errors.As(err, &pe) {
-		t.Errorf("client without setup: %v, want the server's refusal", err)
+	hello := append([]byte{2, byte(len("he-exact"))}, "he-exact"...)
+	hello = append(append(hello, byte(len(db.Kind))), db.Kind...)
+	hello = append(hello, 1, 0)
+	raw := append(binary.BigEndian.AppendUint32(nil, uint32(len(hello)+1)), 1)
+	raw = append(raw, hello...)
+	raw = append(raw, 0, 0, 0, 2, 5, 1)
+	if _, err := c.Write(raw); err != nil {
+		t.Fatal(err)
 	}
+	if !refused(t, c) {
+		t.Error("client without setup: no error frame from the server")
+	}
+	c.Close()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -240,7 +247,7 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 	}
 	for _, ss := range byConn {
 		if len(ss) == 1 {
-			if !errors.Is(ss[0].Err, psi.ErrNoSession) {
+			if ss[0].Err == nil {
 				t.Errorf("refused connection: %v", ss[0].Err)
 			}
 			continue

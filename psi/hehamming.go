@@ -39,7 +39,7 @@ import (
 // the database and options; the client rebuilds the literal from its own
 // copy of the named preset and refuses any other, and any insecure one
 // (this package's tests alone run an insecure N = 2^10 variant of
-// hamming.PN12Insecure, through heHammingTestPreset). One answer ciphertext covers up
+// hamming.PN12Insecure, in this package's tests only). One answer ciphertext covers up
 // to 8 groups of 2^14 entries at threshold 31 (the engine's Outputs).
 //
 //	client (secret key)                            server (db, per-client keys)
@@ -86,7 +86,10 @@ const (
 
 func init() { Register(HEHamming) }
 
-type heHammingProtocol struct{}
+// heHammingProtocol is he-hamming; test, when set (only by this
+// package's tests), is an insecure preset the server uses and the client
+// accepts.
+type heHammingProtocol struct{ test *hamming.Literal }
 
 func (heHammingProtocol) Name() string { return heHammingName }
 
@@ -142,19 +145,21 @@ var heHammingKeysSize = sync.OnceValue(func() int {
 	return p.KeysSize()
 })
 
-// heHammingPresets are the engine's presets by name. PN12Insecure is here
-// so that the client can name it in its refusal; an insecure preset is
-// used only when heHammingTestPreset names it.
-var heHammingPresets = map[string]hamming.Literal{
-	hamming.PN14.Name:         hamming.PN14,
-	hamming.PN12Insecure.Name: hamming.PN12Insecure,
+// heHammingPreset is the engine's preset of the given name. PN12Insecure
+// is known so that the client can name it in its refusal; an insecure
+// preset is used only by a protocol value whose test field names it,
+// which only this package's tests build (export_test.go).
+func (p heHammingProtocol) preset(name string) (hamming.Literal, bool) {
+	switch {
+	case p.test != nil && name == p.test.Name:
+		return *p.test, true
+	case name == hamming.PN14.Name:
+		return hamming.PN14, true
+	case name == hamming.PN12Insecure.Name:
+		return hamming.PN12Insecure, true
+	}
+	return hamming.Literal{}, false
 }
-
-// heHammingTestPreset, when not empty, names the preset the server uses
-// and lets the client accept it even if it is insecure. It is empty in
-// every build but this package's tests, which set it to an insecure
-// N = 2^10 preset so that the conformance suite runs in seconds.
-var heHammingTestPreset = ""
 
 // heHammingItem writes h's bits in the engine's order: bit i of the
 // printed integer at byte i/8, bit i%8.
@@ -169,8 +174,8 @@ func heHammingItem(h phash.Hash) [32]byte {
 
 // heHammingLiteral is the named preset for the given hash length and
 // threshold, checked against the protocol's bounds.
-func heHammingLiteral(name string, bits, threshold int) (hamming.Literal, error) {
-	l, ok := heHammingPresets[name]
+func (p heHammingProtocol) literal(name string, bits, threshold int) (hamming.Literal, error) {
+	l, ok := p.preset(name)
 	if !ok {
 		return hamming.Literal{}, fmt.Errorf("unknown preset %q", name)
 	}
@@ -184,7 +189,7 @@ func heHammingLiteral(name string, bits, threshold int) (hamming.Literal, error)
 	return l, nil
 }
 
-func (heHammingProtocol) NewServer(db *Database, opts Options) (Server, error) {
+func (hp heHammingProtocol) NewServer(db *Database, opts Options) (Server, error) {
 	if db == nil {
 		return nil, fmt.Errorf("psi: %s: nil database", heHammingName)
 	}
@@ -192,10 +197,10 @@ func (heHammingProtocol) NewServer(db *Database, opts Options) (Server, error) {
 		return nil, err
 	}
 	name := hamming.PN14.Name
-	if heHammingTestPreset != "" {
-		name = heHammingTestPreset
+	if hp.test != nil {
+		name = hp.test.Name
 	}
-	lit, err := heHammingLiteral(name, db.Bits, opts.Threshold)
+	lit, err := hp.literal(name, db.Bits, opts.Threshold)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
@@ -230,52 +235,39 @@ func (heHammingProtocol) NewServer(db *Database, opts Options) (Server, error) {
 }
 
 type heHammingServer struct {
-	sessionBinder // sessions RunSetup opened
-	kind          phash.Kind
-	bits          int
-	es            *hamming.Server
-	params        hamming.Params
-	setup         *HEHammingParams
-	limits        *sessionLimit
+	kind   phash.Kind
+	bits   int
+	es     *hamming.Server
+	params hamming.Params
+	setup  *HEHammingParams
+	limits *sessionLimit
 }
 
-func (s *heHammingServer) Protocol() string        { return heHammingName }
-func (s *heHammingServer) Setup() (Message, error) { return s.setup, nil }
+func (s *heHammingServer) Protocol() string { return heHammingName }
 
 // Threshold is the Hamming distance at or below which the server counts a
 // match.
 func (s *heHammingServer) Threshold() int { return s.setup.Threshold }
 
-// NewQuery refuses: queries run in a client's session.
-func (s *heHammingServer) NewQuery() (ServerQuery, error) {
-	return nil, fmt.Errorf("%w: %s keeps per-client state; run setup (Open, or over TCP) first", ErrNoSession, heHammingName)
-}
-
-func (s *heHammingServer) SetupUpMessage() Message {
-	return &HEHammingKeys{heBlob{size: s.params.KeysSize()}}
-}
-
-// AcceptSetup parses the client's keys (the engine checks the length, the
-// parameter fingerprint and every residue) and opens its session, if fewer
-// than the maximum are open.
-func (s *heHammingServer) AcceptSetup(m Message) (ServerSession, error) {
-	k, ok := m.(*HEHammingKeys)
-	if !ok {
-		return nil, fmt.Errorf("psi: %s server: setup got %T", heHammingName, m)
-	}
-	if err := s.limits.acquire(heHammingName); err != nil {
-		return nil, err
-	}
-	keys, err := hamming.ParseKeys(s.params, k.Data)
-	if err != nil {
-		s.limits.release()
-		return nil, fmt.Errorf("psi: %s server: keys: %w", heHammingName, err)
-	}
-	return &keySession[hamming.Keys]{name: heHammingName, limits: s.limits, keys: keys,
-		newQuery: func(k *hamming.Keys) ServerQuery { return &heHammingServerQuery{s: s, keys: k} }}, nil
+// NewSession starts a client's session: the parameters down, the client's
+// keys up (the engine checks the length, the parameter fingerprint and
+// every residue), held for this session only and at most
+// Options.MaxSessions at once.
+func (s *heHammingServer) NewSession() (ServerSession, error) {
+	return &keySession[hamming.Keys]{name: heHammingName, limits: s.limits, params: s.setup,
+		keysMsg: func() Message { return &HEHammingKeys{heBlob{size: s.params.KeysSize()}} },
+		parse: func(m Message) (*hamming.Keys, error) {
+			k, ok := m.(*HEHammingKeys)
+			if !ok {
+				return nil, fmt.Errorf("setup got %T", m)
+			}
+			return hamming.ParseKeys(s.params, k.Data)
+		},
+		newQuery: func(k *hamming.Keys) Steps { return &heHammingServerQuery{s: s, keys: k} }}, nil
 }
 
 type heHammingServerQuery struct {
+	serverQueryStart
 	s     *heHammingServer
 	keys  *hamming.Keys
 	stage int // 0: wait for query, 1: wait for reply, 2: done
@@ -323,20 +315,21 @@ func (q *heHammingServerQuery) Step(in Message) (Message, error) {
 
 func (q *heHammingServerQuery) Outcome() Outcome { return q.out }
 
-func (heHammingProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
+func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
 	if err := checkKind(kind, bits); err != nil {
 		return nil, err
 	}
-	if _, err := heHammingLiteral(hamming.PN14.Name, bits, opts.Threshold); err != nil {
+	if _, err := hp.literal(hamming.PN14.Name, bits, opts.Threshold); err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
-	return &heHammingClient{kind: kind, bits: bits, maxThreshold: opts.Threshold, rnd: opts.Rand}, nil
+	return &heHammingClient{proto: hp, kind: kind, bits: bits, maxThreshold: opts.Threshold, rnd: opts.Rand}, nil
 }
 
 // heHammingClient holds the secret key (inside hamming.Client, which has
 // no way to send it) and the encoded keys, kept so that a new session (a
 // new connection) re-sends them without regenerating.
 type heHammingClient struct {
+	proto        heHammingProtocol
 	kind         phash.Kind
 	bits         int
 	maxThreshold int // 0: any the server names in 0..bits/2
@@ -349,14 +342,23 @@ type heHammingClient struct {
 	keys    []byte
 }
 
-func (c *heHammingClient) Protocol() string      { return heHammingName }
-func (c *heHammingClient) SetupMessage() Message { return &HEHammingParams{} }
+func (c *heHammingClient) Protocol() string { return heHammingName }
+
+// Setup receives the server's parameters and answers with the keys.
+func (c *heHammingClient) Setup() (Steps, error) {
+	return keyClientSetup(heHammingName, func() Message { return &HEHammingParams{} }, func(m Message) (Message, error) {
+		if err := c.configure(m); err != nil {
+			return nil, err
+		}
+		return c.keysUp()
+	}), nil
+}
 
 // Setup accepts the server's parameters only if they name a secure preset
 // this client knows, for its hash length, at a threshold it accepts. The
 // literal is the client's own copy. Setting up again under the same
 // parameters keeps the key; under others, makes a new one.
-func (c *heHammingClient) Setup(m Message) error {
+func (c *heHammingClient) configure(m Message) error {
 	pm, ok := m.(*HEHammingParams)
 	if !ok {
 		return fmt.Errorf("psi: %s client: setup got %T", heHammingName, m)
@@ -367,11 +369,11 @@ func (c *heHammingClient) Setup(m Message) error {
 	if c.maxThreshold > 0 && pm.Threshold > c.maxThreshold {
 		return fmt.Errorf("psi: %s client: server's threshold %d is above this client's %d", heHammingName, pm.Threshold, c.maxThreshold)
 	}
-	lit, err := heHammingLiteral(pm.Preset, pm.HashBits, pm.Threshold)
+	lit, err := c.proto.literal(pm.Preset, pm.HashBits, pm.Threshold)
 	if err != nil {
 		return fmt.Errorf("psi: %s client: %w", heHammingName, err)
 	}
-	if lit.Insecure && lit.Name != heHammingTestPreset {
+	if lit.Insecure && (c.proto.test == nil || lit.Name != c.proto.test.Name) {
 		return fmt.Errorf("psi: %s client: server offers %s: %w", heHammingName, lit.Name, hamming.ErrInsecure)
 	}
 	p, err := hamming.NewParams(lit)
@@ -392,8 +394,8 @@ func (c *heHammingClient) Setup(m Message) error {
 	return nil
 }
 
-// SetupUp returns the keys, generated on first use.
-func (c *heHammingClient) SetupUp() (Message, error) {
+// keysUp returns the keys, generated on first use.
+func (c *heHammingClient) keysUp() (Message, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ec == nil {
@@ -409,7 +411,7 @@ func (c *heHammingClient) SetupUp() (Message, error) {
 	return &HEHammingKeys{heBlob{size: len(c.keys), Data: c.keys}}, nil
 }
 
-func (c *heHammingClient) NewQuery(h phash.Hash) (ClientQuery, error) {
+func (c *heHammingClient) NewQuery(h phash.Hash) (Steps, error) {
 	if h.Kind() != c.kind || h.Bits() != c.bits {
 		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", heHammingName, h.Kind(), h.Bits(), c.kind, c.bits)
 	}

@@ -6,32 +6,6 @@ import (
 	"github.com/privmatch/privmatch/he/hamming"
 )
 
-// This package's tests run he-hamming under PN10Insecure: hamming's
-// PN12Insecure test preset (same moduli) at N = 2^10, far below 128-bit
-// security: TESTS ONLY. It keeps the conformance suite, the TCP and the
-// transcript tests over every protocol to seconds (PN14 costs 7-16 s per
-// query on two cores, PN12Insecure ~3 s); each test still checks the
-// verdict against the plaintext distance at t and t+1. BenchmarkPSI
-// switches back to PN14 (UseSecureHEHamming); the end-to-end test in
-// cmd/privmatch runs PN14, the only preset a production build offers.
-func init() {
-	l := hamming.PN12Insecure
-	l.Name, l.LogN = "PN10Insecure", 10
-	heHammingPresets[l.Name] = l
-	heHammingTestPreset = l.Name
-}
-
-// UseSecureHEHamming makes he-hamming servers use PN14, as outside tests,
-// and returns the function that restores the insecure test preset.
-func UseSecureHEHamming() (restore func()) {
-	old := heHammingTestPreset
-	heHammingTestPreset = ""
-	return func() { heHammingTestPreset = old }
-}
-
-// HEHammingItem exports heHammingItem to the external tests.
-var HEHammingItem = heHammingItem
-
 // FuzzHEHammingParams: the params decoder either refuses bytes or decodes
 // them to a message that re-encodes to the same bytes.
 func FuzzHEHammingParams(f *testing.F) {

@@ -29,7 +29,6 @@ func benchSizes(b *testing.B, p psi.Protocol) []int {
 		}
 		return []int{16, 18, 20}
 	}
-	b.Cleanup(psi.UseSecureHEHamming())
 	return []int{12, 14}
 }
 
@@ -57,15 +56,15 @@ func TestHEHammingThresholds(t *testing.T) {
 			t.Fatal(err)
 		}
 		opts := psi.Options{Threshold: tc.thr}
-		srv, err := psi.HEHamming.NewServer(db, opts)
+		srv, err := psi.HEHammingTest.NewServer(db, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cli, err := psi.HEHamming.NewClient(db.Kind, db.Bits, opts)
+		cli, err := psi.HEHammingTest.NewClient(db.Kind, db.Bits, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sess, _, err := psi.Open(srv, cli)
+		sess, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +80,7 @@ func TestHEHammingThresholds(t *testing.T) {
 			if want != (d <= tc.thr) {
 				t.Fatalf("bits=%d: another entry within %d of the probe; change the seed", tc.bits, tc.thr)
 			}
-			tr, err := psi.RunQuery(sess, cli, h)
+			tr, err := sess.Query(h)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,42 +138,35 @@ func TestHEHammingRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psi.HEHamming.NewServer(small, psi.Options{}); err == nil {
+	if _, err := psi.HEHammingTest.NewServer(small, psi.Options{}); err == nil {
 		t.Error("server accepted 32-bit hashes")
 	}
 	db := psitest.Database(t, 4, 1)
 	for _, thr := range []int{-1, 129} {
-		if _, err := psi.HEHamming.NewServer(db, psi.Options{Threshold: thr}); err == nil {
+		if _, err := psi.HEHammingTest.NewServer(db, psi.Options{Threshold: thr}); err == nil {
 			t.Errorf("server accepted threshold %d", thr)
 		}
-		if _, err := psi.HEHamming.NewClient(db.Kind, db.Bits, psi.Options{Threshold: thr}); err == nil {
+		if _, err := psi.HEHammingTest.NewClient(db.Kind, db.Bits, psi.Options{Threshold: thr}); err == nil {
 			t.Errorf("client accepted threshold %d", thr)
 		}
 	}
+	proto := psi.HEHammingTest
 	setup := func(opts psi.Options, m psi.HEHammingParams) error {
-		cli, err := psi.HEHamming.NewClient(db.Kind, db.Bits, opts)
+		cli, err := proto.NewClient(db.Kind, db.Bits, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := m.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		in := cli.SetupMessage()
-		if err := in.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		return cli.Setup(in)
+		return offerSetup(t, cli, &m)
 	}
 	good := psi.HEHammingParams{Preset: "PN14", HashBits: 256, Threshold: 31, Outputs: 1}
 	if err := setup(psi.Options{}, good); err != nil {
 		t.Fatalf("client refused PN14: %v", err)
 	}
-	restore := psi.UseSecureHEHamming()
+	proto = psi.HEHamming // the registered protocol, as outside tests
 	weak := good
 	weak.Preset = hamming.PN12Insecure.Name
 	err = setup(psi.Options{}, weak)
-	restore()
+	proto = psi.HEHammingTest
 	if !errors.Is(err, hamming.ErrInsecure) {
 		t.Errorf("insecure preset outside tests: %v, want hamming.ErrInsecure", err)
 	}
@@ -197,11 +189,11 @@ func TestHEHammingRefuses(t *testing.T) {
 // a verdict; a reply under another parameter set is refused.
 func TestHEHammingAlteredReply(t *testing.T) {
 	db := psitest.Database(t, 20, 9)
-	srv, err := psi.HEHamming.NewServer(db, psi.Options{Threshold: 31})
+	srv, err := psi.HEHammingTest.NewServer(db, psi.Options{Threshold: 31})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli, err := psi.HEHamming.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := psi.HEHammingTest.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package psi
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/privmatch/privmatch/phash"
 )
@@ -138,12 +139,13 @@ type onDeviceServer struct {
 	list *OnDeviceListMessage
 }
 
-func (s *onDeviceServer) Protocol() string               { return onDeviceName }
-func (s *onDeviceServer) Setup() (Message, error)        { return s.list, nil }
-func (s *onDeviceServer) NewQuery() (ServerQuery, error) { return onDeviceServerQuery{}, nil }
+func (s *onDeviceServer) Protocol() string { return onDeviceName }
+func (s *onDeviceServer) NewSession() (ServerSession, error) {
+	return sharedSession{proto: onDeviceName, setup: s.list, query: func() (Steps, error) { return onDeviceServerQuery{}, nil }}, nil
+}
 
 // onDeviceServerQuery expects nothing: the server takes no part in a query.
-type onDeviceServerQuery struct{}
+type onDeviceServerQuery struct{ serverQueryStart }
 
 func (onDeviceServerQuery) Expect() Message { return nil }
 func (onDeviceServerQuery) Step(in Message) (Message, error) {
@@ -154,15 +156,18 @@ func (onDeviceServerQuery) Outcome() Outcome { return Outcome{} }
 type onDeviceClient struct {
 	kind phash.Kind
 	bits int
+	mu   sync.Mutex
 	set  map[phash.Hash]struct{}
 }
 
 func (c *onDeviceClient) Protocol() string { return onDeviceName }
-func (c *onDeviceClient) SetupMessage() Message {
-	return &OnDeviceListMessage{kind: c.kind, bits: c.bits}
+
+// Setup downloads the list.
+func (c *onDeviceClient) Setup() (Steps, error) {
+	return recvSetup(onDeviceName, func() Message { return &OnDeviceListMessage{kind: c.kind, bits: c.bits} }, c.accept), nil
 }
 
-func (c *onDeviceClient) Setup(m Message) error {
+func (c *onDeviceClient) accept(m Message) error {
 	l, ok := m.(*OnDeviceListMessage)
 	if !ok {
 		return fmt.Errorf("psi: %s client: setup got %T", onDeviceName, m)
@@ -174,18 +179,23 @@ func (c *onDeviceClient) Setup(m Message) error {
 		}
 		set[h] = struct{}{}
 	}
+	c.mu.Lock()
 	c.set = set
+	c.mu.Unlock()
 	return nil
 }
 
-func (c *onDeviceClient) NewQuery(h phash.Hash) (ClientQuery, error) {
-	if c.set == nil {
+func (c *onDeviceClient) NewQuery(h phash.Hash) (Steps, error) {
+	c.mu.Lock()
+	set := c.set
+	c.mu.Unlock()
+	if set == nil {
 		return nil, fmt.Errorf("psi: %s client: query before setup", onDeviceName)
 	}
 	if h.Kind() != c.kind || h.Bits() != c.bits {
 		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", onDeviceName, h.Kind(), h.Bits(), c.kind, c.bits)
 	}
-	_, match := c.set[h]
+	_, match := set[h]
 	return &onDeviceClientQuery{out: Outcome{Known: true, Match: match}}, nil
 }
 

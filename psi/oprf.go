@@ -269,17 +269,24 @@ type oprfServer struct {
 	table *OPRFTable
 }
 
-func (s *oprfServer) Protocol() string        { return oprfName }
-func (s *oprfServer) Setup() (Message, error) { return s.table, nil }
-func (s *oprfServer) NewQuery() (ServerQuery, error) {
-	return &oprfServerQuery{s: s}, nil
+func (s *oprfServer) Protocol() string { return oprfName }
+func (s *oprfServer) NewSession() (ServerSession, error) {
+	return sharedSession{proto: oprfName, setup: s.table, query: func() (Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
 }
 
 type oprfServerQuery struct {
+	serverQueryStart
 	s       *oprfServer
 	done    bool
 	out     Outcome
 	matched phash.Hash
+	work    partWork
+}
+
+// partWork counts the server's work on a voucher's parts, so tests can
+// check that it does not depend on the outcome.
+type partWork struct {
+	decoded, multiplied, opened int
 }
 
 func (q *oprfServerQuery) Expect() Message {
@@ -290,7 +297,9 @@ func (q *oprfServerQuery) Expect() Message {
 }
 
 // Step opens the voucher: a*Q_i gives each part's key; a part that opens
-// is a match and its payload is the device's hash.
+// is a match and its payload is the device's hash. Every part is tried,
+// whatever the earlier ones gave, so the server's work per voucher does
+// not depend on the outcome.
 func (q *oprfServerQuery) Step(in Message) (Message, error) {
 	v, ok := in.(*OPRFVoucher)
 	if !ok || q.done {
@@ -298,57 +307,54 @@ func (q *oprfServerQuery) Step(in Message) (Message, error) {
 	}
 	q.done = true
 	q.out = Outcome{Known: true}
+	Q, S := oprfGroup.NewElement(), oprfGroup.NewElement()
 	for i := range v.Parts {
 		p := &v.Parts[i]
-		Q := oprfGroup.NewElement()
+		q.work.decoded++
 		if err := Q.UnmarshalBinary(p.Q[:]); err != nil {
 			return nil, fmt.Errorf("psi: %s server: voucher part %d: bad element", oprfName, i)
 		}
-		aead, err := voucherKey(oprfGroup.NewElement().Mul(Q, q.s.a), i, p.Q[:])
+		q.work.multiplied++
+		aead, err := voucherKey(S.Mul(Q, q.s.a), i, p.Q[:])
 		if err != nil {
 			return nil, fmt.Errorf("psi: %s server: %w", oprfName, err)
 		}
+		q.work.opened++
 		pt, err := aead.Open(nil, zeroNonce[:], p.Ciphertext, append([]byte{byte(i)}, p.Q[:]...))
 		if err != nil {
 			continue
 		}
 		h, err := decodeHash(q.s.kind, q.s.bits, pt)
-		if err != nil {
-			// A malicious device encrypted junk under the right key.
+		if err != nil || q.out.Match {
+			// A malicious device encrypted junk under the right key, or
+			// a second part opened too.
 			continue
 		}
 		q.out.Match = true
 		q.matched = h
-		break
 	}
 	return nil, nil
 }
 
 func (q *oprfServerQuery) Outcome() Outcome { return q.out }
 
-// MatchedHash returns the hash a matching voucher revealed to the server
-// (the zero Hash when the voucher did not match). It is exposed to make
-// the ledger's "query hash on a match" testable.
-func MatchedHash(q ServerQuery) phash.Hash {
-	if sq, ok := q.(*oprfServerQuery); ok {
-		return sq.matched
-	}
-	return phash.Hash{}
-}
-
 type oprfClient struct {
 	kind  phash.Kind
 	bits  int
 	rnd   io.Reader
-	mu    sync.Mutex // serialises reads of rnd across concurrent queries
+	mu    sync.Mutex // guards table and L, and serialises reads of rnd
 	table *OPRFTable
 	L     group.Element
 }
 
-func (c *oprfClient) Protocol() string      { return oprfName }
-func (c *oprfClient) SetupMessage() Message { return &OPRFTable{} }
+func (c *oprfClient) Protocol() string { return oprfName }
 
-func (c *oprfClient) Setup(m Message) error {
+// Setup downloads the blinded table.
+func (c *oprfClient) Setup() (Steps, error) {
+	return recvSetup(oprfName, func() Message { return &OPRFTable{} }, c.accept), nil
+}
+
+func (c *oprfClient) accept(m Message) error {
 	t, ok := m.(*OPRFTable)
 	if !ok {
 		return fmt.Errorf("psi: %s client: setup got %T", oprfName, m)
@@ -357,24 +363,31 @@ func (c *oprfClient) Setup(m Message) error {
 	if err := L.UnmarshalBinary(t.L[:]); err != nil || L.IsIdentity() {
 		return fmt.Errorf("psi: %s client: table key L is not a valid non-identity element", oprfName)
 	}
+	c.mu.Lock()
 	c.table, c.L = t, L
+	c.mu.Unlock()
 	return nil
 }
 
-func (c *oprfClient) NewQuery(h phash.Hash) (ClientQuery, error) {
-	if c.table == nil {
+func (c *oprfClient) NewQuery(h phash.Hash) (Steps, error) {
+	c.mu.Lock()
+	t, L := c.table, c.L
+	c.mu.Unlock()
+	if t == nil {
 		return nil, fmt.Errorf("psi: %s client: query before setup", oprfName)
 	}
 	if h.Kind() != c.kind || h.Bits() != c.bits {
 		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", oprfName, h.Kind(), h.Bits(), c.kind, c.bits)
 	}
-	return &oprfClientQuery{c: c, h: h}, nil
+	return &oprfClientQuery{c: c, t: t, L: L, h: h}, nil
 }
 
 // oprfClientQuery holds the device's secret per-query scalars only while
 // Start runs; it has no wire methods.
 type oprfClientQuery struct {
 	c       *oprfClient
+	t       *OPRFTable
+	L       group.Element
 	h       phash.Hash
 	started bool
 }
@@ -387,7 +400,7 @@ func (q *oprfClientQuery) Start() (Message, error) {
 	c := q.c
 	item := oprfItem(q.h)
 	H := oprfGroup.HashToElement(item, oprfDSTHash)
-	t := c.table
+	t := q.t
 	pos := cuckooPositions(&t.Seed, uint32(t.rows()), item)
 	payload := q.h.Bytes()
 	v := &OPRFVoucher{bits: c.bits}
@@ -409,7 +422,7 @@ func (q *oprfClientQuery) Start() (Message, error) {
 		Q := oprfGroup.NewElement().Mul(H, b)
 		Q.Add(Q, oprfGroup.NewElement().MulGen(g))
 		S := oprfGroup.NewElement().Mul(T, b)
-		S.Add(S, oprfGroup.NewElement().Mul(c.L, g))
+		S.Add(S, oprfGroup.NewElement().Mul(q.L, g))
 		qb, err := Q.MarshalBinaryCompress()
 		if err != nil {
 			return nil, fmt.Errorf("psi: %s client: %w", oprfName, err)

@@ -18,10 +18,9 @@ func TestOPRFSizesAndPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psi.RunSetup(srv, cli); err != nil {
-		t.Fatal(err)
-	}
-	m, _ := srv.Setup()
+	msgs, sess := psitest.SetupExchange(t, srv, cli)
+	defer sess.Close()
+	m := msgs[0].Sent
 	if want := 52 + 32*(1300+1); m.BinarySize() != want {
 		t.Errorf("table %d bytes, want %d", m.BinarySize(), want)
 	}
@@ -41,7 +40,7 @@ func TestOPRFSizesAndPayload(t *testing.T) {
 		if v.BinarySize() != 240 {
 			t.Errorf("voucher %d bytes, want 240", v.BinarySize())
 		}
-		sq, _ := srv.NewQuery()
+		sq, _ := sess.NewQuery()
 		in := sq.Expect()
 		b, _ := v.MarshalBinary()
 		if err := in.UnmarshalBinary(b); err != nil {
@@ -75,38 +74,35 @@ func TestOPRFOtherKeyDoesNotMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	cli, _ := psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
-	if _, err := psi.RunSetup(a, cli); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := psi.RunQuery(b, cli, db.Hashes[1])
+	_, sa := psitest.SetupExchange(t, a, cli)
+	defer sa.Close()
+	sb, err := b.NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.ServerOutcome.Match {
+	_, _, so := psitest.QueryExchange(t, sb, cli, db.Hashes[1])
+	if so.Match {
 		t.Error("voucher built on server A's table opened at server B")
 	}
-	tr, err = psi.RunQuery(a, cli, db.Hashes[1])
-	if err != nil || !tr.ServerOutcome.Match {
-		t.Errorf("control: %v %v", err, tr.ServerOutcome)
+	_, _, so = psitest.QueryExchange(t, sa, cli, db.Hashes[1])
+	if !so.Match {
+		t.Errorf("control: %v", so)
 	}
 }
 
 func TestOPRFRejectsBadTable(t *testing.T) {
 	db := psitest.Database(t, 20, 13)
 	srv, _ := psi.OPRFPSI.NewServer(db, psi.Options{})
-	m, _ := srv.Setup()
-	b, _ := m.MarshalBinary()
+	cli, _ := psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
+	msgs, _ := psitest.SetupExchange(t, srv, cli)
+	b := msgs[0].Bytes
 	// Corrupt L to the identity (all zero bytes encode it).
 	bad := append([]byte(nil), b...)
 	for i := 20; i < 52; i++ {
 		bad[i] = 0
 	}
-	cli, _ := psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
-	in := cli.SetupMessage()
-	if err := in.UnmarshalBinary(bad); err != nil {
-		t.Fatal(err)
-	}
-	if err := cli.Setup(in); err == nil {
+	cli, _ = psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err := setupWith(t, cli, bad); err == nil {
 		t.Error("identity L accepted")
 	}
 	// Corrupt every row: the device's query fails cleanly.
@@ -114,11 +110,7 @@ func TestOPRFRejectsBadTable(t *testing.T) {
 	for i := 52; i < len(bad); i++ {
 		bad[i] = 0xff
 	}
-	in = cli.SetupMessage()
-	if err := in.UnmarshalBinary(bad); err != nil {
-		t.Fatal(err)
-	}
-	if err := cli.Setup(in); err != nil {
+	if err := setupWith(t, cli, bad); err != nil {
 		t.Fatal(err)
 	}
 	cq, err := cli.NewQuery(db.Hashes[0])
@@ -127,5 +119,63 @@ func TestOPRFRejectsBadTable(t *testing.T) {
 	}
 	if _, err := cq.Start(); err == nil {
 		t.Error("invalid table rows accepted")
+	}
+}
+
+// TestVoucherWorkIndependentOfOutcome: the server does the same work on a
+// matching and a non-matching voucher (every part decoded, multiplied and
+// opened), whichever part matches, so neither its time nor anything timed
+// by the device tells the match bit. Counted, not timed, so the test is
+// deterministic. Before the fix the server stopped at the first part that
+// opened.
+func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
+	db := psitest.Database(t, 500, 14)
+	thr, err := psi.NewThresholdPSI(psi.ThresholdParams{K: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []psi.Protocol{psi.OPRFPSI, thr} {
+		t.Run(p.Name(), func(t *testing.T) {
+			srv, err := p.NewServer(db, psi.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, sess := psitest.SetupExchange(t, srv, cli)
+			defer sess.Close()
+			var want psi.PartWork
+			matched := 0
+			for i := 0; i < 40; i++ {
+				h := db.Hashes[i]
+				if i%2 == 1 {
+					h = psitest.FlipBit(t, h, i)
+				}
+				cq, err := cli.NewQuery(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sq, err := sess.NewQuery()
+				if err != nil {
+					t.Fatal(err)
+				}
+				psitest.Steps(t, cq, sq)
+				w := psi.VoucherWork(sq)
+				if i == 0 {
+					want = w
+				}
+				if w != want || w.Opened != 3 {
+					t.Errorf("voucher %d (listed %v): work %+v, want %+v with all 3 parts opened", i, i%2 == 0, w, want)
+				}
+				if o := sq.Outcome(); p == psi.OPRFPSI && o.Match {
+					matched++
+				}
+			}
+			if p == psi.OPRFPSI && matched != 20 {
+				t.Errorf("%d of 20 listed vouchers matched", matched)
+			}
+		})
 	}
 }

@@ -148,13 +148,13 @@ type plaintextServer struct {
 	set  map[phash.Hash]struct{}
 }
 
-func (s *plaintextServer) Protocol() string        { return plaintextName }
-func (s *plaintextServer) Setup() (Message, error) { return nil, nil }
-func (s *plaintextServer) NewQuery() (ServerQuery, error) {
-	return &plaintextServerQuery{srv: s}, nil
+func (s *plaintextServer) Protocol() string { return plaintextName }
+func (s *plaintextServer) NewSession() (ServerSession, error) {
+	return sharedSession{proto: plaintextName, query: func() (Steps, error) { return &plaintextServerQuery{srv: s}, nil }}, nil
 }
 
 type plaintextServerQuery struct {
+	serverQueryStart
 	srv  *plaintextServer
 	done bool
 	out  Outcome
@@ -186,12 +186,9 @@ type plaintextClient struct {
 }
 
 func (c *plaintextClient) Protocol() string      { return plaintextName }
-func (c *plaintextClient) SetupMessage() Message { return nil }
-func (c *plaintextClient) Setup(Message) error {
-	return fmt.Errorf("psi: %s: protocol has no setup", plaintextName)
-}
+func (c *plaintextClient) Setup() (Steps, error) { return recvSetup(plaintextName, nil, nil), nil }
 
-func (c *plaintextClient) NewQuery(h phash.Hash) (ClientQuery, error) {
+func (c *plaintextClient) NewQuery(h phash.Hash) (Steps, error) {
 	if h.Kind() != c.kind || h.Bits() != c.bits {
 		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", plaintextName, h.Kind(), h.Bits(), c.kind, c.bits)
 	}

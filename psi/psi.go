@@ -105,59 +105,63 @@ type Protocol interface {
 	NewClient(kind phash.Kind, bits int, opts Options) (Client, error)
 }
 
+// Steps is one role's side of one exchange (a session's setup, or one
+// query): a state machine with no I/O inside. Start gives the first
+// message this side sends; each later message the side waits for is
+// described by Expect and consumed by Step, which returns the next message
+// to send. A Steps value is used by one goroutine.
+type Steps interface {
+	// Start returns the first message this side sends, or nil when it
+	// sends nothing before the peer speaks (or at all). It is called
+	// once, first.
+	Start() (Message, error)
+	// Expect returns an empty message of the kind this side waits for
+	// next, or nil when its part of the exchange is finished.
+	Expect() Message
+	// Step consumes the message Expect described and returns the next
+	// message to send, or nil when this side sends nothing back.
+	Step(in Message) (Message, error)
+	// Outcome is what this side has learned so far about the query's
+	// result (the zero Outcome for a setup).
+	Outcome() Outcome
+}
+
 // Server is a protocol's server role after preprocessing. It is safe for
-// concurrent use: every client and every query gets its own state.
+// concurrent use: every client session and every query gets its own
+// state.
 type Server interface {
 	// Protocol is the name of the protocol this role belongs to.
 	Protocol() string
-	// Setup returns the one-time message a new client downloads before
-	// its first query, or nil when the protocol has none.
-	Setup() (Message, error)
-	// NewQuery starts the server side of one query.
-	NewQuery() (ServerQuery, error)
+	// NewSession starts the server's side of one client's session.
+	NewSession() (ServerSession, error)
 }
 
-// ServerQuery is the server side of one query.
-type ServerQuery interface {
-	// Expect returns an empty message of the kind the server waits for
-	// next, or nil when the server's part is finished.
-	Expect() Message
-	// Step consumes the client message that Expect described and returns
-	// the reply, or nil when the server sends nothing back.
-	Step(in Message) (Message, error)
-	// Outcome is what the server has learned so far.
-	Outcome() Outcome
+// ServerSession is the server's state for one client: its setup (a table
+// or parameters down, keys up, whatever the protocol exchanges once),
+// then any number of queries, one at a time.
+type ServerSession interface {
+	// Setup returns the server's side of the session's setup. It is
+	// called once, before the first query.
+	Setup() (Steps, error)
+	// NewQuery starts the server's side of one query. It fails before
+	// the setup has finished and after Close.
+	NewQuery() (Steps, error)
+	// Close releases the per-client state (uploaded keys). Queries
+	// already started finish.
+	Close() error
 }
 
-// Client is a protocol's client role. After Setup it is safe for
-// concurrent queries.
+// Client is a protocol's client role. Its methods are safe for concurrent
+// use; the secrets it keeps (such as a secret key) have no wire methods.
 type Client interface {
 	// Protocol is the name of the protocol this role belongs to.
 	Protocol() string
-	// SetupMessage returns an empty message of the kind Server.Setup
-	// sends, or nil when the protocol has no setup.
-	SetupMessage() Message
-	// Setup consumes the server's setup message. It must be called once,
-	// before the first query, when SetupMessage is not nil.
-	Setup(m Message) error
-	// NewQuery starts the client side of a query for h.
-	NewQuery(h phash.Hash) (ClientQuery, error)
-}
-
-// ClientQuery is the client side of one query. It holds the client's
-// secrets for the query and has no wire methods.
-type ClientQuery interface {
-	// Start returns the first message to send, or nil when the client
-	// sends nothing.
-	Start() (Message, error)
-	// Expect returns an empty message of the kind the client waits for
-	// next, or nil when the client's part is finished.
-	Expect() Message
-	// Step consumes the server message that Expect described and returns
-	// the next message to send, or nil.
-	Step(in Message) (Message, error)
-	// Outcome is what the client has learned so far.
-	Outcome() Outcome
+	// Setup returns the client's side of one session's setup. Queries
+	// follow once it has finished. A client may set up again, for a new
+	// session; material it sends up (keys) is reused.
+	Setup() (Steps, error)
+	// NewQuery starts the client's side of a query for h.
+	NewQuery(h phash.Hash) (Steps, error)
 }
 
 var (

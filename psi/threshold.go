@@ -258,12 +258,13 @@ func (c *ThresholdClient) Synthetic() (synthetic, genuine int) {
 // Protocol names the protocol.
 func (c *ThresholdClient) Protocol() string { return thresholdName }
 
-// SetupMessage returns an empty ThresholdSetup.
-func (c *ThresholdClient) SetupMessage() Message { return &ThresholdSetup{} }
+// Setup downloads the policy and the table; the device checks the
+// policy against its own and keeps the table.
+func (c *ThresholdClient) Setup() (Steps, error) {
+	return recvSetup(thresholdName, func() Message { return &ThresholdSetup{} }, c.accept), nil
+}
 
-// Setup checks the server's policy against the device's and keeps the
-// table.
-func (c *ThresholdClient) Setup(m Message) error {
+func (c *ThresholdClient) accept(m Message) error {
 	t, ok := m.(*ThresholdSetup)
 	if !ok {
 		return fmt.Errorf("psi: %s client: setup got %T", thresholdName, m)
@@ -275,19 +276,24 @@ func (c *ThresholdClient) Setup(m Message) error {
 	if err := L.UnmarshalBinary(t.Table.L[:]); err != nil || L.IsIdentity() {
 		return fmt.Errorf("psi: %s client: table key L is not a valid non-identity element", thresholdName)
 	}
+	c.mu.Lock()
 	c.table, c.L = &t.Table, L
+	c.mu.Unlock()
 	return nil
 }
 
 // NewQuery starts the voucher for one image's hash.
-func (c *ThresholdClient) NewQuery(h phash.Hash) (ClientQuery, error) {
-	if c.table == nil {
+func (c *ThresholdClient) NewQuery(h phash.Hash) (Steps, error) {
+	c.mu.Lock()
+	t, L := c.table, c.L
+	c.mu.Unlock()
+	if t == nil {
 		return nil, fmt.Errorf("psi: %s client: query before setup", thresholdName)
 	}
 	if h.Kind() != c.kind || h.Bits() != c.bits {
 		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", thresholdName, h.Kind(), h.Bits(), c.kind, c.bits)
 	}
-	return &thresholdClientQuery{c: c, h: h}, nil
+	return &thresholdClientQuery{c: c, table: t, L: L, h: h}, nil
 }
 
 // random reads n bytes under the lock.
@@ -309,6 +315,8 @@ func (c *ThresholdClient) scalar() (group.Scalar, error) {
 
 type thresholdClientQuery struct {
 	c       *ThresholdClient
+	table   *OPRFTable
+	L       group.Element
 	h       phash.Hash
 	started bool
 }
@@ -400,7 +408,7 @@ func (q *thresholdClientQuery) Start() (Message, error) {
 			return nil, err
 		}
 		copy(p.Q[:], qb)
-		aead, err := thresholdOuterKey(oprfGroup.NewElement().Mul(c.L, cs), p.Q[:])
+		aead, err := thresholdOuterKey(oprfGroup.NewElement().Mul(q.L, cs), p.Q[:])
 		if err != nil {
 			return nil, fmt.Errorf("psi: %s client: %w", thresholdName, err)
 		}
@@ -413,7 +421,7 @@ func (q *thresholdClientQuery) Start() (Message, error) {
 	} else {
 		item := oprfItem(q.h)
 		H := oprfGroup.HashToElement(item, oprfDSTHash)
-		t := c.table
+		t := q.table
 		pos := cuckooPositions(&t.Seed, uint32(t.rows()), item)
 		for i, w := range pos {
 			p := &v.Parts[perm[i]]
@@ -443,7 +451,7 @@ func (q *thresholdClientQuery) Start() (Message, error) {
 			Q := oprfGroup.NewElement().Mul(H, b)
 			Q.Add(Q, oprfGroup.NewElement().MulGen(g))
 			S := oprfGroup.NewElement().Mul(T, b)
-			S.Add(S, oprfGroup.NewElement().Mul(c.L, g))
+			S.Add(S, oprfGroup.NewElement().Mul(q.L, g))
 			qb, err := Q.MarshalBinaryCompress()
 			if err != nil {
 				return nil, fmt.Errorf("psi: %s client: %w", thresholdName, err)
@@ -547,14 +555,16 @@ func (s *ThresholdServer) Account(id AccountID) AccountReport {
 // Protocol names the protocol.
 func (s *ThresholdServer) Protocol() string { return thresholdName }
 
-// Setup returns the policy and the blinded table.
-func (s *ThresholdServer) Setup() (Message, error) { return s.setup, nil }
-
-// NewQuery starts the server side of one voucher.
-func (s *ThresholdServer) NewQuery() (ServerQuery, error) { return &thresholdServerQuery{s: s}, nil }
+// NewSession starts a device's session: the policy and the blinded table
+// down, then one voucher per query. Accounts are shared by all sessions.
+func (s *ThresholdServer) NewSession() (ServerSession, error) {
+	return sharedSession{proto: thresholdName, setup: s.setup, query: func() (Steps, error) { return &thresholdServerQuery{s: s}, nil }}, nil
+}
 
 type thresholdServerQuery struct {
+	serverQueryStart
 	s    *ThresholdServer
+	work partWork
 	done bool
 	out  Outcome
 }
@@ -579,28 +589,33 @@ func (q *thresholdServerQuery) Step(in Message) (Message, error) {
 	}
 	q.done = true
 	s := q.s
+	// Every part is tried, whatever the earlier ones gave, so the work
+	// of opening a voucher does not depend on whether it opens.
 	var share *thresholdShare
+	Q, S := oprfGroup.NewElement(), oprfGroup.NewElement()
 	for i := range v.Parts {
 		p := &v.Parts[i]
-		Q := oprfGroup.NewElement()
+		q.work.decoded++
 		if err := Q.UnmarshalBinary(p.Q[:]); err != nil {
 			return nil, fmt.Errorf("psi: %s server: voucher part %d: bad element", thresholdName, i)
 		}
-		aead, err := thresholdOuterKey(oprfGroup.NewElement().Mul(Q, s.a), p.Q[:])
+		q.work.multiplied++
+		aead, err := thresholdOuterKey(S.Mul(Q, s.a), p.Q[:])
 		if err != nil {
 			return nil, fmt.Errorf("psi: %s server: %w", thresholdName, err)
 		}
+		q.work.opened++
 		pt, err := aead.Open(nil, zeroNonce[:], p.Outer, outerAD(v, p.Q[:]))
 		if err != nil {
 			continue
 		}
 		x, y := oprfGroup.NewScalar(), oprfGroup.NewScalar()
-		if x.UnmarshalBinary(pt[:32]) != nil || y.UnmarshalBinary(pt[32:64]) != nil || x.IsZero() {
-			// A device sealed a malformed share under the right key.
+		if x.UnmarshalBinary(pt[:32]) != nil || y.UnmarshalBinary(pt[32:64]) != nil || x.IsZero() || share != nil {
+			// A device sealed a malformed share under the right key, or
+			// a second part opened too.
 			continue
 		}
 		share = &thresholdShare{x: x, y: y, xb: pt[:32], inner: pt[64:]}
-		break
 	}
 	s.mu.Lock()
 	a := s.accounts[v.Account]

@@ -24,9 +24,7 @@ func BenchmarkThreshold(b *testing.B) {
 		b.Fatal(err)
 	}
 	cli, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	if _, err := psi.RunSetup(srv, cli); err != nil {
-		b.Fatal(err)
-	}
+	psitest.SetupExchange(b, srv, cli)
 	name := fmt.Sprintf("proto=threshold-psi/k=%d/db=2^%d", psi.ThresholdDefaults.K, logN)
 	b.Run(name+"/role=client", func(b *testing.B) {
 		b.ReportAllocs()
@@ -54,9 +52,7 @@ func BenchmarkThreshold(b *testing.B) {
 			// Fresh vouchers from a fresh account each, k-1 per account so
 			// no reconstruction runs: the server refuses a repeated share.
 			c2, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
-			if _, err := psi.RunSetup(srv, c2); err != nil {
-				b.Fatal(err)
-			}
+			_, sess := psitest.SetupExchange(b, srv, c2)
 			var enc [][]byte
 			for i := 0; i < psi.ThresholdDefaults.K-1; i++ {
 				cq, _ := c2.NewQuery(h)
@@ -70,7 +66,7 @@ func BenchmarkThreshold(b *testing.B) {
 				if i == len(enc) {
 					b.StopTimer()
 					c2, _ = p.NewClient(db.Kind, db.Bits, psi.Options{})
-					psi.RunSetup(srv, c2)
+					psitest.SetupExchange(b, srv, c2)
 					for j := range enc {
 						cq, _ := c2.NewQuery(h)
 						m, _ := cq.Start()
@@ -79,7 +75,7 @@ func BenchmarkThreshold(b *testing.B) {
 					i = 0
 					b.StartTimer()
 				}
-				sq, _ := srv.NewQuery()
+				sq, _ := sess.NewQuery()
 				in := sq.Expect()
 				if err := in.UnmarshalBinary(enc[i]); err != nil {
 					b.Fatal(err)

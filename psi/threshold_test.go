@@ -1,11 +1,11 @@
 package psi_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"io"
 	mrand "math/rand/v2"
-	"net"
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
@@ -14,10 +14,11 @@ import (
 )
 
 type thresholdRig struct {
-	p   psi.Protocol
-	db  *psi.Database
-	srv *psi.ThresholdServer
-	cli *psi.ThresholdClient
+	p    psi.Protocol
+	db   *psi.Database
+	srv  *psi.ThresholdServer
+	cli  *psi.ThresholdClient
+	sess psi.ServerSession
 }
 
 func newThresholdRig(t *testing.T, k int, s float64, n int) *thresholdRig {
@@ -47,10 +48,9 @@ func newThresholdRigRand(t *testing.T, k int, s float64, n int, rnd io.Reader) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psi.RunSetup(srv, cli); err != nil {
-		t.Fatal(err)
-	}
-	return &thresholdRig{p, db, srv.(*psi.ThresholdServer), cli.(*psi.ThresholdClient)}
+	_, sess := psitest.SetupExchange(t, srv, cli)
+	t.Cleanup(func() { sess.Close() })
+	return &thresholdRig{p, db, srv.(*psi.ThresholdServer), cli.(*psi.ThresholdClient), sess}
 }
 
 // send uploads one voucher and reports whether the device made it
@@ -58,15 +58,12 @@ func newThresholdRigRand(t *testing.T, k int, s float64, n int, rnd io.Reader) *
 func (r *thresholdRig) send(t *testing.T, h phash.Hash) (psi.Outcome, bool) {
 	t.Helper()
 	s0, _ := r.cli.Synthetic()
-	tr, err := psi.RunQuery(r.srv, r.cli, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr.ClientOutcome.Known {
+	_, co, so := psitest.QueryExchange(t, r.sess, r.cli, h)
+	if co.Known {
 		t.Fatal("device learned a result")
 	}
 	s1, _ := r.cli.Synthetic()
-	return tr.ServerOutcome, s1 > s0
+	return so, s1 > s0
 }
 
 func nonMatch(t *testing.T, db *psi.Database, i int) phash.Hash {
@@ -207,7 +204,7 @@ func TestThresholdPolicyChecked(t *testing.T) {
 	p5, _ := psi.NewThresholdPSI(psi.ThresholdParams{K: 5})
 	srv, _ := p3.NewServer(db, psi.Options{})
 	cli, _ := p5.NewClient(db.Kind, db.Bits, psi.Options{})
-	if _, err := psi.RunSetup(srv, cli); err == nil {
+	if _, _, err := psi.Open(srv, cli, db.Kind, db.Bits); err == nil {
 		t.Error("device accepted a server policy with a lower threshold")
 	}
 	for _, bad := range []psi.ThresholdParams{{K: 0}, {K: psi.MaxThreshold + 1}, {K: 3, SyntheticRate: 1}, {K: 3, SyntheticRate: -0.1}} {
@@ -227,7 +224,7 @@ func TestThresholdGarbageVoucher(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := m.MarshalBinary()
-	sq, _ := r.srv.NewQuery()
+	sq, _ := r.sess.NewQuery()
 	in := sq.Expect()
 	for _, n := range []int{0, 47, len(b) - 1} {
 		if err := in.UnmarshalBinary(b[:n]); err == nil {
@@ -253,7 +250,7 @@ func TestThresholdGarbageVoucher(t *testing.T) {
 	// The same account with another commitment is refused.
 	bad = append([]byte(nil), b...)
 	bad[20] ^= 1
-	sq, _ = r.srv.NewQuery()
+	sq, _ = r.sess.NewQuery()
 	in = sq.Expect()
 	if err := in.UnmarshalBinary(bad); err != nil {
 		t.Fatal(err)
@@ -266,7 +263,7 @@ func TestThresholdGarbageVoucher(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		junk := make([]byte, len(b))
 		rand.Read(junk)
-		sq, _ = r.srv.NewQuery()
+		sq, _ = r.sess.NewQuery()
 		in = sq.Expect()
 		if in.UnmarshalBinary(junk) != nil {
 			continue
@@ -277,7 +274,7 @@ func TestThresholdGarbageVoucher(t *testing.T) {
 	}
 }
 
-// Over TCP: one connection for setup, one per voucher, as a device would.
+// Over TCP: one connection, the setup once, then one voucher per query.
 func TestThresholdTCP(t *testing.T) {
 	const k = 3
 	p, _ := psi.NewThresholdPSI(psi.ThresholdParams{K: k, SyntheticRate: 0})
@@ -289,42 +286,29 @@ func TestThresholdTCP(t *testing.T) {
 	srv := srvI.(*psi.ThresholdServer)
 	cliI, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
 	cli := cliI.(*psi.ThresholdClient)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop := startServing(t, srv, db, psi.ServeOptions{})
+	conn, setup, err := psi.Dial(context.Background(), addr, cli, db.Kind, db.Bits, psi.DialOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	errc := make(chan error, k)
-	go func() {
-		for i := 0; i < k; i++ {
-			c, err := ln.Accept()
-			if err != nil {
-				errc <- err
-				return
-			}
-			_, err = psi.ServeConn(c, srv, db.Kind, db.Bits, psi.ConnOptions{})
-			c.Close()
-			errc <- err
-		}
-	}()
+	if setup.SetupBytes() == 0 {
+		t.Error("no setup recorded")
+	}
 	for i := 0; i < k; i++ {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		tr, err := conn.Query(db.Hashes[i])
 		if err != nil {
 			t.Fatal(err)
-		}
-		tr, err := psi.QueryConn(c, cli, db.Hashes[i], i == 0, psi.ConnOptions{})
-		c.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := <-errc; err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 && tr.SetupBytes() == 0 {
-			t.Error("no setup recorded")
 		}
 		if tr.UpBytes() != 528 {
 			t.Errorf("voucher %d bytes, want 528", tr.UpBytes())
+		}
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stop() {
+		if s.Err != nil {
+			t.Fatal(s.Err)
 		}
 	}
 	if rep := srv.Account(cli.Account()); !rep.Reconstructed || rep.Genuine != k {

@@ -211,7 +211,7 @@ func TestServeQueryEndToEnd(t *testing.T) {
 				if res.SetupBytes != wantSetup {
 					t.Errorf("setup_bytes %d, want %d", res.SetupBytes, wantSetup)
 				}
-				if proto == "oprf-psi" && (res.UpBytes != 240 || res.Rounds != 1 || res.ServerMS <= 0 || res.ClientMS <= 0) {
+				if proto == "oprf-psi" && (res.UpBytes != 240 || res.Rounds != 1 || res.WallMS <= 0 || res.ClientMS <= 0) {
 					t.Errorf("oprf figures %+v", res)
 				}
 			}
@@ -246,7 +246,7 @@ func TestQueryErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no-server", []string{"--protocol", "plaintext-server", "--server", closed, "--hash", good}, "connect"},
+		{"no-server", []string{"--protocol", "plaintext-server", "--server", closed, "--wait", "300ms", "--hash", good}, "connect"},
 		{"bad-hash", []string{"--protocol", "plaintext-server", "--server", closed, "--hash", "zz"}, "hex digits"},
 		{"unknown-protocol", []string{"--protocol", "nope", "--server", closed, "--hash", good}, "unknown protocol"},
 		{"missing-image", []string{"--protocol", "plaintext-server", "--server", closed, filepath.Join(t.TempDir(), "none.png")}, "no such file"},
@@ -349,7 +349,7 @@ func TestDBBuild(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		psi.ServeConn(c, srv, srvDB.Kind, srvDB.Bits, psi.ConnOptions{})
+		psi.ServeConn(c, srv, srvDB.Kind, srvDB.Bits, psi.ServeOptions{})
 	}()
 	stdout.Reset()
 	stderr.Reset()

@@ -4,11 +4,15 @@ package psitest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -50,138 +54,120 @@ type Message struct {
 	Fresh func() psi.Message
 }
 
-// Exchange runs setup (when setup is true) and one query like psi.Run and
-// returns every message with its encoding, so tests can mutate them. For a
-// protocol with per-client state (psi.ServerSetupReceiver) setup must be
-// true: the session it opens serves the query and is closed when the test
-// ends; use SetupExchange and QueryExchange to run several queries in one
-// session.
+// Exchange runs setup (when setup is true) and one query at the level of
+// the state machines and returns every message with its encoding, so
+// tests can mutate them. Without setup, the query runs in a session whose
+// setup was never run (servers must refuse or cope). The session is
+// closed when the test ends; use SetupExchange and QueryExchange to run
+// several queries in one session.
 func Exchange(t testing.TB, srv psi.Server, cli psi.Client, h phash.Hash, setup bool) (msgs []Message, co, so psi.Outcome) {
 	t.Helper()
-	var qs psi.QueryServer = srv
+	var sess psi.ServerSession
 	if setup {
-		var sess psi.ServerSession
 		msgs, sess = SetupExchange(t, srv, cli)
-		t.Cleanup(func() { sess.Close() })
-		qs = sess
+	} else {
+		var err error
+		if sess, err = srv.NewSession(); err != nil {
+			t.Fatalf("server session: %v", err)
+		}
 	}
-	qm, co, so := QueryExchange(t, qs, cli, h)
+	t.Cleanup(func() { sess.Close() })
+	qm, co, so := QueryExchange(t, sess, cli, h)
 	return append(msgs, qm...), co, so
 }
 
-// SetupExchange runs setup like psi.Open, the server's message down and
-// the client's message up when the protocol has them, and returns the
-// messages with their encodings and the session serving this client (the
-// server itself for protocols without per-client state). The caller closes
-// the session.
+// SetupExchange opens a server session and runs its setup against the
+// client's, through every message's encoding, and returns the messages
+// and the session. The caller closes the session.
 func SetupExchange(t testing.TB, srv psi.Server, cli psi.Client) (msgs []Message, sess psi.ServerSession) {
 	t.Helper()
-	m, err := srv.Setup()
+	sess, err := srv.NewSession()
+	if err != nil {
+		t.Fatalf("server session: %v", err)
+	}
+	ss, err := sess.Setup()
 	if err != nil {
 		t.Fatalf("server setup: %v", err)
 	}
-	if m != nil {
-		b := marshal(t, m)
-		msgs = append(msgs, Message{psi.Down, m, b, pool(cli.SetupMessage)})
-		in := cli.SetupMessage()
-		if in == nil {
-			t.Fatal("server sends a setup message, client expects none")
-		}
-		if err := in.UnmarshalBinary(b); err != nil {
-			t.Fatalf("decode setup: %v", err)
-		}
-		if err := cli.Setup(in); err != nil {
-			t.Fatalf("client setup: %v", err)
-		}
-	} else if cli.SetupMessage() != nil {
-		t.Fatal("client expects a setup message, server sends none")
-	}
-	rcv, sok := srv.(psi.ServerSetupReceiver)
-	snd, cok := cli.(psi.ClientSetupSender)
-	if sok != cok {
-		t.Fatalf("server receives a setup message: %v, client sends one: %v", sok, cok)
-	}
-	if !sok {
-		return msgs, noClose{srv}
-	}
-	up, err := snd.SetupUp()
-	if err != nil || up == nil {
-		t.Fatalf("client setup up: %v, %v", up, err)
-	}
-	b := marshal(t, up)
-	msgs = append(msgs, Message{psi.Up, up, b, pool(rcv.SetupUpMessage)})
-	in := rcv.SetupUpMessage()
-	if err := in.UnmarshalBinary(b); err != nil {
-		t.Fatalf("decode setup up: %v", err)
-	}
-	sess, err = rcv.AcceptSetup(in)
+	cs, err := cli.Setup()
 	if err != nil {
-		t.Fatalf("server accept setup: %v", err)
+		t.Fatalf("client setup: %v", err)
 	}
-	return msgs, sess
+	return Steps(t, cs, ss), sess
 }
 
-type noClose struct{ psi.Server }
-
-func (noClose) Close() error { return nil }
-
-// QueryExchange runs one query on qs (a server, or a client's session) and
-// returns every message with its encoding and both outcomes.
-func QueryExchange(t testing.TB, qs psi.QueryServer, cli psi.Client, h phash.Hash) (msgs []Message, co, so psi.Outcome) {
+// QueryExchange runs one query in sess and returns every message with its
+// encoding and both outcomes.
+func QueryExchange(t testing.TB, sess psi.ServerSession, cli psi.Client, h phash.Hash) (msgs []Message, co, so psi.Outcome) {
 	t.Helper()
 	cq, err := cli.NewQuery(h)
 	if err != nil {
 		t.Fatalf("client query: %v", err)
 	}
-	sq, err := qs.NewQuery()
+	sq, err := sess.NewQuery()
 	if err != nil {
 		t.Fatalf("server query: %v", err)
 	}
-	out, err := cq.Start()
-	if err != nil {
-		t.Fatalf("client start: %v", err)
-	}
-	for i := 0; out != nil; i++ {
-		if i > 64 {
-			t.Fatal("query does not finish")
-		}
-		in := sq.Expect()
-		if in == nil {
-			t.Fatalf("server expects nothing but client sent %s", out.Kind())
-		}
-		b := marshal(t, out)
-		msgs = append(msgs, Message{psi.Up, out, b, pool(sq.Expect)})
-		if err := in.UnmarshalBinary(b); err != nil {
-			t.Fatalf("server decode %s: %v", in.Kind(), err)
-		}
-		reply, err := sq.Step(in)
+	msgs = Steps(t, cq, sq)
+	return msgs, cq.Outcome(), sq.Outcome()
+}
+
+// Steps runs a client's and a server's side of one exchange against each
+// other, through every message's encoding (checking BinarySize), until
+// neither has anything to send, and fails the test if either still waits.
+func Steps(t testing.TB, cs, ss psi.Steps) (msgs []Message) {
+	t.Helper()
+	start := func(side string, s psi.Steps) psi.Message {
+		m, err := s.Start()
 		if err != nil {
-			t.Fatalf("server step: %v", err)
+			t.Fatalf("%s start: %v", side, err)
 		}
-		out = nil
-		if reply == nil {
-			continue
-		}
-		in = cq.Expect()
+		return m
+	}
+	deliver := func(dir psi.Direction, m psi.Message, to psi.Steps, side string) psi.Message {
+		in := to.Expect()
 		if in == nil {
-			t.Fatalf("client expects nothing but server sent %s", reply.Kind())
+			t.Fatalf("%s expects nothing but was sent %s", side, m.Kind())
 		}
-		b = marshal(t, reply)
-		msgs = append(msgs, Message{psi.Down, reply, b, pool(cq.Expect)})
+		b := marshal(t, m)
+		msgs = append(msgs, Message{dir, m, b, pool(to.Expect)})
 		if err := in.UnmarshalBinary(b); err != nil {
-			t.Fatalf("client decode %s: %v", in.Kind(), err)
+			t.Fatalf("%s decode %s: %v", side, in.Kind(), err)
 		}
-		if out, err = cq.Step(in); err != nil {
-			t.Fatalf("client step: %v", err)
+		out, err := to.Step(in)
+		if err != nil {
+			t.Fatalf("%s step: %v", side, err)
+		}
+		return out
+	}
+	up, down := start("client", cs), start("server", ss)
+	for i := 0; up != nil || down != nil; i++ {
+		if i > 64 {
+			t.Fatal("exchange does not finish")
+		}
+		if up != nil {
+			m := up
+			up = nil
+			if r := deliver(psi.Up, m, ss, "server"); r != nil {
+				if down != nil {
+					t.Fatalf("server sends %s while %s is pending", r.Kind(), down.Kind())
+				}
+				down = r
+			}
+		}
+		if down != nil {
+			m := down
+			down = nil
+			up = deliver(psi.Down, m, cs, "client")
 		}
 	}
-	if e := cq.Expect(); e != nil {
+	if e := cs.Expect(); e != nil {
 		t.Fatalf("client still waits for %s", e.Kind())
 	}
-	if e := sq.Expect(); e != nil {
+	if e := ss.Expect(); e != nil {
 		t.Fatalf("server still waits for %s", e.Kind())
 	}
-	return msgs, cq.Outcome(), sq.Outcome()
+	return msgs
 }
 
 // pool calls expect now, while the role still expects the message, and
@@ -299,7 +285,7 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 					h = FlipBit(t, h, i)
 					want = db.Contains(h)
 				}
-				tr, err := psi.RunQuery(sess, cli, h)
+				tr, err := psi.Run(srv, cli, h)
 				if err != nil {
 					errs <- err
 					return
@@ -318,9 +304,10 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 		}
 	})
 	t.Run("threshold", func(t *testing.T) { testThreshold(t, p, db, listed) })
-	if _, ok := srv.(psi.ServerSetupReceiver); ok {
+	if keysUp(all) {
 		t.Run("sessions", func(t *testing.T) { testSessions(t, p, srv, db, listed, near) })
 	}
+	t.Run("driver", func(t *testing.T) { testDriver(t, srv, cli, db, listed) })
 }
 
 // checkMessage checks one captured message: size, round trip, and that
@@ -355,14 +342,21 @@ func checkMessage(t *testing.T, m Message) {
 	}
 }
 
-// testSessions checks a protocol whose server keeps per-client state: the
-// root refuses queries outside a session and RunSetup refuses to drop one,
-// two clients' sessions answer concurrently, psi.Run opens and closes its
-// own, and a closed session refuses queries.
-func testSessions(t *testing.T, p psi.Protocol, srv psi.Server, db *psi.Database, listed, near phash.Hash) {
-	if _, err := srv.NewQuery(); !errors.Is(err, psi.ErrNoSession) {
-		t.Errorf("root NewQuery: %v, want ErrNoSession", err)
+// keysUp reports whether the client sent anything up during setup: such
+// a protocol keeps per-client state on the server.
+func keysUp(msgs []Message) bool {
+	for _, m := range msgs {
+		if m.Dir == psi.Up && strings.Contains(m.Sent.Kind(), "key") {
+			return true
+		}
 	}
+	return false
+}
+
+// testSessions checks a protocol whose server keeps per-client state: a
+// session refuses queries before its setup and after Close, and two
+// clients' in-process sessions run concurrently, each sending its keys.
+func testSessions(t *testing.T, p psi.Protocol, srv psi.Server, db *psi.Database, listed, near phash.Hash) {
 	newClient := func() psi.Client {
 		cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
 		if err != nil {
@@ -370,24 +364,14 @@ func testSessions(t *testing.T, p psi.Protocol, srv psi.Server, db *psi.Database
 		}
 		return cli
 	}
-	// RunSetup and RunQuery predate sessions: given the server itself they
-	// either work, through a session RunSetup binds to the client, or
-	// refuse with ErrNoSession.
-	old := newClient()
-	if _, err := psi.RunSetup(srv, old); err == nil {
-		tr, err := psi.RunQuery(srv, old, listed)
-		if err != nil || tr.ServerOutcome.Known && !tr.ServerOutcome.Match {
-			t.Errorf("RunQuery after RunSetup: %v, server outcome %v", err, tr.ServerOutcome)
-		}
-		if err := psi.EndSetup(srv, old); err != nil {
-			t.Error(err)
-		}
-		if _, err := psi.RunQuery(srv, old, listed); !errors.Is(err, psi.ErrNoSession) {
-			t.Errorf("RunQuery after EndSetup: %v, want ErrNoSession", err)
-		}
-	} else if !errors.Is(err, psi.ErrNoSession) {
-		t.Errorf("RunSetup: %v, want success or ErrNoSession", err)
+	fresh, err := srv.NewSession()
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, err := fresh.NewQuery(); err == nil {
+		t.Error("session answered a query before its setup")
+	}
+	fresh.Close()
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for i, h := range []phash.Hash{listed, near} {
@@ -411,15 +395,114 @@ func testSessions(t *testing.T, p psi.Protocol, srv psi.Server, db *psi.Database
 	for err := range errs {
 		t.Error(err)
 	}
-	sess, _, err := psi.Open(srv, newClient())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sess := SetupExchange(t, srv, newClient())
 	if err := sess.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sess.NewQuery(); !errors.Is(err, psi.ErrSessionClosed) {
 		t.Errorf("closed session NewQuery: %v, want ErrSessionClosed", err)
+	}
+}
+
+// testDriver runs the protocol through the driver in process (Open, then
+// queries on one connection) and over TCP (Serve and Dial), and checks
+// that both give the outcomes and message sizes of the state machines,
+// and that the TCP client is never sent the server's computing time.
+func testDriver(t *testing.T, srv psi.Server, cli psi.Client, db *psi.Database, listed phash.Hash) {
+	near := FlipBit(t, listed, 3)
+	conn, setup, err := psi.Open(srv, cli, db.Kind, db.Bits)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if setup.Server.Setup == 0 && setup.SetupBytes() > 0 {
+		t.Error("in-process setup transcript lacks the server's time")
+	}
+	for _, h := range []phash.Hash{listed, near, listed} {
+		tr, err := conn.Query(h)
+		if err != nil {
+			t.Fatalf("query: %v", err)
+		}
+		want := db.Contains(h)
+		for _, o := range []psi.Outcome{tr.ClientOutcome, tr.ServerOutcome} {
+			if o.Known && o.Match != want {
+				t.Errorf("in-process query: outcome %v, want match=%v", o, want)
+			}
+		}
+		if !tr.ClientOutcome.Known && !tr.ServerOutcome.Known {
+			t.Error("in-process query: neither side learned the result")
+		}
+	}
+	if err := conn.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var served []psi.Session
+	done := make(chan error, 1)
+	go func() {
+		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Report: func(s psi.Session) {
+			mu.Lock()
+			served = append(served, s)
+			mu.Unlock()
+		}})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	rc, _, err := psi.Dial(ctx, ln.Addr().String(), cli, db.Kind, db.Bits, psi.DialOptions{})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	for _, h := range []phash.Hash{listed, near} {
+		tr, err := rc.Query(h)
+		if err != nil {
+			t.Fatalf("TCP query: %v", err)
+		}
+		if tr.Server != (psi.Timing{}) {
+			t.Errorf("TCP client holds the server's time %+v; it must never be sent", tr.Server)
+		}
+		if o := tr.ClientOutcome; o.Known && o.Match != db.Contains(h) {
+			t.Errorf("TCP query: client outcome %v", o)
+		}
+	}
+	if err := rc.Close(); err != nil {
+		t.Errorf("TCP Close: %v", err)
+	}
+	// The server logs its own time and outcome once the session ends.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(served)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(served) != 2 {
+		t.Fatalf("server reported %d queries, want 2", len(served))
+	}
+	for i, s := range served {
+		if s.Err != nil {
+			t.Errorf("served query %d: %v", i, s.Err)
+			continue
+		}
+		if o := s.Transcript.ServerOutcome; o.Known && o.Match != (i == 0) {
+			t.Errorf("served query %d: server outcome %v", i, o)
+		}
+		if s.Transcript.Server.Query == 0 && s.Transcript.UpBytes() > 0 {
+			t.Errorf("served query %d: the server's log lacks its time", i)
+		}
 	}
 }
 
