@@ -24,7 +24,7 @@ import (
 // bytes), which binds the hash kind and length. The client checks that the
 // parameters the server names are its own copy of a secure preset, makes a
 // secret key and sends its evaluation keys up once per session; the server
-// keeps them for that client only (ServerSetupReceiver), at most
+// keeps them for that client's session only, at most
 // Options.MaxSessions clients at once, and drops them when the session
 // closes (over TCP: when the connection ends).
 //

@@ -2,37 +2,47 @@
 // perceptual hash asks whether it is in a server's database, and each
 // protocol decides who learns the answer and what else leaks.
 //
-// Start here: pick a Protocol from the registry (ByName, Names), build a
-// Server from a Database and a Client, and run one query in-process with
-// Run, or over TCP with ServeConn and QueryConn:
+// Start here (ExampleRun is this snippet, compiled and run): pick a
+// Protocol from the registry (ByName, Names), build a Server from a
+// Database and a Client, and run one query in process with Run:
 //
 //	p, _ := psi.ByName("oprf-psi")
 //	srv, _ := p.NewServer(db, psi.Options{})
-//	cli, _ := p.NewClient(psi.Options{})
+//	cli, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
 //	tr, err := psi.Run(srv, cli, h)
-//	fmt.Println(tr.Summary(), p.Ledger())
+//	fmt.Println(tr.Summary(), tr.ServerOutcome, p.Ledger().ResultTo)
 //
-// Roles are plain state machines with no I/O inside. A Server hands each new
-// client one setup message (possibly none) and serves each query through a
-// fresh ServerQuery; a Client consumes the setup message once and starts a
-// ClientQuery per hash. Each step takes one Message and returns the next,
-// like circl's oprf Client and Server. Client-side secrets live in
-// unexported fields of the query types, which have no wire methods, so they
-// cannot be sent by accident.
+// For several queries after one setup, Open returns a Conn (Conn.Query,
+// Conn.Close); over TCP, Serve runs the server and Dial the client. All
+// three run the same two drivers, one per role, over a Transport (an
+// in-process pipe or framed TCP): every message is encoded, checked
+// against its BinarySize, recorded in a Transcript and decoded on the
+// other side, so tests, the report and the command measure the same path.
 //
-// Every message reports its wire size (BinarySize) and round-trips through
-// MarshalBinary and UnmarshalBinary; decoders validate lengths before they
-// touch any group element and return errors, never panic. The runners
-// record a Transcript (direction, kind and size of every message and the
-// time each side spent computing), from which bandwidth, rounds and CPU per
-// side are read. Every protocol carries a Ledger: what the server, the
-// client and a network observer learn, written as data.
+// Roles are plain state machines with no I/O inside (Steps): a Server
+// opens a ServerSession per client, whose setup (a table or parameters
+// down, keys up) and queries are Steps; a Client does the same for its
+// side. Each step takes one Message and returns the next, like circl's
+// oprf Client and Server. Client-side secrets live in unexported fields
+// of types with no wire methods, so they cannot be sent by accident. A
+// server that keeps per-client keys holds them only for the session.
+//
+// Every message reports its wire size (BinarySize) and round-trips
+// through MarshalBinary and UnmarshalBinary; decoders validate lengths
+// before they touch any group element and return errors, never panic.
+// A Transcript records direction, kind and size of every message and the
+// time each side spent computing; the client is never sent the server's
+// time (it would tell the match bit in some protocols): Serve logs it.
+// Every protocol carries a Ledger: what the server, the client and a
+// network observer learn, written as data.
 //
 // Protocols: "plaintext-server" (cost baseline, no privacy),
 // "on-device-list" (the client downloads the list), "oprf-psi" (Apple-style
-// blinded cuckoo table and vouchers; the server learns the result), "he-exact"
-// (BGV exact membership; the client sends evaluation keys once and the
-// server keeps them per client, see ServerSetupReceiver and Open).
+// blinded cuckoo table and vouchers; the server learns the result),
+// "he-exact" (BGV exact membership; the client uploads evaluation keys per
+// session) and "he-hamming" (BGV Hamming distance under a threshold);
+// NewThresholdPSI builds "threshold-psi" (account-level threshold
+// reporting) outside the registry.
 package psi
 
 import (
@@ -84,7 +94,7 @@ type Options struct {
 	// Rand is the source of randomness; nil means crypto/rand.Reader.
 	Rand io.Reader
 	// MaxSessions bounds the client sessions a server with per-client
-	// state (ServerSetupReceiver) holds at once; 0 means
+	// state (uploaded keys) holds at once; 0 means
 	// DefaultMaxSessions. Other protocols ignore it.
 	MaxSessions int
 }
