@@ -67,7 +67,7 @@ func MeasureEncryptedHash(c *Corpus, item int) ([]EncryptedHashRun, error) {
 		fail := func(err error) ([]EncryptedHashRun, error) {
 			return nil, fmt.Errorf("bench: encrypted hash: %s: %w", a.alg, err)
 		}
-		p, err := imagehash.NewParams(a.alg, imagehash.Default)
+		p, err := imagehash.NewParameters(imagehash.Literal{Literal: imagehash.Default, Alg: a.alg})
 		if err != nil {
 			return fail(err)
 		}

@@ -97,7 +97,7 @@ func TestMeasureEncryptedHash(t *testing.T) {
 		t.Fatalf("%d runs", len(runs))
 	}
 	for _, r := range runs {
-		p, err := imagehash.NewParams(imagehash.Alg(r.Algorithm), imagehash.Default)
+		p, err := imagehash.NewParameters(imagehash.Literal{Literal: imagehash.Default, Alg: imagehash.Alg(r.Algorithm)})
 		if err != nil {
 			t.Fatal(err)
 		}

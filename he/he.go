@@ -1,111 +1,52 @@
-// Package he is privmatch's lattice homomorphic-encryption layer (BGV over
-// Lattigo v5) and the engine of the private exact-membership protocol
-// "he-exact".
+// Package he is privmatch's homomorphic-encryption toolkit (RLWE over
+// Lattigo v5) and the home of its engines:
+//
+//   - [github.com/privmatch/privmatch/he/exact]: private exact membership
+//     of a 256-bit hash in a database ("he-exact", BGV);
+//   - [github.com/privmatch/privmatch/he/hamming]: private membership within
+//     a Hamming distance ("he-hamming", BGV);
+//   - [github.com/privmatch/privmatch/he/imagehash]: the linear stage of a
+//     perceptual hash evaluated on an encrypted image (CKKS).
 //
 // # Start here
 //
-// Pick a preset with [ExactPresetFor] ([PN14S] up to about 75k entries,
-// [PN14M] up to about 286k, [PN14] up to about 1.07M in one answer
-// ciphertext, and beyond that PN14 with more partitions, up to about 17M;
-// [PN12Test] is insecure and for tests only) and check it with
-// [ParamsLiteral.Params]. The server loads its
-// database once with [NewExactServer]; each client makes an [ExactClient],
-// sends [ExactClient.Setup]'s key material once, then per query runs
-// Query -> server Answer -> client Finish -> server Verdict. Every message is
-// a []byte of a size fixed by the parameters and the server's partition
-// count ([ExactQuerySize],
-// [ExactAnswerSize], [ExactReplySize]); no Lattigo type appears in the API,
-// so a move to Lattigo v6 stays inside this package.
+// Every engine describes its parameters with a literal that embeds this
+// package's [Literal] and checks it with its NewParameters, which calls
+// [NewParameters] here: one security table (the HE standard's 128-bit
+// bounds on log2(QP) for ternary secrets), one [ErrInsecure] that
+// errors.Is recognises whatever engine refused, and one way to accept an
+// insecure test preset: the test door of package he/hetest, which no
+// production code opens.
 //
-//	client                                   server (db of n 256-bit hashes)
-//	  | Setup: relin + 3 rotation keys (once) --> |
-//	  | Query: Enc(f(h)) seeded, top level -----> |  powers, per-slot polynomials,
-//	  |                                           |  anisotropic quartic per bin,
-//	  | <--- Answer: Enc(r*E + m), level 0, ---- |  times r, plus mask m
-//	  |      one ciphertext per 4 partitions      |
-//	  | Reply: decrypted masked values ---------> |  Verdict: some real position == m?
-//	  |                                           |  any trap != its m => tampered
-//
-// # The circuit
-//
-// f(h) is four 16-bit felts x0..x3 of SHA-256(domain || h), placed in the
-// four slots of every bin (Slots/4 bins). Database entries are placed in
-// cells (bin, partition), at most L*H-1 per cell, with the felts of each
-// column distinct inside a cell. For slot j of a cell the server holds the
-// polynomial Q_j = rho_j * prod_i(X - y_i[j]) - L_j(X), where L_j
-// interpolates y_i[j] -> y_i[j+1 mod 4] and rho_j is a secret random
-// nonzero field element fixed at load. It evaluates v_j = x_{j+1} + Q_j(x_j)
-// by Paterson-Stockmeyer from the single query ciphertext, with all
-// coefficients pre-encoded in NTT form at load. All four v_j vanish iff the
-// query equals an entry of the cell on all four felts (distinct columns
-// chain the slots to one entry), or, for a non-member, with probability
-// t^-4 over rho. The server folds the four values into one with the
-// anisotropic quartic E = (v0^2 - 3v1^2)^2 - 3(v2^2 - 3v3^2)^2 (3 is a
-// non-residue mod 65537, so E = 0 iff all v_j = 0), multiplies E by a fresh
-// uniform nonzero r, packs four partitions into one ciphertext with
-// rotations, rescales to level 0, adds a uniform mask m and sends the
-// level-0 ciphertext with the low 16 bits of c0 and 7 bits of c1 dropped.
-// A database needing P partitions (at most [ExactMaxPartitions]; the
-// fewest that hold it, [ExactPartitionsFor]) gets ceil(P/4) such answer
-// ciphertexts, each with its own masks; partitions run in parallel on
-// GOMAXPROCS workers, all from the same powers of the one query.
-// The client decrypts and returns the values; the server compares them
-// with m.
-//
-// Sizes under PN14 (N = 2^14, Q = 394 bits, 402 bits as stored since some
-// primes exceed 2^34): query 823,341 B (seeded, top
-// level), answer 108,561 B, reply 34,832 B with 4 partitions (up to
-// 2^20 entries); at 2^22 entries 16 partitions, answer 434,205 B (4
-// ciphertexts), reply 139,280 B; one-time keys 17,199,258 B
-// (relinearisation key at all levels, rotations 1, 2, 3 at level 4, each
-// gadget ciphertext sent as a 32-byte seed plus its c0 halves).
-// Correctness: a member always matches unless decryption fails; the tests
-// measure at least 3.6 bits of margin over the largest
-// coefficient, the rest being a sub-Gaussian rounding term tens of standard
-// deviations from failure. A non-member matches with probability at most
-// [ExactFalseMatch] (cells * t^-4 + n * 2^-64, a union bound over every
-// real cell of every answer and every entry: 5.8e-14 at n = 2^20 with
-// 15,360 real cells, 2.3e-13 at n = 2^22 with 61,440, the fingerprint term
-// dominating). r is nonzero, so r*E = 0 only when E = 0.
-//
-// # Threat model
-//
-// The server is semi-honest: it follows the protocol and learns, from the
-// reply, only which cell (if any) matched; on a non-match it sees uniform
-// values minus its own masks, i.e. nonzero values E*r with r fresh (no
-// information about the query beyond "no match"), except with the false
-// match probability [ExactFalseMatch] (about 6e-14 at 2^20 entries). The
-// query is IND-CPA-encrypted under the client's key.
-//
-// The client may be malicious. It learns nothing about the database from
-// the slot values (uniform under m), but no noise flooding is applied, so
-// the decryption noise is not proven independent of the database (circuit
-// privacy is NOT claimed). It can always query a different hash than the
-// one it holds (inherent: no protocol sees the client's true input), send a
-// malformed query (decryption then yields garbage, which the traps catch),
-// or alter its reply. Trap cells (empty cells with r = 0, at random
-// positions, indistinguishable in the reply) bound the chance of
-// suppressing a real match without detection to [ExactEvasionBound]: for
-// m positions and t traps, max_a (a/m) C(m-a,t)/C(m-1,t), about 1/(e(t+1)).
-// The m positions are those of all answer ciphertexts together (the
-// client's reply covers all of them and the traps, t = max(m/16, 16), are
-// spread uniformly over all), so the bound falls as partitions grow:
-// 1.5e-3 with 1 partition (m = 4096), 3.7e-4 with 4, 9.0e-5 with 16
-// (m = 65,536, t = 4,096, the 2^22 case). A detected alteration
-// returns [ErrTampered]. The client can always make the protocol fail
-// (no verdict), but not turn a match into an undetected non-match except
-// with that probability.
-//
-// Randomness comes from crypto/rand or an injected io.Reader. Seeds of
-// the uniform halves (query, evaluation keys) are 32 bytes from it,
-// expanded by AES-256-CTR (seedPRG); the server's masks, randomisers and
-// placement come from Lattigo's keyed PRNG seeded from it. Secrets and
-// errors come from crypto/rand only: the query's noise from an
-// AES-256-CTR stream keyed from crypto/rand, the secret key and the key
-// generator's noise from Lattigo's own crypto/rand-seeded PRNG.
-//
-// Lattigo evaluators are not safe for concurrent use; the server gives
-// each worker a ShallowCopy. Every decoder validates header, parameters,
-// level, length and residues before Lattigo sees the bytes, and the
-// server recovers from any Lattigo panic at the boundary.
+// Below the public surface (in he/internal/core, so that no Lattigo type
+// reaches an exported API) the engines share one wire header and
+// parameter fingerprint, one limb packer, one codec for rounded level-0
+// ciphertexts, one codec for seeded evaluation keys (a 32-byte seed
+// replaces each key's uniform half, redrawn by replaying Lattigo's key
+// generator) and one panic-to-error boundary around Lattigo calls.
 package he
+
+import "github.com/privmatch/privmatch/he/internal/core"
+
+// Literal is an unchecked description of an RLWE parameter set: its name,
+// ring degree 2^LogN, the bit sizes of the ciphertext primes (LogQ) and
+// key-switching primes (LogP), and either a BGV plaintext modulus T or a
+// CKKS scale 2^LogScale. Insecure marks a test preset.
+type Literal = core.Literal
+
+// Parameters is a checked parameter set: immutable, safe for concurrent
+// use, and free of Lattigo types.
+type Parameters = core.Params
+
+// ErrInsecure is returned when a literal exceeds the 128-bit bound for its
+// ring degree, or is marked insecure while the test door is shut.
+var ErrInsecure = core.ErrInsecure
+
+// NewParameters checks the literal (ring degree 2^10..2^15, prime sizes,
+// the 128-bit bound, the plaintext modulus or scale) and builds the
+// parameters.
+func NewParameters(l Literal) (Parameters, error) { return core.NewParams(l) }
+
+// MaxLogQP returns the HE standard's 128-bit bound on log2(QP) for a
+// ternary secret at ring degree 2^logN, and whether the table holds logN.
+func MaxLogQP(logN int) (float64, bool) { return core.MaxLogQP(logN) }

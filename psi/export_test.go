@@ -2,12 +2,17 @@ package psi
 
 import (
 	"github.com/privmatch/privmatch/he/hamming"
+	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/privmatch/privmatch/phash"
 )
 
 // This file is the tests' door into the package: protocol values that
 // accept insecure presets and accessors of internal state. None of it is
 // in a production build.
+
+// The he toolkit refuses insecure presets unless its test door is open;
+// psi's own clients still refuse them unless built from the values below.
+func init() { hetest.AllowInsecure() }
 
 // HEExactInsecure is he-exact with a client that accepts he's insecure
 // test presets.
@@ -19,7 +24,7 @@ var HEExactInsecure Protocol = heExactProtocol{allowInsecure: true}
 // to seconds (PN14 costs 7-16 s per query on two cores); each test still
 // checks the verdict against the plaintext distance at t and t+1.
 var heHammingTestLiteral = func() *hamming.Literal {
-	l := hamming.PN12Insecure
+	l := hamming.H12Insecure
 	l.Name, l.LogN = "PN10Insecure", 10
 	return &l
 }()

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/phash"
 )
 
@@ -16,7 +17,7 @@ import (
 // whether the client's hash is listed and the client learns nothing.
 //
 // The server loads its distinct hashes under the cheapest 128-bit preset
-// that holds them in one answer ciphertext (he.ExactPresetFor: PN14S up to
+// that holds them in one answer ciphertext (exact.PresetFor: PN14S up to
 // about 75k entries, PN14M up to about 286k, PN14 up to about 1.07M);
 // larger databases use PN14 with more partitions, one answer ciphertext
 // per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash enters he as
@@ -56,8 +57,8 @@ import (
 // size within about 268k entries. It can query any hash it likes (each query costs it a
 // round trip and tells it nothing), make the run fail, or alter its reply:
 // trap cells catch an alteration (the server's step fails wrapping
-// he.ErrTampered) except that a client suppresses a true match undetected
-// with probability at most he.ExactEvasionBound (about 1.5e-3 with one
+// exact.ErrTampered) except that a client suppresses a true match undetected
+// with probability at most exact.EvasionBound (about 1.5e-3 with one
 // partition of 4096 positions, 3.7e-4 with four, 9.0e-5 with sixteen). A network observer sees
 // the parameters, the fixed-size messages and their timing, not the match
 // bit.
@@ -77,7 +78,7 @@ func (heExactProtocol) Name() string { return heExactName }
 // and sixteen partitions at N = 2^14 (positions Slots/4 per partition,
 // traps max(m/16, 16) as he places them).
 var heEvasion = sync.OnceValue(func() [3]float64 {
-	return [3]float64{he.ExactEvasionBound(4096, 256), he.ExactEvasionBound(16384, 1024), he.ExactEvasionBound(65536, 4096)}
+	return [3]float64{exact.EvasionBound(4096, 256), exact.EvasionBound(16384, 1024), exact.EvasionBound(65536, 4096)}
 })
 
 func (heExactProtocol) Ledger() Ledger {
@@ -92,7 +93,7 @@ func (heExactProtocol) Ledger() Ledger {
 			OnNonMatch: []Fact{FactQueryHappened, FactMatchBit, FactTiming},
 			Notes: "on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
 				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
-				"except with the false-match probability he.ExactFalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22)",
+				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22)",
 		},
 		Client: View{
 			OnMatch:    []Fact{FactDatabaseSize},
@@ -107,7 +108,7 @@ func (heExactProtocol) Ledger() Ledger {
 		Model:           "semi-honest server, malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
 		MaliciousServer: "can load any hashes (unverifiable list), use different lists per client, or lie about the verdict; it cannot read the query hash on a non-match",
 		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can make a run fail; "+
-			"suppresses a true match undetected with probability at most %.1e (one partition), %.1e (four) or %.1e (sixteen, 2^22 entries), any detected alteration fails the run (he.ErrTampered)", e[0], e[1], e[2]),
+			"suppresses a true match undetected with probability at most %.1e (one partition), %.1e (four) or %.1e (sixteen, 2^22 entries), any detected alteration fails the run (exact.ErrTampered)", e[0], e[1], e[2]),
 		Claimed: []string{
 			"client learns nothing about the list beyond the preset and partitions (masked values uniform; no circuit privacy)",
 			"server learns nothing about a non-matching hash (IND-CPA under RLWE)",
@@ -140,23 +141,23 @@ func (heExactProtocol) NewServer(db *Database, opts Options) (Server, error) {
 		seen[h] = struct{}{}
 		items = append(items, heExactItem(h))
 	}
-	lit, err := he.ExactPresetFor(len(items))
+	lit, err := exact.PresetFor(len(items))
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
 	return newHEExactServer(db.Kind, db.Bits, lit, items, opts)
 }
 
-func newHEExactServer(kind phash.Kind, bits int, lit he.ParamsLiteral, items [][32]byte, opts Options) (*heExactServer, error) {
-	p, err := lit.Params()
+func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]byte, opts Options) (*heExactServer, error) {
+	p, err := exact.NewParameters(lit)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
-	es, err := he.NewExactServer(p, items, opts.Rand)
+	es, err := exact.NewServer(p, items, opts.Rand)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
-	ks, err := he.ExactKeysSize(p)
+	ks, err := exact.KeysSize(p)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
@@ -170,8 +171,8 @@ func newHEExactServer(kind phash.Kind, bits int, lit he.ParamsLiteral, items [][
 type heExactServer struct {
 	kind     phash.Kind
 	bits     int
-	es       *he.ExactServer
-	params   he.Params
+	es       *exact.Server
+	params   exact.Parameters
 	keysSize int
 	setup    *HEExactParams
 	limits   *sessionLimit
@@ -183,33 +184,33 @@ func (s *heExactServer) Protocol() string { return heExactName }
 // keys up (he validates sizes, levels and Galois elements), held for this
 // session only and at most Options.MaxSessions at once.
 func (s *heExactServer) NewSession() (ServerSession, error) {
-	return &keySession[he.ExactKeys]{name: heExactName, limits: s.limits, params: s.setup,
+	return &keySession[exact.Keys]{name: heExactName, limits: s.limits, params: s.setup,
 		keysMsg: func() Message { return &HEExactKeys{heBlob{size: s.keysSize}} },
-		parse: func(m Message) (*he.ExactKeys, error) {
+		parse: func(m Message) (*exact.Keys, error) {
 			k, ok := m.(*HEExactKeys)
 			if !ok {
 				return nil, fmt.Errorf("setup got %T", m)
 			}
-			return he.ParseExactKeys(s.params, k.Data)
+			return exact.ParseKeys(s.params, k.Data)
 		},
-		newQuery: func(k *he.ExactKeys) Steps { return &heExactServerQuery{s: s, keys: k} }}, nil
+		newQuery: func(k *exact.Keys) Steps { return &heExactServerQuery{s: s, keys: k} }}, nil
 }
 
 type heExactServerQuery struct {
 	serverQueryStart
 	s     *heExactServer
-	keys  *he.ExactKeys
+	keys  *exact.Keys
 	stage int // 0: wait for query, 1: wait for reply, 2: done
-	vs    *he.ExactVerdictState
+	vs    *exact.VerdictState
 	out   Outcome
 }
 
 func (q *heExactServerQuery) Expect() Message {
 	switch q.stage {
 	case 0:
-		return &HEExactQuery{heBlob{size: he.ExactQuerySize(q.s.params)}}
+		return &HEExactQuery{heBlob{size: exact.QuerySize(q.s.params)}}
 	case 1:
-		return &HEExactReply{heBlob{size: he.ExactReplySize(q.s.params, q.s.es.Partitions())}}
+		return &HEExactReply{heBlob{size: exact.ReplySize(q.s.params, q.s.es.Partitions())}}
 	}
 	return nil
 }
@@ -254,7 +255,7 @@ func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Cl
 	return &heExactClient{kind: kind, bits: bits, rnd: opts.Rand, allowInsecure: hp.allowInsecure}, nil
 }
 
-// heExactClient holds the secret key (inside he.ExactClient, which has no
+// heExactClient holds the secret key (inside exact.Client, which has no
 // way to send it) and the encoded evaluation keys, kept so that a new
 // session (a new connection) re-sends them without regenerating.
 type heExactClient struct {
@@ -264,9 +265,9 @@ type heExactClient struct {
 	rnd           io.Reader
 
 	mu     sync.Mutex // he's encryptor and decryptor are not safe for concurrent use
-	params *he.Params
+	params *exact.Parameters
 	parts  int // the server's partitions, which fix the answer's size
-	ec     *he.ExactClient
+	ec     *exact.Client
 	keys   []byte
 }
 
@@ -292,7 +293,7 @@ func (c *heExactClient) configure(m Message) error {
 	if !ok {
 		return fmt.Errorf("psi: %s client: setup got %T", heExactName, m)
 	}
-	want, err := he.PresetByName(pm.Literal.Name)
+	want, err := exact.PresetByName(pm.Literal.Name)
 	if err != nil {
 		return fmt.Errorf("psi: %s client: %w", heExactName, err)
 	}
@@ -303,9 +304,8 @@ func (c *heExactClient) configure(m Message) error {
 		if !c.allowInsecure {
 			return fmt.Errorf("psi: %s client: server offers %s: %w", heExactName, want.Name, he.ErrInsecure)
 		}
-		want.AllowInsecure = true
 	}
-	p, err := want.Params()
+	p, err := exact.NewParameters(want)
 	if err != nil {
 		return fmt.Errorf("psi: %s client: %w", heExactName, err)
 	}
@@ -315,7 +315,7 @@ func (c *heExactClient) configure(m Message) error {
 	if c.params != nil && c.params.Name() == p.Name() {
 		return nil
 	}
-	ec, err := he.NewExactClient(p, c.rnd)
+	ec, err := exact.NewClient(p, c.rnd)
 	if err != nil {
 		return fmt.Errorf("psi: %s client: %w", heExactName, err)
 	}
@@ -356,12 +356,12 @@ func (c *heExactClient) NewQuery(h phash.Hash) (Steps, error) {
 // it has no wire methods.
 type heExactClientQuery struct {
 	c     *heExactClient
-	ec    *he.ExactClient
-	p     he.Params
+	ec    *exact.Client
+	p     exact.Parameters
 	parts int
 	h     phash.Hash
 	stage int // 0: not started, 1: wait for answer, 2: done
-	st    *he.ExactQueryState
+	st    *exact.QueryState
 }
 
 func (q *heExactClientQuery) Start() (Message, error) {
@@ -383,7 +383,7 @@ func (q *heExactClientQuery) Expect() Message {
 	if q.stage != 1 {
 		return nil
 	}
-	return &HEExactAnswer{heBlob{size: he.ExactAnswerSize(q.p, q.parts)}}
+	return &HEExactAnswer{heBlob{size: exact.AnswerSize(q.p, q.parts)}}
 }
 
 func (q *heExactClientQuery) Step(in Message) (Message, error) {

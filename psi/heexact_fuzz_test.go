@@ -3,14 +3,14 @@ package psi
 import (
 	"testing"
 
-	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
 )
 
 // FuzzHEExactParams: the params decoder either refuses bytes or decodes
 // them to a message that re-encodes to the same bytes.
 func FuzzHEExactParams(f *testing.F) {
-	for _, l := range he.Presets() {
-		for _, parts := range []int{4, 16, he.ExactMaxPartitions} {
+	for _, l := range exact.Presets() {
+		for _, parts := range []int{4, 16, exact.MaxPartitions} {
 			m := &HEExactParams{Literal: l, Partitions: parts}
 			if b, err := m.MarshalBinary(); err == nil {
 				f.Add(b)

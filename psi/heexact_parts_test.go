@@ -3,7 +3,8 @@ package psi
 import (
 	"testing"
 
-	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
+	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/privmatch/privmatch/phash"
 )
 
@@ -21,8 +22,8 @@ func TestHEExactManyPartitions(t *testing.T) {
 	for i, h := range db.Hashes {
 		items[i] = heExactItem(h)
 	}
-	lit := he.PN12Test
-	lit.AllowInsecure = true
+	lit := exact.PN12Test
+	hetest.AllowInsecure()
 	srv, err := newHEExactServer(db.Kind, db.Bits, lit, items, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -57,8 +58,8 @@ func TestHEExactManyPartitions(t *testing.T) {
 		if o := tr.ServerOutcome; !o.Known || o.Match != want {
 			t.Errorf("query %d: outcome %+v, want match %v", i, o, want)
 		}
-		if tr.DownBytes() != he.ExactAnswerSize(p, 5) || tr.UpBytes() != he.ExactQuerySize(p)+he.ExactReplySize(p, 5) {
-			t.Errorf("query %d: down %d up %d, want %d and %d", i, tr.DownBytes(), tr.UpBytes(), he.ExactAnswerSize(p, 5), he.ExactQuerySize(p)+he.ExactReplySize(p, 5))
+		if tr.DownBytes() != exact.AnswerSize(p, 5) || tr.UpBytes() != exact.QuerySize(p)+exact.ReplySize(p, 5) {
+			t.Errorf("query %d: down %d up %d, want %d and %d", i, tr.DownBytes(), tr.UpBytes(), exact.AnswerSize(p, 5), exact.QuerySize(p)+exact.ReplySize(p, 5))
 		}
 	}
 }

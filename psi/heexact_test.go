@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/psitest"
@@ -43,7 +44,7 @@ func TestHEExactSessionLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := heParams(t, 50)
-	keys, err := he.ExactKeysSize(p)
+	keys, err := exact.KeysSize(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,13 +62,13 @@ func TestHEExactSessionLimit(t *testing.T) {
 	b.Close()
 }
 
-func heParams(t *testing.T, n int) he.Params {
+func heParams(t *testing.T, n int) exact.Parameters {
 	t.Helper()
-	lit, err := he.ExactPresetFor(n)
+	lit, err := exact.PresetFor(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := lit.Params()
+	p, err := exact.NewParameters(lit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func heParams(t *testing.T, n int) he.Params {
 }
 
 // TestHEExactTamperedReply: a client that rewrites its reply is caught by
-// the trap cells and the server's step fails with he.ErrTampered.
+// the trap cells and the server's step fails with exact.ErrTampered.
 func TestHEExactTamperedReply(t *testing.T) {
 	db := psitest.Database(t, 50, 22)
 	srv := heServer(t, db, 0)
@@ -116,8 +117,8 @@ func TestHEExactTamperedReply(t *testing.T) {
 	if err := in.UnmarshalBinary(bad); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sq.Step(in); !errors.Is(err, he.ErrTampered) {
-		t.Fatalf("tampered reply: %v, want he.ErrTampered", err)
+	if _, err := sq.Step(in); !errors.Is(err, exact.ErrTampered) {
+		t.Fatalf("tampered reply: %v, want exact.ErrTampered", err)
 	}
 	if sq.Outcome().Known {
 		t.Error("server claims a result from a tampered reply")
@@ -128,13 +129,13 @@ func TestHEExactTamperedReply(t *testing.T) {
 // a secure preset, whatever the server says.
 func TestHEExactClientRefusesParams(t *testing.T) {
 	good := heParams(t, 10).Literal()
-	weak := he.PN12Test
+	weak := exact.PN12Test
 	changed := good
 	changed.LogQ = append([]int(nil), good.LogQ...)
 	changed.LogQ[0]--
 	unknown := good
 	unknown.Name = "PN99"
-	for name, l := range map[string]he.ParamsLiteral{"insecure": weak, "changed": changed, "unknown": unknown} {
+	for name, l := range map[string]exact.Literal{"insecure": weak, "changed": changed, "unknown": unknown} {
 		cli := heClient(t, psitest.Database(t, 1, 1))
 		if err := offerSetup(t, cli, &psi.HEExactParams{Literal: l, Partitions: 1}); err == nil {
 			t.Errorf("%s: client accepted %+v", name, l)
@@ -169,7 +170,7 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 	hs := []phash.Hash{db.Hashes[7], psitest.FlipBit(t, db.Hashes[7], 3), db.Hashes[299]}
 	want := []bool{true, false, true}
 	p := heParams(t, 300)
-	keys, _ := he.ExactKeysSize(p)
+	keys, _ := exact.KeysSize(p)
 	for conn := 0; conn < 2; conn++ {
 		c, setup, err := psi.Dial(ctx, ln.Addr().String(), heClient(t, db), db.Kind, db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
 		if err != nil {
@@ -207,7 +208,7 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 			if i == 0 {
 				wantUp = keys
 			}
-			if s.SetupUpBytes != wantUp || s.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || s.DownBytes != he.ExactAnswerSize(p, 1) || s.Rounds != 3 {
+			if s.SetupUpBytes != wantUp || s.UpBytes != exact.QuerySize(p)+exact.ReplySize(p, 1) || s.DownBytes != exact.AnswerSize(p, 1) || s.Rounds != 3 {
 				t.Errorf("connection %d query %d: %v", conn, i, s)
 			}
 			t.Logf("connection %d query %d: %v", conn, i, s)

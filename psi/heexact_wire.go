@@ -4,17 +4,17 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
 )
 
 // HEExactParams is he-exact's setup message down: the BGV preset the server
 // loaded its database under (the full literal, so a client checks it
 // against its own copy of the named preset rather than trusting the
 // server's numbers) and the number of partitions (result cells per bin,
-// 1 to he.ExactMaxPartitions), which fixes the answer's size (one
+// 1 to exact.MaxPartitions), which fixes the answer's size (one
 // ciphertext per four partitions) and the reply's.
 type HEExactParams struct {
-	Literal    he.ParamsLiteral
+	Literal    exact.Literal
 	Partitions int
 }
 
@@ -84,7 +84,7 @@ func (m *HEExactParams) UnmarshalBinary(b []byte) error {
 	if hdr[0] != heParamsVersion {
 		return bad("version %d, want %d", hdr[0], heParamsVersion)
 	}
-	var l he.ParamsLiteral
+	var l exact.Literal
 	name := take(int(hdr[1]))
 	fixed := take(1 + 8 + 1)
 	if name == nil || fixed == nil {
@@ -129,7 +129,7 @@ func (m *HEExactParams) UnmarshalBinary(b []byte) error {
 
 // checkHEParams bounds a literal's fields to what the encoding holds and
 // BGV allows; it does not build the parameters.
-func checkHEParams(l he.ParamsLiteral, parts int) error {
+func checkHEParams(l exact.Literal, parts int) error {
 	switch {
 	case len(l.Name) == 0 || len(l.Name) > heMaxName:
 		return fmt.Errorf("preset name of %d bytes", len(l.Name))
@@ -141,8 +141,8 @@ func checkHEParams(l he.ParamsLiteral, parts int) error {
 		return fmt.Errorf("%d Q and %d P primes", len(l.LogQ), len(l.LogP))
 	case l.Low < 1 || l.Low > 255 || l.High < 1 || l.High > 255:
 		return fmt.Errorf("Paterson-Stockmeyer shape %dx%d", l.Low, l.High)
-	case parts < 1 || parts > he.ExactMaxPartitions:
-		return fmt.Errorf("%d partitions outside 1..%d", parts, he.ExactMaxPartitions)
+	case parts < 1 || parts > exact.MaxPartitions:
+		return fmt.Errorf("%d partitions outside 1..%d", parts, exact.MaxPartitions)
 	}
 	for _, v := range append(append([]int(nil), l.LogQ...), l.LogP...) {
 		if v < 1 || v > 61 {
@@ -178,14 +178,14 @@ func (m *heBlob) unmarshal(kind string, b []byte) error {
 }
 
 // HEExactKeys is he-exact's setup message up: the client's relinearisation
-// and rotation keys (he.ExactClient.Setup), he.ExactKeysSize bytes. The
+// and rotation keys (exact.Client.Setup), exact.KeysSize bytes. The
 // server parses them when it opens the client's session.
 type HEExactKeys struct{ heBlob }
 
 // Kind names the message.
 func (*HEExactKeys) Kind() string { return heExactName + "/keys" }
 
-// BinarySize is he.ExactKeysSize for the parameters.
+// BinarySize is exact.KeysSize for the parameters.
 func (m *HEExactKeys) BinarySize() int { return m.size }
 
 // MarshalBinary returns the key bytes.
@@ -195,13 +195,13 @@ func (m *HEExactKeys) MarshalBinary() ([]byte, error) { return m.marshal(m.Kind(
 func (m *HEExactKeys) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
 
 // HEExactQuery is the encrypted fingerprint of the client's hash, a seeded
-// ciphertext of he.ExactQuerySize bytes.
+// ciphertext of exact.QuerySize bytes.
 type HEExactQuery struct{ heBlob }
 
 // Kind names the message.
 func (*HEExactQuery) Kind() string { return heExactName + "/query" }
 
-// BinarySize is he.ExactQuerySize for the parameters.
+// BinarySize is exact.QuerySize for the parameters.
 func (m *HEExactQuery) BinarySize() int { return m.size }
 
 // MarshalBinary returns the ciphertext bytes.
@@ -211,13 +211,13 @@ func (m *HEExactQuery) MarshalBinary() ([]byte, error) { return m.marshal(m.Kind
 func (m *HEExactQuery) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
 
 // HEExactAnswer is the server's masked, compressed level-0 ciphertexts
-// (one per four partitions), he.ExactAnswerSize bytes.
+// (one per four partitions), exact.AnswerSize bytes.
 type HEExactAnswer struct{ heBlob }
 
 // Kind names the message.
 func (*HEExactAnswer) Kind() string { return heExactName + "/answer" }
 
-// BinarySize is he.ExactAnswerSize for the parameters and partitions.
+// BinarySize is exact.AnswerSize for the parameters and partitions.
 func (m *HEExactAnswer) BinarySize() int { return m.size }
 
 // MarshalBinary returns the ciphertext bytes.
@@ -227,13 +227,13 @@ func (m *HEExactAnswer) MarshalBinary() ([]byte, error) { return m.marshal(m.Kin
 func (m *HEExactAnswer) UnmarshalBinary(b []byte) error { return m.unmarshal(m.Kind(), b) }
 
 // HEExactReply is the client's decryption of the answer's result
-// positions, uniformly masked: he.ExactReplySize bytes.
+// positions, uniformly masked: exact.ReplySize bytes.
 type HEExactReply struct{ heBlob }
 
 // Kind names the message.
 func (*HEExactReply) Kind() string { return heExactName + "/reply" }
 
-// BinarySize is he.ExactReplySize for the parameters and partitions.
+// BinarySize is exact.ReplySize for the parameters and partitions.
 func (m *HEExactReply) BinarySize() int { return m.size }
 
 // MarshalBinary returns the reply bytes.

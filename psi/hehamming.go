@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/phash"
 )
@@ -34,12 +35,12 @@ import (
 // so the engine's first Bits bits are exactly the hash; distance is
 // phash.Distance.
 //
-// Parameters: the server always uses hamming.PN14 (N = 2^14, log2(QP) =
+// Parameters: the server always uses hamming.H14 (N = 2^14, log2(QP) =
 // 437, 128-bit by the HE standard) with HashBits and Threshold set from
 // the database and options; the client rebuilds the literal from its own
 // copy of the named preset and refuses any other, and any insecure one
 // (this package's tests alone run an insecure N = 2^10 variant of
-// hamming.PN12Insecure, in this package's tests only). One answer ciphertext covers up
+// hamming.H12Insecure, in this package's tests only). One answer ciphertext covers up
 // to 8 groups of 2^14 entries at threshold 31 (the engine's Outputs).
 //
 //	client (secret key)                            server (db, per-client keys)
@@ -119,7 +120,7 @@ func (heHammingProtocol) Ledger() Ledger {
 			OnNonMatch: []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
 			Notes:      "message sizes are fixed by the preset and K, so they do not reveal the match bit; the key upload marks a new session",
 		},
-		Model: "semi-honest server, semi-honest or malicious client; RLWE (BGV, hamming.PN14: N = 2^14, log2(QP) = 437, 128-bit by the HE standard)",
+		Model: "semi-honest server, semi-honest or malicious client; RLWE (BGV, hamming.H14: N = 2^14, log2(QP) = 437, 128-bit by the HE standard)",
 		MaliciousServer: "can load any hashes (unverifiable list, near copies of any hash), choose any threshold up to bits/2 " +
 			"the client accepts, use different lists per client, or lie about the verdict; it cannot read the query hash",
 		MaliciousClient: "can force either verdict undetected: a far hash or a garbage reply forces \"no match\", zeros in R or a " +
@@ -138,7 +139,7 @@ func (heHammingProtocol) Ledger() Ledger {
 // hashes, read from the engine (45,797,708 B since it seeds its keys,
 // 91,365,388 B before), or -1 if PN14 does not build.
 var heHammingKeysSize = sync.OnceValue(func() int {
-	p, err := hamming.NewParams(hamming.PN14)
+	p, err := hamming.NewParameters(hamming.H14)
 	if err != nil {
 		return -1
 	}
@@ -153,10 +154,10 @@ func (p heHammingProtocol) preset(name string) (hamming.Literal, bool) {
 	switch {
 	case p.test != nil && name == p.test.Name:
 		return *p.test, true
-	case name == hamming.PN14.Name:
-		return hamming.PN14, true
-	case name == hamming.PN12Insecure.Name:
-		return hamming.PN12Insecure, true
+	case name == hamming.H14.Name:
+		return hamming.H14, true
+	case name == hamming.H12Insecure.Name:
+		return hamming.H12Insecure, true
 	}
 	return hamming.Literal{}, false
 }
@@ -196,7 +197,7 @@ func (hp heHammingProtocol) NewServer(db *Database, opts Options) (Server, error
 	if err := checkKind(db.Kind, db.Bits); err != nil {
 		return nil, err
 	}
-	name := hamming.PN14.Name
+	name := hamming.H14.Name
 	if hp.test != nil {
 		name = hp.test.Name
 	}
@@ -204,7 +205,7 @@ func (hp heHammingProtocol) NewServer(db *Database, opts Options) (Server, error
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
-	p, err := hamming.NewParams(lit)
+	p, err := hamming.NewParameters(lit)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
@@ -238,7 +239,7 @@ type heHammingServer struct {
 	kind   phash.Kind
 	bits   int
 	es     *hamming.Server
-	params hamming.Params
+	params hamming.Parameters
 	setup  *HEHammingParams
 	limits *sessionLimit
 }
@@ -319,7 +320,7 @@ func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts Options) (
 	if err := checkKind(kind, bits); err != nil {
 		return nil, err
 	}
-	if _, err := hp.literal(hamming.PN14.Name, bits, opts.Threshold); err != nil {
+	if _, err := hp.literal(hamming.H14.Name, bits, opts.Threshold); err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
 	return &heHammingClient{proto: hp, kind: kind, bits: bits, maxThreshold: opts.Threshold, rnd: opts.Rand}, nil
@@ -336,7 +337,7 @@ type heHammingClient struct {
 	rnd          io.Reader
 
 	mu      sync.Mutex // hamming.Client is not safe for concurrent use
-	params  *hamming.Params
+	params  *hamming.Parameters
 	outputs int
 	ec      *hamming.Client
 	keys    []byte
@@ -374,9 +375,9 @@ func (c *heHammingClient) configure(m Message) error {
 		return fmt.Errorf("psi: %s client: %w", heHammingName, err)
 	}
 	if lit.Insecure && (c.proto.test == nil || lit.Name != c.proto.test.Name) {
-		return fmt.Errorf("psi: %s client: server offers %s: %w", heHammingName, lit.Name, hamming.ErrInsecure)
+		return fmt.Errorf("psi: %s client: server offers %s: %w", heHammingName, lit.Name, he.ErrInsecure)
 	}
-	p, err := hamming.NewParams(lit)
+	p, err := hamming.NewParameters(lit)
 	if err != nil {
 		return fmt.Errorf("psi: %s client: %w", heHammingName, err)
 	}
@@ -428,7 +429,7 @@ func (c *heHammingClient) NewQuery(h phash.Hash) (Steps, error) {
 type heHammingClientQuery struct {
 	c       *heHammingClient
 	ec      *hamming.Client
-	p       hamming.Params
+	p       hamming.Parameters
 	outputs int
 	h       phash.Hash
 	stage   int // 0: not started, 1: wait for answer, 2: done

@@ -10,8 +10,8 @@ import (
 // them to a message that re-encodes to the same bytes.
 func FuzzHEHammingParams(f *testing.F) {
 	for _, m := range []HEHammingParams{
-		{Preset: hamming.PN14.Name, HashBits: 256, Threshold: 31, Outputs: 1},
-		{Preset: hamming.PN12Insecure.Name, HashBits: 64, Threshold: 0, Outputs: 8},
+		{Preset: hamming.H14.Name, HashBits: 256, Threshold: 31, Outputs: 1},
+		{Preset: hamming.H12Insecure.Name, HashBits: 64, Threshold: 0, Outputs: 8},
 	} {
 		b, err := m.MarshalBinary()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -158,24 +159,24 @@ func TestHEHammingRefuses(t *testing.T) {
 		}
 		return offerSetup(t, cli, &m)
 	}
-	good := psi.HEHammingParams{Preset: "PN14", HashBits: 256, Threshold: 31, Outputs: 1}
+	good := psi.HEHammingParams{Preset: hamming.H14.Name, HashBits: 256, Threshold: 31, Outputs: 1}
 	if err := setup(psi.Options{}, good); err != nil {
 		t.Fatalf("client refused PN14: %v", err)
 	}
 	proto = psi.HEHamming // the registered protocol, as outside tests
 	weak := good
-	weak.Preset = hamming.PN12Insecure.Name
+	weak.Preset = hamming.H12Insecure.Name
 	err = setup(psi.Options{}, weak)
 	proto = psi.HEHammingTest
-	if !errors.Is(err, hamming.ErrInsecure) {
-		t.Errorf("insecure preset outside tests: %v, want hamming.ErrInsecure", err)
+	if !errors.Is(err, he.ErrInsecure) {
+		t.Errorf("insecure preset outside tests: %v, want he.ErrInsecure", err)
 	}
 	for name, c := range map[string]struct {
 		opts psi.Options
 		m    psi.HEHammingParams
 	}{
 		"unknown":    {psi.Options{}, psi.HEHammingParams{Preset: "PN99", HashBits: 256, Threshold: 31, Outputs: 1}},
-		"other bits": {psi.Options{}, psi.HEHammingParams{Preset: "PN14", HashBits: 64, Threshold: 7, Outputs: 1}},
+		"other bits": {psi.Options{}, psi.HEHammingParams{Preset: hamming.H14.Name, HashBits: 64, Threshold: 7, Outputs: 1}},
 		"above cap":  {psi.Options{Threshold: 20}, good},
 	} {
 		if err := setup(c.opts, c.m); err == nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
 )
 
 // TestServeQueryHEExact runs `privmatch serve --protocol he-exact` and one
@@ -37,15 +37,15 @@ func TestServeQueryHEExact(t *testing.T) {
 	if len(res) != 4 {
 		t.Fatalf("%d results, want 4:\n%s", len(res), out)
 	}
-	lit, err := he.ExactPresetFor(200)
+	lit, err := exact.PresetFor(200)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := lit.Params()
+	p, err := exact.NewParameters(lit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := he.ExactKeysSize(p)
+	keys, err := exact.KeysSize(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestServeQueryHEExact(t *testing.T) {
 		if r.SetupUpBytes != wantUp || (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
 			t.Errorf("query %d: setup %d B, up %d B; want keys (%d B) up on the first query only", i, r.SetupBytes, r.SetupUpBytes, keys)
 		}
-		if r.UpBytes != he.ExactQuerySize(p)+he.ExactReplySize(p, 1) || r.DownBytes != he.ExactAnswerSize(p, 1) || r.Rounds != 3 {
+		if r.UpBytes != exact.QuerySize(p)+exact.ReplySize(p, 1) || r.DownBytes != exact.AnswerSize(p, 1) || r.Rounds != 3 {
 			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
 		}
 		if r.WallMS <= 0 || r.ClientMS <= 0 {

@@ -65,9 +65,9 @@ func TestServeQueryHEHamming(t *testing.T) {
 	if len(res) != 2 {
 		t.Fatalf("%d results, want 2:\n%s", len(res), out)
 	}
-	lit := hamming.PN14
+	lit := hamming.H14
 	lit.Threshold = thr
-	p, err := hamming.NewParams(lit)
+	p, err := hamming.NewParameters(lit)
 	if err != nil {
 		t.Fatal(err)
 	}

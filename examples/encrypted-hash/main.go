@@ -50,7 +50,7 @@ func run(path string, alg imagehash.Alg, runs int) error {
 	if alg == imagehash.AlgPDQ {
 		plain = phash.PDQ
 	}
-	p, err := imagehash.NewParams(alg, imagehash.Default)
+	p, err := imagehash.NewParameters(imagehash.Literal{Literal: imagehash.Default, Alg: alg})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkHamming measures one query against databases of 2^12..2^20
-// random 256-bit hashes at threshold 31 with the 128-bit preset PN14.
+// random 256-bit hashes at threshold 31 with the 128-bit preset H14.
 // HAMMING_MINLOG/HAMMING_MAXLOG (default 12/16) bound the sizes; HAMMING_PREENCODE=1 keeps
 // the database pre-encoded at every prime and HAMMING_PRELIMBS=m at the lowest
 // m primes (the memory-for-time lever).
@@ -22,7 +22,7 @@ func BenchmarkHamming(b *testing.B) {
 	pre := os.Getenv("HAMMING_PREENCODE") == "1"
 	flood, _ := strconv.Atoi(os.Getenv("HAMMING_FLOOD"))
 	preLimbs, _ := strconv.Atoi(os.Getenv("HAMMING_PRELIMBS"))
-	p, err := NewParams(PN14)
+	p, err := NewParameters(H14)
 	if err != nil {
 		b.Fatal(err)
 	}

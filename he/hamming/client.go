@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
@@ -19,7 +20,7 @@ import (
 // hash encoding use the injected reader (crypto/rand by default); Lattigo's
 // secret-key and error samplers draw from crypto/rand through its own PRNG.
 type Client struct {
-	p   Params
+	p   Parameters
 	rng io.Reader
 	sk  *rlwe.SecretKey
 	ecd *bgv.Encoder
@@ -33,7 +34,7 @@ type QueryState struct {
 }
 
 // NewClient makes a client with a fresh secret key. rng nil means crypto/rand.
-func NewClient(p Params, rng io.Reader) (*Client, error) {
+func NewClient(p Parameters, rng io.Reader) (*Client, error) {
 	if rng == nil {
 		rng = rand.Reader
 	}
@@ -42,34 +43,41 @@ func NewClient(p Params, rng io.Reader) (*Client, error) {
 	return &Client{p: p, rng: rng, sk: sk, ecd: bgv.NewEncoder(p.bgv), dec: rlwe.NewDecryptor(p.bgv, sk)}, nil
 }
 
-// Setup returns the one-time key material for the server ([Params.KeysSize]
+// Setup returns the one-time key material for the server ([Parameters.KeysSize]
 // bytes).
 func (c *Client) Setup() ([]byte, error) {
+	km, err := c.genKeys()
+	if err != nil {
+		return nil, err
+	}
+	return km.marshal(c.p), nil
+}
+
+// genKeys makes the key material: each gadget ciphertext from a fresh
+// seed read from the client's reader, then the level-0 public key.
+func (c *Client) genKeys() (*keyMaterial, error) {
 	km := newKeyTemplates(c.p)
 	for k := range km.seeds {
-		if _, err := io.ReadFull(c.rng, km.seeds[k][:]); err != nil {
-			return nil, fmt.Errorf("hamming: setup: %w", err)
-		}
-		kgen, err := seededKeyGenerator(c.p, km.seeds[k][:])
+		kgen, seed, err := core.SeededKeyGenerator(c.p.Parameters, c.rng)
 		if err != nil {
 			return nil, fmt.Errorf("hamming: setup: %w", err)
 		}
+		km.seeds[k] = seed
 		if k == 0 {
 			kgen.GenRelinearizationKey(c.sk, km.rlk)
 		} else {
 			kgen.GenGaloisKey(km.gks[k-1].GaloisElement, c.sk, km.gks[k-1])
 		}
 	}
-	kgen := rlwe.NewKeyGenerator(c.p.bgv)
-	pk := kgen.GenPublicKeyNew(c.sk)
+	pk := rlwe.NewKeyGenerator(c.p.bgv).GenPublicKeyNew(c.sk)
 	km.pk[0].CopyLvl(0, pk.Value[0].Q)
 	km.pk[1].CopyLvl(0, pk.Value[1].Q)
-	return km.marshal(c.p), nil
+	return km, nil
 }
 
 // QuerySize returns the exact size of a query message.
-func (p Params) QuerySize() int {
-	return headerLen + 2*seedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + p.blindBytes()
+func (p Parameters) QuerySize() int {
+	return core.HeaderLen + 2*core.SeedLen + polyBytes(p.N(), p.limbsQ(p.bgv.MaxLevel())) + p.blindBytes()
 }
 
 // rLevel is the level of the client's blinding ciphertext Enc(R).
@@ -92,7 +100,7 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 	_, e := p.half()
 	vals[n] = uint64((w + e) % 2)
 	vals[n+1] = uint64((w + e) / 2)
-	out := p.header(magicQuery)
+	out := p.header(core.KindHammingQuery)
 	top := p.bgv.MaxLevel()
 	pt := bgv.NewPlaintext(p.bgv, top)
 	pt.IsBatched = false
@@ -126,7 +134,7 @@ func (c *Client) Query(x [32]byte) ([]byte, *QueryState, error) {
 
 // encryptSeeded returns a secret-key encryption of pt whose c1 is drawn
 // from a PRNG keyed by a fresh seed; only the seed and c0 travel.
-func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [seedLen]byte, ct *rlwe.Ciphertext, err error) {
+func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [core.SeedLen]byte, ct *rlwe.Ciphertext, err error) {
 	if _, err := io.ReadFull(c.rng, seed[:]); err != nil {
 		return seed, nil, fmt.Errorf("hamming: query: %w", err)
 	}
@@ -143,7 +151,7 @@ func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [seedLen]byte, ct *rlwe
 }
 
 // expandSeeded rebuilds the c1 that encryptSeeded drew from seed.
-func expandSeeded(p Params, seed []byte, c1 ring.Poly, level int) error {
+func expandSeeded(p Parameters, seed []byte, c1 ring.Poly, level int) error {
 	prng, err := sampling.NewKeyedPRNG(seed)
 	if err != nil {
 		return err
@@ -179,16 +187,12 @@ func uniformModT(r io.Reader) (uint64, error) {
 }
 
 // ReplySize returns the size of a reply to an answer with k ciphertexts.
-func (p Params) ReplySize(k int) int { return headerLen + 2 + k*((p.N()*replyWidth+7)/8) }
+func (p Parameters) ReplySize(k int) int { return core.HeaderLen + 2 + k*((p.N()*replyWidth+7)/8) }
 
 // Finish decrypts the answer and returns the reply: every slot value
 // R*g + m mod t, which is uniform to the client whatever the database.
 func (c *Client) Finish(st *QueryState, answer []byte) (reply []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			reply, err = nil, fmt.Errorf("hamming: finish: %v", r)
-		}
-	}()
+	defer core.Recover(&err, "hamming: finish")
 	if st == nil || st.done {
 		return nil, fmt.Errorf("hamming: finish: query state missing or used")
 	}
@@ -197,7 +201,7 @@ func (c *Client) Finish(st *QueryState, answer []byte) (reply []byte, err error)
 		return nil, fmt.Errorf("hamming: finish: %w", err)
 	}
 	st.done = true
-	out := c.p.header(magicReply)
+	out := c.p.header(core.KindHammingReply)
 	out = binary.LittleEndian.AppendUint16(out, uint16(len(cts)))
 	vals := make([]uint64, c.p.N())
 	for _, ct := range cts {

@@ -4,85 +4,37 @@ import (
 	"fmt"
 	"math/bits"
 
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
 )
 
 // Answer ciphertexts travel at level 0 with the low bits of both
-// components dropped (coefficient form, rounded), as SEAL and APSI do. The
-// client's decryption c0 + c1*s then carries an extra error of at most
-// 2^(answerDropC0-1) from c0 and r1*s from c1, r1 uniform in
-// +-2^(answerDropC1-1): with s ternary of density 2/3 its standard
-// deviation is 2^(answerDropC1-1) * sqrt(2N/9), 2^32.9 at N = 2^14.
-// Decryption is correct while the whole error stays below q0/(2t) = 2^38
-// (q0 just above 2^55, t = 65537). Measured at PN14 (BenchmarkHamming's
-// noise-log2, TestAnswerNoiseBudget at N = 2^12): the circuit leaves about
-// 2^7, the flooding adds up to 2^33; with the rounding the worst
-// coefficient over a whole answer sits near 2^35.5. Ten standard
-// deviations of the c1 term plus the other two bounds give 2^36.9, a bit
-// under the budget. Per coefficient 21 + 29 bits travel instead of 2 x 56.
-const (
-	answerDropC0 = 36
-	answerDropC1 = 28
-)
-
-// answerWidths are the bit widths of a rounded c0 and c1 coefficient.
-func answerWidths(q0 uint64) (w0, w1 uint) {
-	w := uint(bits.Len64(q0 - 1))
-	return w - answerDropC0 + 1, w - answerDropC1 + 1
-}
+// components dropped (the toolkit's rounded level-0 codec). The client's
+// decryption c0 + c1*s then carries an extra error of at most 2^35 from
+// c0 and r1*s from c1, r1 uniform in +-2^27: with s ternary of density
+// 2/3 its standard deviation is 2^27 * sqrt(2N/9). Decryption is correct
+// while the whole error stays below q0/(2t) = 2^38 (q0 just above 2^55,
+// t = 65537); BenchmarkHamming's noise-log2 and TestAnswerNoiseBudget
+// measure the worst coefficient of real answers (figures in README.md).
+var answerDrop = core.Drop{C0: 36, C1: 28}
 
 // compressedCtBytes is the wire size of one compressed answer ciphertext.
-func (p Params) compressedCtBytes() int {
-	w0, w1 := answerWidths(p.bgv.Q()[0])
-	return packedBytes(p.N(), w0) + packedBytes(p.N(), w1)
-}
+func (p Parameters) compressedCtBytes() int { return core.CompressedSize(p.Parameters, answerDrop) }
 
 // packedBytes is the size of n values packed at w bits.
-func packedBytes(n int, w uint) int { return (n*int(w) + 7) / 8 }
+func packedBytes(n int, w uint) int { return core.PackedLen(n, w) }
 
 // appendCompressed appends the rounded high bits of ct's two components;
 // ct is at level 0, in NTT form, and is left unchanged.
-func (p Params) appendCompressed(dst []byte, ct *rlwe.Ciphertext) []byte {
-	rq := p.bgv.RingQ().AtLevel(0)
-	w0, w1 := answerWidths(rq.SubRings[0].Modulus)
-	c := rq.NewPoly()
-	for j, drop := range []uint{answerDropC0, answerDropC1} {
-		rq.INTT(ct.Value[j], c)
-		for i, v := range c.Coeffs[0] {
-			c.Coeffs[0][i] = (v + 1<<(drop-1)) >> drop
-		}
-		dst = packWidths(dst, c.Coeffs[:1], []uint{[]uint{w0, w1}[j]})
-	}
-	return dst
+func (p Parameters) appendCompressed(dst []byte, ct *rlwe.Ciphertext) []byte {
+	return core.AppendCompressed(dst, p.Parameters, answerDrop, ct)
 }
 
 // readCompressed rebuilds a level-0 ciphertext (both components, NTT form)
 // from what appendCompressed wrote, rejecting out-of-range values.
-// len(src) must be compressedCtBytes.
-func (p Params) readCompressed(src []byte, value [2]ring.Poly) error {
-	rq := p.bgv.RingQ().AtLevel(0)
-	q0 := rq.SubRings[0].Modulus
-	w0, w1 := answerWidths(q0)
-	pos := 0
-	for j, drop := range []uint{answerDropC0, answerDropC1} {
-		w := []uint{w0, w1}[j]
-		n := packedBytes(p.N(), w)
-		c := value[j].Coeffs[:1]
-		if err := unpackWidths(src[pos:pos+n], c, []uint{w}); err != nil {
-			return err
-		}
-		lim := (q0 - 1 + 1<<(drop-1)) >> drop // largest rounded value
-		for i, v := range c[0] {
-			if v > lim {
-				return fmt.Errorf("component %d coefficient %d out of range", j, i)
-			}
-			c[0][i] = (v << drop) % q0
-		}
-		rq.NTT(value[j], value[j])
-		pos += n
-	}
-	return nil
+func (p Parameters) readCompressed(src []byte, value [2]ring.Poly) error {
+	return core.ReadCompressedNTT(src, p.Parameters, answerDrop, value)
 }
 
 // The blinding ciphertext Enc(R) travels at level 1 (q0*q1, 88 bits) with
@@ -91,9 +43,8 @@ func (p Params) readCompressed(src []byte, value [2]ring.Poly) error {
 // the server multiplies back and reduces. The rounding adds at most
 // 2^(blindDrop-1) to Enc(R)'s fresh noise; the product with the level-1
 // distance ciphertext is then rescaled by q1, which divides that term by
-// about 2^33: with 25 dropped bits the circuit's own noise at the answer
-// measured 2^20 (2^7 without the rounding); 33 bits add 8 more, still
-// 2^5 below the flooding.
+// about 2^33, keeping it below the flooding (the tests measure the
+// answer's noise).
 const blindDrop = 33
 
 // blindWidth is the bit width of a rounded Enc(R) coefficient.
@@ -108,13 +59,13 @@ func blindWidth(q0, q1 uint64) uint {
 }
 
 // blindBytes is the wire size of Enc(R)'s compressed c0.
-func (p Params) blindBytes() int {
+func (p Parameters) blindBytes() int {
 	q := p.bgv.Q()
 	return packedBytes(p.N(), blindWidth(q[0], q[1]))
 }
 
 // appendBlind appends the rounded c0 of a level-1 ciphertext in NTT form.
-func (p Params) appendBlind(dst []byte, c0 ring.Poly) []byte {
+func (p Parameters) appendBlind(dst []byte, c0 ring.Poly) []byte {
 	rq := p.bgv.RingQ().AtLevel(1)
 	q0, q1 := rq.SubRings[0].Modulus, rq.SubRings[1].Modulus
 	inv := ring.ModExp(q0%q1, q1-2, q1)
@@ -133,19 +84,20 @@ func (p Params) appendBlind(dst []byte, c0 ring.Poly) []byte {
 		hi += carry
 		out[i] = lo>>blindDrop | hi<<(64-blindDrop)
 	}
-	return packWidths(dst, [][]uint64{out}, []uint{blindWidth(q0, q1)})
+	return core.PackLimb(dst, out, blindWidth(q0, q1))
 }
 
 // readBlind rebuilds Enc(R)'s c0 (NTT form, level 1) from appendBlind's
 // bytes, rejecting values beyond the largest rounded coefficient.
-func (p Params) readBlind(src []byte, c0 ring.Poly) error {
+func (p Parameters) readBlind(src []byte, c0 ring.Poly) error {
 	rq := p.bgv.RingQ().AtLevel(1)
 	q0, q1 := rq.SubRings[0].Modulus, rq.SubRings[1].Modulus
 	w := blindWidth(q0, q1)
-	vals := [][]uint64{make([]uint64, p.N())}
-	if err := unpackWidths(src, vals, []uint{w}); err != nil {
-		return err
+	if len(src) != packedBytes(p.N(), w) {
+		return fmt.Errorf("blinding ciphertext of %d bytes, want %d", len(src), packedBytes(p.N(), w))
 	}
+	vals := [][]uint64{make([]uint64, p.N())}
+	core.UnpackLimb(src, vals[0], w)
 	hi, lo := bits.Mul64(q0, q1)
 	hi, lo = sub128(hi, lo, 0, 1)
 	lo, carry := bits.Add64(lo, 1<<(blindDrop-1), 0)

@@ -69,7 +69,7 @@ func TestCompressionRoundTrip(t *testing.T) {
 	if err := p.readCompressed(b, [2]ring.Poly{back.Value[0], back.Value[1]}); err != nil {
 		t.Fatal(err)
 	}
-	for j, drop := range []uint{answerDropC0, answerDropC1} {
+	for j, drop := range []uint{answerDrop.C0, answerDrop.C1} {
 		got := rq0.NewPoly()
 		rq0.INTT(back.Value[j], got)
 		half := new(big.Int).Lsh(big.NewInt(1), drop-1)

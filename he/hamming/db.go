@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
@@ -15,9 +16,9 @@ import (
 // (one entry per slot) and each column c, the slot vector of column c encoded
 // as a plaintext polynomial mod t (coefficient form, one uint32 each), and
 // optionally the same plaintexts lifted to the first preLimbs ciphertext
-// primes below 2^34 (the eight middle primes of PN14) in NTT form (the
+// primes below 2^34 (the eight middle primes of H14) in NTT form (the
 // memory-for-time lever). A pre-encoded residue
-// (below 2^34: PN14's "33-bit" primes lie on both sides of 2^33) is stored
+// (below 2^34: H14's "33-bit" primes lie on both sides of 2^33) is stored
 // as its low 32 bits in preLo and its bits 32..33 in preHi: 4.25 bytes per
 // database bit per prime.
 //
@@ -39,7 +40,7 @@ type database struct {
 // preprocess encodes the database. With preLimbs > 0 it also keeps every
 // plaintext in NTT form at the lowest preLimbs ciphertext primes (8 bytes x
 // preLimbs per bit).
-func preprocess(p Params, db [][32]byte, preLimbs int, workers int) (*database, error) {
+func preprocess(p Parameters, db [][32]byte, preLimbs int, workers int) (*database, error) {
 	n := p.lit.HashBits
 	N := p.N()
 	groups := max(1, (len(db)+N-1)/N)
@@ -188,15 +189,4 @@ func (d *database) memBytes() int {
 	return 4*len(d.coef) + 8*len(d.base)*len(d.base[0]) + 4*len(d.preLo) + 8*len(d.preHi)
 }
 
-func modInv(a, m uint64) uint64 {
-	// m is prime: a^(m-2).
-	r, b, e := uint64(1), a%m, m-2
-	for e > 0 {
-		if e&1 == 1 {
-			r = r * b % m
-		}
-		b = b * b % m
-		e >>= 1
-	}
-	return r
-}
+func modInv(a, m uint64) uint64 { return core.InvMod(a, m) }

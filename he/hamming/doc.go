@@ -32,11 +32,11 @@ package hamming
 // bits arrive in one coefficient-encoded ciphertext and are expanded
 // obliviously (SealPIR-style, automorphisms X -> X^(N/2^k+1), no
 // normalisation: 2^-l mod t is folded into the server's plaintexts), so the
-// client sends about 0.76 MB instead of 256 ciphertexts. 258 values need 9
+// client sends one top-level ciphertext instead of 256. 258 values need 9
 // tree levels, but a node holding one needed index is finished by doubling
 // instead of an automorphism, so only nodes 0 and 1 of the last level key-
 // switch: 257 key switches, not 511 (a and pi cannot move out of the
-// coefficient vector without a second top-level ciphertext, +0.76 MB up, or a
+// coefficient vector without a second top-level ciphertext, or a
 // ninth Galois key anyway: X^256 is fixed by the eight others). The server computes
 // h = floor((d+e)/2), e = 1 - T mod 2, linearly: d <= T iff h <= k = floor(T/2)
 // (the parity trick), because floor((|x|+|y|+e)/2) = a + floor(|y|/2) +
@@ -50,33 +50,26 @@ package hamming
 //
 // # Parameters
 //
-// PN14: N = 2^14, t = 65537, Q = 55 + 8 x 33 + 52 bits, P = 2 x 33 bits,
-// log2(QP) = 437 <= 438 (HE standard, 128 bits, ternary secret). NewParams
-// rejects log2(QP) above the bound (218 at N = 2^13, 438 at 2^14, 881 at 2^15)
-// unless Literal.Insecure is set; only PN12Insecure (N = 2^12, same moduli,
-// used by tests and nothing else) sets it.
+// H14: N = 2^14, t = 65537, Q = 55 + 8 x 33 + 52 bits, P = 2 x 33 bits,
+// log2(QP) = 437 <= 438 (HE standard, 128 bits, ternary secret).
+// NewParameters applies the toolkit's one security table (he.NewParameters)
+// and refuses literals above the bound; H12Insecure (N = 2^12, same
+// moduli) is marked insecure and accepted only after he/hetest opens the
+// test door.
 //
 // # Key material
 //
 // Each key-switching key (relinearisation and the nine Galois keys; Q = 10
-// primes, P = 2, so 5 gadget digits) is sent seeded: a 32-byte seed and the
-// c0 halves; the server redraws the uniform c1 halves with Lattigo's uniform
-// sampler keyed by the seed, in the key generator's order (checked by
-// TestSeededKeysRegenerate). 45.8 MB instead of 91.4 MB. The seeds come
-// from the client's injected reader; the uniform halves are public anyway.
+// primes, P = 2, so 5 gadget digits) travels through the toolkit's seeded
+// key codec: a 32-byte seed and the c0 halves; the server redraws the
+// uniform c1 halves by replaying Lattigo's key generator on the seed's
+// AES-CTR stream (checked byte for byte by TestSeededKeysRegenerate),
+// about half of Lattigo's own encoding. The seeds come from the client's
+// injected reader; the uniform halves are public anyway.
 //
-// # Costs (measured, PN14, 2^20 entries, shared 2-core machine; README)
-//
-// Server: 104 s on one core (the old code: 123 s back to back on the same
-// machine; 79 s on the quieter machine of the previous round), about 90% of
-// it the per-group lift, multiply-accumulate and threshold, the rest the
-// 257-key-switch expansion. Database memory 1.09 GB; Options.PreEncodeLimbs
-// trades 1.15 GB per prime at 2^20 for about a tenth of the linear stage
-// each (2 primes fit a 4 GB budget; all 8 need 10.2 GB). Client 58 ms.
-// Per query 1.17 MB up (890,956 B query + 278,542 B reply), 0.82 MB down
-// (K = 8 answer ciphertexts of 102,400 B: the compression in compress.go),
-// 1,988,716 B in all; keys 45.8 MB once. Before compression: 1.24 MB up,
-// 1.84 MB down.
+// Costs (time, bytes, memory) are measured by BenchmarkHamming and the
+// psi benchmarks; the figures, with their commands and dates, are in
+// README.md and the repository README.
 //
 // # Correctness failure
 //
@@ -92,14 +85,11 @@ package hamming
 //   - Noise: decryption fails if the error exceeds q0/(2t) = 2^38. Not
 //     bounded analytically for the circuit; measured on the answer the
 //     client receives (TestAnswerNoiseBudget at N = 2^12, BenchmarkHamming's
-//     noise-log2 at PN14): the circuit alone leaves about 2^7 (2^20 with
-//     Enc(R) rounded by 25 bits, about 2^28 at the 33 bits used); flooding
-//     adds up to 2^33 and the rounding of the
-//     answer up to 2^35 from c0 plus a c1*s term of standard deviation
-//     2^32.9; the worst coefficient of a 2^16 answer measured 2^35.9, two
-//     bits under the budget. Found by measurement and fixed earlier: a
-//     34-bit top prime fails (h^16 wrong), DropLevel instead of modulus
-//     switching fails.
+//     noise-log2 at H14; figures in README.md): the circuit's own noise,
+//     the flooding (up to 2^33) and the rounding of the answer (up to 2^35
+//     from c0 plus a c1*s term of standard deviation 2^27 * sqrt(2N/9)).
+//     A 34-bit top prime fails (h^16 wrong), and so does DropLevel instead
+//     of modulus switching.
 //
 // # Threat model and leakage ledger
 //
@@ -107,7 +97,7 @@ package hamming
 //
 //   - Server, on a match: the set of zero slots, i.e. for each zero slot i of
 //     answer ciphertext o, that some entry among {g*N + i : g = o mod K}
-//     (groups/K candidates, 8 at 2^20 with PN14) is within T. On a non-match:
+//     (groups/K candidates, 8 at 2^20 with H14) is within T. On a non-match:
 //     nothing beyond "no match" (every slot is uniform non-zero). It does not
 //     see the client's hash (RLWE, 128-bit parameters) or R.
 //   - Client: the number of answer ciphertexts K and the answer scale, hence

@@ -10,7 +10,7 @@ import (
 
 // expandGaloisElements returns the automorphisms X -> X^(N/2^k + 1),
 // k = 0..l-1, used by the oblivious expansion.
-func expandGaloisElements(p Params) []uint64 {
+func expandGaloisElements(p Parameters) []uint64 {
 	N := uint64(p.N())
 	els := make([]uint64, p.expandLog())
 	for k := range els {
@@ -21,7 +21,7 @@ func expandGaloisElements(p Params) []uint64 {
 
 // monomials returns, for k = 0..l-1, X^(-2^k) = -X^(N-2^k) in NTT and
 // Montgomery form at the top level.
-func monomials(p Params) []ring.Poly {
+func monomials(p Parameters) []ring.Poly {
 	ringQ := p.bgv.RingQ()
 	N := p.N()
 	out := make([]ring.Poly, p.expandLog())
@@ -49,7 +49,7 @@ func monomials(p Params) []ring.Poly {
 // reuses the automorphism's output, one allocation per key switch. The nodes
 // of one level are spread over the evaluators (one per goroutine). ct is
 // overwritten.
-func expand(p Params, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Ciphertext, need int) ([]*rlwe.Ciphertext, error) {
+func expand(p Parameters, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Ciphertext, need int) ([]*rlwe.Ciphertext, error) {
 	l := p.expandLog()
 	els := expandGaloisElements(p)
 	ringQ := p.bgv.RingQ().AtLevel(ct.Level())

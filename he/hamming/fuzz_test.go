@@ -5,11 +5,14 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+
+	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/internal/core"
 )
 
 // fuzzFixture is one small protocol run shared by the fuzz targets.
 type fuzzFixture struct {
-	p     Params
+	p     Parameters
 	srv   *Server
 	keys  *Keys
 	c     *Client
@@ -143,7 +146,7 @@ func FuzzParseKeys(f *testing.F) {
 	kb := fx.p.KeysSize()
 	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
 		b := make([]byte, kb)
-		copy(b, fx.p.header(magicKeys))
+		copy(b, fx.p.header(core.KindHammingKeys))
 		b = mutate(b, i, v, n)
 		k, err := ParseKeys(fx.p, b)
 		if err == nil && (k == nil || len(b) != kb) {
@@ -160,17 +163,17 @@ func TestWireSizes(t *testing.T) {
 }
 
 func TestParamsSecurity(t *testing.T) {
-	if _, err := NewParams(PN14); err != nil {
+	if _, err := NewParameters(H14); err != nil {
 		t.Fatal(err)
 	}
-	l := PN12Insecure
+	l := H12Insecure
 	l.Insecure = false
-	if _, err := NewParams(l); !errors.Is(err, ErrInsecure) {
+	if _, err := NewParameters(l); !errors.Is(err, he.ErrInsecure) {
 		t.Fatalf("PN12 without the opt-in: %v, want ErrInsecure", err)
 	}
-	l = PN14
+	l = H14
 	l.LogP = []int{33, 33, 33}
-	if _, err := NewParams(l); !errors.Is(err, ErrInsecure) {
-		t.Fatalf("PN14 with log2(QP)=470: %v, want ErrInsecure", err)
+	if _, err := NewParameters(l); !errors.Is(err, he.ErrInsecure) {
+		t.Fatalf("H14 with log2(QP)=470: %v, want ErrInsecure", err)
 	}
 }

@@ -5,16 +5,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/stretchr/testify/require"
 )
 
 // testParams returns the insecure test preset (N = 2^12) with the given hash
 // length and threshold.
-func testParams(t testing.TB, bits, thr int) Params {
+func testParams(t testing.TB, bits, thr int) Parameters {
 	t.Helper()
-	l := PN12Insecure
+	hetest.AllowInsecure()
+	l := H12Insecure
 	l.HashBits, l.Threshold = bits, thr
-	p, err := NewParams(l)
+	p, err := NewParameters(l)
 	require.NoError(t, err)
 	return p
 }
@@ -37,7 +39,7 @@ func atDistance(r *rand.Rand, h [32]byte, nbits, d int) [32]byte {
 }
 
 // run executes the whole protocol once.
-func run(t testing.TB, p Params, srv *Server, keys *Keys, c *Client, x [32]byte) (bool, int) {
+func run(t testing.TB, p Parameters, srv *Server, keys *Keys, c *Client, x [32]byte) (bool, int) {
 	t.Helper()
 	q, cst, err := c.Query(x)
 	require.NoError(t, err)

@@ -3,37 +3,50 @@ package hamming
 import (
 	"testing"
 
+	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/stretchr/testify/require"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 )
 
-// TestSeededKeysRegenerate checks that the server redraws, from the seed
-// alone, exactly the uniform halves Lattigo's key generator drew, for the
-// relinearisation key and a Galois key, and that a different seed does not.
+// lattigoBytes is Lattigo's own full encoding of a gadget ciphertext, both
+// halves of every component.
+func lattigoBytes(t *testing.T, g *rlwe.GadgetCiphertext) []byte {
+	t.Helper()
+	b, err := g.MarshalBinary()
+	require.NoError(t, err)
+	return b
+}
+
+// TestSeededKeysRegenerate: over many seeds, the keys the server decodes
+// from the seeded encoding (the toolkit's codec) equal the client's byte
+// for byte, both halves of every component of the relinearisation key and
+// of every expansion Galois key; the public key too.
 func TestSeededKeysRegenerate(t *testing.T) {
 	p := testParams(t, 256, 31)
-	c, err := NewClient(p, nil)
-	require.NoError(t, err)
-	seed := []byte("0123456789abcdef0123456789abcdef")
-	kgen, err := seededKeyGenerator(p, seed)
-	require.NoError(t, err)
-	rlk := kgen.GenRelinearizationKeyNew(c.sk)
-	kgen, err = seededKeyGenerator(p, seed)
-	require.NoError(t, err)
-	gk := kgen.GenGaloisKeyNew(expandGaloisElements(p)[3], c.sk)
-	for _, g := range []*rlwe.GadgetCiphertext{&rlk.GadgetCiphertext, &gk.GadgetCiphertext} {
-		re := g.CopyNew()
-		other := g.CopyNew()
-		require.NoError(t, regenerateC1(p, seed, re))
-		require.NoError(t, regenerateC1(p, []byte("another seed of thirty-two bytes"), other))
-		for i := range g.Value {
-			for j := range g.Value[i] {
-				require.True(t, g.Value[i][j][1].Equal(&re.Value[i][j][1]), "component %d,%d", i, j)
-				require.False(t, g.Value[i][j][1].Equal(&other.Value[i][j][1]), "component %d,%d", i, j)
-			}
-		}
+	seeds := 12
+	if testing.Short() {
+		seeds = 3
 	}
-	p14, err := NewParams(PN14)
+	for s := 0; s < seeds; s++ {
+		c, err := NewClient(p, hetest.Rand(t, byte(s)))
+		require.NoError(t, err)
+		km, err := c.genKeys()
+		require.NoError(t, err)
+		b := km.marshal(p)
+		require.Equal(t, p.KeysSize(), len(b))
+		k, err := ParseKeys(p, b)
+		require.NoError(t, err)
+		rlk, err := k.evk.GetRelinearizationKey()
+		require.NoError(t, err)
+		require.Equal(t, lattigoBytes(t, &km.rlk.GadgetCiphertext), lattigoBytes(t, &rlk.GadgetCiphertext), "seed %d: relinearisation key", s)
+		for i, gk := range km.gks {
+			got, err := k.evk.GetGaloisKey(gk.GaloisElement)
+			require.NoError(t, err)
+			require.Equal(t, lattigoBytes(t, &gk.GadgetCiphertext), lattigoBytes(t, &got.GadgetCiphertext), "seed %d: galois key %d", s, i)
+		}
+		require.True(t, km.pk[0].Equal(&k.pk[0]) && km.pk[1].Equal(&k.pk[1]), "seed %d: public key", s)
+	}
+	p14, err := NewParameters(H14)
 	require.NoError(t, err)
 	require.Less(t, p14.KeysSize(), 64<<20, "one-time keys goal")
 }

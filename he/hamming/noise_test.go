@@ -47,7 +47,7 @@ func answerNoise(tb testing.TB, c *Client, answer []byte) (noiseLog2, budgetLog2
 
 // TestAnswerNoiseBudget measures the decryption error of a whole answer
 // at the test preset (N = 2^12, default flooding) and requires at least
-// one bit of margin below q0/(2t). PN14's margin is reported by
+// one bit of margin below q0/(2t). H14's margin is reported by
 // BenchmarkHamming (noise-log2, budget-log2).
 func TestAnswerNoiseBudget(t *testing.T) {
 	fx := fixture(t)

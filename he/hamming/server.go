@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sort"
 
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
@@ -16,7 +16,7 @@ import (
 // Options tune the server.
 type Options struct {
 	// PreEncode keeps every database plaintext in NTT form at every
-	// ciphertext prime below 2^34 (8 of PN14's 10; the 55- and 52-bit primes
+	// ciphertext prime below 2^34 (8 of H14's 10; the 55- and 52-bit primes
 	// are still lifted at query time): faster answers, 4.25 bytes per
 	// database bit per prime.
 	// Otherwise plaintexts are kept mod t (4 bytes per coefficient) and
@@ -37,7 +37,7 @@ type Options struct {
 
 // Server holds the pre-processed database. Answer may be called concurrently.
 type Server struct {
-	p       Params
+	p       Parameters
 	db      *database
 	opt     Options
 	outputs int
@@ -52,7 +52,7 @@ type VerdictState struct {
 }
 
 // NewServer pre-processes the database once.
-func NewServer(p Params, db [][32]byte, opt Options) (*Server, error) {
+func NewServer(p Parameters, db [][32]byte, opt Options) (*Server, error) {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -83,69 +83,24 @@ func (s *Server) Outputs() int { return s.outputs }
 // MemBytes returns the memory held by the pre-processed database.
 func (s *Server) MemBytes() int { return s.db.memBytes() }
 
-// thresholdLeaves returns the levels of the factors of f(h) = prod_{r<=k}(h-r):
-// u + r(k-r) for r < (k+1)/2 at level L-2 (u = h(h-k)), and h - k/2 at
-// level L-1 when k+1 is odd.
-func (p Params) thresholdLeaves() []int {
-	k, _ := p.half()
-	L := p.bgv.MaxLevel()
-	var lv []int
-	for r := 0; r < (k+1)/2; r++ {
-		lv = append(lv, L-2)
-	}
-	if (k+1)%2 == 1 {
-		lv = append(lv, L-1)
-	}
-	return lv
-}
-
-// treeLevel returns the level of the product of operands at the given levels
-// when the two highest are always multiplied first (as product does).
-func treeLevel(lv []int) int {
-	lv = append([]int(nil), lv...)
-	for len(lv) > 1 {
-		sort.Sort(sort.Reverse(sort.IntSlice(lv)))
-		lv = append(lv[2:], min(lv[0], lv[1])-1)
-	}
-	return lv[0]
-}
-
-// outputsFor returns the smallest number of answer ciphertexts for which the
-// circuit fits: the product of a group of f values must end at level >= 1,
-// where it meets Enc(R).
-func (p Params) outputsFor(groups int) (int, error) {
-	lf := treeLevel(p.thresholdLeaves())
-	for k := 1; k <= groups; k++ {
-		per := (groups + k - 1) / k
-		lv := make([]int, per)
-		for i := range lv {
-			lv[i] = lf
-		}
-		if treeLevel(lv) >= rLevel {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("hamming: params %s: too few levels for the threshold", p.lit.Name)
-}
-
 // defaultFloodBits is log2(q0) - 22: t * 2^F stays below q0/32.
-func (p Params) defaultFloodBits() int {
+func (p Parameters) defaultFloodBits() int {
 	return p.lit.LogQ[0] - 22
 }
 
 // parseQuery decodes a query into its two ciphertexts.
-func (p Params) parseQuery(b []byte) (x, r *rlwe.Ciphertext, err error) {
+func (p Parameters) parseQuery(b []byte) (x, r *rlwe.Ciphertext, err error) {
 	if len(b) != p.QuerySize() {
 		return nil, nil, fmt.Errorf("%d bytes, want %d", len(b), p.QuerySize())
 	}
-	if err := p.checkHeader(magicQuery, b); err != nil {
+	if err := p.checkHeader(core.KindHammingQuery, b); err != nil {
 		return nil, nil, err
 	}
-	pos := headerLen
+	pos := core.HeaderLen
 	read := func(level int) (*rlwe.Ciphertext, error) {
 		ct := bgv.NewCiphertext(p.bgv, 1, level)
-		seed := b[pos : pos+seedLen]
-		pos += seedLen
+		seed := b[pos : pos+core.SeedLen]
+		pos += core.SeedLen
 		if level == rLevel {
 			nb := p.blindBytes()
 			if err := p.readBlind(b[pos:pos+nb], ct.Value[0]); err != nil {
@@ -171,26 +126,26 @@ func (p Params) parseQuery(b []byte) (x, r *rlwe.Ciphertext, err error) {
 }
 
 // AnswerSize returns the size of an answer with k ciphertexts.
-func (p Params) AnswerSize(k int) int {
-	return headerLen + 2 + 4 + k*p.compressedCtBytes()
+func (p Parameters) AnswerSize(k int) int {
+	return core.HeaderLen + 2 + 4 + k*p.compressedCtBytes()
 }
 
-func (p Params) parseAnswer(b []byte) ([]*rlwe.Ciphertext, error) {
-	if err := p.checkHeader(magicAnswer, b); err != nil {
+func (p Parameters) parseAnswer(b []byte) ([]*rlwe.Ciphertext, error) {
+	if err := p.checkHeader(core.KindHammingAnswer, b); err != nil {
 		return nil, err
 	}
-	if len(b) < headerLen+6 {
+	if len(b) < core.HeaderLen+6 {
 		return nil, fmt.Errorf("answer of %d bytes truncated", len(b))
 	}
-	k := int(binary.LittleEndian.Uint16(b[headerLen:]))
-	scale := uint64(binary.LittleEndian.Uint32(b[headerLen+2:]))
+	k := int(binary.LittleEndian.Uint16(b[core.HeaderLen:]))
+	scale := uint64(binary.LittleEndian.Uint32(b[core.HeaderLen+2:]))
 	if k == 0 || len(b) != p.AnswerSize(k) {
 		return nil, fmt.Errorf("answer of %d bytes with %d ciphertexts, want %d", len(b), k, p.AnswerSize(k))
 	}
 	if scale == 0 || scale >= PlaintextModulus {
 		return nil, fmt.Errorf("answer scale %d outside 1..t-1", scale)
 	}
-	pos := headerLen + 6
+	pos := core.HeaderLen + 6
 	nb := p.compressedCtBytes()
 	cts := make([]*rlwe.Ciphertext, k)
 	for i := range cts {
@@ -208,13 +163,9 @@ func (p Params) parseAnswer(b []byte) ([]*rlwe.Ciphertext, error) {
 // Answer evaluates the circuit on one query and returns the answer and the
 // masks the server keeps for Verdict.
 func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			ans, st, err = nil, nil, fmt.Errorf("hamming: answer: %v", r)
-		}
-	}()
+	defer core.Recover(&err, "hamming: answer")
 	p := s.p
-	if k == nil || k.p.fingerprint() != p.fingerprint() {
+	if k == nil || k.p.id != p.id {
 		return nil, nil, fmt.Errorf("hamming: answer: keys for other parameters")
 	}
 	x, r, err := p.parseQuery(query)
@@ -266,7 +217,7 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 	}
 	st = &VerdictState{masks: make([][]uint64, K)}
 	ecd := bgv.NewEncoder(p.bgv)
-	out := p.header(magicAnswer)
+	out := p.header(core.KindHammingAnswer)
 	out = binary.LittleEndian.AppendUint16(out, uint16(K))
 	out = binary.LittleEndian.AppendUint32(out, uint32(outs[0].Scale.Uint64()))
 	for o, ct := range outs {
@@ -388,152 +339,4 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 		}
 	}
 	return fs, nil
-}
-
-// threshold returns f(h) = prod_{r=0..k}(h - r) as prod_r (u + r(k-r)) with
-// u = h(h-k), times (h - k/2) when k+1 is odd.
-func threshold(ev *bgv.Evaluator, h *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
-	var ops []*rlwe.Ciphertext
-	if k > 0 {
-		hk := h.CopyNew()
-		if err := ev.Add(hk, -k, hk); err != nil {
-			return nil, err
-		}
-		u, err := ev.MulRelinNew(h, hk)
-		if err != nil {
-			return nil, err
-		}
-		if err := ev.Rescale(u, u); err != nil {
-			return nil, err
-		}
-		for r := 0; r < (k+1)/2; r++ {
-			f := u.CopyNew()
-			if r > 0 {
-				if err := ev.Add(f, r*(k-r), f); err != nil {
-					return nil, err
-				}
-			}
-			ops = append(ops, f)
-		}
-	}
-	if (k+1)%2 == 1 {
-		m := h.CopyNew()
-		if err := ev.Add(m, -(k / 2), m); err != nil {
-			return nil, err
-		}
-		ops = append(ops, m)
-	}
-	return product(ev, ops)
-}
-
-// product multiplies ciphertexts, always the two at the highest levels first.
-func product(ev *bgv.Evaluator, ops []*rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
-	ops = append([]*rlwe.Ciphertext(nil), ops...)
-	for len(ops) > 1 {
-		sort.SliceStable(ops, func(i, j int) bool { return ops[i].Level() > ops[j].Level() })
-		a, b := ops[0], ops[1]
-		// Modulus-switch the higher operand down rather than drop its primes:
-		// dropping keeps its absolute noise, too large for the lower modulus.
-		for a.Level() > b.Level() {
-			if err := ev.Rescale(a, a); err != nil {
-				return nil, err
-			}
-		}
-		c := bgv.NewCiphertext(*ev.GetParameters(), 1, min(a.Level(), b.Level()))
-		if err := mulRescale(ev, a, b, c); err != nil {
-			return nil, err
-		}
-		ops = append(ops[2:], c)
-	}
-	return ops[0], nil
-}
-
-func mulRescale(ev *bgv.Evaluator, a, b, out *rlwe.Ciphertext) error {
-	if err := ev.MulRelin(a, b, out); err != nil {
-		return err
-	}
-	return ev.Rescale(out, out)
-}
-
-// rerandomise adds v*pk + (e0, e1) at level 0, v ternary, e0 uniform in
-// [-2^F, 2^F] (noise flooding) and e1 ternary, so that the answer
-// ciphertext is (up to statistical distance) a fresh encryption of its
-// message.
-func (s *Server) rerandomise(k *Keys, ct *rlwe.Ciphertext) error {
-	if s.opt.FloodBits < 0 {
-		return nil
-	}
-	p := s.p
-	rq := p.bgv.RingQ().AtLevel(0)
-	q := rq.SubRings[0].Modulus
-	N := p.N()
-	v, e0, e1 := rq.NewPoly(), rq.NewPoly(), rq.NewPoly()
-	buf := make([]byte, 3*N+8*N)
-	if _, err := io.ReadFull(s.opt.Rand, buf); err != nil {
-		return err
-	}
-	tern := func(b byte) uint64 {
-		switch b % 3 {
-		case 0:
-			return 0
-		case 1:
-			return 1
-		}
-		return q - 1
-	}
-	F := uint(s.opt.FloodBits)
-	for i := 0; i < N; i++ {
-		v.Coeffs[0][i] = tern(buf[i])
-		e1.Coeffs[0][i] = tern(buf[N+i])
-		r := binary.LittleEndian.Uint64(buf[3*N+8*i:]) & (1<<(F+1) - 1)
-		if r >= 1<<F {
-			e0.Coeffs[0][i] = q - 1 - (r - 1<<F) // in [-2^F, -1]
-		} else {
-			e0.Coeffs[0][i] = r
-		}
-	}
-	rq.NTT(v, v) // pk is stored in Montgomery form: no MForm on v
-	rq.NTT(e0, e0)
-	rq.NTT(e1, e1)
-	rq.MulCoeffsMontgomeryThenAdd(v, k.pk[0], ct.Value[0])
-	rq.MulCoeffsMontgomeryThenAdd(v, k.pk[1], ct.Value[1])
-	rq.Add(ct.Value[0], e0, ct.Value[0])
-	rq.Add(ct.Value[1], e1, ct.Value[1])
-	return nil
-}
-
-// Verdict checks the reply against the masks: the query matches iff some
-// slot holds R*g = 0. It also returns the number of zero slots (each stands
-// for at least one database entry within the threshold).
-func (s *Server) Verdict(st *VerdictState, reply []byte) (match bool, slots int, err error) {
-	p := s.p
-	if st == nil || st.done {
-		return false, 0, fmt.Errorf("hamming: verdict: state missing or used")
-	}
-	K := len(st.masks)
-	if len(reply) != p.ReplySize(K) {
-		return false, 0, fmt.Errorf("hamming: verdict: reply of %d bytes, want %d", len(reply), p.ReplySize(K))
-	}
-	if err := p.checkHeader(magicReply, reply); err != nil {
-		return false, 0, fmt.Errorf("hamming: verdict: %w", err)
-	}
-	if int(binary.LittleEndian.Uint16(reply[headerLen:])) != K {
-		return false, 0, fmt.Errorf("hamming: verdict: reply count mismatch")
-	}
-	st.done = true
-	pos := headerLen + 2
-	nb := (p.N()*replyWidth + 7) / 8
-	vals := make([]uint64, p.N())
-	for o := 0; o < K; o++ {
-		if err := unpackValues(reply[pos:pos+nb], vals); err != nil {
-			return false, 0, fmt.Errorf("hamming: verdict: %w", err)
-		}
-		pos += nb
-		for i, v := range vals {
-			if v == st.masks[o][i] {
-				slots++
-			}
-		}
-	}
-	return slots > 0, slots, nil
 }

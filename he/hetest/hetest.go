@@ -1,6 +1,7 @@
-// Package hetest holds test-only helpers for code built on package he:
-// the insecure small preset with the opt-in set, and deterministic
-// randomness. Never import it from non-test code.
+// Package hetest holds the test-only helpers of package he and its
+// engines: the door that lets insecure test presets through, and
+// deterministic randomness. Never import it from non-test code
+// (he's TestNoProductionDoor fails the build's tests if anything does).
 package hetest
 
 import (
@@ -8,25 +9,20 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/internal/core"
 )
 
-// Params returns the INSECURE PN12Test preset with AllowInsecure set. It
-// runs the same circuit as the secure preset, fast, for tests only.
-func Params(t testing.TB) he.Params {
-	t.Helper()
-	l := he.PN12Test
-	l.AllowInsecure = true
-	p, err := l.Params()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+// AllowInsecure opens the test door for the rest of the test binary:
+// literals marked Insecure (small rings that keep tests fast, far below
+// 128-bit security) are accepted from now on. Literals above the bound
+// that are not marked stay refused.
+func AllowInsecure() {
+	core.OpenInsecureDoor()
 }
 
 // Rand returns a deterministic io.Reader for tests; the seed is logged.
-func Rand(t testing.TB, seed byte) io.Reader {
-	t.Helper()
-	t.Logf("hetest: deterministic randomness, seed %d", seed)
+func Rand(tb testing.TB, seed byte) io.Reader {
+	tb.Helper()
+	tb.Logf("hetest: deterministic randomness, seed %d", seed)
 	return rand.NewChaCha8([32]byte{seed})
 }

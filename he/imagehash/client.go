@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
@@ -17,7 +18,7 @@ import (
 // and finishes answers. It has no wire methods, so the key cannot be sent
 // by accident. It is not safe for concurrent use.
 type Client struct {
-	p   Params
+	p   Parameters
 	sk  *rlwe.SecretKey
 	enc *rlwe.Encryptor
 	dec *rlwe.Decryptor
@@ -28,9 +29,9 @@ type Client struct {
 // NewClient draws a fresh ternary secret key (Lattigo's key generator,
 // seeded from crypto/rand). Seeds of query ciphertexts are read from rng,
 // or crypto/rand when rng is nil.
-func NewClient(p Params, rng io.Reader) (*Client, error) {
+func NewClient(p Parameters, rng io.Reader) (*Client, error) {
 	if p.alg == "" {
-		return nil, fmt.Errorf("imagehash: new client: zero Params")
+		return nil, fmt.Errorf("imagehash: new client: zero Parameters")
 	}
 	if rng == nil {
 		rng = rand.Reader
@@ -53,14 +54,14 @@ func (c *Client) Keys() ([]byte, error) {
 
 // QuerySize returns the byte size of a query: header, 32-byte seed and the
 // first ciphertext component at level 1.
-func QuerySize(p Params) int {
-	return headerLen + seedLen + packedLen(p.ckks.N(), p.ckks.Q()[:2])
+func QuerySize(p Parameters) int {
+	return core.HeaderLen + core.SeedLen + packedLen(p.ckks.N(), p.ckks.Q()[:2])
 }
 
 // AnswerSize returns the byte size of an answer: header and both
 // components at level 0.
-func AnswerSize(p Params) int {
-	return headerLen + 2*packedLen(p.ckks.N(), p.ckks.Q()[:1])
+func AnswerSize(p Parameters) int {
+	return core.HeaderLen + 2*packedLen(p.ckks.N(), p.ckks.Q()[:1])
 }
 
 // Query computes img's luma (Luma) and encrypts it (QueryLuma).
@@ -88,7 +89,7 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	if err := c.ecd.Encode(vals, pt); err != nil {
 		return nil, fmt.Errorf("imagehash: query: %w", err)
 	}
-	var seed [seedLen]byte
+	var seed [core.SeedLen]byte
 	if _, err := io.ReadFull(c.rng, seed[:]); err != nil {
 		return nil, fmt.Errorf("imagehash: query: read seed: %w", err)
 	}
@@ -100,24 +101,24 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	if err := c.enc.WithPRNG(prng).Encrypt(pt, ct); err != nil {
 		return nil, fmt.Errorf("imagehash: query: %w", err)
 	}
-	out := p.putHeader(make([]byte, 0, QuerySize(p)), kindQuery)
+	out := p.putHeader(make([]byte, 0, QuerySize(p)), core.KindImageQuery)
 	out = append(out, seed[:]...)
 	return packPoly(out, ct.Value[0], p.ckks.Q()[:2]), nil
 }
 
 // expandQuery decodes a query and regenerates its uniform component.
-func (p Params) expandQuery(data []byte) (*rlwe.Ciphertext, error) {
-	if err := p.checkHeader(data, kindQuery); err != nil {
+func (p Parameters) expandQuery(data []byte) (*rlwe.Ciphertext, error) {
+	if err := p.checkHeader(data, core.KindImageQuery); err != nil {
 		return nil, err
 	}
 	if len(data) != QuerySize(p) {
 		return nil, fmt.Errorf("query of %d bytes, want %d", len(data), QuerySize(p))
 	}
 	ct := ckks.NewCiphertext(p.ckks, 1, 1)
-	if err := unpackPoly(data[headerLen+seedLen:], ct.Value[0], p.ckks.Q()[:2]); err != nil {
+	if err := unpackPoly(data[core.HeaderLen+core.SeedLen:], ct.Value[0], p.ckks.Q()[:2]); err != nil {
 		return nil, err
 	}
-	prng, err := sampling.NewKeyedPRNG(data[headerLen : headerLen+seedLen])
+	prng, err := sampling.NewKeyedPRNG(data[core.HeaderLen : core.HeaderLen+core.SeedLen])
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +137,10 @@ type Result struct {
 
 // Finish decrypts an answer and thresholds the coefficients at their
 // median.
-func (c *Client) Finish(answer []byte) (Result, error) {
+func (c *Client) Finish(answer []byte) (res Result, err error) {
+	defer core.Recover(&err, "imagehash: finish")
 	p := c.p
-	if err := p.checkHeader(answer, kindAnswer); err != nil {
+	if err := p.checkHeader(answer, core.KindImageAnswer); err != nil {
 		return Result{}, fmt.Errorf("imagehash: finish: %w", err)
 	}
 	if len(answer) != AnswerSize(p) {
@@ -147,7 +149,7 @@ func (c *Client) Finish(answer []byte) (Result, error) {
 	ct := ckks.NewCiphertext(p.ckks, 1, 0)
 	l := packedLen(p.ckks.N(), p.ckks.Q()[:1])
 	for i := 0; i < 2; i++ {
-		if err := unpackPoly(answer[headerLen+i*l:headerLen+(i+1)*l], ct.Value[i], p.ckks.Q()[:1]); err != nil {
+		if err := unpackPoly(answer[core.HeaderLen+i*l:core.HeaderLen+(i+1)*l], ct.Value[i], p.ckks.Q()[:1]); err != nil {
 			return Result{}, fmt.Errorf("imagehash: finish: %w", err)
 		}
 	}

@@ -14,7 +14,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	p, err := imagehash.NewParams(imagehash.AlgPHash8, imagehash.Default)
+	p, err := imagehash.NewParameters(imagehash.Literal{Literal: imagehash.Default, Alg: imagehash.AlgPHash8})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 // fuzzSetup returns a phash8 client and server at the default parameters
 // with a valid query and answer, built once per fuzz target.
-func fuzzSetup(f *testing.F) (Params, *Client, *Server, []byte, []byte) {
+func fuzzSetup(f *testing.F) (Parameters, *Client, *Server, []byte, []byte) {
 	p, c, s := setup(f, AlgPHash8, Default)
 	q, err := c.QueryLuma(make([]float64, p.Inputs()))
 	require.NoError(f, err)
@@ -51,7 +51,7 @@ func FuzzFinish(f *testing.F) {
 
 // FuzzKeys: keys either fail to decode or have exactly KeysSize bytes.
 func FuzzKeys(f *testing.F) {
-	p, err := NewParams(AlgPHash8, Default)
+	p, err := NewParameters(Literal{Literal: Default, Alg: AlgPHash8})
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := NewServer(p, data); err == nil {

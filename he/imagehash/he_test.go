@@ -4,14 +4,15 @@ import (
 	"math"
 	"testing"
 
+	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/stretchr/testify/require"
 )
 
 // setup builds a client, its keys and a server for alg at lit.
-func setup(t testing.TB, alg Alg, lit ParamsLiteral) (Params, *Client, *Server) {
+func setup(t testing.TB, alg Alg, lit he.Literal) (Parameters, *Client, *Server) {
 	t.Helper()
-	p, err := NewParams(alg, lit)
+	p, err := NewParameters(Literal{Literal: lit, Alg: alg})
 	require.NoError(t, err)
 	c, err := NewClient(p, nil)
 	require.NoError(t, err)
@@ -77,7 +78,7 @@ func TestEncryptedMatchesPlain(t *testing.T) {
 // TestSeededKeysRegenerate checks that the server rebuilds every Galois
 // key, uniform component included, exactly as the client generated it.
 func TestSeededKeysRegenerate(t *testing.T) {
-	p, err := NewParams(AlgPHash8, Default)
+	p, err := NewParameters(Literal{Literal: Default, Alg: AlgPHash8})
 	require.NoError(t, err)
 	c, err := NewClient(p, nil)
 	require.NoError(t, err)

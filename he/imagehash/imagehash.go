@@ -5,7 +5,7 @@
 // at their median. It measures what the linear (dominant) stage of pHash
 // (imagehash phash, 64 bits) and PDQ (256 bits) costs under HE.
 //
-// Start here: NewParams, NewClient (keys, Query), NewServer (Answer),
+// Start here: NewParameters, NewClient (keys, Query), NewServer (Answer),
 // Client.Finish.
 //
 //	client                                   server
@@ -29,7 +29,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/schemes/ckks"
 )
 
@@ -45,92 +46,80 @@ const (
 	AlgPDQ Alg = "pdq"
 )
 
-// ParamsLiteral is the CKKS parameter set: ring degree 2^LogN, moduli
-// chain LogQ (two primes: the top one consumed by the one rescale),
-// key-switching primes LogP, and the scale 2^LogScale of the encrypted
-// luma. The secret is ternary (Lattigo's default, density 2/3).
-type ParamsLiteral struct {
-	LogN     int
-	LogQ     []int
-	LogP     []int
-	LogScale int
+// Literal is an unchecked imagehash parameter set: a CKKS literal
+// (he.Literal with LogScale set: ring degree 2^LogN, moduli chain LogQ
+// of two primes, the top one consumed by the one rescale, key-switching
+// primes LogP, and the scale 2^LogScale of the encrypted luma) and the
+// algorithm. The secret is ternary (Lattigo's default, density 2/3).
+type Literal struct {
+	he.Literal
+	Alg Alg
 }
 
-// Default is the parameter set used unless told otherwise: LogN 13 (4096
-// slots), Q = 50 + 40 bits, P = 52 bits (logQP about 142 <= 218),
+// Default is the CKKS parameter set used unless told otherwise: LogN 13
+// (4096 slots), Q = 50 + 40 bits, P = 52 bits (logQP about 142 <= 218),
 // scale 2^40.
-var Default = ParamsLiteral{LogN: 13, LogQ: []int{50, 40}, LogP: []int{52}, LogScale: 40}
+var Default = he.Literal{Name: "CKKS13", LogN: 13, LogQ: []int{50, 40}, LogP: []int{52}, LogScale: 40}
 
 // WithScale returns the Default shape at scale 2^logScale: Q = (s+10, s),
 // P = s+12 bits, for precision sweeps.
-func WithScale(logScale int) ParamsLiteral {
-	return ParamsLiteral{LogN: 13, LogQ: []int{logScale + 10, logScale}, LogP: []int{logScale + 12}, LogScale: logScale}
+func WithScale(logScale int) he.Literal {
+	return he.Literal{Name: fmt.Sprintf("CKKS13-S%d", logScale), LogN: 13, LogQ: []int{logScale + 10, logScale}, LogP: []int{logScale + 12}, LogScale: logScale}
 }
 
-// maxLogQP is the HomomorphicEncryption.org standard's bound for 128-bit
-// classical security with a ternary secret.
-var maxLogQP = map[int]float64{12: 109, 13: 218, 14: 438, 15: 881}
-
-// Params are checked parameters for one algorithm. Copy freely.
-type Params struct {
+// Parameters are checked parameters for one algorithm. Copy freely.
+type Parameters struct {
+	he.Parameters
 	alg   Alg
-	lit   ParamsLiteral
+	lit   Literal
 	shape shape
 	ckks  ckks.Parameters
 	norm  float64 // normaliser(alg)
+	id    uint64
 }
 
-// NewParams checks lit for alg: at least 128-bit security (logQP within
-// the standard's bound for LogN, ternary secret), enough slots for the
-// luma, and exactly two Q primes.
-func NewParams(alg Alg, lit ParamsLiteral) (Params, error) {
-	s, ok := shapeOf(alg)
+// NewParameters checks l: the toolkit's checks (128-bit security, CKKS
+// scale), enough slots for the algorithm's luma, and exactly two Q primes.
+func NewParameters(l Literal) (Parameters, error) {
+	s, ok := shapeOf(l.Alg)
 	if !ok {
-		return Params{}, fmt.Errorf("imagehash: params: unknown algorithm %q", alg)
+		return Parameters{}, fmt.Errorf("imagehash: params: unknown algorithm %q", l.Alg)
 	}
-	bound, ok := maxLogQP[lit.LogN]
-	if !ok {
-		return Params{}, fmt.Errorf("imagehash: params: LogN %d outside 12..15", lit.LogN)
+	if l.LogScale == 0 || l.T != 0 {
+		return Parameters{}, fmt.Errorf("imagehash: params: CKKS literal needs LogScale and no T")
 	}
-	if len(lit.LogQ) != 2 || len(lit.LogP) < 1 {
-		return Params{}, fmt.Errorf("imagehash: params: want 2 Q primes and at least 1 P prime, got %d and %d", len(lit.LogQ), len(lit.LogP))
+	if len(l.LogQ) != 2 || len(l.LogP) < 1 {
+		return Parameters{}, fmt.Errorf("imagehash: params: want 2 Q primes and at least 1 P prime, got %d and %d", len(l.LogQ), len(l.LogP))
 	}
-	if 1<<(lit.LogN-1) < s.inputs {
-		return Params{}, fmt.Errorf("imagehash: params: %d slots for %d inputs", 1<<(lit.LogN-1), s.inputs)
+	if l.LogN < 1 || l.LogN > 16 || 1<<(l.LogN-1) < s.inputs {
+		return Parameters{}, fmt.Errorf("imagehash: params: %d slots for %d inputs", 1<<max(l.LogN-1, 0), s.inputs)
 	}
-	if lit.LogScale < 10 || lit.LogScale > lit.LogQ[1]+2 || lit.LogQ[0] <= lit.LogScale {
-		return Params{}, fmt.Errorf("imagehash: params: scale 2^%d does not fit Q %v", lit.LogScale, lit.LogQ)
+	if l.LogScale < 10 || l.LogScale > l.LogQ[1]+2 || l.LogQ[0] <= l.LogScale {
+		return Parameters{}, fmt.Errorf("imagehash: params: scale 2^%d does not fit Q %v", l.LogScale, l.LogQ)
 	}
-	cp, err := ckks.NewParametersFromLiteral(ckks.ParametersLiteral{
-		LogN: lit.LogN, LogQ: lit.LogQ, LogP: lit.LogP, LogDefaultScale: lit.LogScale,
-		Xs: rlwe.DefaultXs, Xe: rlwe.DefaultXe,
-	})
+	hp, err := he.NewParameters(l.Literal)
 	if err != nil {
-		return Params{}, fmt.Errorf("imagehash: params: %w", err)
+		return Parameters{}, fmt.Errorf("imagehash: %w", err)
 	}
-	if got := cp.LogQP(); got > bound {
-		return Params{}, fmt.Errorf("imagehash: params: logQP %.1f above %.0f, the 128-bit bound at LogN %d", got, bound, lit.LogN)
-	}
-	return Params{alg: alg, lit: lit, shape: s, ckks: cp, norm: normaliser(alg)}, nil
+	l.Literal = hp.Literal()
+	return Parameters{Parameters: hp, alg: l.Alg, lit: l, shape: s, ckks: core.CKKS(hp), norm: normaliser(l.Alg),
+		id: core.Mix(hp.ID(), uint64(algByte(l.Alg)))}, nil
 }
 
 // Alg returns the algorithm.
-func (p Params) Alg() Alg { return p.alg }
+func (p Parameters) Alg() Alg { return p.alg }
 
 // Literal returns the literal the parameters were built from.
-func (p Params) Literal() ParamsLiteral { return p.lit }
-
-// LogQP returns log2 of the full modulus Q*P.
-func (p Params) LogQP() float64 { return p.ckks.LogQP() }
+func (p Parameters) Literal() Literal { l := p.lit; l.Literal = p.Parameters.Literal(); return l }
 
 // Inputs returns the number of luma values (1024 or 4096).
-func (p Params) Inputs() int { return p.shape.inputs }
+func (p Parameters) Inputs() int { return p.shape.inputs }
 
 // Outputs returns the number of coefficients (64 or 256).
-func (p Params) Outputs() int { return p.shape.outputs }
+func (p Parameters) Outputs() int { return p.shape.outputs }
 
 // String describes the parameters.
-func (p Params) String() string {
+func (p Parameters) String() string {
 	return fmt.Sprintf("%s CKKS LogN=%d LogQ=%v LogP=%v scale=2^%d logQP=%.1f", p.alg, p.lit.LogN, p.lit.LogQ, p.lit.LogP, p.lit.LogScale, p.LogQP())
 }
 

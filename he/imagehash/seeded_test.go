@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/privmatch/privmatch/he"
 	"github.com/stretchr/testify/require"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
@@ -13,9 +14,10 @@ import (
 
 // manyClientsSeed seeds the ChaCha8 stream the seeds of keys and queries
 // are read from in TestManyFreshClients. Under it, fresh clients 9, 12
-// and 15 at Default had keys that regenerated wrongly before fillUniform
-// took a fresh sampler view per gadget entry (chosen for that: over 960
-// clients under seeds 1..40, 17 had such keys).
+// and 15 at Default had keys that regenerated wrongly under an earlier
+// regenerator that reused one sampler view across gadget entries (chosen
+// for that: over 960 clients under seeds 1..40, 17 had such keys); the
+// toolkit's RedrawC1 replays Lattigo's key generator instead.
 const manyClientsSeed = 10
 
 // withKeys returns a server for other evaluation keys that reuses s's
@@ -41,7 +43,7 @@ func TestManyFreshClients(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		lit     ParamsLiteral
+		lit     he.Literal
 		clients int
 		tol     float64 // of full scale
 	}{
@@ -53,7 +55,7 @@ func TestManyFreshClients(t *testing.T) {
 			binary.LittleEndian.PutUint64(key[:], manyClientsSeed)
 			rng := rand.NewChaCha8(key)
 			t.Logf("seeds of keys and queries from ChaCha8 seeded with %d", manyClientsSeed)
-			p, err := NewParams(AlgPHash8, tc.lit)
+			p, err := NewParameters(Literal{Literal: tc.lit, Alg: AlgPHash8})
 			require.NoError(t, err)
 			full := 255 * p.norm
 			var base *Server

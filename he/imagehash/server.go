@@ -3,6 +3,7 @@ package imagehash
 import (
 	"fmt"
 
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 	"github.com/tuneinsight/lattigo/v5/schemes/ckks"
@@ -21,7 +22,7 @@ import (
 //
 // A Server is not safe for concurrent use; use one per goroutine.
 type Server struct {
-	p      Params
+	p      Parameters
 	lt     hefloat.LinearTransformation
 	eval   *hefloat.Evaluator
 	ltEval *hefloat.LinearTransformationEvaluator
@@ -29,9 +30,10 @@ type Server struct {
 
 // NewServer encodes the matrix diagonals (plaintexts independent of any
 // client) and loads the client's evaluation keys.
-func NewServer(p Params, keys []byte) (*Server, error) {
+func NewServer(p Parameters, keys []byte) (s *Server, err error) {
+	defer core.Recover(&err, "imagehash: new server")
 	if p.alg == "" {
-		return nil, fmt.Errorf("imagehash: new server: zero Params")
+		return nil, fmt.Errorf("imagehash: new server: zero Parameters")
 	}
 	evk, err := p.unmarshalKeys(keys)
 	if err != nil {
@@ -60,7 +62,8 @@ func NewServer(p Params, keys []byte) (*Server, error) {
 
 // Answer decodes a query, evaluates the DCT block on it and encodes the
 // encrypted coefficients (slots 0..Outputs-1 of a level-0 ciphertext).
-func (s *Server) Answer(query []byte) ([]byte, error) {
+func (s *Server) Answer(query []byte) (ans []byte, err error) {
+	defer core.Recover(&err, "imagehash: answer")
 	p := s.p
 	ct, err := p.expandQuery(query)
 	if err != nil {
@@ -79,7 +82,7 @@ func (s *Server) Answer(query []byte) ([]byte, error) {
 	if out.Level() != 0 || out.Scale.Cmp(rlwe.NewScale(p.ckks.DefaultScale().Float64())) != 0 {
 		return nil, fmt.Errorf("imagehash: answer: result at level %d scale %v, want level 0 scale 2^%d", out.Level(), out.Scale.Float64(), p.lit.LogScale)
 	}
-	res := p.putHeader(make([]byte, 0, AnswerSize(p)), kindAnswer)
+	res := p.putHeader(make([]byte, 0, AnswerSize(p)), core.KindImageAnswer)
 	res = packPoly(res, out.Value[0], p.ckks.Q()[:1])
 	return packPoly(res, out.Value[1], p.ckks.Q()[:1]), nil
 }

@@ -35,7 +35,7 @@ func TestPrecisionSweep(t *testing.T) {
 			require.NoError(t, err)
 		}
 		for _, s := range []int{16, 18, 20, 22, 24, 26, 28, 30, 35, 40} {
-			if _, err := NewParams(alg, WithScale(s)); err != nil {
+			if _, err := NewParameters(Literal{Literal: WithScale(s), Alg: alg}); err != nil {
 				t.Logf("scale 2^%d: %v", s, err)
 				continue
 			}

@@ -1,9 +1,12 @@
 package imagehash
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/stretchr/testify/require"
 	"github.com/tuneinsight/lattigo/v5/ring"
 )
@@ -14,8 +17,8 @@ func TestPackRoundTrip(t *testing.T) {
 	seed := uint64(20261128)
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 1))
-	for _, lit := range []ParamsLiteral{Default, WithScale(20), WithScale(30)} {
-		p, err := NewParams(AlgPHash8, lit)
+	for _, lit := range []he.Literal{Default, WithScale(20), WithScale(30)} {
+		p, err := NewParameters(Literal{Literal: lit, Alg: AlgPHash8})
 		require.NoError(t, err)
 		moduli := append(p.ckks.Q(), p.ckks.P()...)
 		poly := ring.NewPoly(p.ckks.N(), len(moduli)-1)
@@ -36,9 +39,9 @@ func TestPackRoundTrip(t *testing.T) {
 // TestDecodersReject feeds each decoder damaged messages.
 func TestDecodersReject(t *testing.T) {
 	p, c, s := setup(t, AlgPHash8, Default)
-	other, err := NewParams(AlgPHash8, WithScale(30))
+	other, err := NewParameters(Literal{Literal: WithScale(30), Alg: AlgPHash8})
 	require.NoError(t, err)
-	pdqParams, err := NewParams(AlgPDQ, Default)
+	pdqParams, err := NewParameters(Literal{Literal: Default, Alg: AlgPDQ})
 	require.NoError(t, err)
 	luma := make([]float64, p.Inputs())
 	q, err := c.QueryLuma(luma)
@@ -52,7 +55,7 @@ func TestDecodersReject(t *testing.T) {
 	// all ones (>= q0, since q0 < 2^width).
 	overflow := func(b []byte, off int) []byte {
 		b = append([]byte(nil), b...)
-		w := width(p.ckks.Q()[0])
+		w := bits.Len64(p.ckks.Q()[0] - 1)
 		for i := 0; i < w; i++ {
 			b[off+i/8] |= 1 << (i % 8)
 		}
@@ -61,11 +64,11 @@ func TestDecodersReject(t *testing.T) {
 	damaged := func(b []byte) map[string][]byte {
 		m := map[string][]byte{
 			"empty":     nil,
-			"header":    b[:headerLen],
+			"header":    b[:core.HeaderLen],
 			"truncated": b[:len(b)-1],
 			"extended":  append(append([]byte(nil), b...), 0),
 		}
-		for name, at := range map[string]int{"magic": 0, "version": 4, "alg": 5, "kind": 6, "params": 7} {
+		for name, at := range map[string]int{"magic": 0, "kind": 2, "version": 3, "params": 4} {
 			x := append([]byte(nil), b...)
 			x[at] ^= 0x40
 			m[name] = x
@@ -76,13 +79,13 @@ func TestDecodersReject(t *testing.T) {
 		_, err := s.Answer(b)
 		require.Errorf(t, err, "query %s", name)
 	}
-	_, err = s.Answer(overflow(q, headerLen+seedLen))
+	_, err = s.Answer(overflow(q, core.HeaderLen+core.SeedLen))
 	require.ErrorContains(t, err, "modulus")
 	for name, b := range damaged(a) {
 		_, err := c.Finish(b)
 		require.Errorf(t, err, "answer %s", name)
 	}
-	_, err = c.Finish(overflow(a, headerLen))
+	_, err = c.Finish(overflow(a, core.HeaderLen))
 	require.ErrorContains(t, err, "modulus")
 	_, err = c.Finish(q)
 	require.Error(t, err, "query as answer")
@@ -90,10 +93,10 @@ func TestDecodersReject(t *testing.T) {
 		_, err := NewServer(p, b)
 		require.Errorf(t, err, "keys %s", name)
 	}
-	_, err = NewServer(p, overflow(keys, headerLen+2+8+seedLen))
+	_, err = NewServer(p, overflow(keys, core.HeaderLen+2+8+core.SeedLen))
 	require.ErrorContains(t, err, "modulus")
 	x := append([]byte(nil), keys...)
-	x[headerLen+2] ^= 2 // galois element
+	x[core.HeaderLen+2] ^= 2 // galois element
 	_, err = NewServer(p, x)
 	require.ErrorContains(t, err, "galois element")
 	_, err = NewServer(other, keys)
@@ -103,7 +106,7 @@ func TestDecodersReject(t *testing.T) {
 
 	// Wrong inputs on the client side.
 	y := append([]byte(nil), keys...)
-	y[headerLen+2+8] ^= 1 // seed: decodes, but the keys no longer work
+	y[core.HeaderLen+2+8] ^= 1 // seed: decodes, but the keys no longer work
 	s2, err := NewServer(p, y)
 	require.NoError(t, err)
 	a2, err := s2.Answer(q)
@@ -118,8 +121,8 @@ func TestDecodersReject(t *testing.T) {
 	require.Error(t, err)
 	_, err = Luma("nope", nil)
 	require.Error(t, err)
-	_, err = NewParams(AlgPDQ, ParamsLiteral{LogN: 12, LogQ: []int{40, 30}, LogP: []int{35}, LogScale: 30})
+	_, err = NewParameters(Literal{Alg: AlgPDQ, Literal: he.Literal{Name: "small", LogN: 12, LogQ: []int{40, 30}, LogP: []int{35}, LogScale: 30}})
 	require.ErrorContains(t, err, "slots")
-	_, err = NewParams(AlgPHash8, ParamsLiteral{LogN: 13, LogQ: []int{60, 50}, LogP: []int{60, 60}, LogScale: 50})
+	_, err = NewParameters(Literal{Alg: AlgPHash8, Literal: he.Literal{Name: "big", LogN: 13, LogQ: []int{60, 50}, LogP: []int{60, 60}, LogScale: 50}})
 	require.ErrorContains(t, err, "128-bit")
 }

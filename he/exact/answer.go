@@ -1,0 +1,340 @@
+package exact
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/privmatch/privmatch/he/internal/core"
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+// Keys is a client's decoded evaluation key material on the server.
+type Keys struct {
+	ek *EvaluationKeys
+}
+
+// ParseKeys decodes the key material produced by Client.Setup.
+func ParseKeys(p Parameters, keys []byte) (*Keys, error) {
+	ek, err := UnmarshalEvaluationKeys(p, keys)
+	if err != nil {
+		return nil, err
+	}
+	if len(ek.rots) != len(exactRotations) {
+		return nil, fmt.Errorf("he: exact keys: %d rotation keys, want %d", len(ek.rots), len(exactRotations))
+	}
+	for i, r := range exactRotations {
+		if ek.rots[i] != r {
+			return nil, fmt.Errorf("he: exact keys: rotation %d is %d, want %d", i, ek.rots[i], r)
+		}
+	}
+	plan, err := newCircuitPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	if ek.galLevel < plan.evalLevel {
+		return nil, fmt.Errorf("he: exact keys: galois keys at level %d, circuit rotates at %d", ek.galLevel, plan.evalLevel)
+	}
+	return &Keys{ek: ek}, nil
+}
+
+// VerdictState is what the server keeps between Answer and Verdict:
+// the mask of every returned position and which positions are traps.
+type VerdictState struct {
+	params   Parameters
+	expected []uint64
+	trap     []bool
+	used     bool
+}
+
+// outputSlot maps cell (partition pi, bin b) to the slot that holds it in
+// its answer ciphertext (number pi/4) after packing: partition pi is
+// rotated left by (4 - pi mod 4) mod 4.
+func (s *Server) outputSlot(pi, b int) int {
+	row := s.params.Slots() / 2
+	k := (feltsPerItem - pi%feltsPerItem) % feltsPerItem
+	src := b * feltsPerItem
+	start := src / row * row
+	return start + ((src-start-k)%row+row)%row
+}
+
+// groupParts is the number of partitions packed into answer ciphertext g.
+func groupParts(partitions, g int) int {
+	return min(feltsPerItem, partitions-g*feltsPerItem)
+}
+
+// Answer evaluates membership of the client's query against the whole
+// database and returns the masked answer and the state Verdict needs.
+// Partitions are evaluated on up to GOMAXPROCS workers, each with its own
+// evaluator; every four share one answer ciphertext.
+func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState, err error) {
+	defer core.Recover(&err, "he: exact answer")
+	p := s.params
+	if keys == nil || !keys.ek.params.equal(p) {
+		return nil, nil, fmt.Errorf("he: exact answer: keys missing or under other parameters")
+	}
+	sq, err := UnmarshalSeededCiphertext(p, msg, s.plan.top)
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	x, err := sq.expand()
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	ev := bgv.NewEvaluator(p.bgv, keys.ek.keySet())
+	pw, err := s.plan.powers(ev, x.ct)
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: powers: %w", err)
+	}
+	rot1, err := ev.RotateColumnsNew(pw[1], 1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	// Per-query masks.
+	s.rngMu.Lock()
+	fs, err := newFieldSampler(s.rng, p.T())
+	s.rngMu.Unlock()
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+	}
+	slots := p.Slots()
+	rVals := make([][]uint64, s.partitions)
+	for pi := range rVals {
+		rVals[pi] = make([]uint64, slots)
+		for b := 0; b < s.bins; b++ {
+			if !s.isTrap[pi][b] {
+				rVals[pi][b*feltsPerItem] = fs.nonzero()
+			}
+		}
+	}
+	groups := exactGroups(s.partitions)
+	mVals := make([][]uint64, groups)
+	for g := range mVals {
+		mVals[g] = make([]uint64, slots)
+		for i := range mVals[g] {
+			mVals[g][i] = fs.uniform()
+		}
+	}
+	// Evaluate partitions on a pool of workers, one evaluator each.
+	parts := make([]*rlwe.Ciphertext, s.partitions)
+	errs := make([]error, s.partitions)
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), s.partitions); w++ {
+		wg.Add(1)
+		go func(ev *bgv.Evaluator) {
+			defer wg.Done()
+			for pi := range jobs {
+				func() {
+					defer core.Recover(&errs[pi], "partition")
+					parts[pi], errs[pi] = s.evalPartition(ev, pi, pw, rot1, rVals[pi])
+				}()
+			}
+		}(ev.ShallowCopy())
+	}
+	for pi := 0; pi < s.partitions; pi++ {
+		jobs <- pi
+	}
+	close(jobs)
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", e)
+		}
+	}
+	answer = putHeader(make([]byte, 0, AnswerSize(p, s.partitions)), core.KindExactAnswer, p)
+	answer = append(answer, byte(s.partitions))
+	ecd := s.ecd.ShallowCopy()
+	for g := 0; g < groups; g++ {
+		res := parts[g*feltsPerItem]
+		for _, c := range parts[g*feltsPerItem+1 : g*feltsPerItem+groupParts(s.partitions, g)] {
+			if err := ev.Add(res, c, res); err != nil {
+				return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+			}
+		}
+		if err := ev.Rescale(res, res); err != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+		}
+		if res.Level() != 0 {
+			ev.DropLevel(res, res.Level())
+		}
+		ptM := bgv.NewPlaintext(p.bgv, 0)
+		ptM.Scale = res.Scale
+		if err := ecd.Encode(mVals[g], ptM); err != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+		}
+		if err := ev.Add(res, ptM, res); err != nil {
+			return nil, nil, fmt.Errorf("he: exact answer: %w", err)
+		}
+		answer = compressLevel0(p, res, answer)
+	}
+	st = &VerdictState{params: p, expected: make([]uint64, 0, s.Positions()), trap: make([]bool, 0, s.Positions())}
+	// Returned positions: answer by answer, the slots i with i mod 4 below
+	// that answer's partition count, in order.
+	cellOf := make([]int, slots)
+	for g := 0; g < groups; g++ {
+		gp := groupParts(s.partitions, g)
+		for q := 0; q < gp; q++ {
+			pi := g*feltsPerItem + q
+			for b := 0; b < s.bins; b++ {
+				cellOf[s.outputSlot(pi, b)] = pi*s.bins + b
+			}
+		}
+		for i := 0; i < slots; i++ {
+			if i%feltsPerItem >= gp {
+				continue
+			}
+			c := cellOf[i]
+			st.expected = append(st.expected, mVals[g][i])
+			st.trap = append(st.trap, s.isTrap[c/s.bins][c%s.bins])
+		}
+	}
+	return answer, st, nil
+}
+
+// evalPartition computes, for partition pi, the masked anisotropic quartic
+// of the four slot values of every bin, placed at slot (b, pi).
+func (s *Server) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphertext, rot1 *rlwe.Ciphertext, rv []uint64) (*rlwe.Ciphertext, error) {
+	p := s.params
+	pl := s.plan
+	lvl := pl.evalLevel
+	ringQ := p.bgv.RingQ().AtLevel(lvl)
+	acc := bgv.NewCiphertext(p.bgv, 2, lvl)
+	acc.Scale = rlwe.NewScaleModT(pl.targetScale, p.T())
+	inner := bgv.NewCiphertext(p.bgv, 1, lvl)
+	for j := 0; j < pl.H; j++ {
+		for i := 0; i < 2; i++ {
+			inner.Value[i].Zero()
+			for a := 1; a < pl.L; a++ {
+				ringQ.MulCoeffsMontgomeryThenAdd(pw[a].Value[i], s.coef[pi][j*pl.L+a], inner.Value[i])
+			}
+			if j == 0 {
+				ringQ.MulCoeffsMontgomeryThenAdd(rot1.Value[i], s.ones, inner.Value[i])
+			}
+		}
+		ringQ.Add(inner.Value[0], s.coef[pi][j*pl.L], inner.Value[0])
+		inner.Scale = rlwe.NewScaleModT(pl.ptScale(j, 0), p.T())
+		if j == 0 {
+			if err := ev.Add(acc, inner, acc); err != nil {
+				return nil, err
+			}
+		} else if err := ev.MulThenAdd(inner, pw[j*pl.L], acc); err != nil {
+			return nil, err
+		}
+	}
+	if acc.Scale.Uint64() != pl.targetScale {
+		return nil, fmt.Errorf("partition sum at scale %d, want %d", acc.Scale.Uint64(), pl.targetScale)
+	}
+	v := bgv.NewCiphertext(p.bgv, 1, lvl)
+	if err := ev.Relinearize(acc, v); err != nil {
+		return nil, err
+	}
+	if err := ev.Rescale(v, v); err != nil {
+		return nil, err
+	}
+	// Anisotropic quartic of (v0, v1, v2, v3): (v0^2-3v1^2)^2 - 3(v2^2-3v3^2)^2.
+	step := func(in *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
+		sq, err := ev.MulRelinNew(in, in)
+		if err != nil {
+			return nil, err
+		}
+		if err := ev.Rescale(sq, sq); err != nil {
+			return nil, err
+		}
+		r, err := ev.RotateColumnsNew(sq, k)
+		if err != nil {
+			return nil, err
+		}
+		if err := ev.Mul(r, uint64(nonResidue), r); err != nil {
+			return nil, err
+		}
+		return sq, ev.Sub(sq, r, sq)
+	}
+	c, err := step(v, 1)
+	if err != nil {
+		return nil, err
+	}
+	e, err := step(c, 2)
+	if err != nil {
+		return nil, err
+	}
+	// Keep only slot (b, 0) of real cells, times a fresh nonzero r.
+	ptR := bgv.NewPlaintext(p.bgv, e.Level())
+	if err := s.ecd.ShallowCopy().Encode(rv, ptR); err != nil {
+		return nil, err
+	}
+	if err := ev.Mul(e, ptR, e); err != nil {
+		return nil, err
+	}
+	if k := (feltsPerItem - pi%feltsPerItem) % feltsPerItem; k != 0 {
+		if err := ev.RotateColumns(e, k, e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Verdict checks the client's reply: it returns ErrTampered if any trap
+// position differs from its known value, otherwise whether some real
+// position decrypted to its mask (the query's entry is in the database).
+func (s *Server) Verdict(st *VerdictState, reply []byte) (bool, error) {
+	if st == nil || st.used {
+		return false, fmt.Errorf("he: exact verdict: state missing or already used")
+	}
+	st.used = true
+	vals, err := decodeReply(st.params, reply, len(st.expected))
+	if err != nil {
+		return false, err
+	}
+	match := false
+	for i, v := range vals {
+		if st.trap[i] {
+			if v != st.expected[i] {
+				return false, fmt.Errorf("he: exact verdict: trap position %d altered: %w", i, ErrTampered)
+			}
+		} else if v == st.expected[i] {
+			match = true
+		}
+	}
+	return match, nil
+}
+
+// ErrTampered reports a reply that changed a trap position.
+var ErrTampered = errors.New("he: reply tampered with")
+
+func replySize(p Parameters, n int) int {
+	return core.HeaderLen + 4 + core.PackedLen(n, core.LimbWidths([]uint64{p.T()})[0])
+}
+
+func encodeReply(p Parameters, vals []uint64) []byte {
+	out := putHeader(make([]byte, 0, replySize(p, len(vals))), core.KindExactReply, p)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(vals)))
+	return core.PackLimb(out, vals, core.LimbWidths([]uint64{p.T()})[0])
+}
+
+func decodeReply(p Parameters, data []byte, want int) ([]uint64, error) {
+	if err := checkHeader(data, core.KindExactReply, p); err != nil {
+		return nil, fmt.Errorf("he: decode reply: %w", err)
+	}
+	if len(data) < core.HeaderLen+4 {
+		return nil, fmt.Errorf("he: decode reply: truncated")
+	}
+	n := int(binary.LittleEndian.Uint32(data[core.HeaderLen:]))
+	if n != want || len(data) != replySize(p, n) {
+		return nil, fmt.Errorf("he: decode reply: %d values in %d bytes, want %d values in %d bytes", n, len(data), want, replySize(p, want))
+	}
+	vals := make([]uint64, n)
+	core.UnpackLimb(data[core.HeaderLen+4:], vals, core.LimbWidths([]uint64{p.T()})[0])
+	for _, v := range vals {
+		if v >= p.T() {
+			return nil, fmt.Errorf("he: decode reply: value %d >= t", v)
+		}
+	}
+	return vals, nil
+}
+
+var _ = ring.Poly{}

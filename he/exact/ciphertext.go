@@ -1,0 +1,280 @@
+package exact
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/privmatch/privmatch/he/internal/core"
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+// Ciphertext is a degree-1 BGV ciphertext in NTT form. Its wire encoding
+// stores each residue in ceil(log2 q_i) bits, so a ciphertext dropped to
+// level 0 costs 2*N*|q0| bits.
+type Ciphertext struct {
+	params Parameters
+	ct     *rlwe.Ciphertext
+}
+
+// Level returns the ciphertext level (number of primes minus one).
+func (c *Ciphertext) Level() int { return c.ct.Level() }
+
+// BinarySize returns the exact number of bytes MarshalBinary writes.
+func (c *Ciphertext) BinarySize() int {
+	return core.HeaderLen + 1 + 4 + 2*core.PolyPackedLen(c.params.N(), c.params.bgv.Q()[:c.Level()+1])
+}
+
+// MarshalBinary encodes header, level, scale (mod t) and both components.
+func (c *Ciphertext) MarshalBinary() ([]byte, error) {
+	out := make([]byte, 0, c.BinarySize())
+	out = putHeader(out, core.KindExactCipher, c.params)
+	out = append(out, byte(c.Level()))
+	out = binary.LittleEndian.AppendUint32(out, uint32(c.ct.Scale.Uint64()))
+	q := c.params.bgv.Q()[:c.Level()+1]
+	out = core.PackPoly(out, c.ct.Value[0].Coeffs, q)
+	out = core.PackPoly(out, c.ct.Value[1].Coeffs, q)
+	return out, nil
+}
+
+// WriteTo writes MarshalBinary's bytes to w.
+func (c *Ciphertext) WriteTo(w io.Writer) (int64, error) {
+	b, _ := c.MarshalBinary()
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+// UnmarshalCiphertext decodes a ciphertext made under p, refusing wrong
+// lengths, levels above maxLevel, scales >= t and residues >= their prime.
+func UnmarshalCiphertext(p Parameters, data []byte, maxLevel int) (*Ciphertext, error) {
+	if err := checkHeader(data, core.KindExactCipher, p); err != nil {
+		return nil, fmt.Errorf("he: decode ciphertext: %w", err)
+	}
+	if len(data) < core.HeaderLen+5 {
+		return nil, fmt.Errorf("he: decode ciphertext: truncated")
+	}
+	level := int(data[core.HeaderLen])
+	if level > maxLevel || level > p.MaxLevel() {
+		return nil, fmt.Errorf("he: decode ciphertext: level %d above %d", level, min(maxLevel, p.MaxLevel()))
+	}
+	scale := uint64(binary.LittleEndian.Uint32(data[core.HeaderLen+1:]))
+	if scale == 0 || scale >= p.T() {
+		return nil, fmt.Errorf("he: decode ciphertext: scale %d not in 1..t-1", scale)
+	}
+	q := p.bgv.Q()[:level+1]
+	body := data[core.HeaderLen+5:]
+	if want := 2 * core.PolyPackedLen(p.N(), q); len(body) != want {
+		return nil, fmt.Errorf("he: decode ciphertext: body of %d bytes, want %d for level %d", len(body), want, level)
+	}
+	ct := bgv.NewCiphertext(p.bgv, 1, level)
+	n, err := core.UnpackPoly(body, ct.Value[0].Coeffs, q)
+	if err != nil {
+		return nil, fmt.Errorf("he: decode ciphertext: %w", err)
+	}
+	if _, err := core.UnpackPoly(body[n:], ct.Value[1].Coeffs, q); err != nil {
+		return nil, fmt.Errorf("he: decode ciphertext: %w", err)
+	}
+	ct.Scale = rlwe.NewScaleModT(scale, p.T())
+	return &Ciphertext{params: p, ct: ct}, nil
+}
+
+// SeededCiphertext is a fresh secret-key encryption sent as its first
+// component plus the 32-byte seed of its uniform component: about half the
+// bytes of a full ciphertext.
+type SeededCiphertext struct {
+	params Parameters
+	level  int
+	seed   [32]byte
+	c0     ring.Poly
+}
+
+// BinarySize returns the exact number of bytes MarshalBinary writes.
+func (c *SeededCiphertext) BinarySize() int {
+	return core.HeaderLen + 1 + 32 + core.PolyPackedLen(c.params.N(), c.params.bgv.Q()[:c.level+1])
+}
+
+// MarshalBinary encodes header, level, seed and the first component.
+func (c *SeededCiphertext) MarshalBinary() ([]byte, error) {
+	return appendSeeded(make([]byte, 0, c.BinarySize()), c.params, c.level, &c.seed, c.c0), nil
+}
+
+// appendSeeded appends the wire encoding of a seeded ciphertext.
+func appendSeeded(dst []byte, p Parameters, level int, seed *[32]byte, c0 ring.Poly) []byte {
+	dst = putHeader(dst, core.KindExactQuery, p)
+	dst = append(dst, byte(level))
+	dst = append(dst, seed[:]...)
+	return core.PackPoly(dst, c0.Coeffs, p.bgv.Q()[:level+1])
+}
+
+// WriteTo writes MarshalBinary's bytes to w.
+func (c *SeededCiphertext) WriteTo(w io.Writer) (int64, error) {
+	b, _ := c.MarshalBinary()
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+// UnmarshalSeededCiphertext decodes a seeded ciphertext made under p; the
+// level must equal wantLevel.
+func UnmarshalSeededCiphertext(p Parameters, data []byte, wantLevel int) (*SeededCiphertext, error) {
+	if err := checkHeader(data, core.KindExactQuery, p); err != nil {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: %w", err)
+	}
+	if len(data) < core.HeaderLen+33 {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: truncated")
+	}
+	level := int(data[core.HeaderLen])
+	if level != wantLevel || level > p.MaxLevel() {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: level %d, want %d", level, wantLevel)
+	}
+	c := &SeededCiphertext{params: p, level: level, c0: p.bgv.RingQ().AtLevel(level).NewPoly()}
+	copy(c.seed[:], data[core.HeaderLen+1:])
+	q := p.bgv.Q()[:level+1]
+	body := data[core.HeaderLen+33:]
+	if want := core.PolyPackedLen(p.N(), q); len(body) != want {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: body of %d bytes, want %d", len(body), want)
+	}
+	if _, err := core.UnpackPoly(body, c.c0.Coeffs, q); err != nil {
+		return nil, fmt.Errorf("he: decode seeded ciphertext: %w", err)
+	}
+	return c, nil
+}
+
+// expand regenerates the uniform component from the seed.
+func (c *SeededCiphertext) expand() (*Ciphertext, error) {
+	p := c.params
+	g, err := core.NewSeedPRG(c.seed[:])
+	if err != nil {
+		return nil, err
+	}
+	ct := bgv.NewCiphertext(p.bgv, 1, c.level)
+	ct.Value[0].Copy(c.c0)
+	core.SampleUniform(g, p.bgv.Q()[:c.level+1], ct.Value[1].Coeffs)
+	return &Ciphertext{params: p, ct: ct}, nil
+}
+
+// Expand returns the full ciphertext.
+func (c *SeededCiphertext) Expand() (*Ciphertext, error) {
+	ct, err := c.expand()
+	if err != nil {
+		return nil, fmt.Errorf("he: expand seeded ciphertext: %w", err)
+	}
+	return ct, nil
+}
+
+// Encryptor encrypts slot vectors under a secret key. It is not safe for
+// concurrent use.
+//
+// Encryption at level l computes, all in NTT form over q_0..q_l,
+//
+//	c1 = a, uniform, expanded from a 32-byte seed (see seedPRG)
+//	c0 = NTT(t^-1 * m + e) - a*s
+//
+// where m is the slot vector's plaintext polynomial (coefficients mod t,
+// Lattigo's BGV encoding at scale 1) and e is Lattigo's discrete Gaussian
+// (sigma 3.2), sampled from an AES-CTR stream keyed from crypto/rand. It
+// is Lattigo's secret-key encryption of the encoded plaintext, but adds
+// m before the NTT (one NTT per limb instead of two) and draws the
+// uniform half from AES-CTR rather than BLAKE2b.
+type Encryptor struct {
+	params Parameters
+	sk     *SecretKey
+	ecd    *bgv.Encoder
+	rng    io.Reader
+	noise  ring.Sampler
+	pT     ring.Poly // plaintext mod t, scratch
+	c1     ring.Poly // uniform half, scratch (top level)
+}
+
+// NewEncryptor returns an encryptor; seeds of the uniform component are read
+// from rng (crypto/rand when nil). The noise is always drawn from a stream
+// keyed from crypto/rand.
+func NewEncryptor(sk *SecretKey, rng io.Reader) *Encryptor {
+	p := sk.params
+	var key [32]byte
+	rand.Read(key[:]) // never fails (Go >= 1.24)
+	g, err := core.NewSeedPRG(key[:])
+	if err != nil {
+		panic(err) // a 32-byte key is always valid
+	}
+	noise, err := ring.NewSampler(g, p.bgv.RingQ(), p.bgv.Xe(), false)
+	if err != nil {
+		panic(err) // BGV parameters always carry a Gaussian Xe
+	}
+	return &Encryptor{params: p, sk: sk, ecd: bgv.NewEncoder(p.bgv), rng: core.OrCrypto(rng), noise: noise,
+		pT: p.bgv.RingT().NewPoly(), c1: p.bgv.RingQ().NewPoly()}
+}
+
+// EncryptSeeded encrypts values (each < t, at most Slots) at the given level
+// and returns the compressed ciphertext.
+func (e *Encryptor) EncryptSeeded(values []uint64, level int) (*SeededCiphertext, error) {
+	p := e.params
+	if level < 0 || level > p.MaxLevel() {
+		return nil, fmt.Errorf("he: encrypt: level %d outside 0..%d", level, p.MaxLevel())
+	}
+	c := &SeededCiphertext{params: p, level: level, c0: p.bgv.RingQ().AtLevel(level).NewPoly()}
+	if err := e.encryptSeeded(values, level, &c.seed, c.c0); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// encryptSeeded writes the seed and the first component (c0, level+1
+// limbs) of a fresh encryption of values.
+func (e *Encryptor) encryptSeeded(values []uint64, level int, seed *[32]byte, c0 ring.Poly) error {
+	p := e.params
+	if len(values) > p.Slots() || level < 0 || level > p.MaxLevel() || c0.Level() != level {
+		return fmt.Errorf("he: encrypt: %d values at level %d (max %d slots, level %d)", len(values), level, p.Slots(), p.MaxLevel())
+	}
+	for i, v := range values {
+		if v >= p.T() {
+			return fmt.Errorf("he: encrypt: value %d at slot %d >= t", v, i)
+		}
+	}
+	if err := e.ecd.EncodeRingT(values, p.bgv.DefaultScale(), e.pT); err != nil {
+		return fmt.Errorf("he: encrypt: %w", err)
+	}
+	if _, err := io.ReadFull(e.rng, seed[:]); err != nil {
+		return fmt.Errorf("he: encrypt: read seed: %w", err)
+	}
+	g, err := core.NewSeedPRG(seed[:])
+	if err != nil {
+		return fmt.Errorf("he: encrypt: %w", err)
+	}
+	ringQ := p.bgv.RingQ().AtLevel(level)
+	e.ecd.RingT2Q(level, true, e.pT, c0)  // t^-1 * m
+	e.noise.AtLevel(level).ReadAndAdd(c0) // + e
+	ringQ.NTT(c0, c0)
+	c1 := ring.Poly{Coeffs: e.c1.Coeffs[:level+1]}
+	core.SampleUniform(g, p.bgv.Q()[:level+1], c1.Coeffs)
+	ringQ.MulCoeffsMontgomeryThenSub(c1, e.sk.sk.Value.Q, c0) // - a*s
+	return nil
+}
+
+// Decryptor decrypts and decodes ciphertexts. It is not safe for
+// concurrent use.
+type Decryptor struct {
+	params Parameters
+	dec    *rlwe.Decryptor
+	ecd    *bgv.Encoder
+}
+
+// NewDecryptor returns a decryptor for sk.
+func NewDecryptor(sk *SecretKey) *Decryptor {
+	return &Decryptor{params: sk.params, dec: rlwe.NewDecryptor(sk.params.bgv, sk.sk), ecd: bgv.NewEncoder(sk.params.bgv)}
+}
+
+// Decrypt returns the Slots() slot values of ct.
+func (d *Decryptor) Decrypt(ct *Ciphertext) ([]uint64, error) {
+	if !ct.params.equal(d.params) {
+		return nil, fmt.Errorf("he: decrypt: ciphertext under other parameters")
+	}
+	pt := d.dec.DecryptNew(ct.ct)
+	out := make([]uint64, d.params.Slots())
+	if err := d.ecd.Decode(pt, out); err != nil {
+		return nil, fmt.Errorf("he: decrypt: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,285 @@
+package exact
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/privmatch/privmatch/he/hetest"
+	"github.com/privmatch/privmatch/he/internal/core"
+	"github.com/stretchr/testify/require"
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+func testParams(t testing.TB) Parameters {
+	t.Helper()
+	l := PN12Test
+	hetest.AllowInsecure()
+	p, err := NewParameters(l)
+	require.NoError(t, err)
+	return p
+}
+
+func randHashes(r *rand.ChaCha8, n int) [][32]byte {
+	out := make([][32]byte, n)
+	for i := range out {
+		r.Read(out[i][:])
+	}
+	return out
+}
+
+type exactFixture struct {
+	p      Parameters
+	srv    *Server
+	cli    *Client
+	keys   *Keys
+	db     [][32]byte
+	seedRd *rand.ChaCha8
+}
+
+func newExactFixture(t testing.TB, n int) *exactFixture {
+	t.Helper()
+	p := testParams(t)
+	r := rand.NewChaCha8([32]byte{1})
+	db := randHashes(r, n)
+	srv, err := NewServer(p, db, rand.NewChaCha8([32]byte{2}))
+	require.NoError(t, err)
+	cli, err := NewClient(p, rand.NewChaCha8([32]byte{3}))
+	require.NoError(t, err)
+	kb, err := cli.Setup()
+	require.NoError(t, err)
+	ks, err := KeysSize(p)
+	require.NoError(t, err)
+	require.Equal(t, ks, len(kb))
+	keys, err := ParseKeys(p, kb)
+	require.NoError(t, err)
+	return &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
+}
+
+// run performs one query; tamper (if not nil) edits the reply values.
+func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
+	t.Helper()
+	q, st, err := f.cli.Query(h)
+	require.NoError(t, err)
+	require.Equal(t, QuerySize(f.p), len(q))
+	ans, vst, err := f.srv.Answer(f.keys, q)
+	require.NoError(t, err)
+	require.Equal(t, AnswerSize(f.p, f.srv.Partitions()), len(ans))
+	reply, err := f.cli.Finish(st, ans)
+	require.NoError(t, err)
+	require.Equal(t, ReplySize(f.p, f.srv.Partitions()), len(reply))
+	m, err := f.srv.Verdict(vst, reply)
+	return m, reply, err
+}
+
+func TestExactMembership(t *testing.T) {
+	f := newExactFixture(t, 12000) // cells ~85% full: worst-case noise
+	t.Logf("%s; partitions=%d traps=%d positions=%d", f.p, f.srv.Partitions(), f.srv.Traps(), f.srv.Positions())
+	for i, idx := range []int{0, 1234, 11999} {
+		m, _, err := f.run(t, f.db[idx])
+		require.NoError(t, err)
+		require.True(t, m, "member %d not matched", i)
+	}
+	flip := f.db[77]
+	flip[5] ^= 0x10
+	m, _, err := f.run(t, flip)
+	require.NoError(t, err)
+	require.False(t, m, "one-bit neighbour matched")
+	for _, h := range randHashes(f.seedRd, 3) {
+		m, _, err := f.run(t, h)
+		require.NoError(t, err)
+		require.False(t, m)
+	}
+	checkNoise(t, f)
+}
+
+// TestExactPN14 runs the production preset once (slow: skipped under -short).
+func TestExactPN14(t *testing.T) {
+	if testing.Short() {
+		t.Skip("PN14 round trip takes several seconds; skipped under -short")
+	}
+	p, err := NewParameters(PN14)
+	require.NoError(t, err)
+	r := rand.NewChaCha8([32]byte{9})
+	db := randHashes(r, 5000)
+	srv, err := NewServer(p, db, r)
+	require.NoError(t, err)
+	cli, err := NewClient(p, r)
+	require.NoError(t, err)
+	kb, err := cli.Setup()
+	require.NoError(t, err)
+	keys, err := ParseKeys(p, kb)
+	require.NoError(t, err)
+	f := &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
+	t.Logf("%s; keys %d B", p, len(kb))
+	m, _, err := f.run(t, db[4321])
+	require.NoError(t, err)
+	require.True(t, m)
+	m, _, err = f.run(t, randHashes(r, 1)[0])
+	require.NoError(t, err)
+	require.False(t, m)
+	checkNoise(t, f)
+}
+
+// checkNoise logs and bounds the noise left in an answer.
+func checkNoise(t *testing.T, f *exactFixture) {
+	q, st, err := f.cli.Query(f.db[1])
+	require.NoError(t, err)
+	ans, _, err := f.srv.Answer(f.keys, q)
+	require.NoError(t, err)
+	_ = st
+	cs := compressedSize(f.p)
+	for g := 0; g < f.srv.Answers(); g++ {
+		raw, err := decompressLevel0(f.p, ans[core.HeaderLen+1+g*cs:core.HeaderLen+1+(g+1)*cs])
+		require.NoError(t, err)
+		ct := &Ciphertext{params: f.p, ct: raw}
+		used, avail := noiseBits(f.cli.sk, ct)
+		t.Logf("answer %d noise: |m + t*e| up to 2^%.1f of 2^%.1f (margin %.1f bits)", g, used, avail, avail-used)
+		// Decompression adds up to t*2^15 (c0 rounding, deterministic) plus a
+		// sub-Gaussian c1*s term; 3 bits of margin over the observed maximum
+		// leave that term tens of standard deviations from failure.
+		require.Greater(t, avail-used, 3.0, "noise margin too small")
+	}
+}
+
+func TestExactMaskedAndTamper(t *testing.T) {
+	f := newExactFixture(t, 2000)
+	q, st, err := f.cli.Query(f.db[10])
+	require.NoError(t, err)
+	ans, vst, err := f.srv.Answer(f.keys, q)
+	require.NoError(t, err)
+	reply, err := f.cli.Finish(st, ans)
+	require.NoError(t, err)
+	vals, err := decodeReply(f.p, reply, len(vst.expected))
+	require.NoError(t, err)
+	// Masked: the raw results are 0 at the matching cell and traps; the
+	// client sees uniform values, so zeros are as rare as 1/t.
+	zeros := 0
+	for _, v := range vals {
+		if v == 0 {
+			zeros++
+		}
+	}
+	require.LessOrEqual(t, zeros, 3, "reply looks unmasked")
+	// Honest reply: match, no tampering.
+	saved := *vst
+	m, err := f.srv.Verdict(vst, reply)
+	require.NoError(t, err)
+	require.True(t, m)
+	// Replay of a used state is refused.
+	_, err = f.srv.Verdict(vst, reply)
+	require.Error(t, err)
+
+	// Statistical tamper test: alter a random set of a positions.
+	mPos, traps := len(vals), f.srv.Traps()
+	r := rand.New(rand.NewPCG(42, 7))
+	t.Logf("seed (42,7); positions=%d traps=%d evasion bound=%.4g", mPos, traps, EvasionBound(mPos, traps))
+	const trials = 20000
+	for _, a := range []int{1, 16, 128} {
+		evaded, detected := 0, 0
+		for range trials {
+			tv := append([]uint64(nil), vals...)
+			for _, i := range r.Perm(mPos)[:a] {
+				tv[i] = (tv[i] + 1 + r.Uint64N(f.p.T()-1)) % f.p.T()
+			}
+			s := saved
+			m, err := f.srv.Verdict(&s, encodeReply(f.p, tv))
+			switch {
+			case errors.Is(err, ErrTampered):
+				detected++
+			case err != nil:
+				t.Fatal(err)
+			case !m:
+				evaded++
+			}
+		}
+		pe, pd := Evasion(mPos, traps, a), Detection(mPos, traps, a)
+		se := 4*math.Sqrt(pe*(1-pe)/trials) + 1.0/trials
+		sd := 4*math.Sqrt(pd*(1-pd)/trials) + 1.0/trials
+		t.Logf("a=%d: evaded %d/%d (theory %.4f), detected %d/%d (theory %.4f)", a, evaded, trials, pe, detected, trials, pd)
+		require.InDelta(t, pe, float64(evaded)/trials, se, "evasion rate a=%d", a)
+		require.InDelta(t, pd, float64(detected)/trials, sd, "detection rate a=%d", a)
+	}
+}
+
+func TestPlaceItems(t *testing.T) {
+	r := rand.NewChaCha8([32]byte{11})
+	const cells, capacity = 64, 40
+	fps := make([]fingerprint, 0, cells*capacity*95/100)
+	for range cap(fps) {
+		var h [32]byte
+		r.Read(h[:])
+		fps = append(fps, fingerprintOf(h))
+	}
+	order := make([]int, cells)
+	for i := range order {
+		order[i] = i
+	}
+	got, err := placeItems(fps, order, cells, capacity)
+	require.NoError(t, err)
+	n := 0
+	for _, c := range got {
+		require.LessOrEqual(t, len(c), capacity)
+		for j := 0; j < feltsPerItem; j++ {
+			seen := map[uint16]bool{}
+			for _, f := range c {
+				require.False(t, seen[f[j]], "column %d repeats a felt", j)
+				seen[f[j]] = true
+			}
+		}
+		n += len(c)
+	}
+	require.Equal(t, len(fps), n, "every entry placed exactly once")
+	_, err = placeItems(fps, order, cells, capacity*90/100)
+	require.ErrorIs(t, err, ErrTooLarge)
+}
+
+// TestExactConcurrentAnswers runs two Answers at once against one server
+// (run with -race to check the evaluator copies and the rng guard). The
+// client is not goroutine-safe, so it finishes sequentially.
+func TestExactConcurrentAnswers(t *testing.T) {
+	f := newExactFixture(t, 500)
+	type res struct {
+		ans []byte
+		vst *VerdictState
+		err error
+	}
+	var sts []*QueryState
+	outs := make([]chan res, 2)
+	for i, idx := range []int{5, 6} {
+		q, st, err := f.cli.Query(f.db[idx])
+		require.NoError(t, err)
+		sts = append(sts, st)
+		outs[i] = make(chan res, 1)
+		go func(c chan res) {
+			ans, vst, err := f.srv.Answer(f.keys, q)
+			c <- res{ans, vst, err}
+		}(outs[i])
+	}
+	for i, c := range outs {
+		r := <-c
+		require.NoError(t, r.err)
+		reply, err := f.cli.Finish(sts[i], r.ans)
+		require.NoError(t, err)
+		m, err := f.srv.Verdict(r.vst, reply)
+		require.NoError(t, err)
+		require.True(t, m)
+	}
+}
+
+// decompressLevel0 rebuilds one answer ciphertext (NTT form) from its
+// compressed bytes, for the noise measurements.
+func decompressLevel0(p Parameters, src []byte) (*rlwe.Ciphertext, error) {
+	ct := bgv.NewCiphertext(p.bgv, 1, 0)
+	scale, err := unpackLevel0(p, src, ct.Value[0].Coeffs[0], ct.Value[1].Coeffs[0])
+	if err != nil {
+		return nil, err
+	}
+	ct.Scale = rlwe.NewScaleModT(scale, p.T())
+	ringQ := p.bgv.RingQ().AtLevel(0)
+	ringQ.NTT(ct.Value[0], ct.Value[0])
+	ringQ.NTT(ct.Value[1], ct.Value[1])
+	return ct, nil
+}
