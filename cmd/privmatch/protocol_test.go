@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -145,7 +146,7 @@ func synthDB(t *testing.T, n int) (string, *psi.Database) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "db.txt")
 	var stderr bytes.Buffer
-	if st := run([]string{"db", "synth", "--n", "200", "--seed", "9", "--out", path}, &bytes.Buffer{}, &stderr); st != 0 {
+	if st := run([]string{"db", "synth", "--n", fmt.Sprint(n), "--seed", "9", "--out", path}, &bytes.Buffer{}, &stderr); st != 0 {
 		t.Fatalf("db synth: %d %s", st, stderr.String())
 	}
 	db, err := loadDatabase(path, "pdq")
@@ -360,4 +361,35 @@ func TestDBBuild(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || res.Match == nil || !*res.Match {
 		t.Errorf("query image: %s %v", stdout.String(), err)
 	}
+}
+
+// TestServeReadyFile: serve writes its address to --ready-file once it
+// accepts connections, and a query straight after works.
+func TestServeReadyFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end processes skipped under -short")
+	}
+	path, db := synthDB(t, 50)
+	ready := filepath.Join(t.TempDir(), "ready")
+	srv := startServe(t, "--protocol", "plaintext-server", "--db", path, "--ready-file", ready)
+	var b []byte
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		var err error
+		if b, err = os.ReadFile(ready); err == nil && len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready file: %v\n%s", err, srv.stderr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	addr := strings.TrimSpace(string(b))
+	if addr != srv.addr {
+		t.Errorf("ready file says %q, serve listens on %q", addr, srv.addr)
+	}
+	res, errText, err := runQueryProcess(t, "--protocol", "plaintext-server", "--server", addr, "--hash", db.Hashes[7].String())
+	if err != nil || res.Match == nil || !*res.Match {
+		t.Fatalf("query: %+v %v\n%s", res, err, errText)
+	}
+	srv.stop(t)
 }
