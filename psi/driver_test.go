@@ -186,10 +186,10 @@ func (p keysProto) Protocol() string { return "test-keys" }
 
 func (p keysProto) NewSession() (ServerSession, error) {
 	return &keySession[[]byte]{name: "test-keys", limits: p.limits,
-		keysMsg: func() Message { return &HEExactKeys{heBlob{size: p.n}} },
-		parse:   func(m Message) (*[]byte, error) { return &m.(*HEExactKeys).Data, nil },
+		keysMsg: func() Message { return newBlob("test-keys/keys", p.n) },
+		parse:   func(m Message) (*[]byte, error) { return &m.(*HEBlob).Data, nil },
 		newQuery: func(*[]byte) Steps {
-			return sendSetup("test-keys", &HEExactKeys{heBlob{size: 1, Data: []byte{1}}})
+			return sendSetup("test-keys", blobOf("test-keys/x", []byte{1}))
 		}}, nil
 }
 
@@ -198,11 +198,11 @@ type keysClient struct{ n int }
 func (c keysClient) Protocol() string { return "test-keys" }
 func (c keysClient) Setup() (Steps, error) {
 	return &setupSteps{proto: "test-keys", first: func() (Message, error) {
-		return &HEExactKeys{heBlob{size: c.n, Data: make([]byte, c.n)}}, nil
+		return blobOf("test-keys/keys", make([]byte, c.n)), nil
 	}}, nil
 }
 func (c keysClient) NewQuery(phash.Hash) (Steps, error) {
-	return recvSetup("test-keys", func() Message { return &HEExactKeys{heBlob{size: 1}} }, func(Message) error { return nil }), nil
+	return recvSetup("test-keys", func() Message { return newBlob("test-keys/x", 1) }, func(Message) error { return nil }), nil
 }
 
 // TestSetupBudget: the keys a server holds across sessions are bounded:

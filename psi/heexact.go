@@ -32,12 +32,12 @@ import (
 //	client (secret key)                          server (db, per-client keys)
 //	  |  HEExactParams: preset, partitions (~30 B)  |
 //	  |<--------------------------------------------|  setup, down
-//	  |  HEExactKeys: relin + 3 rotation keys       |
+//	  |  keys (HEBlob): relin + 3 rotation keys      |
 //	  |  (11.6 MB PN14S, 17.2 MB PN14) ------------>|  setup, up; opens a session
 //	  |                                             |
-//	  |  HEExactQuery: Enc(f(h)), seeded ---------->|  evaluate all cells,
+//	  |  query (HEBlob): Enc(f(h)), seeded ----->|  evaluate all cells,
 //	  |                                             |  times r, plus mask m
-//	  |  HEExactAnswer: level 0, compressed,        |
+//	  |  answer (HEBlob): level 0, compressed,      |
 //	  |  one ciphertext per 4 partitions            |
 //	  |<--------------------------------------------|
 //	  |  HEExactReply: decrypted masked values ---->|  Verdict: some real
@@ -161,89 +161,27 @@ func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
+	setup := &HEExactParams{Literal: p.Literal(), Partitions: es.Partitions()}
 	return &heExactServer{
-		kind: kind, bits: bits, es: es, params: p, keysSize: ks,
-		setup:  &HEExactParams{Literal: p.Literal(), Partitions: es.Partitions()},
-		limits: newSessionLimit(opts.MaxSessions),
+		heServer: &heServer[exact.Keys, exact.VerdictState]{
+			name: heExactName, setup: setup,
+			keysSize: ks, querySize: exact.QuerySize(p), replySize: exact.ReplySize(p, es.Partitions()),
+			parseKeys: func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) },
+			answer:    es.Answer,
+			verdict:   es.Verdict,
+			limits:    newSessionLimit(opts.MaxSessions),
+		},
+		es: es, params: p, setup: setup,
 	}, nil
 }
 
+// heExactServer is the shared HE adapter over he/exact's server.
 type heExactServer struct {
-	kind     phash.Kind
-	bits     int
-	es       *exact.Server
-	params   exact.Parameters
-	keysSize int
-	setup    *HEExactParams
-	limits   *sessionLimit
+	*heServer[exact.Keys, exact.VerdictState]
+	es     *exact.Server
+	params exact.Parameters
+	setup  *HEExactParams
 }
-
-func (s *heExactServer) Protocol() string { return heExactName }
-
-// NewSession starts a client's session: the parameters down, the client's
-// keys up (he validates sizes, levels and Galois elements), held for this
-// session only and at most Options.MaxSessions at once.
-func (s *heExactServer) NewSession() (ServerSession, error) {
-	return &keySession[exact.Keys]{name: heExactName, limits: s.limits, params: s.setup,
-		keysMsg: func() Message { return &HEExactKeys{heBlob{size: s.keysSize}} },
-		parse: func(m Message) (*exact.Keys, error) {
-			k, ok := m.(*HEExactKeys)
-			if !ok {
-				return nil, fmt.Errorf("setup got %T", m)
-			}
-			return exact.ParseKeys(s.params, k.Data)
-		},
-		newQuery: func(k *exact.Keys) Steps { return &heExactServerQuery{s: s, keys: k} }}, nil
-}
-
-type heExactServerQuery struct {
-	serverQueryStart
-	s     *heExactServer
-	keys  *exact.Keys
-	stage int // 0: wait for query, 1: wait for reply, 2: done
-	vs    *exact.VerdictState
-	out   Outcome
-}
-
-func (q *heExactServerQuery) Expect() Message {
-	switch q.stage {
-	case 0:
-		return &HEExactQuery{heBlob{size: exact.QuerySize(q.s.params)}}
-	case 1:
-		return &HEExactReply{heBlob{size: exact.ReplySize(q.s.params, q.s.es.Partitions())}}
-	}
-	return nil
-}
-
-func (q *heExactServerQuery) Step(in Message) (Message, error) {
-	switch m := in.(type) {
-	case *HEExactQuery:
-		if q.stage != 0 {
-			break
-		}
-		ans, vs, err := q.s.es.Answer(q.keys, m.Data)
-		if err != nil {
-			q.stage = 2
-			return nil, fmt.Errorf("psi: %s server: %w", heExactName, err)
-		}
-		q.stage, q.vs = 1, vs
-		return &HEExactAnswer{heBlob{size: len(ans), Data: ans}}, nil
-	case *HEExactReply:
-		if q.stage != 1 {
-			break
-		}
-		q.stage = 2
-		match, err := q.s.es.Verdict(q.vs, m.Data)
-		if err != nil {
-			return nil, fmt.Errorf("psi: %s server: %w", heExactName, err)
-		}
-		q.out = Outcome{Known: true, Match: match}
-		return nil, nil
-	}
-	return nil, fmt.Errorf("psi: %s server: unexpected message %T at stage %d", heExactName, in, q.stage)
-}
-
-func (q *heExactServerQuery) Outcome() Outcome { return q.out }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
 	if err := requireExact(heExactName, opts); err != nil {
@@ -252,154 +190,41 @@ func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Cl
 	if err := checkKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &heExactClient{kind: kind, bits: bits, rnd: opts.Rand, allowInsecure: hp.allowInsecure}, nil
+	return &heClient[exact.QueryState]{name: heExactName, kind: kind, bits: bits, rnd: opts.Rand,
+		item:   heExactItem,
+		params: func() Message { return &HEExactParams{} },
+		configure: func(m Message) (heConfig[exact.QueryState], error) {
+			return heExactConfigure(m, hp.allowInsecure)
+		},
+	}, nil
 }
 
-// heExactClient holds the secret key (inside exact.Client, which has no
-// way to send it) and the encoded evaluation keys, kept so that a new
-// session (a new connection) re-sends them without regenerating.
-type heExactClient struct {
-	allowInsecure bool // only in this package's tests (export_test.go)
-	kind          phash.Kind
-	bits          int
-	rnd           io.Reader
-
-	mu     sync.Mutex // he's encryptor and decryptor are not safe for concurrent use
-	params *exact.Parameters
-	parts  int // the server's partitions, which fix the answer's size
-	ec     *exact.Client
-	keys   []byte
-}
-
-func (c *heExactClient) Protocol() string { return heExactName }
-
-// Setup receives the server's parameters and answers with the evaluation
-// keys.
-func (c *heExactClient) Setup() (Steps, error) {
-	return keyClientSetup(heExactName, func() Message { return &HEExactParams{} }, func(m Message) (Message, error) {
-		if err := c.configure(m); err != nil {
-			return nil, err
-		}
-		return c.keysUp()
-	}), nil
-}
-
-// configure accepts the server's parameters only if they are, field for field,
-// this build's copy of a named he preset, and a secure one. Setting up
-// again under the same parameters keeps the key; under others, makes a new
-// one.
-func (c *heExactClient) configure(m Message) error {
+// heExactConfigure accepts the server's parameters only if they are,
+// field for field, this build's copy of a named preset, and a secure one
+// (or an insecure one when allowInsecure, which only this package's tests
+// set). The same preset keeps the client's key; the partitions fix the
+// answer's size.
+func heExactConfigure(m Message, allowInsecure bool) (heConfig[exact.QueryState], error) {
+	var cfg heConfig[exact.QueryState]
 	pm, ok := m.(*HEExactParams)
 	if !ok {
-		return fmt.Errorf("psi: %s client: setup got %T", heExactName, m)
+		return cfg, fmt.Errorf("setup got %T", m)
 	}
 	want, err := exact.PresetByName(pm.Literal.Name)
 	if err != nil {
-		return fmt.Errorf("psi: %s client: %w", heExactName, err)
+		return cfg, err
 	}
 	if !reflect.DeepEqual(want, pm.Literal) {
-		return fmt.Errorf("psi: %s client: server's parameters differ from preset %s as this client knows it", heExactName, want.Name)
+		return cfg, fmt.Errorf("server's parameters differ from preset %s as this client knows it", want.Name)
 	}
-	if want.Insecure {
-		if !c.allowInsecure {
-			return fmt.Errorf("psi: %s client: server offers %s: %w", heExactName, want.Name, he.ErrInsecure)
-		}
+	if want.Insecure && !allowInsecure {
+		return cfg, fmt.Errorf("server offers %s: %w", want.Name, he.ErrInsecure)
 	}
 	p, err := exact.NewParameters(want)
 	if err != nil {
-		return fmt.Errorf("psi: %s client: %w", heExactName, err)
+		return cfg, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.parts = pm.Partitions
-	if c.params != nil && c.params.Name() == p.Name() {
-		return nil
-	}
-	ec, err := exact.NewClient(p, c.rnd)
-	if err != nil {
-		return fmt.Errorf("psi: %s client: %w", heExactName, err)
-	}
-	c.params, c.ec, c.keys = &p, ec, nil
-	return nil
+	return heConfig[exact.QueryState]{tag: p.Name(), answerSize: exact.AnswerSize(p, pm.Partitions),
+		engine: func(rnd io.Reader) (heEngine[exact.QueryState], error) { return exact.NewClient(p, rnd) },
+	}, nil
 }
-
-// keysUp returns the evaluation keys, generated on first use.
-func (c *heExactClient) keysUp() (Message, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ec == nil {
-		return nil, fmt.Errorf("psi: %s client: keys before setup", heExactName)
-	}
-	if c.keys == nil {
-		k, err := c.ec.Setup()
-		if err != nil {
-			return nil, fmt.Errorf("psi: %s client: %w", heExactName, err)
-		}
-		c.keys = k
-	}
-	return &HEExactKeys{heBlob{size: len(c.keys), Data: c.keys}}, nil
-}
-
-func (c *heExactClient) NewQuery(h phash.Hash) (Steps, error) {
-	if h.Kind() != c.kind || h.Bits() != c.bits {
-		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", heExactName, h.Kind(), h.Bits(), c.kind, c.bits)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ec == nil {
-		return nil, fmt.Errorf("psi: %s client: query before setup", heExactName)
-	}
-	return &heExactClientQuery{c: c, ec: c.ec, p: *c.params, parts: c.parts, h: h}, nil
-}
-
-// heExactClientQuery holds the per-query state between Query and Finish;
-// it has no wire methods.
-type heExactClientQuery struct {
-	c     *heExactClient
-	ec    *exact.Client
-	p     exact.Parameters
-	parts int
-	h     phash.Hash
-	stage int // 0: not started, 1: wait for answer, 2: done
-	st    *exact.QueryState
-}
-
-func (q *heExactClientQuery) Start() (Message, error) {
-	if q.stage != 0 {
-		return nil, fmt.Errorf("psi: %s client: query already started", heExactName)
-	}
-	q.stage = 1
-	q.c.mu.Lock()
-	b, st, err := q.ec.Query(heExactItem(q.h))
-	q.c.mu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s client: %w", heExactName, err)
-	}
-	q.st = st
-	return &HEExactQuery{heBlob{size: len(b), Data: b}}, nil
-}
-
-func (q *heExactClientQuery) Expect() Message {
-	if q.stage != 1 {
-		return nil
-	}
-	return &HEExactAnswer{heBlob{size: exact.AnswerSize(q.p, q.parts)}}
-}
-
-func (q *heExactClientQuery) Step(in Message) (Message, error) {
-	m, ok := in.(*HEExactAnswer)
-	if !ok || q.stage != 1 {
-		return nil, fmt.Errorf("psi: %s client: unexpected message %T", heExactName, in)
-	}
-	q.stage = 2
-	q.c.mu.Lock()
-	r, err := q.ec.Finish(q.st, m.Data)
-	q.c.mu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s client: %w", heExactName, err)
-	}
-	return &HEExactReply{heBlob{size: len(r), Data: r}}, nil
-}
-
-// Outcome is always unknown: the client learns nothing.
-func (q *heExactClientQuery) Outcome() Outcome { return Outcome{} }

@@ -29,8 +29,8 @@ func FuzzHEExactBlobs(f *testing.F) {
 	f.Add([]byte{}, uint8(0))
 	f.Add(make([]byte, 33), uint8(33))
 	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
-		blob := heBlob{size: int(size)}
-		for _, m := range []Message{&HEExactKeys{blob}, &HEExactQuery{blob}, &HEExactAnswer{blob}, &HEExactReply{blob}} {
+		for _, k := range []string{"keys", "query", "answer", "reply"} {
+			m := newBlob(heExactName+"/"+k, int(size))
 			err := m.UnmarshalBinary(b)
 			if (err == nil) != (size > 0 && len(b) == int(size)) {
 				t.Fatalf("%s: size %d, %d bytes: err %v", m.Kind(), size, len(b), err)

@@ -46,16 +46,16 @@ import (
 //	client (secret key)                            server (db, per-client keys)
 //	  |  HEHammingParams: preset, bits, T, K (~12 B)  |
 //	  |<----------------------------------------------|  setup, down
-//	  |  HEHammingKeys: relin + 9 Galois keys +       |
+//	  |  keys (HEBlob): relin + 9 Galois keys +       |
 //	  |  level-0 public key, seeded (45.8 MB) ------->|  setup, up; opens a session
 //	  |                                               |
-//	  |  HEHammingQuery: Enc(hash bits, parity,       |
+//	  |  query (HEBlob): Enc(hash bits, parity,       |
 //	  |    half-weight), Enc(R); seeded (~0.96 MB) -->|  expand, distance per entry,
 //	  |                                               |  f(h) = 0 iff d <= T,
 //	  |                                               |  R * product, + mask m,
-//	  |  HEHammingAnswer: K level-0 ciphertexts       |  re-randomise, flood
+//	  |  answer (HEBlob): K level-0 ciphertexts       |  re-randomise, flood
 //	  |<----------------------------------------------|
-//	  |  HEHammingReply: R*F + m, 17 bits/slot ------>|  Verdict: any slot == m?
+//	  |  reply (HEBlob): R*F + m, 17 bits/slot ------>|  Verdict: any slot == m?
 //	  |          (nothing comes back)                 |
 //
 // Threat model (he/hamming's doc.go, restated): semi-honest server,
@@ -228,93 +228,19 @@ func (hp heHammingProtocol) NewServer(db *Database, opts Options) (Server, error
 	if es.Outputs() > heHammingMaxOutputs {
 		return nil, fmt.Errorf("psi: %s: %d answer ciphertexts, at most %d", heHammingName, es.Outputs(), heHammingMaxOutputs)
 	}
-	return &heHammingServer{
-		kind: db.Kind, bits: db.Bits, es: es, params: p,
-		setup:  &HEHammingParams{Preset: lit.Name, HashBits: lit.HashBits, Threshold: lit.Threshold, Outputs: es.Outputs()},
+	setup := &HEHammingParams{Preset: lit.Name, HashBits: lit.HashBits, Threshold: lit.Threshold, Outputs: es.Outputs()}
+	return &heServer[hamming.Keys, hamming.VerdictState]{
+		name: heHammingName, setup: setup,
+		keysSize: p.KeysSize(), querySize: p.QuerySize(), replySize: p.ReplySize(es.Outputs()),
+		parseKeys: func(b []byte) (*hamming.Keys, error) { return hamming.ParseKeys(p, b) },
+		answer:    es.Answer,
+		verdict: func(vs *hamming.VerdictState, reply []byte) (bool, error) {
+			match, _, err := es.Verdict(vs, reply)
+			return match, err
+		},
 		limits: newSessionLimit(opts.MaxSessions),
 	}, nil
 }
-
-type heHammingServer struct {
-	kind   phash.Kind
-	bits   int
-	es     *hamming.Server
-	params hamming.Parameters
-	setup  *HEHammingParams
-	limits *sessionLimit
-}
-
-func (s *heHammingServer) Protocol() string { return heHammingName }
-
-// Threshold is the Hamming distance at or below which the server counts a
-// match.
-func (s *heHammingServer) Threshold() int { return s.setup.Threshold }
-
-// NewSession starts a client's session: the parameters down, the client's
-// keys up (the engine checks the length, the parameter fingerprint and
-// every residue), held for this session only and at most
-// Options.MaxSessions at once.
-func (s *heHammingServer) NewSession() (ServerSession, error) {
-	return &keySession[hamming.Keys]{name: heHammingName, limits: s.limits, params: s.setup,
-		keysMsg: func() Message { return &HEHammingKeys{heBlob{size: s.params.KeysSize()}} },
-		parse: func(m Message) (*hamming.Keys, error) {
-			k, ok := m.(*HEHammingKeys)
-			if !ok {
-				return nil, fmt.Errorf("setup got %T", m)
-			}
-			return hamming.ParseKeys(s.params, k.Data)
-		},
-		newQuery: func(k *hamming.Keys) Steps { return &heHammingServerQuery{s: s, keys: k} }}, nil
-}
-
-type heHammingServerQuery struct {
-	serverQueryStart
-	s     *heHammingServer
-	keys  *hamming.Keys
-	stage int // 0: wait for query, 1: wait for reply, 2: done
-	vs    *hamming.VerdictState
-	out   Outcome
-}
-
-func (q *heHammingServerQuery) Expect() Message {
-	switch q.stage {
-	case 0:
-		return &HEHammingQuery{heBlob{size: q.s.params.QuerySize()}}
-	case 1:
-		return &HEHammingReply{heBlob{size: q.s.params.ReplySize(q.s.es.Outputs())}}
-	}
-	return nil
-}
-
-func (q *heHammingServerQuery) Step(in Message) (Message, error) {
-	switch m := in.(type) {
-	case *HEHammingQuery:
-		if q.stage != 0 {
-			break
-		}
-		ans, vs, err := q.s.es.Answer(q.keys, m.Data)
-		if err != nil {
-			q.stage = 2
-			return nil, fmt.Errorf("psi: %s server: %w", heHammingName, err)
-		}
-		q.stage, q.vs = 1, vs
-		return &HEHammingAnswer{heBlob{size: len(ans), Data: ans}}, nil
-	case *HEHammingReply:
-		if q.stage != 1 {
-			break
-		}
-		q.stage = 2
-		match, _, err := q.s.es.Verdict(q.vs, m.Data)
-		if err != nil {
-			return nil, fmt.Errorf("psi: %s server: %w", heHammingName, err)
-		}
-		q.out = Outcome{Known: true, Match: match}
-		return nil, nil
-	}
-	return nil, fmt.Errorf("psi: %s server: unexpected message %T at stage %d", heHammingName, in, q.stage)
-}
-
-func (q *heHammingServerQuery) Outcome() Outcome { return q.out }
 
 func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
 	if err := checkKind(kind, bits); err != nil {
@@ -323,155 +249,44 @@ func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts Options) (
 	if _, err := hp.literal(hamming.H14.Name, bits, opts.Threshold); err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
-	return &heHammingClient{proto: hp, kind: kind, bits: bits, maxThreshold: opts.Threshold, rnd: opts.Rand}, nil
+	return &heClient[hamming.QueryState]{name: heHammingName, kind: kind, bits: bits, rnd: opts.Rand,
+		item:   heHammingItem,
+		params: func() Message { return &HEHammingParams{} },
+		configure: func(m Message) (heConfig[hamming.QueryState], error) {
+			return hp.configure(m, bits, opts.Threshold)
+		},
+	}, nil
 }
 
-// heHammingClient holds the secret key (inside hamming.Client, which has
-// no way to send it) and the encoded keys, kept so that a new session (a
-// new connection) re-sends them without regenerating.
-type heHammingClient struct {
-	proto        heHammingProtocol
-	kind         phash.Kind
-	bits         int
-	maxThreshold int // 0: any the server names in 0..bits/2
-	rnd          io.Reader
-
-	mu      sync.Mutex // hamming.Client is not safe for concurrent use
-	params  *hamming.Parameters
-	outputs int
-	ec      *hamming.Client
-	keys    []byte
-}
-
-func (c *heHammingClient) Protocol() string { return heHammingName }
-
-// Setup receives the server's parameters and answers with the keys.
-func (c *heHammingClient) Setup() (Steps, error) {
-	return keyClientSetup(heHammingName, func() Message { return &HEHammingParams{} }, func(m Message) (Message, error) {
-		if err := c.configure(m); err != nil {
-			return nil, err
-		}
-		return c.keysUp()
-	}), nil
-}
-
-// Setup accepts the server's parameters only if they name a secure preset
-// this client knows, for its hash length, at a threshold it accepts. The
-// literal is the client's own copy. Setting up again under the same
-// parameters keeps the key; under others, makes a new one.
-func (c *heHammingClient) configure(m Message) error {
+// configure accepts the server's parameters only if they name a secure
+// preset this client knows (or this protocol value's test preset), for
+// its hash length, at a threshold it accepts (any in 0..bits/2 when
+// maxThreshold is 0). The literal is the client's own copy. The same
+// preset and threshold keep the client's key; K fixes the answer's size.
+func (hp heHammingProtocol) configure(m Message, bits, maxThreshold int) (heConfig[hamming.QueryState], error) {
+	var cfg heConfig[hamming.QueryState]
 	pm, ok := m.(*HEHammingParams)
 	if !ok {
-		return fmt.Errorf("psi: %s client: setup got %T", heHammingName, m)
+		return cfg, fmt.Errorf("setup got %T", m)
 	}
-	if pm.HashBits != c.bits {
-		return fmt.Errorf("psi: %s client: server's list holds %d-bit hashes, this client %d-bit", heHammingName, pm.HashBits, c.bits)
+	if pm.HashBits != bits {
+		return cfg, fmt.Errorf("server's list holds %d-bit hashes, this client %d-bit", pm.HashBits, bits)
 	}
-	if c.maxThreshold > 0 && pm.Threshold > c.maxThreshold {
-		return fmt.Errorf("psi: %s client: server's threshold %d is above this client's %d", heHammingName, pm.Threshold, c.maxThreshold)
+	if maxThreshold > 0 && pm.Threshold > maxThreshold {
+		return cfg, fmt.Errorf("server's threshold %d is above this client's %d", pm.Threshold, maxThreshold)
 	}
-	lit, err := c.proto.literal(pm.Preset, pm.HashBits, pm.Threshold)
+	lit, err := hp.literal(pm.Preset, pm.HashBits, pm.Threshold)
 	if err != nil {
-		return fmt.Errorf("psi: %s client: %w", heHammingName, err)
+		return cfg, err
 	}
-	if lit.Insecure && (c.proto.test == nil || lit.Name != c.proto.test.Name) {
-		return fmt.Errorf("psi: %s client: server offers %s: %w", heHammingName, lit.Name, he.ErrInsecure)
+	if lit.Insecure && (hp.test == nil || lit.Name != hp.test.Name) {
+		return cfg, fmt.Errorf("server offers %s: %w", lit.Name, he.ErrInsecure)
 	}
 	p, err := hamming.NewParameters(lit)
 	if err != nil {
-		return fmt.Errorf("psi: %s client: %w", heHammingName, err)
+		return cfg, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.params != nil && c.params.Literal().Name == lit.Name && c.params.Literal().Threshold == lit.Threshold {
-		c.outputs = pm.Outputs
-		return nil
-	}
-	ec, err := hamming.NewClient(p, c.rnd)
-	if err != nil {
-		return fmt.Errorf("psi: %s client: %w", heHammingName, err)
-	}
-	c.params, c.outputs, c.ec, c.keys = &p, pm.Outputs, ec, nil
-	return nil
+	return heConfig[hamming.QueryState]{tag: fmt.Sprintf("%s/%d", lit.Name, lit.Threshold), answerSize: p.AnswerSize(pm.Outputs),
+		engine: func(rnd io.Reader) (heEngine[hamming.QueryState], error) { return hamming.NewClient(p, rnd) },
+	}, nil
 }
-
-// keysUp returns the keys, generated on first use.
-func (c *heHammingClient) keysUp() (Message, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ec == nil {
-		return nil, fmt.Errorf("psi: %s client: keys before setup", heHammingName)
-	}
-	if c.keys == nil {
-		k, err := c.ec.Setup()
-		if err != nil {
-			return nil, fmt.Errorf("psi: %s client: %w", heHammingName, err)
-		}
-		c.keys = k
-	}
-	return &HEHammingKeys{heBlob{size: len(c.keys), Data: c.keys}}, nil
-}
-
-func (c *heHammingClient) NewQuery(h phash.Hash) (Steps, error) {
-	if h.Kind() != c.kind || h.Bits() != c.bits {
-		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", heHammingName, h.Kind(), h.Bits(), c.kind, c.bits)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ec == nil {
-		return nil, fmt.Errorf("psi: %s client: query before setup", heHammingName)
-	}
-	return &heHammingClientQuery{c: c, ec: c.ec, p: *c.params, outputs: c.outputs, h: h}, nil
-}
-
-// heHammingClientQuery holds the per-query state between Query and
-// Finish; it has no wire methods.
-type heHammingClientQuery struct {
-	c       *heHammingClient
-	ec      *hamming.Client
-	p       hamming.Parameters
-	outputs int
-	h       phash.Hash
-	stage   int // 0: not started, 1: wait for answer, 2: done
-	st      *hamming.QueryState
-}
-
-func (q *heHammingClientQuery) Start() (Message, error) {
-	if q.stage != 0 {
-		return nil, fmt.Errorf("psi: %s client: query already started", heHammingName)
-	}
-	q.stage = 1
-	q.c.mu.Lock()
-	b, st, err := q.ec.Query(heHammingItem(q.h))
-	q.c.mu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s client: %w", heHammingName, err)
-	}
-	q.st = st
-	return &HEHammingQuery{heBlob{size: len(b), Data: b}}, nil
-}
-
-func (q *heHammingClientQuery) Expect() Message {
-	if q.stage != 1 {
-		return nil
-	}
-	return &HEHammingAnswer{heBlob{size: q.p.AnswerSize(q.outputs)}}
-}
-
-func (q *heHammingClientQuery) Step(in Message) (Message, error) {
-	m, ok := in.(*HEHammingAnswer)
-	if !ok || q.stage != 1 {
-		return nil, fmt.Errorf("psi: %s client: unexpected message %T", heHammingName, in)
-	}
-	q.stage = 2
-	q.c.mu.Lock()
-	r, err := q.ec.Finish(q.st, m.Data)
-	q.c.mu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s client: %w", heHammingName, err)
-	}
-	return &HEHammingReply{heBlob{size: len(r), Data: r}}, nil
-}
-
-// Outcome is always unknown: the client learns nothing.
-func (q *heHammingClientQuery) Outcome() Outcome { return Outcome{} }

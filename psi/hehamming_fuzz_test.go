@@ -31,8 +31,8 @@ func FuzzHEHammingBlobs(f *testing.F) {
 	f.Add([]byte{}, uint8(0))
 	f.Add(make([]byte, 12), uint8(12))
 	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
-		blob := heBlob{size: int(size)}
-		for _, m := range []Message{&HEHammingKeys{blob}, &HEHammingQuery{blob}, &HEHammingAnswer{blob}, &HEHammingReply{blob}} {
+		for _, k := range []string{"keys", "query", "answer", "reply"} {
+			m := newBlob(heHammingName+"/"+k, int(size))
 			err := m.UnmarshalBinary(b)
 			if (err == nil) != (size > 0 && len(b) == int(size)) {
 				t.Fatalf("%s: size %d, %d bytes: err %v", m.Kind(), size, len(b), err)
