@@ -393,3 +393,14 @@ func TestHelloRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %+v, %v", g, err)
 	}
 }
+
+// TestRegistrySealed: once read, the registry refuses new protocols.
+func TestRegistrySealed(t *testing.T) {
+	_ = Names()
+	defer func() {
+		if recover() == nil {
+			t.Error("Register after a lookup did not panic")
+		}
+	}()
+	Register(heHammingProtocol{test: heHammingTestLiteral})
+}

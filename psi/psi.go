@@ -174,57 +174,63 @@ type Client interface {
 	NewQuery(h phash.Hash) (Steps, error)
 }
 
+// The registry is filled by init functions and read-only afterwards: the
+// first lookup seals it, and Register after that panics, so the set of
+// protocols cannot change while the command or the report runs.
 var (
-	regMu    sync.RWMutex
+	regMu    sync.Mutex
 	registry = map[string]Protocol{}
+	sealed   bool
+	names    []string // sorted, built when sealed
 )
 
-// Register adds a protocol under its Name. It panics if the name is taken:
-// registration happens from init functions and a clash is a programming
-// error.
+// Register adds a protocol under its Name. Call it only from an init
+// function: it panics if the name is taken or the registry has already
+// been read (both are programming errors).
 func Register(p Protocol) {
 	regMu.Lock()
 	defer regMu.Unlock()
+	if sealed {
+		panic("psi: Register after the registry was read: " + p.Name())
+	}
 	if _, dup := registry[p.Name()]; dup {
 		panic("psi: protocol registered twice: " + p.Name())
 	}
 	registry[p.Name()] = p
 }
 
+// seal freezes the registry on first use and returns the sorted names.
+func seal() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if !sealed {
+		sealed = true
+		for n := range registry {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+	}
+	return names
+}
+
 // ByName returns the registered protocol with the given name.
 func ByName(name string) (Protocol, error) {
-	regMu.RLock()
-	defer regMu.RUnlock()
+	known := seal()
 	p, ok := registry[name]
 	if !ok {
-		return nil, fmt.Errorf("psi: unknown protocol %q (known: %v)", name, namesLocked())
+		return nil, fmt.Errorf("psi: unknown protocol %q (known: %v)", name, known)
 	}
 	return p, nil
 }
 
 // Names returns the registered protocol names, sorted.
-func Names() []string {
-	regMu.RLock()
-	defer regMu.RUnlock()
-	return namesLocked()
-}
-
-func namesLocked() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return append([]string(nil), seal()...) }
 
 // All returns every registered protocol in the order of Names.
 func All() []Protocol {
-	names := Names()
-	out := make([]Protocol, 0, len(names))
-	for _, n := range names {
-		p, _ := ByName(n)
-		out = append(out, p)
+	var out []Protocol
+	for _, n := range seal() {
+		out = append(out, registry[n])
 	}
 	return out
 }
