@@ -74,7 +74,7 @@ func serveOne(t *testing.T, srv Server, db *Database, keep, timeout time.Duratio
 		_, err = serveSession(NewFrameConn(c, timeout), srv, cfg, func(*Transcript) {}, func(*Transcript) {})
 		errc <- err
 	}()
-	cli, err := PlaintextServer.NewClient(db.Kind, db.Bits, Options{})
+	cli, err := memberProto{}.NewClient(db.Kind, db.Bits, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func serveOne(t *testing.T, srv Server, db *Database, keep, timeout time.Duratio
 // control shows the test can fail).
 func TestKeepAlive(t *testing.T) {
 	db := testDB(t, 20)
-	base, err := PlaintextServer.NewServer(db, Options{})
+	base, err := memberProto{}.NewServer(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestKeepAlive(t *testing.T) {
 // in all, so slow clients cannot hold every slot.
 func TestSessionWait(t *testing.T) {
 	db := testDB(t, 20)
-	srv, err := PlaintextServer.NewServer(db, Options{})
+	srv, err := memberProto{}.NewServer(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestSessionWait(t *testing.T) {
 	}
 	defer c.Close()
 	fc := NewFrameConn(c, time.Second)
-	if err := fc.Send(FrameHello, hello{protocol: PlaintextServer.Name(), kind: db.Kind, bits: db.Bits}.marshal()); err != nil {
+	if err := fc.Send(FrameHello, hello{protocol: memberProto{}.Name(), kind: db.Kind, bits: db.Bits}.marshal()); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
@@ -277,108 +277,6 @@ func TestSetupBudget(t *testing.T) {
 	if busy == 0 {
 		t.Errorf("no session refused with ErrServerBusy: %v", reports)
 	}
-}
-
-// recorder is a Transport that keeps every frame it receives.
-type recorder struct {
-	Transport
-	mu  sync.Mutex
-	got []FrameType
-	len []int
-}
-
-func (r *recorder) Recv(limit int) (FrameType, []byte, error) {
-	typ, p, err := r.Transport.Recv(limit)
-	if err == nil {
-		r.mu.Lock()
-		r.got, r.len = append(r.got, typ), append(r.len, len(p))
-		r.mu.Unlock()
-	}
-	return typ, p, err
-}
-
-// TestClientNeverReceivesServerTime: every frame a client receives, on
-// every protocol, is one of the protocol messages its transcript lists
-// (same count, same sizes) or an empty keep-alive: no frame carries the
-// server's computing time. Before this change a stats frame with the
-// server's time followed every query.
-func TestClientNeverReceivesServerTime(t *testing.T) {
-	db := testDB(t, 100)
-	for _, p := range []Protocol{PlaintextServer, OnDeviceList, OPRFPSI, HEExactInsecure, HEHammingTest} {
-		t.Run(p.Name(), func(t *testing.T) {
-			srv, err := p.NewServer(db, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cli, err := p.NewClient(db.Kind, db.Bits, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			go Serve(ctx, ln, srv, db.Kind, db.Bits, ServeOptions{})
-			nc, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			rec := &recorder{Transport: NewFrameConn(nc, 0)}
-			conn, setup, err := NewConn(rec, cli, db.Kind, db.Bits, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all := setup
-			for _, h := range []phash.Hash{db.Hashes[5], flipBit(db.Hashes[5])} {
-				tr, err := conn.Query(h)
-				if err != nil {
-					t.Fatal(err)
-				}
-				all.Append(tr)
-			}
-			conn.Close()
-			var down []int
-			for _, m := range all.Messages {
-				if m.Dir == Down {
-					down = append(down, m.Bytes)
-				}
-			}
-			var msgs []int
-			for i, typ := range rec.got {
-				switch typ {
-				case FrameMessage:
-					msgs = append(msgs, rec.len[i])
-				case FrameKeepAlive:
-					if rec.len[i] != 0 {
-						t.Errorf("keep-alive frame with %d bytes", rec.len[i])
-					}
-				default:
-					t.Errorf("client received a frame of type %d (%d bytes)", typ, rec.len[i])
-				}
-			}
-			if len(msgs) != len(down) {
-				t.Fatalf("client received %d message frames, its transcript lists %d down messages", len(msgs), len(down))
-			}
-			for i := range msgs {
-				if msgs[i] != down[i] {
-					t.Errorf("frame %d: %d bytes, transcript %d", i, msgs[i], down[i])
-				}
-			}
-			if all.Server != (Timing{}) {
-				t.Errorf("client transcript holds server time %+v", all.Server)
-			}
-		})
-	}
-}
-
-func flipBit(h phash.Hash) phash.Hash {
-	b := h.Bytes()
-	b[0] ^= 1
-	g, _ := phash.NewHash(h.Kind(), h.Bits(), b)
-	return g
 }
 
 // TestHelloRoundTrip pins the hello encoding.

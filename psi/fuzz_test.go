@@ -7,10 +7,9 @@ import (
 	"time"
 )
 
-// checkDecode is the property every decoder must hold: bytes either fail
-// to decode with an error, or decode to a message whose encoding is the
-// same bytes and whose BinarySize is their length.
+// checkDecode is psitest.CheckDecode, for this package's fuzzers.
 func checkDecode(t *testing.T, m Message, b []byte) {
+	t.Helper()
 	if err := m.UnmarshalBinary(b); err != nil {
 		return
 	}
@@ -24,30 +23,6 @@ func checkDecode(t *testing.T, m Message, b []byte) {
 	if m.BinarySize() != len(b) {
 		t.Fatalf("%s: BinarySize %d, %d bytes", m.Kind(), m.BinarySize(), len(b))
 	}
-}
-
-func FuzzPlaintextQuery(f *testing.F) {
-	f.Add(bytes.Repeat([]byte{0xab}, 32))
-	f.Add([]byte{1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkDecode(t, &PlaintextQuery{kind: "pdq", bits: 256}, b)
-		checkDecode(t, &PlaintextQuery{kind: "x", bits: 63}, b)
-	})
-}
-
-func FuzzPlaintextAnswer(f *testing.F) {
-	f.Add([]byte{1})
-	f.Add([]byte{2})
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, &PlaintextAnswer{}, b) })
-}
-
-func FuzzOnDeviceList(f *testing.F) {
-	f.Add(append([]byte{0, 0, 0, 1}, bytes.Repeat([]byte{7}, 32)...))
-	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkDecode(t, &OnDeviceListMessage{kind: "pdq", bits: 256}, b)
-		checkDecode(t, &OnDeviceListMessage{kind: "x", bits: 9}, b)
-	})
 }
 
 func FuzzOPRFTable(f *testing.F) {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/ondevice"
+	"github.com/privmatch/privmatch/psi/plaintext"
 	"github.com/privmatch/privmatch/psi/psitest"
 )
 
@@ -127,7 +129,7 @@ func TestTCP(t *testing.T) {
 
 func TestTCPBadClients(t *testing.T) {
 	db := psitest.Database(t, 50, 4)
-	p := psi.PlaintextServer
+	p := plaintext.Protocol
 	addr, stop := startServer(t, p, db, psi.ServeOptions{Timeout: 500 * time.Millisecond, MaxFrame: 1024})
 	frame := func(typ byte, payload []byte) []byte {
 		b := binary.BigEndian.AppendUint32(nil, uint32(len(payload)+1))
@@ -194,9 +196,9 @@ func TestTCPBadClients(t *testing.T) {
 
 func TestTCPServerErrorReachesClient(t *testing.T) {
 	db := psitest.Database(t, 10, 5)
-	addr, stop := startServer(t, psi.PlaintextServer, db, psi.ServeOptions{})
+	addr, stop := startServer(t, plaintext.Protocol, db, psi.ServeOptions{})
 	defer stop()
-	cli, err := psi.OnDeviceList.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := ondevice.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,14 +210,14 @@ func TestTCPServerErrorReachesClient(t *testing.T) {
 	// A client that writes its query without waiting (plaintext-server at
 	// an on-device-list server) still gets the server's reason, not a
 	// broken pipe.
-	addr2, stop2 := startServer(t, psi.OnDeviceList, db, psi.ServeOptions{})
+	addr2, stop2 := startServer(t, ondevice.Protocol, db, psi.ServeOptions{})
 	defer stop2()
-	cli2, err := psi.PlaintextServer.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli2, err := plaintext.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		_, err := query(t, addr2, psi.PlaintextServer, db, 0, false)
+		_, err := query(t, addr2, plaintext.Protocol, db, 0, false)
 		if !errors.As(err, &pe) || !strings.Contains(pe.Text, "on-device-list") {
 			t.Fatalf("error %v, want a PeerError naming the server's protocol", err)
 		}
@@ -228,7 +230,7 @@ func TestTCPServerErrorReachesClient(t *testing.T) {
 // listens.
 func TestDialRetry(t *testing.T) {
 	db := psitest.Database(t, 10, 6)
-	srv, err := psi.PlaintextServer.NewServer(db, psi.Options{})
+	srv, err := plaintext.Protocol.NewServer(db, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,7 @@ func TestDialRetry(t *testing.T) {
 		}
 		psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{})
 	}()
-	cli, err := psi.PlaintextServer.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := plaintext.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

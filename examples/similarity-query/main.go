@@ -18,6 +18,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	_ "github.com/privmatch/privmatch/psi/protocols" // the registry's protocols
 )
 
 func main() {

@@ -187,6 +187,26 @@ func pool(expect func() psi.Message) func() psi.Message {
 	}
 }
 
+// CheckDecode is the property every decoder must hold, for fuzzers: bytes
+// either fail to decode with an error, or decode to a message whose
+// encoding is the same bytes and whose BinarySize is their length.
+func CheckDecode(t testing.TB, m psi.Message, b []byte) {
+	t.Helper()
+	if err := m.UnmarshalBinary(b); err != nil {
+		return
+	}
+	again, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatalf("%s: decoded but does not re-encode: %v", m.Kind(), err)
+	}
+	if !bytes.Equal(again, b) {
+		t.Fatalf("%s: round trip changed the bytes", m.Kind())
+	}
+	if m.BinarySize() != len(b) {
+		t.Fatalf("%s: BinarySize %d, %d bytes", m.Kind(), m.BinarySize(), len(b))
+	}
+}
+
 func marshal(t testing.TB, m psi.Message) []byte {
 	t.Helper()
 	b, err := m.MarshalBinary()
@@ -457,9 +477,15 @@ func testDriver(t *testing.T, srv psi.Server, cli psi.Client, db *psi.Database, 
 			t.Errorf("Serve: %v", err)
 		}
 	}()
-	rc, _, err := psi.Dial(ctx, ln.Addr().String(), cli, db.Kind, db.Bits, psi.DialOptions{})
+	nc, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
-		t.Fatalf("Dial: %v", err)
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	rec := &recorder{Transport: psi.NewFrameConn(nc, 0)}
+	rc, all, err := psi.NewConn(rec, cli, db.Kind, db.Bits, 0)
+	if err != nil {
+		t.Fatalf("NewConn: %v", err)
 	}
 	for _, h := range []phash.Hash{listed, near} {
 		tr, err := rc.Query(h)
@@ -472,10 +498,12 @@ func testDriver(t *testing.T, srv psi.Server, cli psi.Client, db *psi.Database, 
 		if o := tr.ClientOutcome; o.Known && o.Match != db.Contains(h) {
 			t.Errorf("TCP query: client outcome %v", o)
 		}
+		all.Append(tr)
 	}
 	if err := rc.Close(); err != nil {
 		t.Errorf("TCP Close: %v", err)
 	}
+	rec.check(t, all)
 	// The server logs its own time and outcome once the session ends.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -556,5 +584,49 @@ func testThreshold(t *testing.T, p psi.Protocol, db *psi.Database, listed phash.
 				t.Errorf("distance %d: %s knows=%v, ledger disagrees", d, o.side, o.o.Known)
 			}
 		}
+	}
+}
+
+// recorder is a Transport that keeps the type and length of every frame
+// it receives.
+type recorder struct {
+	psi.Transport
+	got []psi.FrameType
+	len []int
+}
+
+func (r *recorder) Recv(limit int) (psi.FrameType, []byte, error) {
+	typ, p, err := r.Transport.Recv(limit)
+	if err == nil {
+		r.got, r.len = append(r.got, typ), append(r.len, len(p))
+	}
+	return typ, p, err
+}
+
+// check: every frame the client received is one of the protocol messages
+// its transcript lists (same count, same sizes, in order) or an empty
+// keep-alive, so no frame can carry the server's computing time.
+func (r *recorder) check(t *testing.T, tr *psi.Transcript) {
+	t.Helper()
+	var down, msgs []int
+	for _, m := range tr.Messages {
+		if m.Dir == psi.Down {
+			down = append(down, m.Bytes)
+		}
+	}
+	for i, typ := range r.got {
+		switch typ {
+		case psi.FrameMessage:
+			msgs = append(msgs, r.len[i])
+		case psi.FrameKeepAlive:
+			if r.len[i] != 0 {
+				t.Errorf("keep-alive frame with %d bytes", r.len[i])
+			}
+		default:
+			t.Errorf("client received a frame of type %d (%d bytes)", typ, r.len[i])
+		}
+	}
+	if fmt.Sprint(msgs) != fmt.Sprint(down) {
+		t.Errorf("client received message frames of %v bytes, its transcript lists %v", msgs, down)
 	}
 }

@@ -1,19 +1,24 @@
-package psi
+// Package plaintext is the "plaintext-server" protocol, the cost
+// baseline with no privacy: see Protocol.
+package plaintext
 
 import (
 	"fmt"
 
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+
 	"github.com/privmatch/privmatch/phash"
 )
 
-// PlaintextServer is the "plaintext-server" protocol, the cost baseline
+// Protocol is the "plaintext-server" protocol, the cost baseline
 // with no privacy at all: the client sends its hash in the clear and the
 // server answers with the match bit.
 //
 //	client                                  server
-//	  |  PlaintextQuery: hash (ceil(bits/8) B)  |
+//	  |  Query: hash (ceil(bits/8) B)  |
 //	  |---------------------------------------->|  look up hash in a set
-//	  |  PlaintextAnswer: match bit (1 B)       |
+//	  |  Answer: match bit (1 B)       |
 //	  |<----------------------------------------|
 //
 // Threat model: none is resisted. The server sees every hash the client
@@ -22,33 +27,33 @@ import (
 // malicious client can probe the database one hash at a time. It exists to
 // show the cost floor (one hash up, one bit down, a map look-up) that the
 // private protocols are measured against.
-var PlaintextServer Protocol = plaintextProtocol{}
+var Protocol psi.Protocol = plaintextProtocol{}
 
 const plaintextName = "plaintext-server"
 
-func init() { Register(PlaintextServer) }
+func init() { psi.Register(Protocol) }
 
 type plaintextProtocol struct{}
 
 func (plaintextProtocol) Name() string { return plaintextName }
 
-func (plaintextProtocol) Ledger() Ledger {
-	return Ledger{
+func (plaintextProtocol) Ledger() psi.Ledger {
+	return psi.Ledger{
 		Protocol: plaintextName,
 		ResultTo: "both",
 		Setup:    "none",
-		Server: View{
-			OnMatch:    []Fact{FactQueryHash, FactMatchBit, FactMatchedEntry, FactTiming},
-			OnNonMatch: []Fact{FactQueryHash, FactMatchBit, FactTiming},
+		Server: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactTiming},
 		},
-		Client: View{
-			OnMatch:    []Fact{FactMatchBit, FactDatabaseSize},
-			OnNonMatch: []Fact{FactMatchBit},
+		Client: psi.View{
+			OnMatch:    []psi.Fact{psi.FactMatchBit, psi.FactDatabaseSize},
+			OnNonMatch: []psi.Fact{psi.FactMatchBit},
 			Notes:      "a client learns whether any hash it chooses is listed, so it can probe the list; database size only through timing, if at all",
 		},
-		Network: View{
-			OnMatch:    []Fact{FactQueryHash, FactMatchBit, FactMessageSizes, FactTiming},
-			OnNonMatch: []Fact{FactQueryHash, FactMatchBit, FactMessageSizes, FactTiming},
+		Network: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMessageSizes, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMessageSizes, psi.FactTiming},
 			Notes:      "without transport encryption; with TLS the observer sees only sizes and timing",
 		},
 		Model:           "none: no privacy against any party",
@@ -58,8 +63,8 @@ func (plaintextProtocol) Ledger() Ledger {
 	}
 }
 
-func (plaintextProtocol) NewServer(db *Database, opts Options) (Server, error) {
-	if err := requireExact(plaintextName, opts); err != nil {
+func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+	if err := kit.RequireExact(plaintextName, opts); err != nil {
 		return nil, err
 	}
 	if db == nil {
@@ -72,31 +77,31 @@ func (plaintextProtocol) NewServer(db *Database, opts Options) (Server, error) {
 	return &plaintextServer{kind: db.Kind, bits: db.Bits, set: set}, nil
 }
 
-func (plaintextProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
-	if err := requireExact(plaintextName, opts); err != nil {
+func (plaintextProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RequireExact(plaintextName, opts); err != nil {
 		return nil, err
 	}
-	if err := checkKind(kind, bits); err != nil {
+	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
 	return &plaintextClient{kind: kind, bits: bits}, nil
 }
 
-// PlaintextQuery is the client's hash in the clear.
-type PlaintextQuery struct {
+// Query is the client's hash in the clear.
+type Query struct {
 	kind phash.Kind
 	bits int
 	Hash phash.Hash
 }
 
 // Kind names the message.
-func (*PlaintextQuery) Kind() string { return plaintextName + "/query" }
+func (*Query) Kind() string { return plaintextName + "/query" }
 
 // BinarySize is ceil(bits/8).
-func (m *PlaintextQuery) BinarySize() int { return hashBytes(m.bits) }
+func (m *Query) BinarySize() int { return kit.HashBytes(m.bits) }
 
 // MarshalBinary writes the hash's big-endian bytes.
-func (m *PlaintextQuery) MarshalBinary() ([]byte, error) {
+func (m *Query) MarshalBinary() ([]byte, error) {
 	if m.Hash.Kind() != m.kind || m.Hash.Bits() != m.bits {
 		return nil, fmt.Errorf("psi: encode %s: hash is %s/%d, want %s/%d", m.Kind(), m.Hash.Kind(), m.Hash.Bits(), m.kind, m.bits)
 	}
@@ -105,8 +110,8 @@ func (m *PlaintextQuery) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary reads a hash of the kind and length the receiving role
 // expects.
-func (m *PlaintextQuery) UnmarshalBinary(b []byte) error {
-	h, err := decodeHash(m.kind, m.bits, b)
+func (m *Query) UnmarshalBinary(b []byte) error {
+	h, err := kit.DecodeHash(m.kind, m.bits, b)
 	if err != nil {
 		return fmt.Errorf("psi: decode %s: %w", m.Kind(), err)
 	}
@@ -114,19 +119,19 @@ func (m *PlaintextQuery) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// PlaintextAnswer is the server's match bit.
-type PlaintextAnswer struct {
+// Answer is the server's match bit.
+type Answer struct {
 	Match bool
 }
 
 // Kind names the message.
-func (*PlaintextAnswer) Kind() string { return plaintextName + "/answer" }
+func (*Answer) Kind() string { return plaintextName + "/answer" }
 
 // BinarySize is 1.
-func (*PlaintextAnswer) BinarySize() int { return 1 }
+func (*Answer) BinarySize() int { return 1 }
 
 // MarshalBinary writes 1 for a match, 0 otherwise.
-func (m *PlaintextAnswer) MarshalBinary() ([]byte, error) {
+func (m *Answer) MarshalBinary() ([]byte, error) {
 	if m.Match {
 		return []byte{1}, nil
 	}
@@ -134,7 +139,7 @@ func (m *PlaintextAnswer) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary accepts exactly one byte, 0 or 1.
-func (m *PlaintextAnswer) UnmarshalBinary(b []byte) error {
+func (m *Answer) UnmarshalBinary(b []byte) error {
 	if len(b) != 1 || b[0] > 1 {
 		return fmt.Errorf("psi: decode %s: want one byte 0 or 1, got %d bytes", m.Kind(), len(b))
 	}
@@ -149,46 +154,46 @@ type plaintextServer struct {
 }
 
 func (s *plaintextServer) Protocol() string { return plaintextName }
-func (s *plaintextServer) NewSession() (ServerSession, error) {
-	return sharedSession{proto: plaintextName, query: func() (Steps, error) { return &plaintextServerQuery{srv: s}, nil }}, nil
+func (s *plaintextServer) NewSession() (psi.ServerSession, error) {
+	return kit.Shared{Proto: plaintextName, Query: func() (psi.Steps, error) { return &plaintextServerQuery{srv: s}, nil }}, nil
 }
 
 type plaintextServerQuery struct {
-	serverQueryStart
+	kit.ServerStart
 	srv  *plaintextServer
 	done bool
-	out  Outcome
+	out  psi.Outcome
 }
 
-func (q *plaintextServerQuery) Expect() Message {
+func (q *plaintextServerQuery) Expect() psi.Message {
 	if q.done {
 		return nil
 	}
-	return &PlaintextQuery{kind: q.srv.kind, bits: q.srv.bits}
+	return &Query{kind: q.srv.kind, bits: q.srv.bits}
 }
 
-func (q *plaintextServerQuery) Step(in Message) (Message, error) {
-	m, ok := in.(*PlaintextQuery)
+func (q *plaintextServerQuery) Step(in psi.Message) (psi.Message, error) {
+	m, ok := in.(*Query)
 	if !ok || q.done {
 		return nil, fmt.Errorf("psi: %s server: unexpected message %T", plaintextName, in)
 	}
 	q.done = true
 	_, match := q.srv.set[m.Hash]
-	q.out = Outcome{Known: true, Match: match}
-	return &PlaintextAnswer{Match: match}, nil
+	q.out = psi.Outcome{Known: true, Match: match}
+	return &Answer{Match: match}, nil
 }
 
-func (q *plaintextServerQuery) Outcome() Outcome { return q.out }
+func (q *plaintextServerQuery) Outcome() psi.Outcome { return q.out }
 
 type plaintextClient struct {
 	kind phash.Kind
 	bits int
 }
 
-func (c *plaintextClient) Protocol() string      { return plaintextName }
-func (c *plaintextClient) Setup() (Steps, error) { return recvSetup(plaintextName, nil, nil), nil }
+func (c *plaintextClient) Protocol() string          { return plaintextName }
+func (c *plaintextClient) Setup() (psi.Steps, error) { return kit.Recv(plaintextName, nil, nil), nil }
 
-func (c *plaintextClient) NewQuery(h phash.Hash) (Steps, error) {
+func (c *plaintextClient) NewQuery(h phash.Hash) (psi.Steps, error) {
 	if h.Kind() != c.kind || h.Bits() != c.bits {
 		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", plaintextName, h.Kind(), h.Bits(), c.kind, c.bits)
 	}
@@ -200,32 +205,32 @@ type plaintextClientQuery struct {
 	h       phash.Hash
 	started bool
 	done    bool
-	out     Outcome
+	out     psi.Outcome
 }
 
-func (q *plaintextClientQuery) Start() (Message, error) {
+func (q *plaintextClientQuery) Start() (psi.Message, error) {
 	if q.started {
 		return nil, fmt.Errorf("psi: %s client: query already started", plaintextName)
 	}
 	q.started = true
-	return &PlaintextQuery{kind: q.c.kind, bits: q.c.bits, Hash: q.h}, nil
+	return &Query{kind: q.c.kind, bits: q.c.bits, Hash: q.h}, nil
 }
 
-func (q *plaintextClientQuery) Expect() Message {
+func (q *plaintextClientQuery) Expect() psi.Message {
 	if !q.started || q.done {
 		return nil
 	}
-	return &PlaintextAnswer{}
+	return &Answer{}
 }
 
-func (q *plaintextClientQuery) Step(in Message) (Message, error) {
-	m, ok := in.(*PlaintextAnswer)
+func (q *plaintextClientQuery) Step(in psi.Message) (psi.Message, error) {
+	m, ok := in.(*Answer)
 	if !ok || !q.started || q.done {
 		return nil, fmt.Errorf("psi: %s client: unexpected message %T", plaintextName, in)
 	}
 	q.done = true
-	q.out = Outcome{Known: true, Match: m.Match}
+	q.out = psi.Outcome{Known: true, Match: m.Match}
 	return nil, nil
 }
 
-func (q *plaintextClientQuery) Outcome() Outcome { return q.out }
+func (q *plaintextClientQuery) Outcome() psi.Outcome { return q.out }
