@@ -3,7 +3,6 @@ package psi
 import (
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/he/hetest"
-	"github.com/privmatch/privmatch/phash"
 )
 
 // This file is the tests' door into the package: protocol values that
@@ -47,29 +46,3 @@ func ProtocolsForTest() []Protocol {
 
 // HEHammingItem exports heHammingItem to the external tests.
 var HEHammingItem = heHammingItem
-
-// MatchedHash returns the hash a matching oprf-psi voucher revealed to
-// the server (the zero Hash when the voucher did not match).
-func MatchedHash(q Steps) phash.Hash {
-	if sq, ok := q.(*oprfServerQuery); ok {
-		return sq.matched
-	}
-	return phash.Hash{}
-}
-
-// PartWork is the server's count of element decodings, scalar
-// multiplications and AEAD openings for one voucher.
-type PartWork struct{ Decoded, Multiplied, Opened int }
-
-// VoucherWork returns the work an oprf-psi or threshold-psi server query
-// did on its voucher's parts.
-func VoucherWork(q Steps) PartWork {
-	var w partWork
-	switch sq := q.(type) {
-	case *oprfServerQuery:
-		w = sq.work
-	case *thresholdServerQuery:
-		w = sq.work
-	}
-	return PartWork{w.decoded, w.multiplied, w.opened}
-}

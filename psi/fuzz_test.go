@@ -25,46 +25,6 @@ func checkDecode(t *testing.T, m Message, b []byte) {
 	}
 }
 
-func FuzzOPRFTable(f *testing.F) {
-	f.Add(make([]byte, oprfTableHeader+16*oprfElemSize))
-	f.Add([]byte{0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, &OPRFTable{}, b) })
-}
-
-func FuzzOPRFVoucher(f *testing.F) {
-	f.Add(make([]byte, 240))
-	f.Add(make([]byte, 3))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkDecode(t, &OPRFVoucher{bits: 256}, b)
-		// Whatever decodes, the server handles without panicking and
-		// reports a known outcome.
-		v := &OPRFVoucher{bits: 256}
-		if v.UnmarshalBinary(b) == nil {
-			q := &oprfServerQuery{s: fuzzServer(t)}
-			if _, err := q.Step(v); err != nil || !q.Outcome().Known {
-				t.Fatalf("server step on a decodable voucher: %v, %v", err, q.Outcome())
-			}
-		}
-	})
-}
-
-var fuzzSrv *oprfServer
-
-func fuzzServer(t *testing.T) *oprfServer {
-	if fuzzSrv == nil {
-		db, err := Synth("pdq", 256, 10, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := OPRFPSI.NewServer(db, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fuzzSrv = s.(*oprfServer)
-	}
-	return fuzzSrv
-}
-
 func FuzzHello(f *testing.F) {
 	f.Add(hello{protocol: "oprf-psi", kind: "pdq", bits: 256}.marshal())
 	f.Add([]byte{0, 200})

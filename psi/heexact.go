@@ -118,7 +118,9 @@ func (heExactProtocol) Ledger() Ledger {
 
 // heExactItem maps a hash to the 32 bytes he fingerprints.
 func heExactItem(h phash.Hash) [32]byte {
-	b := append([]byte("privmatch-he-exact-v1\x00"), oprfItem(h)...)
+	b := append([]byte("privmatch-he-exact-v1\x00"), h.Kind()...)
+	b = append(b, 0, byte(h.Bits()>>8), byte(h.Bits()))
+	b = append(b, h.Bytes()...)
 	return sha256.Sum256(b)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/threshold"
 )
 
 // integrityJSON is the part of results.json the integrity checks read.
@@ -135,7 +136,7 @@ func checkIntegrity(t *testing.T, dir string) {
 // its encoded length.
 func thresholdVoucherLen(t *testing.T) int {
 	t.Helper()
-	p, err := psi.NewThresholdPSI(psi.ThresholdParams{K: 5, SyntheticRate: 0.01})
+	p, err := threshold.New(threshold.Params{K: 5, SyntheticRate: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,5 +11,6 @@ package protocols
 
 import (
 	_ "github.com/privmatch/privmatch/psi/ondevice"  // on-device-list
+	_ "github.com/privmatch/privmatch/psi/oprf"      // oprf-psi
 	_ "github.com/privmatch/privmatch/psi/plaintext" // plaintext-server
 )

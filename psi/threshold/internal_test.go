@@ -1,17 +1,19 @@
-package psi
+package threshold
 
 import (
 	"bytes"
 	"testing"
 
 	"github.com/cloudflare/circl/group"
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/ec"
 )
 
 func randScalars(t *testing.T, n int) []group.Scalar {
 	t.Helper()
 	out := make([]group.Scalar, n)
 	for i := range out {
-		s, err := oprfScalar(oprfRand(Options{}))
+		s, err := ec.Scalar(ec.Rand(psi.Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +53,7 @@ func TestDecodeShares(t *testing.T) {
 
 // thresholdCheckDecode: bytes either fail to decode, or decode to a
 // message that re-encodes to the same bytes with BinarySize their length.
-func thresholdCheckDecode(t *testing.T, m Message, b []byte) {
+func thresholdCheckDecode(t *testing.T, m psi.Message, b []byte) {
 	if err := m.UnmarshalBinary(b); err != nil {
 		return
 	}
@@ -64,18 +66,18 @@ func thresholdCheckDecode(t *testing.T, m Message, b []byte) {
 	}
 }
 
-func FuzzThresholdVoucher(f *testing.F) {
+func FuzzVoucher(f *testing.F) {
 	f.Add(make([]byte, 528))
 	f.Add(bytes.Repeat([]byte{0xe2}, 528))
 	f.Add([]byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		thresholdCheckDecode(t, &ThresholdVoucher{bits: 256}, b)
-		thresholdCheckDecode(t, &ThresholdVoucher{bits: 64}, b)
+		thresholdCheckDecode(t, &Voucher{bits: 256}, b)
+		thresholdCheckDecode(t, &Voucher{bits: 64}, b)
 	})
 }
 
-func FuzzThresholdSetup(f *testing.F) {
-	f.Add(append([]byte{0, 30, 0, 0, 0, 1}, make([]byte, oprfTableHeader+16*oprfElemSize)...))
+func FuzzSetupMessage(f *testing.F) {
+	f.Add(append([]byte{0, 30, 0, 0, 0, 1}, make([]byte, ec.TableHeader+16*ec.ElemSize)...))
 	f.Add([]byte{0, 0, 0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) { thresholdCheckDecode(t, &ThresholdSetup{}, b) })
+	f.Fuzz(func(t *testing.T, b []byte) { thresholdCheckDecode(t, &SetupMessage{}, b) })
 }

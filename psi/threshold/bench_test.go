@@ -1,4 +1,4 @@
-package psi_test
+package threshold_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/psitest"
+	"github.com/privmatch/privmatch/psi/threshold"
 )
 
 // BenchmarkThreshold measures threshold-psi per image: the device's time
@@ -14,7 +15,7 @@ import (
 // against a 2^16-entry table. Reconstruction cost is BenchmarkDecodeShares.
 func BenchmarkThreshold(b *testing.B) {
 	const logN = 16
-	p, err := psi.NewThresholdPSI(psi.ThresholdDefaults)
+	p, err := threshold.New(threshold.Defaults)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func BenchmarkThreshold(b *testing.B) {
 	}
 	cli, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
 	psitest.SetupExchange(b, srv, cli)
-	name := fmt.Sprintf("proto=threshold-psi/k=%d/db=2^%d", psi.ThresholdDefaults.K, logN)
+	name := fmt.Sprintf("proto=threshold-psi/k=%d/db=2^%d", threshold.Defaults.K, logN)
 	b.Run(name+"/role=client", func(b *testing.B) {
 		b.ReportAllocs()
 		size := 0
@@ -54,7 +55,7 @@ func BenchmarkThreshold(b *testing.B) {
 			c2, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
 			_, sess := psitest.SetupExchange(b, srv, c2)
 			var enc [][]byte
-			for i := 0; i < psi.ThresholdDefaults.K-1; i++ {
+			for i := 0; i < threshold.Defaults.K-1; i++ {
 				cq, _ := c2.NewQuery(h)
 				m, _ := cq.Start()
 				e, _ := m.MarshalBinary()
@@ -94,10 +95,10 @@ func BenchmarkThreshold(b *testing.B) {
 func BenchmarkDecodeShares(b *testing.B) {
 	for _, tc := range []struct{ g, z int }{{30, 0}, {40, 10}, {60, 30}, {100, 40}} {
 		b.Run(fmt.Sprintf("k=30/genuine=%d/synthetic=%d", tc.g, tc.z), func(b *testing.B) {
-			xs, ys := psi.SampleShares(30, tc.g, tc.z)
+			xs, ys := threshold.SampleShares(30, tc.g, tc.z)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := psi.DecodeSharesForBench(xs, ys, 30); err != nil {
+				if _, err := threshold.DecodeSharesForBench(xs, ys, 30); err != nil {
 					b.Fatal(err)
 				}
 			}

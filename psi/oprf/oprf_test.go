@@ -1,20 +1,21 @@
-package psi_test
+package oprf_test
 
 import (
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/oprf"
 	"github.com/privmatch/privmatch/psi/psitest"
 )
 
 func TestOPRFSizesAndPayload(t *testing.T) {
 	db := psitest.Database(t, 1000, 11)
-	srv, err := psi.OPRFPSI.NewServer(db, psi.Options{})
+	srv, err := oprf.Protocol.NewServer(db, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli, err := psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestOPRFSizesAndPayload(t *testing.T) {
 		if o := sq.Outcome(); !o.Known || o.Match != tc.want {
 			t.Errorf("%s: server outcome %v", tc.name, o)
 		}
-		if got := psi.MatchedHash(sq); tc.want && got != tc.h || !tc.want && !got.IsZero() {
+		if got := oprf.MatchedHash(sq); tc.want && got != tc.h || !tc.want && !got.IsZero() {
 			t.Errorf("%s: server learned hash %v", tc.name, got)
 		}
 		if cq.Outcome().Known {
@@ -65,15 +66,15 @@ func TestOPRFSizesAndPayload(t *testing.T) {
 // table layout, decides.
 func TestOPRFOtherKeyDoesNotMatch(t *testing.T) {
 	db := psitest.Database(t, 50, 12)
-	a, err := psi.OPRFPSI.NewServer(db, psi.Options{})
+	a, err := oprf.Protocol.NewServer(db, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := psi.OPRFPSI.NewServer(db, psi.Options{})
+	b, err := oprf.Protocol.NewServer(db, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli, _ := psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, _ := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	_, sa := psitest.SetupExchange(t, a, cli)
 	defer sa.Close()
 	sb, err := b.NewSession()
@@ -92,8 +93,8 @@ func TestOPRFOtherKeyDoesNotMatch(t *testing.T) {
 
 func TestOPRFRejectsBadTable(t *testing.T) {
 	db := psitest.Database(t, 20, 13)
-	srv, _ := psi.OPRFPSI.NewServer(db, psi.Options{})
-	cli, _ := psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
+	srv, _ := oprf.Protocol.NewServer(db, psi.Options{})
+	cli, _ := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	msgs, _ := psitest.SetupExchange(t, srv, cli)
 	b := msgs[0].Bytes
 	// Corrupt L to the identity (all zero bytes encode it).
@@ -101,7 +102,7 @@ func TestOPRFRejectsBadTable(t *testing.T) {
 	for i := 20; i < 52; i++ {
 		bad[i] = 0
 	}
-	cli, _ = psi.OPRFPSI.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, _ = oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err := setupWith(t, cli, bad); err == nil {
 		t.Error("identity L accepted")
 	}
@@ -122,6 +123,27 @@ func TestOPRFRejectsBadTable(t *testing.T) {
 	}
 }
 
+// setupWith runs cli's setup on the bytes b as the server's message.
+func setupWith(t *testing.T, cli psi.Client, b []byte) error {
+	t.Helper()
+	st, err := cli.Setup()
+	if err != nil {
+		return err
+	}
+	if _, err := st.Start(); err != nil {
+		return err
+	}
+	in := st.Expect()
+	if in == nil {
+		t.Fatal("client setup expects nothing")
+	}
+	if err := in.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	_, err = st.Step(in)
+	return err
+}
+
 // TestVoucherWorkIndependentOfOutcome: the server does the same work on a
 // matching and a non-matching voucher (every part decoded, multiplied and
 // opened), whichever part matches, so neither its time nor anything timed
@@ -130,52 +152,46 @@ func TestOPRFRejectsBadTable(t *testing.T) {
 // opened.
 func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
 	db := psitest.Database(t, 500, 14)
-	thr, err := psi.NewThresholdPSI(psi.ThresholdParams{K: 3})
+	srv, err := oprf.Protocol.NewServer(db, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []psi.Protocol{psi.OPRFPSI, thr} {
-		t.Run(p.Name(), func(t *testing.T) {
-			srv, err := p.NewServer(db, psi.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, sess := psitest.SetupExchange(t, srv, cli)
-			defer sess.Close()
-			var want psi.PartWork
-			matched := 0
-			for i := 0; i < 40; i++ {
-				h := db.Hashes[i]
-				if i%2 == 1 {
-					h = psitest.FlipBit(t, h, i)
-				}
-				cq, err := cli.NewQuery(h)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sq, err := sess.NewQuery()
-				if err != nil {
-					t.Fatal(err)
-				}
-				psitest.Steps(t, cq, sq)
-				w := psi.VoucherWork(sq)
-				if i == 0 {
-					want = w
-				}
-				if w != want || w.Opened != 3 {
-					t.Errorf("voucher %d (listed %v): work %+v, want %+v with all 3 parts opened", i, i%2 == 0, w, want)
-				}
-				if o := sq.Outcome(); p == psi.OPRFPSI && o.Match {
-					matched++
-				}
-			}
-			if p == psi.OPRFPSI && matched != 20 {
-				t.Errorf("%d of 20 listed vouchers matched", matched)
-			}
-		})
+	cli, err := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sess := psitest.SetupExchange(t, srv, cli)
+	defer sess.Close()
+	var want oprf.PartWork
+	matched := 0
+	for i := 0; i < 40; i++ {
+		h := db.Hashes[i]
+		if i%2 == 1 {
+			h = psitest.FlipBit(t, h, i)
+		}
+		cq, err := cli.NewQuery(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sq, err := sess.NewQuery()
+		if err != nil {
+			t.Fatal(err)
+		}
+		psitest.Steps(t, cq, sq)
+		w := oprf.VoucherWork(sq)
+		if i == 0 {
+			want = w
+		}
+		if w != want || w.Opened != 3 {
+			t.Errorf("voucher %d (listed %v): work %+v, want %+v with all 3 parts opened", i, i%2 == 0, w, want)
+		}
+		if sq.Outcome().Match {
+			matched++
+		}
+	}
+	if matched != 20 {
+		t.Errorf("%d of 20 listed vouchers matched", matched)
 	}
 }
+
+func TestConformance(t *testing.T) { psitest.TestProtocol(t, oprf.Protocol) }

@@ -1,4 +1,4 @@
-package psi
+package ec
 
 import (
 	"crypto/sha256"
@@ -7,38 +7,38 @@ import (
 	"io"
 )
 
-// Cuckoo hashing places each database item in one of cuckooWays table rows
+// Cuckoo hashing places each database item in one of Ways table rows
 // chosen by a public seed, so a client can find an item's row from the item
 // alone while the table holds exactly one element per row. Three ways at a
-// load of 1/cuckooExpansion (about 0.77) insert with overwhelming
+// load of 1/expansion (about 0.77) insert with overwhelming
 // probability; a failed build retries with a new seed.
 const (
-	cuckooWays      = 3
-	cuckooExpansion = 1.3
-	cuckooMinRows   = 16
-	cuckooMaxKicks  = 2000
-	cuckooTries     = 8
+	Ways      = 3
+	expansion = 1.3
+	MinRows   = 16
+	maxKicks  = 2000
+	tries     = 8
 )
 
-// cuckooRows is the table length for n items.
-func cuckooRows(n int) int {
-	m := int(float64(n)*cuckooExpansion) + 1
-	if m < cuckooMinRows {
-		m = cuckooMinRows
+// Rows is the table length for n items.
+func Rows(n int) int {
+	m := int(float64(n)*expansion) + 1
+	if m < MinRows {
+		m = MinRows
 	}
 	return m
 }
 
-// cuckooPositions returns the item's candidate rows in a table of m rows.
+// Positions returns the item's candidate rows in a table of m rows.
 // The rows need not be distinct.
-func cuckooPositions(seed *[16]byte, m uint32, item []byte) [cuckooWays]uint32 {
+func Positions(seed *[16]byte, m uint32, item []byte) [Ways]uint32 {
 	h := sha256.New()
 	h.Write([]byte("privmatch cuckoo v1"))
 	h.Write(seed[:])
 	h.Write(item)
 	var sum [32]byte
 	h.Sum(sum[:0])
-	var pos [cuckooWays]uint32
+	var pos [Ways]uint32
 	for i := range pos {
 		// 64 bits reduced mod m < 2^32: bias below 2^-32.
 		pos[i] = uint32(binary.LittleEndian.Uint64(sum[8*i:]) % uint64(m))
@@ -46,20 +46,20 @@ func cuckooPositions(seed *[16]byte, m uint32, item []byte) [cuckooWays]uint32 {
 	return pos
 }
 
-// buildCuckoo places distinct items in m rows and returns, for each row,
+// BuildCuckoo places distinct items in m rows and returns, for each row,
 // the index of its item or -1, with the seed it used. Kick choices come
 // from rnd, so a build is reproducible from its randomness.
-func buildCuckoo(items [][]byte, m int, rnd io.Reader) ([]int32, [16]byte, error) {
+func BuildCuckoo(items [][]byte, m int, rnd io.Reader) ([]int32, [16]byte, error) {
 	var seed [16]byte
 	rows := make([]int32, m)
-	pos := make([][cuckooWays]uint32, len(items))
+	pos := make([][Ways]uint32, len(items))
 	var rb [8]byte
-	for try := 0; try < cuckooTries; try++ {
+	for try := 0; try < tries; try++ {
 		if _, err := io.ReadFull(rnd, seed[:]); err != nil {
 			return nil, seed, fmt.Errorf("psi: cuckoo: randomness: %w", err)
 		}
 		for i, it := range items {
-			pos[i] = cuckooPositions(&seed, uint32(m), it)
+			pos[i] = Positions(&seed, uint32(m), it)
 		}
 		for i := range rows {
 			rows[i] = -1
@@ -79,7 +79,7 @@ func buildCuckoo(items [][]byte, m int, rnd io.Reader) ([]int32, [16]byte, error
 		for i := range items {
 			cur := int32(i)
 			placed := false
-			for kick := 0; kick < cuckooMaxKicks; kick++ {
+			for kick := 0; kick < maxKicks; kick++ {
 				p := pos[cur]
 				for _, r := range p {
 					if rows[r] == -1 {
@@ -91,7 +91,7 @@ func buildCuckoo(items [][]byte, m int, rnd io.Reader) ([]int32, [16]byte, error
 				if placed {
 					break
 				}
-				r := p[next()%cuckooWays]
+				r := p[next()%Ways]
 				rows[r], cur = cur, rows[r]
 			}
 			if !placed {
@@ -103,5 +103,5 @@ func buildCuckoo(items [][]byte, m int, rnd io.Reader) ([]int32, [16]byte, error
 			return rows, seed, nil
 		}
 	}
-	return nil, seed, fmt.Errorf("psi: cuckoo: could not place %d items in %d rows after %d seeds", len(items), m, cuckooTries)
+	return nil, seed, fmt.Errorf("psi: cuckoo: could not place %d items in %d rows after %d seeds", len(items), m, tries)
 }

@@ -1,9 +1,10 @@
-package psi
+package threshold
 
 import (
 	"errors"
 
 	"github.com/cloudflare/circl/group"
+	"github.com/privmatch/privmatch/psi/internal/ec"
 )
 
 // Shamir secret sharing and robust reconstruction over the ristretto255
@@ -22,9 +23,9 @@ import (
 
 var errNoDecode = errors.New("no polynomial of degree < k agrees with enough points")
 
-func scalarZero() group.Scalar { return oprfGroup.NewScalar() }
+func scalarZero() group.Scalar { return ec.Group.NewScalar() }
 
-func scalarOne() group.Scalar { return oprfGroup.NewScalar().SetUint64(1) }
+func scalarOne() group.Scalar { return ec.Group.NewScalar().SetUint64(1) }
 
 // polyEval returns sum c[i] x^i by Horner's rule.
 func polyEval(c []group.Scalar, x group.Scalar) group.Scalar {

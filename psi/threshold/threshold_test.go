@@ -1,4 +1,4 @@
-package psi_test
+package threshold_test
 
 import (
 	"context"
@@ -6,18 +6,21 @@ import (
 	"encoding/binary"
 	"io"
 	mrand "math/rand/v2"
+	"net"
+	"sync"
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/psitest"
+	"github.com/privmatch/privmatch/psi/threshold"
 )
 
 type thresholdRig struct {
 	p    psi.Protocol
 	db   *psi.Database
-	srv  *psi.ThresholdServer
-	cli  *psi.ThresholdClient
+	srv  *threshold.Server
+	cli  *threshold.Client
 	sess psi.ServerSession
 }
 
@@ -35,7 +38,7 @@ func seeded(seed uint64) io.Reader {
 
 func newThresholdRigRand(t *testing.T, k int, s float64, n int, rnd io.Reader) *thresholdRig {
 	t.Helper()
-	p, err := psi.NewThresholdPSI(psi.ThresholdParams{K: k, SyntheticRate: s})
+	p, err := threshold.New(threshold.Params{K: k, SyntheticRate: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +53,7 @@ func newThresholdRigRand(t *testing.T, k int, s float64, n int, rnd io.Reader) *
 	}
 	_, sess := psitest.SetupExchange(t, srv, cli)
 	t.Cleanup(func() { sess.Close() })
-	return &thresholdRig{p, db, srv.(*psi.ThresholdServer), cli.(*psi.ThresholdClient), sess}
+	return &thresholdRig{p, db, srv.(*threshold.Server), cli.(*threshold.Client), sess}
 }
 
 // send uploads one voucher and reports whether the device made it
@@ -200,15 +203,15 @@ func TestThresholdBelowKWithSynthetic(t *testing.T) {
 
 func TestThresholdPolicyChecked(t *testing.T) {
 	db := psitest.Database(t, 20, 3)
-	p3, _ := psi.NewThresholdPSI(psi.ThresholdParams{K: 3})
-	p5, _ := psi.NewThresholdPSI(psi.ThresholdParams{K: 5})
+	p3, _ := threshold.New(threshold.Params{K: 3})
+	p5, _ := threshold.New(threshold.Params{K: 5})
 	srv, _ := p3.NewServer(db, psi.Options{})
 	cli, _ := p5.NewClient(db.Kind, db.Bits, psi.Options{})
 	if _, _, err := psi.Open(srv, cli, db.Kind, db.Bits); err == nil {
 		t.Error("device accepted a server policy with a lower threshold")
 	}
-	for _, bad := range []psi.ThresholdParams{{K: 0}, {K: psi.MaxThreshold + 1}, {K: 3, SyntheticRate: 1}, {K: 3, SyntheticRate: -0.1}} {
-		if _, err := psi.NewThresholdPSI(bad); err == nil {
+	for _, bad := range []threshold.Params{{K: 0}, {K: threshold.MaxThreshold + 1}, {K: 3, SyntheticRate: 1}, {K: 3, SyntheticRate: -0.1}} {
+		if _, err := threshold.New(bad); err == nil {
 			t.Errorf("params %+v accepted", bad)
 		}
 	}
@@ -277,15 +280,15 @@ func TestThresholdGarbageVoucher(t *testing.T) {
 // Over TCP: one connection, the setup once, then one voucher per query.
 func TestThresholdTCP(t *testing.T) {
 	const k = 3
-	p, _ := psi.NewThresholdPSI(psi.ThresholdParams{K: k, SyntheticRate: 0})
+	p, _ := threshold.New(threshold.Params{K: k, SyntheticRate: 0})
 	db := psitest.Database(t, 40, 5)
 	srvI, err := p.NewServer(db, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := srvI.(*psi.ThresholdServer)
+	srv := srvI.(*threshold.Server)
 	cliI, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	cli := cliI.(*psi.ThresholdClient)
+	cli := cliI.(*threshold.Client)
 	addr, stop := startServing(t, srv, db, psi.ServeOptions{})
 	conn, setup, err := psi.Dial(context.Background(), addr, cli, db.Kind, db.Bits, psi.DialOptions{})
 	if err != nil {
@@ -313,5 +316,64 @@ func TestThresholdTCP(t *testing.T) {
 	}
 	if rep := srv.Account(cli.Account()); !rep.Reconstructed || rep.Genuine != k {
 		t.Errorf("over TCP: %+v", rep)
+	}
+}
+
+// TestVoucherWorkIndependentOfOutcome: as oprf-psi's, the server opens
+// every part of every voucher, listed or not.
+func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
+	r := newThresholdRig(t, 3, 0, 500)
+	var want threshold.PartWork
+	for i := 0; i < 40; i++ {
+		h := r.db.Hashes[i]
+		if i%2 == 1 {
+			h = psitest.FlipBit(t, h, i)
+		}
+		cq, err := r.cli.NewQuery(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sq, err := r.sess.NewQuery()
+		if err != nil {
+			t.Fatal(err)
+		}
+		psitest.Steps(t, cq, sq)
+		w := threshold.VoucherWork(sq)
+		if i == 0 {
+			want = w
+		}
+		if w != want || w.Opened != 3 {
+			t.Errorf("voucher %d (listed %v): work %+v, want %+v with all 3 parts opened", i, i%2 == 0, w, want)
+		}
+	}
+}
+
+// startServing serves srv over loopback and returns its address and a
+// stop function that waits for Serve and returns the sessions reported.
+func startServing(t *testing.T, srv psi.Server, db *psi.Database, opts psi.ServeOptions) (string, func() []psi.Session) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var sessions []psi.Session
+	done := make(chan error, 1)
+	opts.Report = func(s psi.Session) {
+		mu.Lock()
+		sessions = append(sessions, s)
+		mu.Unlock()
+	}
+	go func() { done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, opts) }()
+	t.Cleanup(cancel)
+	return ln.Addr().String(), func() []psi.Session {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return sessions
 	}
 }

@@ -1,22 +1,24 @@
-package psi
+// Package oprf is the "oprf-psi" protocol; see Protocol.
+package oprf
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"runtime"
 	"sync"
+
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/ec"
+	"github.com/privmatch/privmatch/psi/internal/kit"
 
 	"github.com/cloudflare/circl/group"
 	"github.com/privmatch/privmatch/phash"
 )
 
-// OPRFPSI is the "oprf-psi" protocol, an elliptic-curve private set
+// Protocol is the "oprf-psi" protocol, an elliptic-curve private set
 // membership in the shape of Apple's PSI (Bhowmick, Boneh, Myers, Talwar,
 // Tarbe, "The Apple PSI System", 2021), without its threshold secret
 // sharing and synthetic vouchers: the server learns, per image, whether it
@@ -45,10 +47,10 @@ import (
 // AES-GCM rejects (keys are single-use, so the fixed nonce is safe).
 //
 //	device                                     server (secret a)
-//	  |  OPRFTable: seed, m, L, m rows (32 B each) |  a*H(x) in cuckoo rows
+//	  |  Table: seed, m, L, m rows (32 B each) |  a*H(x) in cuckoo rows
 //	  |<-------------------------------------------|  (setup, once)
 //	  |                                            |
-//	  |  OPRFVoucher: 3 x (Q_i 32 B, ct_i)         |
+//	  |  Voucher: 3 x (Q_i 32 B, ct_i)         |
 //	  |------------------------------------------->|  open ct_i with a*Q_i
 //	  |          (nothing comes back)              |  -> match bit, and y
 //
@@ -70,45 +72,36 @@ import (
 // sending one for another hash. Apple's design hides even the match bit
 // below a threshold of about 30 matches via secret sharing and synthetic
 // vouchers; this protocol does not.
-var OPRFPSI Protocol = oprfProtocol{}
+var Protocol psi.Protocol = oprfProtocol{}
 
 const oprfName = "oprf-psi"
 
-func init() { Register(OPRFPSI) }
+func init() { psi.Register(Protocol) }
 
-var (
-	oprfGroup     = group.Ristretto255
-	oprfDSTHash   = []byte("privmatch-oprf-psi-v1-H")
-	oprfDSTDummy  = []byte("privmatch-oprf-psi-v1-dummy-row")
-	oprfDSTScalar = []byte("privmatch-oprf-psi-v1-scalar")
-	oprfKeyLabel  = "privmatch oprf-psi v1 voucher key"
-)
-
-// oprfElemSize is the encoded size of a ristretto255 element.
-const oprfElemSize = 32
+const oprfKeyLabel = "privmatch oprf-psi v1 voucher key"
 
 type oprfProtocol struct{}
 
 func (oprfProtocol) Name() string { return oprfName }
 
-func (oprfProtocol) Ledger() Ledger {
-	return Ledger{
+func (oprfProtocol) Ledger() psi.Ledger {
+	return psi.Ledger{
 		Protocol: oprfName,
 		ResultTo: "server",
 		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 rows, downloaded once per server key",
-		Server: View{
-			OnMatch:    []Fact{FactQueryHappened, FactMatchBit, FactQueryHash, FactMatchedEntry, FactTiming},
-			OnNonMatch: []Fact{FactQueryHappened, FactMatchBit, FactTiming},
+		Server: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactQueryHash, psi.FactMatchedEntry, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
 			Notes:      "on a match the voucher payload (the hash) opens; on a non-match nothing about the hash",
 		},
-		Client: View{
-			OnMatch:    []Fact{FactDatabaseSize},
-			OnNonMatch: []Fact{FactDatabaseSize},
+		Client: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
 			Notes:      "database size up to the 1.3 cuckoo expansion; no answer comes back",
 		},
-		Network: View{
-			OnMatch:    []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
-			OnNonMatch: []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
+		Network: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			Notes:      "sizes are fixed per image, so sizes do not reveal the match bit",
 		},
 		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve as a random oracle, AES-GCM key-robust",
@@ -122,123 +115,46 @@ func (oprfProtocol) Ledger() Ledger {
 	}
 }
 
-func oprfRand(opts Options) io.Reader {
-	if opts.Rand != nil {
-		return opts.Rand
-	}
-	return rand.Reader
-}
-
-// oprfScalar draws a uniform non-zero scalar from rnd.
-func oprfScalar(rnd io.Reader) (group.Scalar, error) {
-	var buf [64]byte
-	for {
-		if _, err := io.ReadFull(rnd, buf[:]); err != nil {
-			return nil, fmt.Errorf("psi: %s: randomness: %w", oprfName, err)
-		}
-		s := oprfGroup.HashToScalar(buf[:], oprfDSTScalar)
-		if !s.IsZero() {
-			return s, nil
-		}
-	}
-}
-
-// oprfItem is the byte string hashed to the curve and to cuckoo rows.
-func oprfItem(h phash.Hash) []byte {
-	b := append([]byte(h.Kind()), 0)
-	b = binary.BigEndian.AppendUint16(b, uint16(h.Bits()))
-	return append(b, h.Bytes()...)
-}
-
-func (oprfProtocol) NewServer(db *Database, opts Options) (Server, error) {
-	if err := requireExact(oprfName, opts); err != nil {
+func (oprfProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+	if err := kit.RequireExact(oprfName, opts); err != nil {
 		return nil, err
 	}
 	if db == nil {
 		return nil, fmt.Errorf("psi: %s: nil database", oprfName)
 	}
-	if err := checkKind(db.Kind, db.Bits); err != nil {
+	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
 		return nil, err
 	}
-	rnd := oprfRand(opts)
-	seen := make(map[phash.Hash]struct{}, len(db.Hashes))
-	var items [][]byte
-	for _, h := range db.Hashes {
-		if _, dup := seen[h]; dup {
-			continue
-		}
-		seen[h] = struct{}{}
-		items = append(items, oprfItem(h))
-	}
-	m := cuckooRows(len(items))
-	if m > (1<<31)/oprfElemSize {
-		return nil, fmt.Errorf("psi: %s: database of %d entries too large", oprfName, len(items))
-	}
-	rows, seed, err := buildCuckoo(items, m, rnd)
+	k, err := BuildTable(db, ec.Rand(opts))
 	if err != nil {
 		return nil, err
 	}
-	a, err := oprfScalar(rnd)
-	if err != nil {
-		return nil, err
-	}
-	var dummy [32]byte
-	if _, err := io.ReadFull(rnd, dummy[:]); err != nil {
-		return nil, fmt.Errorf("psi: %s: randomness: %w", oprfName, err)
-	}
-	t := &OPRFTable{Seed: seed, Rows: make([]byte, m*oprfElemSize)}
-	L := oprfGroup.NewElement().MulGen(a)
-	lb, err := L.MarshalBinaryCompress()
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s: %w", oprfName, err)
-	}
-	copy(t.L[:], lb)
-	// Blind rows in parallel: the one-time server cost.
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	for wkr := 0; wkr < workers; wkr++ {
-		wg.Add(1)
-		go func(wkr int) {
-			defer wg.Done()
-			e := oprfGroup.NewElement()
-			var msg [36]byte
-			copy(msg[:], dummy[:])
-			for r := wkr; r < m; r += workers {
-				if it := rows[r]; it >= 0 {
-					e.Mul(oprfGroup.HashToElement(items[it], oprfDSTHash), a)
-				} else {
-					// A random row: hash of secret randomness, so its
-					// logarithm is unknown to everyone.
-					binary.BigEndian.PutUint32(msg[32:], uint32(r))
-					e = oprfGroup.HashToElement(msg[:], oprfDSTDummy)
-				}
-				b, err := e.MarshalBinaryCompress()
-				if err != nil {
-					errs[wkr] = err
-					return
-				}
-				copy(t.Rows[r*oprfElemSize:], b)
-			}
-		}(wkr)
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("psi: %s: blind table: %w", oprfName, err)
-		}
-	}
-	return &oprfServer{kind: db.Kind, bits: db.Bits, a: a, table: t}, nil
+	return &oprfServer{kind: k.Kind, bits: k.Bits, a: k.Key, table: k.Table}, nil
 }
 
-func (oprfProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
-	if err := requireExact(oprfName, opts); err != nil {
+// Table is the blinded cuckoo table the server ships once: the cuckoo
+// seed, the public key L = a*G and m rows of 32-byte ristretto255
+// elements. The device keeps the rows encoded and decodes only the rows
+// it looks up.
+type Table = ec.Table
+
+// Keyed is a database's blinded table with its secret key a.
+type Keyed = ec.Keyed
+
+// BuildTable is oprf-psi's table builder, exported for the protocols
+// built on its match test (threshold-psi): it places db's distinct hashes
+// in a 3-way cuckoo table of m = 1.3n+1 rows, draws the secret key a and
+// blinds every row (a*H(x), or a random element in empty rows).
+func BuildTable(db *psi.Database, rnd io.Reader) (*Keyed, error) { return ec.BuildTable(db, rnd) }
+
+func (oprfProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RequireExact(oprfName, opts); err != nil {
 		return nil, err
 	}
-	if err := checkKind(kind, bits); err != nil {
+	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &oprfClient{kind: kind, bits: bits, rnd: oprfRand(opts)}, nil
+	return &oprfClient{kind: kind, bits: bits, rnd: ec.Rand(opts)}, nil
 }
 
 // voucherKey derives part i's AEAD from the shared element S and Q.
@@ -260,25 +176,23 @@ func voucherKey(S group.Element, i int, q []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(blk)
 }
 
-var zeroNonce [12]byte
-
 type oprfServer struct {
 	kind  phash.Kind
 	bits  int
 	a     group.Scalar
-	table *OPRFTable
+	table *Table
 }
 
 func (s *oprfServer) Protocol() string { return oprfName }
-func (s *oprfServer) NewSession() (ServerSession, error) {
-	return sharedSession{proto: oprfName, setup: s.table, query: func() (Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
+func (s *oprfServer) NewSession() (psi.ServerSession, error) {
+	return kit.Shared{Proto: oprfName, Down: s.table, Query: func() (psi.Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
 }
 
 type oprfServerQuery struct {
-	serverQueryStart
+	kit.ServerStart
 	s       *oprfServer
 	done    bool
-	out     Outcome
+	out     psi.Outcome
 	matched phash.Hash
 	work    partWork
 }
@@ -289,25 +203,25 @@ type partWork struct {
 	decoded, multiplied, opened int
 }
 
-func (q *oprfServerQuery) Expect() Message {
+func (q *oprfServerQuery) Expect() psi.Message {
 	if q.done {
 		return nil
 	}
-	return &OPRFVoucher{bits: q.s.bits}
+	return &Voucher{bits: q.s.bits}
 }
 
 // Step opens the voucher: a*Q_i gives each part's key; a part that opens
 // is a match and its payload is the device's hash. Every part is tried,
 // whatever the earlier ones gave, so the server's work per voucher does
 // not depend on the outcome.
-func (q *oprfServerQuery) Step(in Message) (Message, error) {
-	v, ok := in.(*OPRFVoucher)
+func (q *oprfServerQuery) Step(in psi.Message) (psi.Message, error) {
+	v, ok := in.(*Voucher)
 	if !ok || q.done {
 		return nil, fmt.Errorf("psi: %s server: unexpected message %T", oprfName, in)
 	}
 	q.done = true
-	q.out = Outcome{Known: true}
-	Q, S := oprfGroup.NewElement(), oprfGroup.NewElement()
+	q.out = psi.Outcome{Known: true}
+	Q, S := ec.Group.NewElement(), ec.Group.NewElement()
 	for i := range v.Parts {
 		p := &v.Parts[i]
 		q.work.decoded++
@@ -320,11 +234,11 @@ func (q *oprfServerQuery) Step(in Message) (Message, error) {
 			return nil, fmt.Errorf("psi: %s server: %w", oprfName, err)
 		}
 		q.work.opened++
-		pt, err := aead.Open(nil, zeroNonce[:], p.Ciphertext, append([]byte{byte(i)}, p.Q[:]...))
+		pt, err := aead.Open(nil, ec.ZeroNonce[:], p.Ciphertext, append([]byte{byte(i)}, p.Q[:]...))
 		if err != nil {
 			continue
 		}
-		h, err := decodeHash(q.s.kind, q.s.bits, pt)
+		h, err := kit.DecodeHash(q.s.kind, q.s.bits, pt)
 		if err != nil || q.out.Match {
 			// A malicious device encrypted junk under the right key, or
 			// a second part opened too.
@@ -336,30 +250,30 @@ func (q *oprfServerQuery) Step(in Message) (Message, error) {
 	return nil, nil
 }
 
-func (q *oprfServerQuery) Outcome() Outcome { return q.out }
+func (q *oprfServerQuery) Outcome() psi.Outcome { return q.out }
 
 type oprfClient struct {
 	kind  phash.Kind
 	bits  int
 	rnd   io.Reader
 	mu    sync.Mutex // guards table and L, and serialises reads of rnd
-	table *OPRFTable
+	table *Table
 	L     group.Element
 }
 
 func (c *oprfClient) Protocol() string { return oprfName }
 
 // Setup downloads the blinded table.
-func (c *oprfClient) Setup() (Steps, error) {
-	return recvSetup(oprfName, func() Message { return &OPRFTable{} }, c.accept), nil
+func (c *oprfClient) Setup() (psi.Steps, error) {
+	return kit.Recv(oprfName, func() psi.Message { return &Table{} }, c.accept), nil
 }
 
-func (c *oprfClient) accept(m Message) error {
-	t, ok := m.(*OPRFTable)
+func (c *oprfClient) accept(m psi.Message) error {
+	t, ok := m.(*Table)
 	if !ok {
 		return fmt.Errorf("psi: %s client: setup got %T", oprfName, m)
 	}
-	L := oprfGroup.NewElement()
+	L := ec.Group.NewElement()
 	if err := L.UnmarshalBinary(t.L[:]); err != nil || L.IsIdentity() {
 		return fmt.Errorf("psi: %s client: table key L is not a valid non-identity element", oprfName)
 	}
@@ -369,7 +283,7 @@ func (c *oprfClient) accept(m Message) error {
 	return nil
 }
 
-func (c *oprfClient) NewQuery(h phash.Hash) (Steps, error) {
+func (c *oprfClient) NewQuery(h phash.Hash) (psi.Steps, error) {
 	c.mu.Lock()
 	t, L := c.table, c.L
 	c.mu.Unlock()
@@ -386,43 +300,43 @@ func (c *oprfClient) NewQuery(h phash.Hash) (Steps, error) {
 // Start runs; it has no wire methods.
 type oprfClientQuery struct {
 	c       *oprfClient
-	t       *OPRFTable
+	t       *Table
 	L       group.Element
 	h       phash.Hash
 	started bool
 }
 
-func (q *oprfClientQuery) Start() (Message, error) {
+func (q *oprfClientQuery) Start() (psi.Message, error) {
 	if q.started {
 		return nil, fmt.Errorf("psi: %s client: query already started", oprfName)
 	}
 	q.started = true
 	c := q.c
-	item := oprfItem(q.h)
-	H := oprfGroup.HashToElement(item, oprfDSTHash)
+	item := ec.Item(q.h)
+	H := ec.Group.HashToElement(item, ec.DSTHash)
 	t := q.t
-	pos := cuckooPositions(&t.Seed, uint32(t.rows()), item)
+	pos := ec.Positions(&t.Seed, uint32(t.NumRows()), item)
 	payload := q.h.Bytes()
-	v := &OPRFVoucher{bits: c.bits}
+	v := &Voucher{bits: c.bits}
 	for i, w := range pos {
-		T := oprfGroup.NewElement()
-		if err := T.UnmarshalBinary(t.Rows[int(w)*oprfElemSize : (int(w)+1)*oprfElemSize]); err != nil {
+		T := ec.Group.NewElement()
+		if err := T.UnmarshalBinary(t.Rows[int(w)*ec.ElemSize : (int(w)+1)*ec.ElemSize]); err != nil {
 			return nil, fmt.Errorf("psi: %s client: table row %d is not a valid element", oprfName, w)
 		}
 		c.mu.Lock()
-		b, err := oprfScalar(c.rnd)
+		b, err := ec.Scalar(c.rnd)
 		var g group.Scalar
 		if err == nil {
-			g, err = oprfScalar(c.rnd)
+			g, err = ec.Scalar(c.rnd)
 		}
 		c.mu.Unlock()
 		if err != nil {
 			return nil, err
 		}
-		Q := oprfGroup.NewElement().Mul(H, b)
-		Q.Add(Q, oprfGroup.NewElement().MulGen(g))
-		S := oprfGroup.NewElement().Mul(T, b)
-		S.Add(S, oprfGroup.NewElement().Mul(q.L, g))
+		Q := ec.Group.NewElement().Mul(H, b)
+		Q.Add(Q, ec.Group.NewElement().MulGen(g))
+		S := ec.Group.NewElement().Mul(T, b)
+		S.Add(S, ec.Group.NewElement().Mul(q.L, g))
 		qb, err := Q.MarshalBinaryCompress()
 		if err != nil {
 			return nil, fmt.Errorf("psi: %s client: %w", oprfName, err)
@@ -433,15 +347,15 @@ func (q *oprfClientQuery) Start() (Message, error) {
 		if err != nil {
 			return nil, fmt.Errorf("psi: %s client: %w", oprfName, err)
 		}
-		p.Ciphertext = aead.Seal(nil, zeroNonce[:], payload, append([]byte{byte(i)}, p.Q[:]...))
+		p.Ciphertext = aead.Seal(nil, ec.ZeroNonce[:], payload, append([]byte{byte(i)}, p.Q[:]...))
 	}
 	return v, nil
 }
 
-func (q *oprfClientQuery) Expect() Message { return nil }
-func (q *oprfClientQuery) Step(in Message) (Message, error) {
+func (q *oprfClientQuery) Expect() psi.Message { return nil }
+func (q *oprfClientQuery) Step(in psi.Message) (psi.Message, error) {
 	return nil, fmt.Errorf("psi: %s client: expects no reply", oprfName)
 }
 
 // Outcome is always unknown: the device learns nothing.
-func (q *oprfClientQuery) Outcome() Outcome { return Outcome{} }
+func (q *oprfClientQuery) Outcome() psi.Outcome { return psi.Outcome{} }
