@@ -176,33 +176,29 @@ func TestSessionWait(t *testing.T) {
 }
 
 // keysProto is a minimal protocol whose client uploads n bytes of keys
-// at setup and whose queries exchange nothing, for the budget test.
-type keysProto struct {
-	n      int
-	limits *sessionLimit
-}
+// at setup and whose queries bring one byte down, for the budget test.
+type keysProto struct{ n int }
 
 func (p keysProto) Protocol() string { return "test-keys" }
 
-func (p keysProto) NewSession() (ServerSession, error) {
-	return &keySession[[]byte]{name: "test-keys", limits: p.limits,
-		keysMsg: func() Message { return newBlob("test-keys/keys", p.n) },
-		parse:   func(m Message) (*[]byte, error) { return &m.(*HEBlob).Data, nil },
-		newQuery: func(*[]byte) Steps {
-			return sendSetup("test-keys", blobOf("test-keys/x", []byte{1}))
-		}}, nil
+func (p keysProto) NewSession() (ServerSession, error) { return keysSession(p), nil }
+
+type keysSession keysProto
+
+func (s keysSession) Setup() (Steps, error) { return &fixedSteps{expect: &rawMsg{n: s.n}}, nil }
+func (s keysSession) NewQuery() (Steps, error) {
+	return &fixedSteps{first: &rawMsg{n: 1, b: []byte{1}}}, nil
 }
+func (keysSession) Close() error { return nil }
 
 type keysClient struct{ n int }
 
 func (c keysClient) Protocol() string { return "test-keys" }
 func (c keysClient) Setup() (Steps, error) {
-	return &setupSteps{proto: "test-keys", first: func() (Message, error) {
-		return blobOf("test-keys/keys", make([]byte, c.n)), nil
-	}}, nil
+	return &fixedSteps{first: &rawMsg{n: c.n, b: make([]byte, c.n)}}, nil
 }
 func (c keysClient) NewQuery(phash.Hash) (Steps, error) {
-	return recvSetup("test-keys", func() Message { return newBlob("test-keys/x", 1) }, func(Message) error { return nil }), nil
+	return &fixedSteps{expect: &rawMsg{n: 1}}, nil
 }
 
 // TestSetupBudget: the keys a server holds across sessions are bounded:
@@ -210,7 +206,7 @@ func (c keysClient) NewQuery(phash.Hash) (Steps, error) {
 // ErrServerBusy, and the bytes come free when a session ends.
 func TestSetupBudget(t *testing.T) {
 	const n = 1000
-	srv := keysProto{n: n, limits: newSessionLimit(10)}
+	srv := keysProto{n: n}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -300,5 +296,5 @@ func TestRegistrySealed(t *testing.T) {
 			t.Error("Register after a lookup did not panic")
 		}
 	}()
-	Register(heHammingProtocol{test: heHammingTestLiteral})
+	Register(memberProto{})
 }

@@ -1,16 +1,21 @@
-package psi
+// Package hehamming is the "he-hamming" protocol; see Protocol.
+package hehamming
 
 import (
 	"fmt"
 	"io"
 	"sync"
 
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/headapter"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+
 	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/phash"
 )
 
-// HEHamming is the "he-hamming" protocol: private similarity membership
+// Protocol is the "he-hamming" protocol: private similarity membership
 // with BGV homomorphic encryption (package he/hamming's engine), in which
 // the server learns whether the client's hash lies within Hamming distance
 // Options.Threshold of some listed hash, and the client learns nothing.
@@ -44,7 +49,7 @@ import (
 // to 8 groups of 2^14 entries at threshold 31 (the engine's Outputs).
 //
 //	client (secret key)                            server (db, per-client keys)
-//	  |  HEHammingParams: preset, bits, T, K (~12 B)  |
+//	  |  Params: preset, bits, T, K (~12 B)  |
 //	  |<----------------------------------------------|  setup, down
 //	  |  keys (HEBlob): relin + 9 Galois keys +       |
 //	  |  level-0 public key, seeded (45.8 MB) ------->|  setup, up; opens a session
@@ -72,7 +77,7 @@ import (
 // the "bits" it sends to test other functions of the database; the server
 // cannot detect any of it (no traps, unlike he-exact). A network observer
 // sees the fixed message sizes and timing.
-var HEHamming Protocol = heHammingProtocol{}
+var Protocol psi.Protocol = heHammingProtocol{}
 
 const heHammingName = "he-hamming"
 
@@ -85,7 +90,7 @@ const (
 	heHammingMaxOutputs = 1024
 )
 
-func init() { Register(HEHamming) }
+func init() { psi.Register(Protocol) }
 
 // heHammingProtocol is he-hamming; test, when set (only by this
 // package's tests), is an insecure preset the server uses and the client
@@ -94,30 +99,30 @@ type heHammingProtocol struct{ test *hamming.Literal }
 
 func (heHammingProtocol) Name() string { return heHammingName }
 
-func (heHammingProtocol) Ledger() Ledger {
-	return Ledger{
+func (heHammingProtocol) Ledger() psi.Ledger {
+	return psi.Ledger{
 		Protocol: heHammingName,
 		ResultTo: "server",
 		Setup: fmt.Sprintf("down: the preset, hash length, threshold and answer count (about 12 B); up, once per session: the client's "+
 			"relinearisation, expansion Galois and level-0 public keys (%d B under PN14), kept by the server for that client only", heHammingKeysSize()),
-		Server: View{
-			OnMatch:    []Fact{FactQueryHappened, FactMatchBit, FactMatchedEntry, FactTiming},
-			OnNonMatch: []Fact{FactQueryHappened, FactMatchBit, FactTiming},
+		Server: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
 			Notes: "on a match, the set of zero slots: for each, that some entry among the groups/K entries sharing the slot " +
 				"(at T = 31: 1 up to 2^14 entries, 8 at 2^20 under PN14; more at lower T, fewer at higher) is within the threshold, so the matched entries up to those candidates " +
 				"and how many slots matched; on a non-match every slot is uniform non-zero: nothing beyond \"no match\"; " +
 				"the query hash is never seen (RLWE)",
 		},
-		Client: View{
-			OnMatch:    []Fact{FactDatabaseSize},
-			OnNonMatch: []Fact{FactDatabaseSize},
+		Client: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
 			Notes: "the answer count K and scale give the database size within a factor of about N*8 (N = 2^14); decrypted values " +
 				"are uniform under the server's masks; the answer noise is flooded with 33 bits, not a 2^-40 statistical argument, " +
 				"so a client studying the noise may learn something about the database (circuit privacy is a known gap)",
 		},
-		Network: View{
-			OnMatch:    []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
-			OnNonMatch: []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
+		Network: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			Notes:      "message sizes are fixed by the preset and K, so they do not reveal the match bit; the key upload marks a new session",
 		},
 		Model: "semi-honest server, semi-honest or malicious client; RLWE (BGV, hamming.H14: N = 2^14, log2(QP) = 437, 128-bit by the HE standard)",
@@ -190,11 +195,11 @@ func (p heHammingProtocol) literal(name string, bits, threshold int) (hamming.Li
 	return l, nil
 }
 
-func (hp heHammingProtocol) NewServer(db *Database, opts Options) (Server, error) {
+func (hp heHammingProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if db == nil {
 		return nil, fmt.Errorf("psi: %s: nil database", heHammingName)
 	}
-	if err := checkKind(db.Kind, db.Bits); err != nil {
+	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
 		return nil, err
 	}
 	name := hamming.H14.Name
@@ -228,31 +233,31 @@ func (hp heHammingProtocol) NewServer(db *Database, opts Options) (Server, error
 	if es.Outputs() > heHammingMaxOutputs {
 		return nil, fmt.Errorf("psi: %s: %d answer ciphertexts, at most %d", heHammingName, es.Outputs(), heHammingMaxOutputs)
 	}
-	setup := &HEHammingParams{Preset: lit.Name, HashBits: lit.HashBits, Threshold: lit.Threshold, Outputs: es.Outputs()}
-	return &heServer[hamming.Keys, hamming.VerdictState]{
-		name: heHammingName, setup: setup,
-		keysSize: p.KeysSize(), querySize: p.QuerySize(), replySize: p.ReplySize(es.Outputs()),
-		parseKeys: func(b []byte) (*hamming.Keys, error) { return hamming.ParseKeys(p, b) },
-		answer:    es.Answer,
-		verdict: func(vs *hamming.VerdictState, reply []byte) (bool, error) {
+	setup := &Params{Preset: lit.Name, HashBits: lit.HashBits, Threshold: lit.Threshold, Outputs: es.Outputs()}
+	return &headapter.Server[hamming.Keys, hamming.VerdictState]{
+		Name: heHammingName, Setup: setup,
+		KeysSize: p.KeysSize(), QuerySize: p.QuerySize(), ReplySize: p.ReplySize(es.Outputs()),
+		ParseKeys: func(b []byte) (*hamming.Keys, error) { return hamming.ParseKeys(p, b) },
+		Answer:    es.Answer,
+		Verdict: func(vs *hamming.VerdictState, reply []byte) (bool, error) {
 			match, _, err := es.Verdict(vs, reply)
 			return match, err
 		},
-		limits: newSessionLimit(opts.MaxSessions),
+		Limits: kit.NewSessionLimit(opts.MaxSessions),
 	}, nil
 }
 
-func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
-	if err := checkKind(kind, bits); err != nil {
+func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
 	if _, err := hp.literal(hamming.H14.Name, bits, opts.Threshold); err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
-	return &heClient[hamming.QueryState]{name: heHammingName, kind: kind, bits: bits, rnd: opts.Rand,
-		item:   heHammingItem,
-		params: func() Message { return &HEHammingParams{} },
-		configure: func(m Message) (heConfig[hamming.QueryState], error) {
+	return &headapter.Client[hamming.QueryState]{Name: heHammingName, Kind: kind, Bits: bits, Rnd: opts.Rand,
+		Item:   heHammingItem,
+		Params: func() psi.Message { return &Params{} },
+		Configure: func(m psi.Message) (headapter.Config[hamming.QueryState], error) {
 			return hp.configure(m, bits, opts.Threshold)
 		},
 	}, nil
@@ -263,9 +268,9 @@ func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts Options) (
 // its hash length, at a threshold it accepts (any in 0..bits/2 when
 // maxThreshold is 0). The literal is the client's own copy. The same
 // preset and threshold keep the client's key; K fixes the answer's size.
-func (hp heHammingProtocol) configure(m Message, bits, maxThreshold int) (heConfig[hamming.QueryState], error) {
-	var cfg heConfig[hamming.QueryState]
-	pm, ok := m.(*HEHammingParams)
+func (hp heHammingProtocol) configure(m psi.Message, bits, maxThreshold int) (headapter.Config[hamming.QueryState], error) {
+	var cfg headapter.Config[hamming.QueryState]
+	pm, ok := m.(*Params)
 	if !ok {
 		return cfg, fmt.Errorf("setup got %T", m)
 	}
@@ -286,7 +291,7 @@ func (hp heHammingProtocol) configure(m Message, bits, maxThreshold int) (heConf
 	if err != nil {
 		return cfg, err
 	}
-	return heConfig[hamming.QueryState]{tag: fmt.Sprintf("%s/%d", lit.Name, lit.Threshold), answerSize: p.AnswerSize(pm.Outputs),
-		engine: func(rnd io.Reader) (heEngine[hamming.QueryState], error) { return hamming.NewClient(p, rnd) },
+	return headapter.Config[hamming.QueryState]{Tag: fmt.Sprintf("%s/%d", lit.Name, lit.Threshold), AnswerSize: p.AnswerSize(pm.Outputs),
+		Engine: func(rnd io.Reader) (headapter.Engine[hamming.QueryState], error) { return hamming.NewClient(p, rnd) },
 	}, nil
 }

@@ -1,4 +1,4 @@
-package psi
+package heexact
 
 import (
 	"encoding/binary"
@@ -7,13 +7,13 @@ import (
 	"github.com/privmatch/privmatch/he/exact"
 )
 
-// HEExactParams is he-exact's setup message down: the BGV preset the server
+// Params is he-exact's setup message down: the BGV preset the server
 // loaded its database under (the full literal, so a client checks it
 // against its own copy of the named preset rather than trusting the
 // server's numbers) and the number of partitions (result cells per bin,
 // 1 to exact.MaxPartitions), which fixes the answer's size (one
 // ciphertext per four partitions) and the reply's.
-type HEExactParams struct {
+type Params struct {
 	Literal    exact.Literal
 	Partitions int
 }
@@ -27,16 +27,16 @@ const (
 )
 
 // Kind names the message.
-func (*HEExactParams) Kind() string { return heExactName + "/params" }
+func (*Params) Kind() string { return heExactName + "/params" }
 
 // BinarySize is 18 + len(name) + len(LogQ) + len(LogP) bytes.
-func (m *HEExactParams) BinarySize() int {
+func (m *Params) BinarySize() int {
 	return 1 + 1 + len(m.Literal.Name) + 1 + 8 + 1 + len(m.Literal.LogQ) + 1 + len(m.Literal.LogP) + 1 + 1 + 1 + 1
 }
 
 // MarshalBinary writes version, name, LogN, T (big-endian), the LogQ and
 // LogP bit sizes, Low, High, the insecure flag and the partitions.
-func (m *HEExactParams) MarshalBinary() ([]byte, error) {
+func (m *Params) MarshalBinary() ([]byte, error) {
 	l := m.Literal
 	if err := checkHEParams(l, m.Partitions); err != nil {
 		return nil, fmt.Errorf("psi: encode %s: %w", m.Kind(), err)
@@ -64,7 +64,7 @@ func (m *HEExactParams) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary reads what MarshalBinary writes and checks every field's
 // range; whether the literal is a preset the client accepts is decided at
 // Setup.
-func (m *HEExactParams) UnmarshalBinary(b []byte) error {
+func (m *Params) UnmarshalBinary(b []byte) error {
 	bad := func(f string, a ...any) error {
 		return fmt.Errorf("psi: decode %s: %s", m.Kind(), fmt.Sprintf(f, a...))
 	}

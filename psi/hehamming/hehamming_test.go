@@ -1,37 +1,21 @@
-package psi_test
+package hehamming_test
 
 import (
 	"errors"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/hehamming"
 	"github.com/privmatch/privmatch/psi/psitest"
 )
 
 // These tests run under an insecure N = 2^10 preset (TESTS ONLY; see
 // hehamming_fuzz_test.go); BenchmarkPSI and cmd/privmatch's end-to-end
 // test run PN14.
-
-// benchSizes are the log2 database sizes BenchmarkPSI runs for p. he-hamming
-// costs 7-17 s per query at PN14 on two cores whatever the size up to 2^17,
-// so it runs small sizes, under PN14 (the test preset is switched off for
-// the benchmark's duration). PSI_BENCH_2P22=1 adds 2^22 entries for the
-// other protocols (minutes of one-time preparation: oprf-psi blinds every
-// entry, he-exact encodes 16 partitions).
-func benchSizes(b *testing.B, p psi.Protocol) []int {
-	if p.Name() != "he-hamming" {
-		if os.Getenv("PSI_BENCH_2P22") == "1" {
-			return []int{16, 18, 20, 22}
-		}
-		return []int{16, 18, 20}
-	}
-	return []int{12, 14}
-}
 
 // atDistance returns h with d distinct random bits flipped.
 func atDistance(t *testing.T, r *rand.Rand, h phash.Hash, d int) phash.Hash {
@@ -57,11 +41,11 @@ func TestHEHammingThresholds(t *testing.T) {
 			t.Fatal(err)
 		}
 		opts := psi.Options{Threshold: tc.thr}
-		srv, err := psi.HEHammingTest.NewServer(db, opts)
+		srv, err := hehamming.Test.NewServer(db, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cli, err := psi.HEHammingTest.NewClient(db.Kind, db.Bits, opts)
+		cli, err := hehamming.Test.NewClient(db.Kind, db.Bits, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,14 +101,14 @@ func TestHEHammingItemBitOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			x := psi.HEHammingItem(h)
+			x := hehamming.Item(h)
 			for i := 0; i < bits; i++ {
 				if (x[i/8]>>(i%8)&1 == 1) != h.Bit(i) {
 					t.Fatalf("bits=%d: engine bit %d differs from Bit(%d)", bits, i, i)
 				}
 			}
 			want, _ := phash.Distance(h, g)
-			if got := hamming.Distance(x, psi.HEHammingItem(g), bits); got != want {
+			if got := hamming.Distance(x, hehamming.Item(g), bits); got != want {
 				t.Fatalf("bits=%d: engine distance %d, phash %d", bits, got, want)
 			}
 		}
@@ -139,44 +123,44 @@ func TestHEHammingRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psi.HEHammingTest.NewServer(small, psi.Options{}); err == nil {
+	if _, err := hehamming.Test.NewServer(small, psi.Options{}); err == nil {
 		t.Error("server accepted 32-bit hashes")
 	}
 	db := psitest.Database(t, 4, 1)
 	for _, thr := range []int{-1, 129} {
-		if _, err := psi.HEHammingTest.NewServer(db, psi.Options{Threshold: thr}); err == nil {
+		if _, err := hehamming.Test.NewServer(db, psi.Options{Threshold: thr}); err == nil {
 			t.Errorf("server accepted threshold %d", thr)
 		}
-		if _, err := psi.HEHammingTest.NewClient(db.Kind, db.Bits, psi.Options{Threshold: thr}); err == nil {
+		if _, err := hehamming.Test.NewClient(db.Kind, db.Bits, psi.Options{Threshold: thr}); err == nil {
 			t.Errorf("client accepted threshold %d", thr)
 		}
 	}
-	proto := psi.HEHammingTest
-	setup := func(opts psi.Options, m psi.HEHammingParams) error {
+	proto := hehamming.Test
+	setup := func(opts psi.Options, m hehamming.Params) error {
 		cli, err := proto.NewClient(db.Kind, db.Bits, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return offerSetup(t, cli, &m)
 	}
-	good := psi.HEHammingParams{Preset: hamming.H14.Name, HashBits: 256, Threshold: 31, Outputs: 1}
+	good := hehamming.Params{Preset: hamming.H14.Name, HashBits: 256, Threshold: 31, Outputs: 1}
 	if err := setup(psi.Options{}, good); err != nil {
 		t.Fatalf("client refused PN14: %v", err)
 	}
-	proto = psi.HEHamming // the registered protocol, as outside tests
+	proto = hehamming.Protocol // the registered protocol, as outside tests
 	weak := good
 	weak.Preset = hamming.H12Insecure.Name
 	err = setup(psi.Options{}, weak)
-	proto = psi.HEHammingTest
+	proto = hehamming.Test
 	if !errors.Is(err, he.ErrInsecure) {
 		t.Errorf("insecure preset outside tests: %v, want he.ErrInsecure", err)
 	}
 	for name, c := range map[string]struct {
 		opts psi.Options
-		m    psi.HEHammingParams
+		m    hehamming.Params
 	}{
-		"unknown":    {psi.Options{}, psi.HEHammingParams{Preset: "PN99", HashBits: 256, Threshold: 31, Outputs: 1}},
-		"other bits": {psi.Options{}, psi.HEHammingParams{Preset: hamming.H14.Name, HashBits: 64, Threshold: 7, Outputs: 1}},
+		"unknown":    {psi.Options{}, hehamming.Params{Preset: "PN99", HashBits: 256, Threshold: 31, Outputs: 1}},
+		"other bits": {psi.Options{}, hehamming.Params{Preset: hamming.H14.Name, HashBits: 64, Threshold: 7, Outputs: 1}},
 		"above cap":  {psi.Options{Threshold: 20}, good},
 	} {
 		if err := setup(c.opts, c.m); err == nil {
@@ -190,11 +174,11 @@ func TestHEHammingRefuses(t *testing.T) {
 // a verdict; a reply under another parameter set is refused.
 func TestHEHammingAlteredReply(t *testing.T) {
 	db := psitest.Database(t, 20, 9)
-	srv, err := psi.HEHammingTest.NewServer(db, psi.Options{Threshold: 31})
+	srv, err := hehamming.Test.NewServer(db, psi.Options{Threshold: 31})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli, err := psi.HEHammingTest.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := hehamming.Test.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,3 +224,5 @@ func TestHEHammingAlteredReply(t *testing.T) {
 		}
 	}
 }
+
+func TestConformance(t *testing.T) { psitest.TestProtocol(t, hehamming.Test) }

@@ -1,15 +1,17 @@
-package psi
+package hehamming
 
 import (
 	"testing"
 
 	"github.com/privmatch/privmatch/he/hamming"
+	"github.com/privmatch/privmatch/psi/internal/headapter"
+	"github.com/privmatch/privmatch/psi/psitest"
 )
 
 // FuzzHEHammingParams: the params decoder either refuses bytes or decodes
 // them to a message that re-encodes to the same bytes.
 func FuzzHEHammingParams(f *testing.F) {
-	for _, m := range []HEHammingParams{
+	for _, m := range []Params{
 		{Preset: hamming.H14.Name, HashBits: 256, Threshold: 31, Outputs: 1},
 		{Preset: hamming.H12Insecure.Name, HashBits: 64, Threshold: 0, Outputs: 8},
 	} {
@@ -20,7 +22,7 @@ func FuzzHEHammingParams(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte{1, 0})
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, &HEHammingParams{}, b) })
+	f.Fuzz(func(t *testing.T, b []byte) { psitest.CheckDecode(t, &Params{}, b) })
 }
 
 // FuzzHEHammingBlobs: keys, query, answer and reply decoders accept exactly
@@ -32,12 +34,12 @@ func FuzzHEHammingBlobs(f *testing.F) {
 	f.Add(make([]byte, 12), uint8(12))
 	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
 		for _, k := range []string{"keys", "query", "answer", "reply"} {
-			m := newBlob(heHammingName+"/"+k, int(size))
+			m := headapter.NewBlob(heHammingName+"/"+k, int(size))
 			err := m.UnmarshalBinary(b)
 			if (err == nil) != (size > 0 && len(b) == int(size)) {
 				t.Fatalf("%s: size %d, %d bytes: err %v", m.Kind(), size, len(b), err)
 			}
-			checkDecode(t, m, b)
+			psitest.CheckDecode(t, m, b)
 		}
 	})
 }

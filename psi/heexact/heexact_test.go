@@ -1,4 +1,4 @@
-package psi_test
+package heexact_test
 
 import (
 	"context"
@@ -13,12 +13,13 @@ import (
 	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/heexact"
 	"github.com/privmatch/privmatch/psi/psitest"
 )
 
 func heServer(t *testing.T, db *psi.Database, maxSessions int) psi.Server {
 	t.Helper()
-	srv, err := psi.HEExact.NewServer(db, psi.Options{MaxSessions: maxSessions})
+	srv, err := heexact.Protocol.NewServer(db, psi.Options{MaxSessions: maxSessions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func heServer(t *testing.T, db *psi.Database, maxSessions int) psi.Server {
 
 func heClient(t *testing.T, db *psi.Database) psi.Client {
 	t.Helper()
-	cli, err := psi.HEExact.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := heexact.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestHEExactClientRefusesParams(t *testing.T) {
 	unknown.Name = "PN99"
 	for name, l := range map[string]exact.Literal{"insecure": weak, "changed": changed, "unknown": unknown} {
 		cli := heClient(t, psitest.Database(t, 1, 1))
-		if err := offerSetup(t, cli, &psi.HEExactParams{Literal: l, Partitions: 1}); err == nil {
+		if err := offerSetup(t, cli, &heexact.Params{Literal: l, Partitions: 1}); err == nil {
 			t.Errorf("%s: client accepted %+v", name, l)
 		} else if name == "insecure" && !errors.Is(err, he.ErrInsecure) {
 			t.Errorf("insecure: %v, want he.ErrInsecure", err)
@@ -260,3 +261,5 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 		}
 	}
 }
+
+func TestConformance(t *testing.T) { psitest.TestProtocol(t, heexact.Protocol) }

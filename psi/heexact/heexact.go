@@ -1,4 +1,5 @@
-package psi
+// Package heexact is the "he-exact" protocol; see Protocol.
+package heexact
 
 import (
 	"crypto/sha256"
@@ -7,12 +8,16 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/headapter"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+
 	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/phash"
 )
 
-// HEExact is the "he-exact" protocol: exact private membership with BGV
+// Protocol is the "he-exact" protocol: exact private membership with BGV
 // homomorphic encryption (package he's engine), in which the server learns
 // whether the client's hash is listed and the client learns nothing.
 //
@@ -30,7 +35,7 @@ import (
 // closes (over TCP: when the connection ends).
 //
 //	client (secret key)                          server (db, per-client keys)
-//	  |  HEExactParams: preset, partitions (~30 B)  |
+//	  |  Params: preset, partitions (~30 B)  |
 //	  |<--------------------------------------------|  setup, down
 //	  |  keys (HEBlob): relin + 3 rotation keys      |
 //	  |  (11.6 MB PN14S, 17.2 MB PN14) ------------>|  setup, up; opens a session
@@ -62,11 +67,11 @@ import (
 // partition of 4096 positions, 3.7e-4 with four, 9.0e-5 with sixteen). A network observer sees
 // the parameters, the fixed-size messages and their timing, not the match
 // bit.
-var HEExact Protocol = heExactProtocol{}
+var Protocol psi.Protocol = heExactProtocol{}
 
 const heExactName = "he-exact"
 
-func init() { Register(HEExact) }
+func init() { psi.Register(Protocol) }
 
 // heExactProtocol is he-exact; allowInsecure, set only by this package's
 // tests, lets the client accept he's insecure test presets.
@@ -81,28 +86,28 @@ var heEvasion = sync.OnceValue(func() [3]float64 {
 	return [3]float64{exact.EvasionBound(4096, 256), exact.EvasionBound(16384, 1024), exact.EvasionBound(65536, 4096)}
 })
 
-func (heExactProtocol) Ledger() Ledger {
+func (heExactProtocol) Ledger() psi.Ledger {
 	e := heEvasion()
-	return Ledger{
+	return psi.Ledger{
 		Protocol: heExactName,
 		ResultTo: "server",
 		Setup: "down: the preset and partition count (about 30 B); up, once per session: the client's evaluation keys " +
 			"(11,591,834 B under PN14S, 17,199,258 B under PN14: each key a 32-byte seed plus its c0 halves), kept by the server for that client only",
-		Server: View{
-			OnMatch:    []Fact{FactQueryHappened, FactMatchBit, FactMatchedEntry, FactTiming},
-			OnNonMatch: []Fact{FactQueryHappened, FactMatchBit, FactTiming},
+		Server: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
 			Notes: "on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
 				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
 				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22)",
 		},
-		Client: View{
-			OnMatch:    []Fact{FactDatabaseSize},
-			OnNonMatch: []Fact{FactDatabaseSize},
+		Client: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
 			Notes:      "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed",
 		},
-		Network: View{
-			OnMatch:    []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
-			OnNonMatch: []Fact{FactDatabaseSize, FactQueryHappened, FactMessageSizes, FactTiming},
+		Network: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			Notes:      "message sizes are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
 		},
 		Model:           "semi-honest server, malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
@@ -124,14 +129,14 @@ func heExactItem(h phash.Hash) [32]byte {
 	return sha256.Sum256(b)
 }
 
-func (heExactProtocol) NewServer(db *Database, opts Options) (Server, error) {
-	if err := requireExact(heExactName, opts); err != nil {
+func (heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+	if err := kit.RequireExact(heExactName, opts); err != nil {
 		return nil, err
 	}
 	if db == nil {
 		return nil, fmt.Errorf("psi: %s: nil database", heExactName)
 	}
-	if err := checkKind(db.Kind, db.Bits); err != nil {
+	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
 		return nil, err
 	}
 	seen := make(map[phash.Hash]struct{}, len(db.Hashes))
@@ -150,7 +155,7 @@ func (heExactProtocol) NewServer(db *Database, opts Options) (Server, error) {
 	return newHEExactServer(db.Kind, db.Bits, lit, items, opts)
 }
 
-func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]byte, opts Options) (*heExactServer, error) {
+func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]byte, opts psi.Options) (*heExactServer, error) {
 	p, err := exact.NewParameters(lit)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
@@ -163,15 +168,15 @@ func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
-	setup := &HEExactParams{Literal: p.Literal(), Partitions: es.Partitions()}
+	setup := &Params{Literal: p.Literal(), Partitions: es.Partitions()}
 	return &heExactServer{
-		heServer: &heServer[exact.Keys, exact.VerdictState]{
-			name: heExactName, setup: setup,
-			keysSize: ks, querySize: exact.QuerySize(p), replySize: exact.ReplySize(p, es.Partitions()),
-			parseKeys: func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) },
-			answer:    es.Answer,
-			verdict:   es.Verdict,
-			limits:    newSessionLimit(opts.MaxSessions),
+		Server: &headapter.Server[exact.Keys, exact.VerdictState]{
+			Name: heExactName, Setup: setup,
+			KeysSize: ks, QuerySize: exact.QuerySize(p), ReplySize: exact.ReplySize(p, es.Partitions()),
+			ParseKeys: func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) },
+			Answer:    es.Answer,
+			Verdict:   es.Verdict,
+			Limits:    kit.NewSessionLimit(opts.MaxSessions),
 		},
 		es: es, params: p, setup: setup,
 	}, nil
@@ -179,23 +184,23 @@ func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]
 
 // heExactServer is the shared HE adapter over he/exact's server.
 type heExactServer struct {
-	*heServer[exact.Keys, exact.VerdictState]
+	*headapter.Server[exact.Keys, exact.VerdictState]
 	es     *exact.Server
 	params exact.Parameters
-	setup  *HEExactParams
+	setup  *Params
 }
 
-func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Client, error) {
-	if err := requireExact(heExactName, opts); err != nil {
+func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RequireExact(heExactName, opts); err != nil {
 		return nil, err
 	}
-	if err := checkKind(kind, bits); err != nil {
+	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &heClient[exact.QueryState]{name: heExactName, kind: kind, bits: bits, rnd: opts.Rand,
-		item:   heExactItem,
-		params: func() Message { return &HEExactParams{} },
-		configure: func(m Message) (heConfig[exact.QueryState], error) {
+	return &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand,
+		Item:   heExactItem,
+		Params: func() psi.Message { return &Params{} },
+		Configure: func(m psi.Message) (headapter.Config[exact.QueryState], error) {
 			return heExactConfigure(m, hp.allowInsecure)
 		},
 	}, nil
@@ -206,9 +211,9 @@ func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts Options) (Cl
 // (or an insecure one when allowInsecure, which only this package's tests
 // set). The same preset keeps the client's key; the partitions fix the
 // answer's size.
-func heExactConfigure(m Message, allowInsecure bool) (heConfig[exact.QueryState], error) {
-	var cfg heConfig[exact.QueryState]
-	pm, ok := m.(*HEExactParams)
+func heExactConfigure(m psi.Message, allowInsecure bool) (headapter.Config[exact.QueryState], error) {
+	var cfg headapter.Config[exact.QueryState]
+	pm, ok := m.(*Params)
 	if !ok {
 		return cfg, fmt.Errorf("setup got %T", m)
 	}
@@ -226,7 +231,7 @@ func heExactConfigure(m Message, allowInsecure bool) (heConfig[exact.QueryState]
 	if err != nil {
 		return cfg, err
 	}
-	return heConfig[exact.QueryState]{tag: p.Name(), answerSize: exact.AnswerSize(p, pm.Partitions),
-		engine: func(rnd io.Reader) (heEngine[exact.QueryState], error) { return exact.NewClient(p, rnd) },
+	return headapter.Config[exact.QueryState]{Tag: p.Name(), AnswerSize: exact.AnswerSize(p, pm.Partitions),
+		Engine: func(rnd io.Reader) (headapter.Engine[exact.QueryState], error) { return exact.NewClient(p, rnd) },
 	}, nil
 }

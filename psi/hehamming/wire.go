@@ -1,16 +1,16 @@
-package psi
+package hehamming
 
 import (
 	"encoding/binary"
 	"fmt"
 )
 
-// HEHammingParams is he-hamming's setup message down: the name of the
+// Params is he-hamming's setup message down: the name of the
 // engine preset the server loaded its database under (the client rebuilds
 // the literal from its own copy of that preset, so no modulus comes from
 // the server), the hash length, the threshold and the number of answer
 // ciphertexts K, which fixes the answer's and the reply's sizes.
-type HEHammingParams struct {
+type Params struct {
 	Preset    string
 	HashBits  int
 	Threshold int
@@ -20,14 +20,14 @@ type HEHammingParams struct {
 const heHammingParamsVersion = 1
 
 // Kind names the message.
-func (*HEHammingParams) Kind() string { return heHammingName + "/params" }
+func (*Params) Kind() string { return heHammingName + "/params" }
 
 // BinarySize is 8 + len(Preset) bytes.
-func (m *HEHammingParams) BinarySize() int { return 1 + 1 + len(m.Preset) + 2 + 2 + 2 }
+func (m *Params) BinarySize() int { return 1 + 1 + len(m.Preset) + 2 + 2 + 2 }
 
 // MarshalBinary writes version, preset name (length-prefixed), hash bits,
 // threshold and outputs (big-endian uint16 each).
-func (m *HEHammingParams) MarshalBinary() ([]byte, error) {
+func (m *Params) MarshalBinary() ([]byte, error) {
 	if err := checkHEHammingParams(m); err != nil {
 		return nil, fmt.Errorf("psi: encode %s: %w", m.Kind(), err)
 	}
@@ -42,7 +42,7 @@ func (m *HEHammingParams) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary reads what MarshalBinary writes and checks every field's
 // range; whether the preset and threshold are acceptable is decided at
 // Setup.
-func (m *HEHammingParams) UnmarshalBinary(b []byte) error {
+func (m *Params) UnmarshalBinary(b []byte) error {
 	if len(b) < 2 {
 		return fmt.Errorf("psi: decode %s: truncated header", m.Kind())
 	}
@@ -54,7 +54,7 @@ func (m *HEHammingParams) UnmarshalBinary(b []byte) error {
 		return fmt.Errorf("psi: decode %s: %d bytes, want %d for a %d-byte name", m.Kind(), len(b), 2+n+6, n)
 	}
 	r := b[2+n:]
-	v := HEHammingParams{
+	v := Params{
 		Preset:    string(b[2 : 2+n]),
 		HashBits:  int(binary.BigEndian.Uint16(r)),
 		Threshold: int(binary.BigEndian.Uint16(r[2:])),
@@ -69,9 +69,9 @@ func (m *HEHammingParams) UnmarshalBinary(b []byte) error {
 
 // checkHEHammingParams bounds the fields to what the encoding holds and
 // the protocol accepts.
-func checkHEHammingParams(m *HEHammingParams) error {
+func checkHEHammingParams(m *Params) error {
 	switch {
-	case len(m.Preset) == 0 || len(m.Preset) > heMaxName:
+	case len(m.Preset) == 0 || len(m.Preset) > maxPresetName:
 		return fmt.Errorf("preset name of %d bytes", len(m.Preset))
 	case m.HashBits < heHammingMinBits || m.HashBits > 256:
 		return fmt.Errorf("hash length %d outside %d..256", m.HashBits, heHammingMinBits)
@@ -82,3 +82,6 @@ func checkHEHammingParams(m *HEHammingParams) error {
 	}
 	return nil
 }
+
+// maxPresetName bounds the preset name the params decoder accepts.
+const maxPresetName = 64

@@ -1,4 +1,4 @@
-package psi
+package heexact
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
 )
 
 // TestHEExactManyPartitions runs he-exact end to end, through every
@@ -14,7 +15,7 @@ import (
 // ciphertexts): the client sizes the answer from the partitions the server
 // announced, members match and a non-member does not.
 func TestHEExactManyPartitions(t *testing.T) {
-	db, err := Synth("test", 256, 64000, 31)
+	db, err := psi.Synth("test", 256, 64000, 31)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,24 +25,24 @@ func TestHEExactManyPartitions(t *testing.T) {
 	}
 	lit := exact.PN12Test
 	hetest.AllowInsecure()
-	srv, err := newHEExactServer(db.Kind, db.Bits, lit, items, Options{})
+	srv, err := newHEExactServer(db.Kind, db.Bits, lit, items, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if srv.setup.Partitions != 5 || srv.es.Answers() != 2 {
 		t.Fatalf("%d partitions, %d answers; want 5 and 2", srv.setup.Partitions, srv.es.Answers())
 	}
-	cli, err := HEExactInsecure.NewClient(db.Kind, db.Bits, Options{})
+	cli, err := heExactProtocol{allowInsecure: true}.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, _, err := Open(srv, cli, db.Kind, db.Bits)
+	sess, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sess.Close()
 	p := srv.params
-	miss, err := Synth("test", 256, 1, 99)
+	miss, err := psi.Synth("test", 256, 1, 99)
 	if err != nil {
 		t.Fatal(err)
 	}

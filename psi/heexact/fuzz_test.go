@@ -1,9 +1,11 @@
-package psi
+package heexact
 
 import (
 	"testing"
 
 	"github.com/privmatch/privmatch/he/exact"
+	"github.com/privmatch/privmatch/psi/internal/headapter"
+	"github.com/privmatch/privmatch/psi/psitest"
 )
 
 // FuzzHEExactParams: the params decoder either refuses bytes or decodes
@@ -11,14 +13,14 @@ import (
 func FuzzHEExactParams(f *testing.F) {
 	for _, l := range exact.Presets() {
 		for _, parts := range []int{4, 16, exact.MaxPartitions} {
-			m := &HEExactParams{Literal: l, Partitions: parts}
+			m := &Params{Literal: l, Partitions: parts}
 			if b, err := m.MarshalBinary(); err == nil {
 				f.Add(b)
 			}
 		}
 	}
 	f.Add([]byte{1, 0})
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, &HEExactParams{}, b) })
+	f.Fuzz(func(t *testing.T, b []byte) { psitest.CheckDecode(t, &Params{}, b) })
 }
 
 // FuzzHEExactBlobs: keys, query, answer and reply decoders accept exactly
@@ -30,12 +32,12 @@ func FuzzHEExactBlobs(f *testing.F) {
 	f.Add(make([]byte, 33), uint8(33))
 	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
 		for _, k := range []string{"keys", "query", "answer", "reply"} {
-			m := newBlob(heExactName+"/"+k, int(size))
+			m := headapter.NewBlob(heExactName+"/"+k, int(size))
 			err := m.UnmarshalBinary(b)
 			if (err == nil) != (size > 0 && len(b) == int(size)) {
 				t.Fatalf("%s: size %d, %d bytes: err %v", m.Kind(), size, len(b), err)
 			}
-			checkDecode(t, m, b)
+			psitest.CheckDecode(t, m, b)
 		}
 	})
 }
