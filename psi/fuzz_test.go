@@ -7,24 +7,6 @@ import (
 	"time"
 )
 
-// checkDecode is psitest.CheckDecode, for this package's fuzzers.
-func checkDecode(t *testing.T, m Message, b []byte) {
-	t.Helper()
-	if err := m.UnmarshalBinary(b); err != nil {
-		return
-	}
-	again, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatalf("%s: decoded but does not re-encode: %v", m.Kind(), err)
-	}
-	if !bytes.Equal(again, b) {
-		t.Fatalf("%s: round trip changed the bytes", m.Kind())
-	}
-	if m.BinarySize() != len(b) {
-		t.Fatalf("%s: BinarySize %d, %d bytes", m.Kind(), m.BinarySize(), len(b))
-	}
-}
-
 func FuzzHello(f *testing.F) {
 	f.Add(hello{protocol: "oprf-psi", kind: "pdq", bits: 256}.marshal())
 	f.Add([]byte{0, 200})

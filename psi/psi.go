@@ -2,9 +2,12 @@
 // perceptual hash asks whether it is in a server's database, and each
 // protocol decides who learns the answer and what else leaks.
 //
-// Start here (ExampleRun is this snippet, compiled and run): pick a
-// Protocol from the registry (ByName, Names), build a Server from a
-// Database and a Client, and run one query in process with Run:
+// Start here (ExampleRun is this snippet, compiled and run): import
+// psi/protocols for its side effect, so the registry holds every protocol,
+// pick one by name (ByName, Names), build a Server from a Database and a
+// Client, and run one query in process with Run:
+//
+//	import _ "github.com/privmatch/privmatch/psi/protocols"
 //
 //	p, _ := psi.ByName("oprf-psi")
 //	srv, _ := p.NewServer(db, psi.Options{})
@@ -36,13 +39,17 @@
 // Every protocol carries a Ledger: what the server, the client and a
 // network observer learn, written as data.
 //
-// Protocols: "plaintext-server" (cost baseline, no privacy),
-// "on-device-list" (the client downloads the list), "oprf-psi" (Apple-style
-// blinded cuckoo table and vouchers; the server learns the result),
-// "he-exact" (BGV exact membership; the client uploads evaluation keys per
-// session) and "he-hamming" (BGV Hamming distance under a threshold);
-// NewThresholdPSI builds "threshold-psi" (account-level threshold
-// reporting) outside the registry.
+// Protocols live in their own packages, in the manner of circl's one
+// package per scheme, and register themselves (psi cannot import them:
+// they import psi): psi/plaintext ("plaintext-server", the cost baseline),
+// psi/ondevice ("on-device-list"), psi/oprf ("oprf-psi", Apple-style
+// blinded cuckoo table and vouchers), psi/heexact ("he-exact", BGV exact
+// membership) and psi/hehamming ("he-hamming", BGV Hamming distance under
+// a threshold), the last two on one adapter over the HE engines; and
+// psi/threshold ("threshold-psi", account-level threshold reporting on
+// oprf-psi's table, built with threshold.New, outside the registry).
+// psi/protocols imports them all. The registry is sealed at its first
+// lookup. psi/psitest is the conformance suite each package runs.
 package psi
 
 import (
@@ -233,13 +240,4 @@ func All() []Protocol {
 		out = append(out, registry[n])
 	}
 	return out
-}
-
-// requireExact rejects a non-zero threshold for protocols that only test
-// equality.
-func requireExact(proto string, opts Options) error {
-	if opts.Threshold != 0 {
-		return fmt.Errorf("psi: %s: protocol matches exactly; threshold must be 0, got %d", proto, opts.Threshold)
-	}
-	return nil
 }

@@ -10,19 +10,6 @@ import (
 	"github.com/privmatch/privmatch/psi"
 )
 
-// setupWith runs cli's setup on the bytes b as the server's message.
-func setupWith(t *testing.T, cli psi.Client, b []byte) error {
-	t.Helper()
-	st, err := cli.Setup()
-	if err != nil {
-		return err
-	}
-	if _, err := st.Start(); err != nil {
-		return err
-	}
-	return offerSetupBytes(t, st, b)
-}
-
 // offerSetup hands the client's setup the server message m, through its
 // encoding, and returns the client's verdict.
 func offerSetup(t *testing.T, cli psi.Client, m psi.Message) error {
