@@ -215,10 +215,11 @@ func feasibilityPoint(p psi.Protocol, n int, opt FeasibilityOptions) (Feasibilit
 	if err != nil {
 		return pt, fmt.Errorf("new client: %w", err)
 	}
-	str, err := psi.RunSetup(srv, cli)
+	conn, str, err := psi.Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		return pt, err
 	}
+	defer conn.Close()
 	pt.ClientHeapBytes = liveHeap() - h0
 	pt.ServerSetupMS, pt.ClientSetupMS = msOf(str.Server.Setup), msOf(str.Client.Setup)
 	pt.SetupBytes = str.SetupBytes()
@@ -245,7 +246,7 @@ func feasibilityPoint(p psi.Protocol, n int, opt FeasibilityOptions) (Feasibilit
 				return pt, err
 			}
 		}
-		tr, err := psi.RunQuery(srv, cli, h)
+		tr, err := conn.Query(h)
 		if err != nil {
 			return pt, err
 		}

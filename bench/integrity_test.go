@@ -10,6 +10,7 @@ import (
 	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/threshold"
 )
 
 func TestMeasureAudit(t *testing.T) {
@@ -122,7 +123,7 @@ func TestMeasureEncryptedHash(t *testing.T) {
 // returns its encoded length.
 func voucherLen(t *testing.T, k int) int {
 	t.Helper()
-	p, err := psi.NewThresholdPSI(psi.ThresholdParams{K: k, SyntheticRate: 0})
+	p, err := threshold.New(threshold.Params{K: k, SyntheticRate: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,9 +139,11 @@ func voucherLen(t *testing.T, k int) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psi.RunSetup(srv, cli); err != nil {
+	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer conn.Close()
 	q, err := cli.NewQuery(db.Hashes[0])
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 type ThresholdRunOptions struct {
 	// DBSize is the synthetic database size (the report's largest).
 	DBSize int `json:"db_size"`
-	// K and SyntheticRate are the server's policy (psi.ThresholdParams).
+	// K and SyntheticRate are the server's policy (threshold.Params).
 	K             int     `json:"k"`
 	SyntheticRate float64 `json:"synthetic_rate"`
 	// Unlisted is the number of non-matching vouchers the account sends

@@ -7,6 +7,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/threshold"
 )
 
 // RunThreshold runs threshold-psi in process for one account and
@@ -20,7 +21,7 @@ func RunThreshold(o ThresholdRunOptions) (*ThresholdRun, error) {
 	}
 	t0 := time.Now()
 	run := &ThresholdRun{Options: o, ShortfallNote: thresholdShortfall}
-	proto, err := psi.NewThresholdPSI(psi.ThresholdParams{K: o.K, SyntheticRate: o.SyntheticRate})
+	proto, err := threshold.New(threshold.Params{K: o.K, SyntheticRate: o.SyntheticRate})
 	if err != nil {
 		return nil, fmt.Errorf("bench: threshold run: %w", err)
 	}
@@ -42,21 +43,22 @@ func RunThreshold(o ThresholdRunOptions) (*ThresholdRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: threshold run: %w", err)
 	}
-	st, err := psi.RunSetup(srv, cli)
+	conn, st, err := psi.Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		return nil, fmt.Errorf("bench: threshold run: setup: %w", err)
 	}
+	defer conn.Close()
 	for _, m := range st.Messages {
 		run.SetupBytes += m.Bytes
 	}
-	ts, ok := srv.(*psi.ThresholdServer)
-	tc, ok2 := cli.(*psi.ThresholdClient)
+	ts, ok := srv.(*threshold.Server)
+	tc, ok2 := cli.(*threshold.Client)
 	if !ok || !ok2 {
 		return nil, errors.New("bench: threshold run: unexpected role types")
 	}
 	var clientMS, unlistedMS, listedMS []float64
 	send := func(h phash.Hash) (float64, error) {
-		tr, err := psi.RunQuery(ts, tc, h)
+		tr, err := conn.Query(h)
 		if err != nil {
 			return 0, err
 		}

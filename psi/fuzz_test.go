@@ -2,94 +2,13 @@ package psi
 
 import (
 	"bytes"
+	"net"
 	"testing"
+	"time"
 )
 
-// checkDecode is the property every decoder must hold: bytes either fail
-// to decode with an error, or decode to a message whose encoding is the
-// same bytes and whose BinarySize is their length.
-func checkDecode(t *testing.T, m Message, b []byte) {
-	if err := m.UnmarshalBinary(b); err != nil {
-		return
-	}
-	again, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatalf("%s: decoded but does not re-encode: %v", m.Kind(), err)
-	}
-	if !bytes.Equal(again, b) {
-		t.Fatalf("%s: round trip changed the bytes", m.Kind())
-	}
-	if m.BinarySize() != len(b) {
-		t.Fatalf("%s: BinarySize %d, %d bytes", m.Kind(), m.BinarySize(), len(b))
-	}
-}
-
-func FuzzPlaintextQuery(f *testing.F) {
-	f.Add(bytes.Repeat([]byte{0xab}, 32))
-	f.Add([]byte{1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkDecode(t, &PlaintextQuery{kind: "pdq", bits: 256}, b)
-		checkDecode(t, &PlaintextQuery{kind: "x", bits: 63}, b)
-	})
-}
-
-func FuzzPlaintextAnswer(f *testing.F) {
-	f.Add([]byte{1})
-	f.Add([]byte{2})
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, &PlaintextAnswer{}, b) })
-}
-
-func FuzzOnDeviceList(f *testing.F) {
-	f.Add(append([]byte{0, 0, 0, 1}, bytes.Repeat([]byte{7}, 32)...))
-	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkDecode(t, &OnDeviceListMessage{kind: "pdq", bits: 256}, b)
-		checkDecode(t, &OnDeviceListMessage{kind: "x", bits: 9}, b)
-	})
-}
-
-func FuzzOPRFTable(f *testing.F) {
-	f.Add(make([]byte, oprfTableHeader+16*oprfElemSize))
-	f.Add([]byte{0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, &OPRFTable{}, b) })
-}
-
-func FuzzOPRFVoucher(f *testing.F) {
-	f.Add(make([]byte, 240))
-	f.Add(make([]byte, 3))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkDecode(t, &OPRFVoucher{bits: 256}, b)
-		// Whatever decodes, the server handles without panicking and
-		// reports a known outcome.
-		v := &OPRFVoucher{bits: 256}
-		if v.UnmarshalBinary(b) == nil {
-			q := &oprfServerQuery{s: fuzzServer(t)}
-			if _, err := q.Step(v); err != nil || !q.Outcome().Known {
-				t.Fatalf("server step on a decodable voucher: %v, %v", err, q.Outcome())
-			}
-		}
-	})
-}
-
-var fuzzSrv *oprfServer
-
-func fuzzServer(t *testing.T) *oprfServer {
-	if fuzzSrv == nil {
-		db, err := Synth("pdq", 256, 10, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := OPRFPSI.NewServer(db, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fuzzSrv = s.(*oprfServer)
-	}
-	return fuzzSrv
-}
-
 func FuzzHello(f *testing.F) {
-	f.Add(hello{protocol: "oprf-psi", kind: "pdq", bits: 256, setup: true}.marshal())
+	f.Add(hello{protocol: "oprf-psi", kind: "pdq", bits: 256}.marshal())
 	f.Add([]byte{0, 200})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := parseHello(b)
@@ -102,15 +21,34 @@ func FuzzHello(f *testing.F) {
 	})
 }
 
-func FuzzTiming(f *testing.F) {
-	f.Add(make([]byte, 16))
+// FuzzFrameConn: any bytes a peer sends either fail to read with an
+// error or read back as the frames a writer would have produced from
+// them, under the limit.
+func FuzzFrameConn(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 1, 6})
+	f.Add([]byte{0, 0, 0, 3, 2, 'h', 'i'})
+	f.Add([]byte{0, 0, 0, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 2})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tm, err := parseTiming(b)
-		if err != nil {
-			return
+		a, c := net.Pipe()
+		defer a.Close()
+		defer c.Close()
+		go func() { a.Write(b); a.Close() }()
+		fc := NewFrameConn(c, time.Second)
+		var again bytes.Buffer
+		for {
+			typ, p, err := fc.Recv(64)
+			if err != nil {
+				break
+			}
+			if len(p) > 64 || !typ.valid() {
+				t.Fatalf("frame type %d of %d bytes read under limit 64", typ, len(p))
+			}
+			again.Write([]byte{byte((len(p) + 1) >> 24), byte((len(p) + 1) >> 16), byte((len(p) + 1) >> 8), byte(len(p) + 1), byte(typ)})
+			again.Write(p)
 		}
-		if !bytes.Equal(marshalTiming(tm), b) {
-			t.Fatalf("timing round trip changed the bytes")
+		if !bytes.HasPrefix(b, again.Bytes()) {
+			t.Fatalf("frames read back differ from the bytes sent")
 		}
 	})
 }

@@ -24,7 +24,11 @@ func BenchmarkHEExact(b *testing.B) {
 	}
 	for _, logN := range sizes {
 		b.Run(fmt.Sprintf("db=2^%d/role=client", logN), func(b *testing.B) {
-			q := prepareQuery(b, psi.HEExact, logN)
+			p, err := psi.ByName("he-exact")
+			if err != nil {
+				b.Fatal(err)
+			}
+			q := prepareQuery(b, p, logN)
 			msgs := clientMessages(b, q.cli, q.h)
 			sq, err := q.srv.NewQuery()
 			if err != nil {

@@ -2,37 +2,54 @@
 // perceptual hash asks whether it is in a server's database, and each
 // protocol decides who learns the answer and what else leaks.
 //
-// Start here: pick a Protocol from the registry (ByName, Names), build a
-// Server from a Database and a Client, and run one query in-process with
-// Run, or over TCP with ServeConn and QueryConn:
+// Start here (ExampleRun is this snippet, compiled and run): import
+// psi/protocols for its side effect, so the registry holds every protocol,
+// pick one by name (ByName, Names), build a Server from a Database and a
+// Client, and run one query in process with Run:
+//
+//	import _ "github.com/privmatch/privmatch/psi/protocols"
 //
 //	p, _ := psi.ByName("oprf-psi")
 //	srv, _ := p.NewServer(db, psi.Options{})
-//	cli, _ := p.NewClient(psi.Options{})
+//	cli, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
 //	tr, err := psi.Run(srv, cli, h)
-//	fmt.Println(tr.Summary(), p.Ledger())
+//	fmt.Println(tr.Summary(), tr.ServerOutcome, p.Ledger().ResultTo)
 //
-// Roles are plain state machines with no I/O inside. A Server hands each new
-// client one setup message (possibly none) and serves each query through a
-// fresh ServerQuery; a Client consumes the setup message once and starts a
-// ClientQuery per hash. Each step takes one Message and returns the next,
-// like circl's oprf Client and Server. Client-side secrets live in
-// unexported fields of the query types, which have no wire methods, so they
-// cannot be sent by accident.
+// For several queries after one setup, Open returns a Conn (Conn.Query,
+// Conn.Close); over TCP, Serve runs the server and Dial the client. All
+// three run the same two drivers, one per role, over a Transport (an
+// in-process pipe or framed TCP): every message is encoded, checked
+// against its BinarySize, recorded in a Transcript and decoded on the
+// other side, so tests, the report and the command measure the same path.
 //
-// Every message reports its wire size (BinarySize) and round-trips through
-// MarshalBinary and UnmarshalBinary; decoders validate lengths before they
-// touch any group element and return errors, never panic. The runners
-// record a Transcript (direction, kind and size of every message and the
-// time each side spent computing), from which bandwidth, rounds and CPU per
-// side are read. Every protocol carries a Ledger: what the server, the
-// client and a network observer learn, written as data.
+// Roles are plain state machines with no I/O inside (Steps): a Server
+// opens a ServerSession per client, whose setup (a table or parameters
+// down, keys up) and queries are Steps; a Client does the same for its
+// side. Each step takes one Message and returns the next, like circl's
+// oprf Client and Server. Client-side secrets live in unexported fields
+// of types with no wire methods, so they cannot be sent by accident. A
+// server that keeps per-client keys holds them only for the session.
 //
-// Protocols: "plaintext-server" (cost baseline, no privacy),
-// "on-device-list" (the client downloads the list), "oprf-psi" (Apple-style
-// blinded cuckoo table and vouchers; the server learns the result), "he-exact"
-// (BGV exact membership; the client sends evaluation keys once and the
-// server keeps them per client, see ServerSetupReceiver and Open).
+// Every message reports its wire size (BinarySize) and round-trips
+// through MarshalBinary and UnmarshalBinary; decoders validate lengths
+// before they touch any group element and return errors, never panic.
+// A Transcript records direction, kind and size of every message and the
+// time each side spent computing; the client is never sent the server's
+// time (it would tell the match bit in some protocols): Serve logs it.
+// Every protocol carries a Ledger: what the server, the client and a
+// network observer learn, written as data.
+//
+// Protocols live in their own packages, in the manner of circl's one
+// package per scheme, and register themselves (psi cannot import them:
+// they import psi): psi/plaintext ("plaintext-server", the cost baseline),
+// psi/ondevice ("on-device-list"), psi/oprf ("oprf-psi", Apple-style
+// blinded cuckoo table and vouchers), psi/heexact ("he-exact", BGV exact
+// membership) and psi/hehamming ("he-hamming", BGV Hamming distance under
+// a threshold), the last two on one adapter over the HE engines; and
+// psi/threshold ("threshold-psi", account-level threshold reporting on
+// oprf-psi's table, built with threshold.New, outside the registry).
+// psi/protocols imports them all. The registry is sealed at its first
+// lookup. psi/psitest is the conformance suite each package runs.
 package psi
 
 import (
@@ -84,7 +101,7 @@ type Options struct {
 	// Rand is the source of randomness; nil means crypto/rand.Reader.
 	Rand io.Reader
 	// MaxSessions bounds the client sessions a server with per-client
-	// state (ServerSetupReceiver) holds at once; 0 means
+	// state (uploaded keys) holds at once; 0 means
 	// DefaultMaxSessions. Other protocols ignore it.
 	MaxSessions int
 }
@@ -105,121 +122,122 @@ type Protocol interface {
 	NewClient(kind phash.Kind, bits int, opts Options) (Client, error)
 }
 
+// Steps is one role's side of one exchange (a session's setup, or one
+// query): a state machine with no I/O inside. Start gives the first
+// message this side sends; each later message the side waits for is
+// described by Expect and consumed by Step, which returns the next message
+// to send. A Steps value is used by one goroutine.
+type Steps interface {
+	// Start returns the first message this side sends, or nil when it
+	// sends nothing before the peer speaks (or at all). It is called
+	// once, first.
+	Start() (Message, error)
+	// Expect returns an empty message of the kind this side waits for
+	// next, or nil when its part of the exchange is finished.
+	Expect() Message
+	// Step consumes the message Expect described and returns the next
+	// message to send, or nil when this side sends nothing back.
+	Step(in Message) (Message, error)
+	// Outcome is what this side has learned so far about the query's
+	// result (the zero Outcome for a setup).
+	Outcome() Outcome
+}
+
 // Server is a protocol's server role after preprocessing. It is safe for
-// concurrent use: every client and every query gets its own state.
+// concurrent use: every client session and every query gets its own
+// state.
 type Server interface {
 	// Protocol is the name of the protocol this role belongs to.
 	Protocol() string
-	// Setup returns the one-time message a new client downloads before
-	// its first query, or nil when the protocol has none.
-	Setup() (Message, error)
-	// NewQuery starts the server side of one query.
-	NewQuery() (ServerQuery, error)
+	// NewSession starts the server's side of one client's session.
+	NewSession() (ServerSession, error)
 }
 
-// ServerQuery is the server side of one query.
-type ServerQuery interface {
-	// Expect returns an empty message of the kind the server waits for
-	// next, or nil when the server's part is finished.
-	Expect() Message
-	// Step consumes the client message that Expect described and returns
-	// the reply, or nil when the server sends nothing back.
-	Step(in Message) (Message, error)
-	// Outcome is what the server has learned so far.
-	Outcome() Outcome
+// ServerSession is the server's state for one client: its setup (a table
+// or parameters down, keys up, whatever the protocol exchanges once),
+// then any number of queries, one at a time.
+type ServerSession interface {
+	// Setup returns the server's side of the session's setup. It is
+	// called once, before the first query.
+	Setup() (Steps, error)
+	// NewQuery starts the server's side of one query. It fails before
+	// the setup has finished and after Close.
+	NewQuery() (Steps, error)
+	// Close releases the per-client state (uploaded keys). Queries
+	// already started finish.
+	Close() error
 }
 
-// Client is a protocol's client role. After Setup it is safe for
-// concurrent queries.
+// Client is a protocol's client role. Its methods are safe for concurrent
+// use; the secrets it keeps (such as a secret key) have no wire methods.
 type Client interface {
 	// Protocol is the name of the protocol this role belongs to.
 	Protocol() string
-	// SetupMessage returns an empty message of the kind Server.Setup
-	// sends, or nil when the protocol has no setup.
-	SetupMessage() Message
-	// Setup consumes the server's setup message. It must be called once,
-	// before the first query, when SetupMessage is not nil.
-	Setup(m Message) error
-	// NewQuery starts the client side of a query for h.
-	NewQuery(h phash.Hash) (ClientQuery, error)
+	// Setup returns the client's side of one session's setup. Queries
+	// follow once it has finished. A client may set up again, for a new
+	// session; material it sends up (keys) is reused.
+	Setup() (Steps, error)
+	// NewQuery starts the client's side of a query for h.
+	NewQuery(h phash.Hash) (Steps, error)
 }
 
-// ClientQuery is the client side of one query. It holds the client's
-// secrets for the query and has no wire methods.
-type ClientQuery interface {
-	// Start returns the first message to send, or nil when the client
-	// sends nothing.
-	Start() (Message, error)
-	// Expect returns an empty message of the kind the client waits for
-	// next, or nil when the client's part is finished.
-	Expect() Message
-	// Step consumes the server message that Expect described and returns
-	// the next message to send, or nil.
-	Step(in Message) (Message, error)
-	// Outcome is what the client has learned so far.
-	Outcome() Outcome
-}
-
+// The registry is filled by init functions and read-only afterwards: the
+// first lookup seals it, and Register after that panics, so the set of
+// protocols cannot change while the command or the report runs.
 var (
-	regMu    sync.RWMutex
+	regMu    sync.Mutex
 	registry = map[string]Protocol{}
+	sealed   bool
+	names    []string // sorted, built when sealed
 )
 
-// Register adds a protocol under its Name. It panics if the name is taken:
-// registration happens from init functions and a clash is a programming
-// error.
+// Register adds a protocol under its Name. Call it only from an init
+// function: it panics if the name is taken or the registry has already
+// been read (both are programming errors).
 func Register(p Protocol) {
 	regMu.Lock()
 	defer regMu.Unlock()
+	if sealed {
+		panic("psi: Register after the registry was read: " + p.Name())
+	}
 	if _, dup := registry[p.Name()]; dup {
 		panic("psi: protocol registered twice: " + p.Name())
 	}
 	registry[p.Name()] = p
 }
 
+// seal freezes the registry on first use and returns the sorted names.
+func seal() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if !sealed {
+		sealed = true
+		for n := range registry {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+	}
+	return names
+}
+
 // ByName returns the registered protocol with the given name.
 func ByName(name string) (Protocol, error) {
-	regMu.RLock()
-	defer regMu.RUnlock()
+	known := seal()
 	p, ok := registry[name]
 	if !ok {
-		return nil, fmt.Errorf("psi: unknown protocol %q (known: %v)", name, namesLocked())
+		return nil, fmt.Errorf("psi: unknown protocol %q (known: %v)", name, known)
 	}
 	return p, nil
 }
 
 // Names returns the registered protocol names, sorted.
-func Names() []string {
-	regMu.RLock()
-	defer regMu.RUnlock()
-	return namesLocked()
-}
-
-func namesLocked() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return append([]string(nil), seal()...) }
 
 // All returns every registered protocol in the order of Names.
 func All() []Protocol {
-	names := Names()
-	out := make([]Protocol, 0, len(names))
-	for _, n := range names {
-		p, _ := ByName(n)
-		out = append(out, p)
+	var out []Protocol
+	for _, n := range seal() {
+		out = append(out, registry[n])
 	}
 	return out
-}
-
-// requireExact rejects a non-zero threshold for protocols that only test
-// equality.
-func requireExact(proto string, opts Options) error {
-	if opts.Threshold != 0 {
-		return fmt.Errorf("psi: %s: protocol matches exactly; threshold must be 0, got %d", proto, opts.Threshold)
-	}
-	return nil
 }

@@ -11,17 +11,24 @@ import (
 	"time"
 
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/ondevice"
+	"github.com/privmatch/privmatch/psi/plaintext"
 	"github.com/privmatch/privmatch/psi/psitest"
 )
 
 // startServer serves p over loopback and returns its address, the sessions
 // it reported and a stop function that waits for Serve to return.
-func startServer(t *testing.T, p psi.Protocol, db *psi.Database, opts psi.ConnOptions) (string, func() []psi.Session) {
+func startServer(t *testing.T, p psi.Protocol, db *psi.Database, opts psi.ServeOptions) (string, func() []psi.Session) {
 	t.Helper()
 	srv, err := p.NewServer(db, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startServing(t, srv, db, opts)
+}
+
+func startServing(t *testing.T, srv psi.Server, db *psi.Database, opts psi.ServeOptions) (string, func() []psi.Session) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -30,13 +37,12 @@ func startServer(t *testing.T, p psi.Protocol, db *psi.Database, opts psi.ConnOp
 	var mu sync.Mutex
 	var sessions []psi.Session
 	done := make(chan error, 1)
-	go func() {
-		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, opts, 0, func(s psi.Session) {
-			mu.Lock()
-			sessions = append(sessions, s)
-			mu.Unlock()
-		})
-	}()
+	opts.Report = func(s psi.Session) {
+		mu.Lock()
+		sessions = append(sessions, s)
+		mu.Unlock()
+	}
+	go func() { done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, opts) }()
 	stop := func() []psi.Session {
 		cancel()
 		if err := <-done; err != nil {
@@ -50,29 +56,36 @@ func startServer(t *testing.T, p psi.Protocol, db *psi.Database, opts psi.ConnOp
 	return ln.Addr().String(), stop
 }
 
+// query dials addr, runs one query for entry i (one bit off when flip)
+// and closes the connection.
 func query(t *testing.T, addr string, p psi.Protocol, db *psi.Database, i int, flip bool) (*psi.Transcript, error) {
 	t.Helper()
 	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	h := db.Hashes[i]
 	if flip {
 		h = psitest.FlipBit(t, h, 100)
 	}
-	return psi.QueryConn(conn, cli, h, true, psi.ConnOptions{Timeout: 10 * time.Second})
+	conn, setup, err := psi.Dial(context.Background(), addr, cli, db.Kind, db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		return setup, err
+	}
+	tr, err := conn.Query(h)
+	setup.Messages = append(setup.Messages, tr.Messages...)
+	setup.ClientOutcome = tr.ClientOutcome
+	if cerr := conn.Close(); err == nil {
+		err = cerr
+	}
+	return setup, err
 }
 
 func TestTCP(t *testing.T) {
 	db := psitest.Database(t, 300, 3)
-	for _, p := range psi.All() {
+	for _, p := range psi.ProtocolsForTest() {
 		t.Run(p.Name(), func(t *testing.T) {
-			addr, stop := startServer(t, p, db, psi.ConnOptions{Timeout: 5 * time.Second})
+			addr, stop := startServer(t, p, db, psi.ServeOptions{Timeout: 5 * time.Second})
 			var local []*psi.Transcript
 			for _, flip := range []bool{false, true} {
 				tr, err := query(t, addr, p, db, 17, flip)
@@ -88,31 +101,27 @@ func TestTCP(t *testing.T) {
 			if len(sessions) != 2 {
 				t.Fatalf("%d sessions reported, want 2", len(sessions))
 			}
+			matches := 0
 			for i, s := range sessions {
 				if s.Err != nil {
 					t.Fatalf("session %d: %v", i, s.Err)
 				}
-			}
-			// Reports may arrive out of order: pair sessions with local
-			// transcripts by the timings the two sides exchanged.
-			for i, flip := range []bool{false, true} {
-				cliTr := local[i]
-				var srvTr *psi.Transcript
-				for _, s := range sessions {
-					if s.Transcript.Client == cliTr.Client && s.Transcript.Server == cliTr.Server {
-						srvTr = s.Transcript
-					}
+				if o := s.Transcript.ServerOutcome; o.Known && o.Match {
+					matches++
 				}
-				if srvTr == nil {
-					t.Fatalf("no server session carries the timings of query %d: %+v/%+v", i, cliTr.Client, cliTr.Server)
-				}
-				if o := srvTr.ServerOutcome; o.Known && o.Match == flip {
-					t.Errorf("flip=%v: server outcome %v", flip, o)
-				}
+				// Both queries have the same sizes; each side counts
+				// the same bytes.
+				srvTr, cliTr := s.Transcript, local[0]
 				if srvTr.Summary().UpBytes != cliTr.Summary().UpBytes || srvTr.Summary().DownBytes != cliTr.Summary().DownBytes ||
 					srvTr.SetupBytes() != cliTr.SetupBytes() || srvTr.Rounds() != cliTr.Rounds() {
 					t.Errorf("sides' transcripts disagree: server %v, client %v", srvTr.Summary(), cliTr.Summary())
 				}
+				if cliTr.Server != (psi.Timing{}) {
+					t.Errorf("client transcript holds the server's time %+v", cliTr.Server)
+				}
+			}
+			if led := p.Ledger(); led.Learns("server", true, psi.FactMatchBit) && matches != 1 {
+				t.Errorf("server saw %d matches, want 1", matches)
 			}
 		})
 	}
@@ -120,13 +129,13 @@ func TestTCP(t *testing.T) {
 
 func TestTCPBadClients(t *testing.T) {
 	db := psitest.Database(t, 50, 4)
-	p := psi.PlaintextServer
-	addr, stop := startServer(t, p, db, psi.ConnOptions{Timeout: 500 * time.Millisecond, MaxFrame: 1024})
+	p := plaintext.Protocol
+	addr, stop := startServer(t, p, db, psi.ServeOptions{Timeout: 500 * time.Millisecond, MaxFrame: 1024})
 	frame := func(typ byte, payload []byte) []byte {
 		b := binary.BigEndian.AppendUint32(nil, uint32(len(payload)+1))
 		return append(append(b, typ), payload...)
 	}
-	hello := append([]byte{0, byte(len(p.Name()))}, p.Name()...)
+	hello := append([]byte{2, byte(len(p.Name()))}, p.Name()...)
 	hello = append(append(hello, byte(len(db.Kind))), db.Kind...)
 	hello = binary.BigEndian.AppendUint16(hello, 256)
 	bad := map[string][]byte{
@@ -137,8 +146,9 @@ func TestTCPBadClients(t *testing.T) {
 		"hang-up-body":   {0, 0, 0, 100, 1, 1, 2, 3},
 		"bad-type":       frame(9, []byte("x")),
 		"bad-hello":      frame(1, []byte{5, 200, 1}),
-		"wrong-proto":    frame(1, append([]byte{0, 3}, "abc\x04test\x01\x00"...)),
-		"short-query":    append(frame(1, hello), frame(2, []byte{1, 2, 3})...),
+		"wrong-proto":    frame(1, append([]byte{2, 3}, "abc\x04test\x01\x00"...)),
+		"no-next":        append(frame(1, hello), frame(2, []byte{1, 2, 3})...),
+		"short-query":    append(frame(1, hello), append(frame(5, []byte{1}), frame(2, []byte{1, 2, 3})...)...),
 		"stall":          frame(1, hello),
 	}
 	var wg sync.WaitGroup
@@ -186,18 +196,13 @@ func TestTCPBadClients(t *testing.T) {
 
 func TestTCPServerErrorReachesClient(t *testing.T) {
 	db := psitest.Database(t, 10, 5)
-	addr, stop := startServer(t, psi.PlaintextServer, db, psi.ConnOptions{})
+	addr, stop := startServer(t, plaintext.Protocol, db, psi.ServeOptions{})
 	defer stop()
-	cli, err := psi.OnDeviceList.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := ondevice.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_, err = psi.QueryConn(conn, cli, db.Hashes[0], true, psi.ConnOptions{})
+	_, _, err = psi.Dial(context.Background(), addr, cli, db.Kind, db.Bits, psi.DialOptions{})
 	var pe *psi.PeerError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Text, "plaintext-server") {
 		t.Fatalf("error %v, want a PeerError naming the server's protocol", err)
@@ -205,21 +210,66 @@ func TestTCPServerErrorReachesClient(t *testing.T) {
 	// A client that writes its query without waiting (plaintext-server at
 	// an on-device-list server) still gets the server's reason, not a
 	// broken pipe.
-	addr2, stop2 := startServer(t, psi.OnDeviceList, db, psi.ConnOptions{})
+	addr2, stop2 := startServer(t, ondevice.Protocol, db, psi.ServeOptions{})
 	defer stop2()
-	cli2, err := psi.PlaintextServer.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli2, err := plaintext.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		conn2, err := net.Dial("tcp", addr2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = psi.QueryConn(conn2, cli2, db.Hashes[0], true, psi.ConnOptions{})
-		conn2.Close()
+		_, err := query(t, addr2, plaintext.Protocol, db, 0, false)
 		if !errors.As(err, &pe) || !strings.Contains(pe.Text, "on-device-list") {
 			t.Fatalf("error %v, want a PeerError naming the server's protocol", err)
 		}
+	}
+	_ = cli2
+}
+
+// TestDialRetry: a client started before its server (serve & query, as
+// the README runs them) retries the refused connection until the server
+// listens.
+func TestDialRetry(t *testing.T) {
+	db := psitest.Database(t, 10, 6)
+	srv, err := plaintext.Protocol.NewServer(db, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens now: connections are refused
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	retries := 0
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{})
+	}()
+	cli, err := plaintext.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := psi.Dial(ctx, addr, cli, db.Kind, db.Bits, psi.DialOptions{Wait: 10 * time.Second, OnRetry: func(error) { retries++ }})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer conn.Close()
+	if tr, err := conn.Query(db.Hashes[1]); err != nil || !tr.ClientOutcome.Match {
+		t.Fatalf("query after retry: %v %v", err, tr.ClientOutcome)
+	}
+	if retries == 0 {
+		t.Error("Dial connected without retrying; the test did not exercise the retry")
+	}
+	// A bounded wait gives up.
+	_, _, err = psi.Dial(ctx, "127.0.0.1:1", cli, db.Kind, db.Bits, psi.DialOptions{Wait: 300 * time.Millisecond})
+	if err == nil {
+		t.Error("Dial to a closed port succeeded")
 	}
 }

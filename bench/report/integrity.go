@@ -14,7 +14,7 @@ type IntegrityOptions struct {
 	// Skip turns both off.
 	Skip bool `json:"skip"`
 	// Threshold is the threshold-psi run; a zero DBSize means the largest
-	// feasibility size, a zero K psi.ThresholdDefaults.K (30) and a zero
+	// feasibility size, a zero K threshold.Defaults.K (30) and a zero
 	// SyntheticRate its rate (0.01).
 	Threshold bench.ThresholdRunOptions `json:"threshold"`
 	// AuditSizes are the audit database sizes; nil means the feasibility

@@ -63,10 +63,10 @@ func TestServeQueryHEExact(t *testing.T) {
 		if r.UpBytes != exact.QuerySize(p)+exact.ReplySize(p, 1) || r.DownBytes != exact.AnswerSize(p, 1) || r.Rounds != 3 {
 			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
 		}
-		if r.ServerMS <= 0 || r.ClientMS <= 0 {
-			t.Errorf("query %d: times %v/%v ms", i, r.ClientMS, r.ServerMS)
+		if r.WallMS <= 0 || r.ClientMS <= 0 {
+			t.Errorf("query %d: times %v/%v ms", i, r.ClientMS, r.WallMS)
 		}
-		t.Logf("query %d: client %.1f ms, server %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.ServerMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
+		t.Logf("query %d: client %.1f ms, wall %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.WallMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
 	}
 	srv.waitLog(t, "session ", 4)
 	log := srv.stderr()

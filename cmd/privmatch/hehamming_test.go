@@ -85,7 +85,7 @@ func TestServeQueryHEHamming(t *testing.T) {
 		if r.UpBytes != p.QuerySize(1)+p.ReplySize(1) || r.DownBytes != p.AnswerSize(1) || r.Rounds != 3 {
 			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
 		}
-		t.Logf("query %d: client %.1f ms, server %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.ServerMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
+		t.Logf("query %d: client %.1f ms, wall %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.WallMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
 	}
 	srv.waitLog(t, "session ", 2)
 	log := srv.stderr()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -145,7 +146,7 @@ func synthDB(t *testing.T, n int) (string, *psi.Database) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "db.txt")
 	var stderr bytes.Buffer
-	if st := run([]string{"db", "synth", "--n", "200", "--seed", "9", "--out", path}, &bytes.Buffer{}, &stderr); st != 0 {
+	if st := run([]string{"db", "synth", "--n", fmt.Sprint(n), "--seed", "9", "--out", path}, &bytes.Buffer{}, &stderr); st != 0 {
 		t.Fatalf("db synth: %d %s", st, stderr.String())
 	}
 	db, err := loadDatabase(path, "pdq")
@@ -211,7 +212,7 @@ func TestServeQueryEndToEnd(t *testing.T) {
 				if res.SetupBytes != wantSetup {
 					t.Errorf("setup_bytes %d, want %d", res.SetupBytes, wantSetup)
 				}
-				if proto == "oprf-psi" && (res.UpBytes != 240 || res.Rounds != 1 || res.ServerMS <= 0 || res.ClientMS <= 0) {
+				if proto == "oprf-psi" && (res.UpBytes != 240 || res.Rounds != 1 || res.WallMS <= 0 || res.ClientMS <= 0) {
 					t.Errorf("oprf figures %+v", res)
 				}
 			}
@@ -246,7 +247,7 @@ func TestQueryErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no-server", []string{"--protocol", "plaintext-server", "--server", closed, "--hash", good}, "connect"},
+		{"no-server", []string{"--protocol", "plaintext-server", "--server", closed, "--wait", "300ms", "--hash", good}, "connect"},
 		{"bad-hash", []string{"--protocol", "plaintext-server", "--server", closed, "--hash", "zz"}, "hex digits"},
 		{"unknown-protocol", []string{"--protocol", "nope", "--server", closed, "--hash", good}, "unknown protocol"},
 		{"missing-image", []string{"--protocol", "plaintext-server", "--server", closed, filepath.Join(t.TempDir(), "none.png")}, "no such file"},
@@ -349,7 +350,7 @@ func TestDBBuild(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		psi.ServeConn(c, srv, srvDB.Kind, srvDB.Bits, psi.ConnOptions{})
+		psi.ServeConn(c, srv, srvDB.Kind, srvDB.Bits, psi.ServeOptions{})
 	}()
 	stdout.Reset()
 	stderr.Reset()
@@ -360,4 +361,35 @@ func TestDBBuild(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || res.Match == nil || !*res.Match {
 		t.Errorf("query image: %s %v", stdout.String(), err)
 	}
+}
+
+// TestServeReadyFile: serve writes its address to --ready-file once it
+// accepts connections, and a query straight after works.
+func TestServeReadyFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end processes skipped under -short")
+	}
+	path, db := synthDB(t, 50)
+	ready := filepath.Join(t.TempDir(), "ready")
+	srv := startServe(t, "--protocol", "plaintext-server", "--db", path, "--ready-file", ready)
+	var b []byte
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		var err error
+		if b, err = os.ReadFile(ready); err == nil && len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready file: %v\n%s", err, srv.stderr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	addr := strings.TrimSpace(string(b))
+	if addr != srv.addr {
+		t.Errorf("ready file says %q, serve listens on %q", addr, srv.addr)
+	}
+	res, errText, err := runQueryProcess(t, "--protocol", "plaintext-server", "--server", addr, "--hash", db.Hashes[7].String())
+	if err != nil || res.Match == nil || !*res.Match {
+		t.Fatalf("query: %+v %v\n%s", res, err, errText)
+	}
+	srv.stop(t)
 }

@@ -1,11 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"strings"
+	"time"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -22,14 +23,17 @@ func init() {
 // queryResult is the JSON object query prints per query. Match is null
 // when the protocol does not tell the client the result (ResultTo says who
 // learns it). Setup bytes are counted on the first query of the
-// connection only.
+// connection only. ClientMS is the client's computing; WallMS the whole
+// query as the client saw it, waiting included. The server's computing
+// time is not sent to the client (it would tell the match bit in some
+// protocols); the server logs it.
 type queryResult struct {
 	Protocol     string  `json:"protocol"`
 	Query        int     `json:"query"`
 	Match        *bool   `json:"match"`
 	ResultTo     string  `json:"result_to"`
 	ClientMS     float64 `json:"client_ms"`
-	ServerMS     float64 `json:"server_ms"`
+	WallMS       float64 `json:"wall_ms"`
 	UpBytes      int     `json:"up_bytes"`
 	DownBytes    int     `json:"down_bytes"`
 	SetupBytes   int     `json:"setup_bytes"`
@@ -56,7 +60,8 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	fs.Var(&hexHashes, "hash", "query this hash (hex, as `privmatch hash` prints it) instead of hashing an image; repeat for several queries")
 	count := fs.Int("count", 1, "run the queries this many times over one connection after one setup (one-time keys and tables cross once)")
 	threshold := fs.Int("threshold", 0, "Hamming match threshold (exact protocols accept only 0)")
-	timeout := fs.Duration("timeout", psi.DefaultTimeout, "dial and per-frame deadline")
+	timeout := fs.Duration("timeout", psi.DefaultTimeout, "dial and per-frame deadline (the server's keep-alive frames reset it while it computes)")
+	wait := fs.Duration("wait", psi.DefaultDialWait, "keep retrying a refused connection this long (a server still preparing)")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -105,22 +110,39 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1
 	}
-	conn, err := net.DialTimeout("tcp", *server, *timeout)
+	waiting := false
+	conn, setup, err := psi.Dial(context.Background(), *server, cli, hs[0].Kind(), hs[0].Bits(), psi.DialOptions{
+		Timeout: *timeout, Wait: *wait,
+		OnRetry: func(err error) {
+			if !waiting {
+				waiting = true
+				fmt.Fprintf(stderr, "privmatch query: waiting for the server at %s (up to %v): %v\n", *server, *wait, err)
+			}
+		},
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1
 	}
 	defer conn.Close()
-	trs, qerr := psi.QueryConnMany(conn, cli, all, true, psi.ConnOptions{Timeout: *timeout})
 	enc := json.NewEncoder(stdout)
-	for i, tr := range trs {
-		if qerr != nil && i == len(trs)-1 {
-			break // the failed query has no result
+	for i, h := range all {
+		t0 := time.Now()
+		tr, err := conn.Query(h)
+		wall := time.Since(t0)
+		if err != nil {
+			fmt.Fprintf(stderr, "privmatch query: query %d of %d: %v\n", i, len(all), err)
+			return 1
+		}
+		if i == 0 {
+			s := *setup
+			s.Append(tr)
+			tr = &s
 		}
 		s := tr.Summary()
 		res := queryResult{
 			Protocol: s.Protocol, Query: i, ResultTo: p.Ledger().ResultTo,
-			ClientMS: s.ClientMS, ServerMS: s.ServerMS,
+			ClientMS: s.ClientMS, WallMS: float64(wall.Microseconds()) / 1e3,
 			UpBytes: s.UpBytes, DownBytes: s.DownBytes, SetupBytes: s.SetupBytes, SetupUpBytes: s.SetupUpBytes, Rounds: s.Rounds,
 		}
 		if tr.ClientOutcome.Known {
@@ -132,8 +154,8 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 			return 1
 		}
 	}
-	if qerr != nil {
-		fmt.Fprintf(stderr, "privmatch query: query %d of %d: %v\n", len(trs)-1, len(all), qerr)
+	if err := conn.Close(); err != nil {
+		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1
 	}
 	return 0

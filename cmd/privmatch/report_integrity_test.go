@@ -10,6 +10,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/threshold"
 )
 
 // integrityJSON is the part of results.json the integrity checks read.
@@ -135,7 +136,7 @@ func checkIntegrity(t *testing.T, dir string) {
 // its encoded length.
 func thresholdVoucherLen(t *testing.T) int {
 	t.Helper()
-	p, err := psi.NewThresholdPSI(psi.ThresholdParams{K: 5, SyntheticRate: 0.01})
+	p, err := threshold.New(threshold.Params{K: 5, SyntheticRate: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,9 +152,11 @@ func thresholdVoucherLen(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psi.RunSetup(srv, cli); err != nil {
+	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer conn.Close()
 	q, err := cli.NewQuery(db.Hashes[0])
 	if err != nil {
 		t.Fatal(err)

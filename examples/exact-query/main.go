@@ -12,6 +12,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	_ "github.com/privmatch/privmatch/psi/protocols" // the registry's protocols
 )
 
 func main() {
@@ -33,10 +34,11 @@ func main() {
 		log.Fatal(err)
 	}
 	// Setup once: parameters down, the client's evaluation keys up.
-	session, setup, err := psi.Open(srv, cli)
+	conn, setup, err := psi.Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer conn.Close()
 	fmt.Printf("setup: %d bytes down, %d bytes up (one-time keys)\n\n", setup.SetupBytes()-setup.SetupUpBytes(), setup.SetupUpBytes())
 
 	listed := db.Hashes[17]
@@ -50,7 +52,7 @@ func main() {
 		name string
 		h    phash.Hash
 	}{{"listed hash", listed}, {"one bit off", nearMiss}} {
-		tr, err := psi.RunQuery(session, cli, q.h)
+		tr, err := conn.Query(q.h)
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	_ "github.com/privmatch/privmatch/psi/protocols" // the registry's protocols
 )
 
 func main() {
@@ -44,11 +45,11 @@ func main() {
 	}
 	// Setup once: parameters down, the client's keys up.
 	t0 = time.Now()
-	session, setup, err := psi.Open(srv, cli)
+	conn, setup, err := psi.Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer session.Close()
+	defer conn.Close()
 	fmt.Printf("setup: %d bytes down, %d bytes up (one-time keys), %.1f s\n\n",
 		setup.SetupBytes()-setup.SetupUpBytes(), setup.SetupUpBytes(), time.Since(t0).Seconds())
 
@@ -67,7 +68,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tr, err := psi.RunQuery(session, cli, query)
+	tr, err := conn.Query(query)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,0 +1,14 @@
+package heexact
+
+import (
+	"github.com/privmatch/privmatch/he/hetest"
+	"github.com/privmatch/privmatch/psi"
+)
+
+// The he toolkit refuses insecure presets unless its test door is open;
+// the client still refuses them unless built from Insecure.
+func init() { hetest.AllowInsecure() }
+
+// Insecure is he-exact with a client that accepts he's insecure test
+// presets (tests only).
+var Insecure psi.Protocol = heExactProtocol{allowInsecure: true}

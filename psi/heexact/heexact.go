@@ -1,0 +1,237 @@
+// Package heexact is the "he-exact" protocol; see Protocol.
+package heexact
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"reflect"
+	"sync"
+
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/headapter"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+
+	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
+	"github.com/privmatch/privmatch/phash"
+)
+
+// Protocol is the "he-exact" protocol: exact private membership with BGV
+// homomorphic encryption (package he's engine), in which the server learns
+// whether the client's hash is listed and the client learns nothing.
+//
+// The server loads its distinct hashes under the cheapest 128-bit preset
+// that holds them in one answer ciphertext (exact.PresetFor: PN14S up to
+// about 75k entries, PN14M up to about 286k, PN14 up to about 1.07M);
+// larger databases use PN14 with more partitions, one answer ciphertext
+// per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash enters he as
+// SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 || bits || hash
+// bytes), which binds the hash kind and length. The client checks that the
+// parameters the server names are its own copy of a secure preset, makes a
+// secret key and sends its evaluation keys up once per session; the server
+// keeps them for that client's session only, at most
+// Options.MaxSessions clients at once, and drops them when the session
+// closes (over TCP: when the connection ends).
+//
+//	client (secret key)                          server (db, per-client keys)
+//	  |  Params: preset, partitions (~30 B)  |
+//	  |<--------------------------------------------|  setup, down
+//	  |  keys (HEBlob): relin + 3 rotation keys      |
+//	  |  (11.6 MB PN14S, 17.2 MB PN14) ------------>|  setup, up; opens a session
+//	  |                                             |
+//	  |  query (HEBlob): Enc(f(h)), seeded ----->|  evaluate all cells,
+//	  |                                             |  times r, plus mask m
+//	  |  answer (HEBlob): level 0, compressed,      |
+//	  |  one ciphertext per 4 partitions            |
+//	  |<--------------------------------------------|
+//	  |  HEExactReply: decrypted masked values ---->|  Verdict: some real
+//	  |                                             |  position == its mask?
+//	  |          (nothing comes back)               |  traps altered -> error
+//
+// Threat model (he's, restated): the server is semi-honest and learns, per
+// query, the match bit and on a match which cell (bin and partition)
+// matched, which narrows the entry to the at most L*H-1 entries of that
+// cell (5 under PN14S, 19 under PN14M, 71 under PN14); the query is
+// IND-CPA-encrypted under the client's key and on a non-match the values
+// it sees are r*E, with r fresh, minus nothing it can use. The client may
+// be malicious: it learns the preset and the partition count (so the
+// database size within a factor of about 4) and nothing else about the
+// database from the masked values, but circuit privacy is not claimed (no
+// noise flooding). Beyond four partitions the partition count reveals the
+// size within about 268k entries. It can query any hash it likes (each query costs it a
+// round trip and tells it nothing), make the run fail, or alter its reply:
+// trap cells catch an alteration (the server's step fails wrapping
+// exact.ErrTampered) except that a client suppresses a true match undetected
+// with probability at most exact.EvasionBound (about 1.5e-3 with one
+// partition of 4096 positions, 3.7e-4 with four, 9.0e-5 with sixteen). A network observer sees
+// the parameters, the fixed-size messages and their timing, not the match
+// bit.
+var Protocol psi.Protocol = heExactProtocol{}
+
+const heExactName = "he-exact"
+
+func init() { psi.Register(Protocol) }
+
+// heExactProtocol is he-exact; allowInsecure, set only by this package's
+// tests, lets the client accept he's insecure test presets.
+type heExactProtocol struct{ allowInsecure bool }
+
+func (heExactProtocol) Name() string { return heExactName }
+
+// heEvasion is the best undetected-suppression probability for one, four
+// and sixteen partitions at N = 2^14 (positions Slots/4 per partition,
+// traps max(m/16, 16) as he places them).
+var heEvasion = sync.OnceValue(func() [3]float64 {
+	return [3]float64{exact.EvasionBound(4096, 256), exact.EvasionBound(16384, 1024), exact.EvasionBound(65536, 4096)}
+})
+
+func (heExactProtocol) Ledger() psi.Ledger {
+	e := heEvasion()
+	return psi.Ledger{
+		Protocol: heExactName,
+		ResultTo: "server",
+		Setup: "down: the preset and partition count (about 30 B); up, once per session: the client's evaluation keys " +
+			"(11,591,834 B under PN14S, 17,199,258 B under PN14: each key a 32-byte seed plus its c0 halves), kept by the server for that client only",
+		Server: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
+			Notes: "on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
+				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
+				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22)",
+		},
+		Client: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
+			Notes:      "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed",
+		},
+		Network: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			Notes:      "message sizes are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
+		},
+		Model:           "semi-honest server, malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
+		MaliciousServer: "can load any hashes (unverifiable list), use different lists per client, or lie about the verdict; it cannot read the query hash on a non-match",
+		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can make a run fail; "+
+			"suppresses a true match undetected with probability at most %.1e (one partition), %.1e (four) or %.1e (sixteen, 2^22 entries), any detected alteration fails the run (exact.ErrTampered)", e[0], e[1], e[2]),
+		Claimed: []string{
+			"client learns nothing about the list beyond the preset and partitions (masked values uniform; no circuit privacy)",
+			"server learns nothing about a non-matching hash (IND-CPA under RLWE)",
+		},
+	}
+}
+
+// heExactItem maps a hash to the 32 bytes he fingerprints.
+func heExactItem(h phash.Hash) [32]byte {
+	b := append([]byte("privmatch-he-exact-v1\x00"), h.Kind()...)
+	b = append(b, 0, byte(h.Bits()>>8), byte(h.Bits()))
+	b = append(b, h.Bytes()...)
+	return sha256.Sum256(b)
+}
+
+func (heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+	if err := kit.RequireExact(heExactName, opts); err != nil {
+		return nil, err
+	}
+	if db == nil {
+		return nil, fmt.Errorf("psi: %s: nil database", heExactName)
+	}
+	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+		return nil, err
+	}
+	seen := make(map[phash.Hash]struct{}, len(db.Hashes))
+	items := make([][32]byte, 0, len(db.Hashes))
+	for _, h := range db.Hashes {
+		if _, dup := seen[h]; dup {
+			continue
+		}
+		seen[h] = struct{}{}
+		items = append(items, heExactItem(h))
+	}
+	lit, err := exact.PresetFor(len(items))
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	return newHEExactServer(db.Kind, db.Bits, lit, items, opts)
+}
+
+func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]byte, opts psi.Options) (*heExactServer, error) {
+	p, err := exact.NewParameters(lit)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	es, err := exact.NewServer(p, items, opts.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	ks, err := exact.KeysSize(p)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	setup := &Params{Literal: p.Literal(), Partitions: es.Partitions()}
+	return &heExactServer{
+		Server: &headapter.Server[exact.Keys, exact.VerdictState]{
+			Name: heExactName, Setup: setup,
+			KeysSize: ks, QuerySize: exact.QuerySize(p), ReplySize: exact.ReplySize(p, es.Partitions()),
+			ParseKeys: func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) },
+			Answer:    es.Answer,
+			Verdict:   es.Verdict,
+			Limits:    kit.NewSessionLimit(opts.MaxSessions),
+		},
+		es: es, params: p, setup: setup,
+	}, nil
+}
+
+// heExactServer is the shared HE adapter over he/exact's server.
+type heExactServer struct {
+	*headapter.Server[exact.Keys, exact.VerdictState]
+	es     *exact.Server
+	params exact.Parameters
+	setup  *Params
+}
+
+func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RequireExact(heExactName, opts); err != nil {
+		return nil, err
+	}
+	if err := kit.CheckKind(kind, bits); err != nil {
+		return nil, err
+	}
+	return &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand,
+		Item:   heExactItem,
+		Params: func() psi.Message { return &Params{} },
+		Configure: func(m psi.Message) (headapter.Config[exact.QueryState], error) {
+			return heExactConfigure(m, hp.allowInsecure)
+		},
+	}, nil
+}
+
+// heExactConfigure accepts the server's parameters only if they are,
+// field for field, this build's copy of a named preset, and a secure one
+// (or an insecure one when allowInsecure, which only this package's tests
+// set). The same preset keeps the client's key; the partitions fix the
+// answer's size.
+func heExactConfigure(m psi.Message, allowInsecure bool) (headapter.Config[exact.QueryState], error) {
+	var cfg headapter.Config[exact.QueryState]
+	pm, ok := m.(*Params)
+	if !ok {
+		return cfg, fmt.Errorf("setup got %T", m)
+	}
+	want, err := exact.PresetByName(pm.Literal.Name)
+	if err != nil {
+		return cfg, err
+	}
+	if !reflect.DeepEqual(want, pm.Literal) {
+		return cfg, fmt.Errorf("server's parameters differ from preset %s as this client knows it", want.Name)
+	}
+	if want.Insecure && !allowInsecure {
+		return cfg, fmt.Errorf("server offers %s: %w", want.Name, he.ErrInsecure)
+	}
+	p, err := exact.NewParameters(want)
+	if err != nil {
+		return cfg, err
+	}
+	return headapter.Config[exact.QueryState]{Tag: p.Name(), AnswerSize: exact.AnswerSize(p, pm.Partitions),
+		Engine: func(rnd io.Reader) (headapter.Engine[exact.QueryState], error) { return exact.NewClient(p, rnd) },
+	}, nil
+}

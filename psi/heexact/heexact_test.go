@@ -1,0 +1,265 @@
+package heexact_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/exact"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/heexact"
+	"github.com/privmatch/privmatch/psi/psitest"
+)
+
+func heServer(t *testing.T, db *psi.Database, maxSessions int) psi.Server {
+	t.Helper()
+	srv, err := heexact.Protocol.NewServer(db, psi.Options{MaxSessions: maxSessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func heClient(t *testing.T, db *psi.Database) psi.Client {
+	t.Helper()
+	cli, err := heexact.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cli
+}
+
+// TestHEExactSessionLimit: a server holds at most MaxSessions clients'
+// keys; closing one frees its slot.
+func TestHEExactSessionLimit(t *testing.T) {
+	db := psitest.Database(t, 50, 21)
+	srv := heServer(t, db, 1)
+	a, tr, err := psi.Open(srv, heClient(t, db), db.Kind, db.Bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := heParams(t, 50)
+	keys, err := exact.KeysSize(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.SetupUpBytes() != keys || tr.UpBytes() != 0 {
+		t.Errorf("setup up %d B (want the keys, %d B), query up %d B", tr.SetupUpBytes(), keys, tr.UpBytes())
+	}
+	if _, _, err := psi.Open(srv, heClient(t, db), db.Kind, db.Bits); !errors.Is(err, psi.ErrTooManySessions) {
+		t.Fatalf("second session: %v, want ErrTooManySessions", err)
+	}
+	a.Close()
+	b, _, err := psi.Open(srv, heClient(t, db), db.Kind, db.Bits)
+	if err != nil {
+		t.Fatalf("after close: %v", err)
+	}
+	b.Close()
+}
+
+func heParams(t *testing.T, n int) exact.Parameters {
+	t.Helper()
+	lit, err := exact.PresetFor(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := exact.NewParameters(lit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestHEExactTamperedReply: a client that rewrites its reply is caught by
+// the trap cells and the server's step fails with exact.ErrTampered.
+func TestHEExactTamperedReply(t *testing.T) {
+	db := psitest.Database(t, 50, 22)
+	srv := heServer(t, db, 0)
+	cli := heClient(t, db)
+	_, sess := psitest.SetupExchange(t, srv, cli)
+	defer sess.Close()
+	cq, err := cli.NewQuery(db.Hashes[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq, err := sess.NewQuery()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := cq.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := sq.Step(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := cq.Step(ans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := reply.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Zero every value: each trap's expected value is a uniform mask, so
+	// some trap changes except with negligible probability.
+	bad := append([]byte(nil), b...)
+	for i := len(bad) - 1; i >= len(bad)*3/4; i-- {
+		bad[i] = 0
+	}
+	in := sq.Expect()
+	if err := in.UnmarshalBinary(bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sq.Step(in); !errors.Is(err, exact.ErrTampered) {
+		t.Fatalf("tampered reply: %v, want exact.ErrTampered", err)
+	}
+	if sq.Outcome().Known {
+		t.Error("server claims a result from a tampered reply")
+	}
+}
+
+// TestHEExactClientRefusesParams: the client accepts only its own copy of
+// a secure preset, whatever the server says.
+func TestHEExactClientRefusesParams(t *testing.T) {
+	good := heParams(t, 10).Literal()
+	weak := exact.PN12Test
+	changed := good
+	changed.LogQ = append([]int(nil), good.LogQ...)
+	changed.LogQ[0]--
+	unknown := good
+	unknown.Name = "PN99"
+	for name, l := range map[string]exact.Literal{"insecure": weak, "changed": changed, "unknown": unknown} {
+		cli := heClient(t, psitest.Database(t, 1, 1))
+		if err := offerSetup(t, cli, &heexact.Params{Literal: l, Partitions: 1}); err == nil {
+			t.Errorf("%s: client accepted %+v", name, l)
+		} else if name == "insecure" && !errors.Is(err, he.ErrInsecure) {
+			t.Errorf("insecure: %v, want he.ErrInsecure", err)
+		}
+	}
+}
+
+// TestHEExactTCPSeveralQueries: one connection, one key upload, several
+// queries; the session is released when the connection ends (a server
+// holding one session serves the next connection); a client that skips
+// setup is refused.
+func TestHEExactTCPSeveralQueries(t *testing.T) {
+	db := psitest.Database(t, 300, 23)
+	srv := heServer(t, db, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var sessions []psi.Session
+	done := make(chan error, 1)
+	go func() {
+		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Timeout: 10 * time.Second, Report: func(s psi.Session) {
+			mu.Lock()
+			sessions = append(sessions, s)
+			mu.Unlock()
+		}})
+	}()
+	hs := []phash.Hash{db.Hashes[7], psitest.FlipBit(t, db.Hashes[7], 3), db.Hashes[299]}
+	want := []bool{true, false, true}
+	p := heParams(t, 300)
+	keys, _ := exact.KeysSize(p)
+	for conn := 0; conn < 2; conn++ {
+		c, setup, err := psi.Dial(ctx, ln.Addr().String(), heClient(t, db), db.Kind, db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatalf("connection %d: %v", conn, err)
+		}
+		var trs []*psi.Transcript
+		for _, h := range hs {
+			tr, err := c.Query(h)
+			if err != nil {
+				t.Fatalf("connection %d: %v", conn, err)
+			}
+			trs = append(trs, tr)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatalf("connection %d: close: %v", conn, err)
+		}
+		trs[0].Messages = append(setup.Messages, trs[0].Messages...)
+		// The server closes the session once it reads the client's
+		// "done": its one slot must come free.
+		probe := heClient(t, db)
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			sess, _, err := psi.Open(srv, probe, db.Kind, db.Bits)
+			if err == nil {
+				sess.Close()
+				break
+			}
+			if !errors.Is(err, psi.ErrTooManySessions) || time.Now().After(deadline) {
+				t.Fatalf("after connection %d: %v", conn, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		for i, tr := range trs {
+			s := tr.Summary()
+			wantUp := 0
+			if i == 0 {
+				wantUp = keys
+			}
+			if s.SetupUpBytes != wantUp || s.UpBytes != exact.QuerySize(p)+exact.ReplySize(p, 1) || s.DownBytes != exact.AnswerSize(p, 1) || s.Rounds != 3 {
+				t.Errorf("connection %d query %d: %v", conn, i, s)
+			}
+			t.Logf("connection %d query %d: %v", conn, i, s)
+		}
+	}
+	// A client that skips setup (its "next" right after the hello) is
+	// refused with an error frame.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := append([]byte{2, byte(len("he-exact"))}, "he-exact"...)
+	hello = append(append(hello, byte(len(db.Kind))), db.Kind...)
+	hello = append(hello, 1, 0)
+	raw := append(binary.BigEndian.AppendUint32(nil, uint32(len(hello)+1)), 1)
+	raw = append(raw, hello...)
+	raw = append(raw, 0, 0, 0, 2, 5, 1)
+	if _, err := c.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if !refused(t, c) {
+		t.Error("client without setup: no error frame from the server")
+	}
+	c.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sessions) != 7 {
+		t.Fatalf("%d reports, want 3 queries x 2 connections + 1 refusal", len(sessions))
+	}
+	byConn := map[string][]psi.Session{}
+	for _, s := range sessions {
+		byConn[s.Remote] = append(byConn[s.Remote], s)
+	}
+	for _, ss := range byConn {
+		if len(ss) == 1 {
+			if ss[0].Err == nil {
+				t.Errorf("refused connection: %v", ss[0].Err)
+			}
+			continue
+		}
+		for _, s := range ss {
+			if s.Err != nil || !s.Transcript.ServerOutcome.Known || s.Transcript.ServerOutcome.Match != want[s.Query] {
+				t.Errorf("query %d: %v, outcome %v", s.Query, s.Err, s.Transcript.ServerOutcome)
+			}
+		}
+	}
+}
+
+func TestConformance(t *testing.T) { psitest.TestProtocol(t, heexact.Protocol) }

@@ -1,0 +1,10 @@
+package ondevice_test
+
+import (
+	"testing"
+
+	"github.com/privmatch/privmatch/psi/ondevice"
+	"github.com/privmatch/privmatch/psi/psitest"
+)
+
+func TestConformance(t *testing.T) { psitest.TestProtocol(t, ondevice.Protocol) }

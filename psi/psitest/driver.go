@@ -1,0 +1,167 @@
+package psitest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+)
+
+// testDriver runs the protocol through the driver in process (Open, then
+// queries on one connection) and over TCP (Serve and Dial), and checks
+// that both give the outcomes and message sizes of the state machines,
+// and that the TCP client is never sent the server's computing time.
+func testDriver(t *testing.T, srv psi.Server, cli psi.Client, db *psi.Database, listed phash.Hash) {
+	near := FlipBit(t, listed, 3)
+	conn, setup, err := psi.Open(srv, cli, db.Kind, db.Bits)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if setup.Server.Setup == 0 && setup.SetupBytes() > 0 {
+		t.Error("in-process setup transcript lacks the server's time")
+	}
+	for _, h := range []phash.Hash{listed, near, listed} {
+		tr, err := conn.Query(h)
+		if err != nil {
+			t.Fatalf("query: %v", err)
+		}
+		want := db.Contains(h)
+		for _, o := range []psi.Outcome{tr.ClientOutcome, tr.ServerOutcome} {
+			if o.Known && o.Match != want {
+				t.Errorf("in-process query: outcome %v, want match=%v", o, want)
+			}
+		}
+		if !tr.ClientOutcome.Known && !tr.ServerOutcome.Known {
+			t.Error("in-process query: neither side learned the result")
+		}
+	}
+	if err := conn.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var served []psi.Session
+	done := make(chan error, 1)
+	go func() {
+		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Report: func(s psi.Session) {
+			mu.Lock()
+			served = append(served, s)
+			mu.Unlock()
+		}})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	rec := &recorder{Transport: psi.NewFrameConn(nc, 0)}
+	rc, all, err := psi.NewConn(rec, cli, db.Kind, db.Bits, 0)
+	if err != nil {
+		t.Fatalf("NewConn: %v", err)
+	}
+	for _, h := range []phash.Hash{listed, near} {
+		tr, err := rc.Query(h)
+		if err != nil {
+			t.Fatalf("TCP query: %v", err)
+		}
+		if tr.Server != (psi.Timing{}) {
+			t.Errorf("TCP client holds the server's time %+v; it must never be sent", tr.Server)
+		}
+		if o := tr.ClientOutcome; o.Known && o.Match != db.Contains(h) {
+			t.Errorf("TCP query: client outcome %v", o)
+		}
+		all.Append(tr)
+	}
+	if err := rc.Close(); err != nil {
+		t.Errorf("TCP Close: %v", err)
+	}
+	rec.check(t, all)
+	// The server logs its own time and outcome once the session ends.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(served)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(served) != 2 {
+		t.Fatalf("server reported %d queries, want 2", len(served))
+	}
+	for i, s := range served {
+		if s.Err != nil {
+			t.Errorf("served query %d: %v", i, s.Err)
+			continue
+		}
+		if o := s.Transcript.ServerOutcome; o.Known && o.Match != (i == 0) {
+			t.Errorf("served query %d: server outcome %v", i, o)
+		}
+		if s.Transcript.Server.Query == 0 && s.Transcript.UpBytes() > 0 {
+			t.Errorf("served query %d: the server's log lacks its time", i)
+		}
+	}
+}
+
+// recorder is a Transport that keeps the type and length of every frame
+// it receives.
+type recorder struct {
+	psi.Transport
+	got []psi.FrameType
+	len []int
+}
+
+func (r *recorder) Recv(limit int) (psi.FrameType, []byte, error) {
+	typ, p, err := r.Transport.Recv(limit)
+	if err == nil {
+		r.got, r.len = append(r.got, typ), append(r.len, len(p))
+	}
+	return typ, p, err
+}
+
+// check: every frame the client received is one of the protocol messages
+// its transcript lists (same count, same sizes, in order) or an empty
+// keep-alive, so no frame can carry the server's computing time.
+func (r *recorder) check(t *testing.T, tr *psi.Transcript) {
+	t.Helper()
+	var down, msgs []int
+	for _, m := range tr.Messages {
+		if m.Dir == psi.Down {
+			down = append(down, m.Bytes)
+		}
+	}
+	for i, typ := range r.got {
+		switch typ {
+		case psi.FrameMessage:
+			msgs = append(msgs, r.len[i])
+		case psi.FrameKeepAlive:
+			if r.len[i] != 0 {
+				t.Errorf("keep-alive frame with %d bytes", r.len[i])
+			}
+		default:
+			t.Errorf("client received a frame of type %d (%d bytes)", typ, r.len[i])
+		}
+	}
+	if fmt.Sprint(msgs) != fmt.Sprint(down) {
+		t.Errorf("client received message frames of %v bytes, its transcript lists %v", msgs, down)
+	}
+}

@@ -1,0 +1,267 @@
+package threshold
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/ec"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+	"github.com/privmatch/privmatch/psi/oprf"
+
+	"github.com/cloudflare/circl/group"
+	"github.com/privmatch/privmatch/phash"
+)
+
+// Client is one account's device. It holds the account's secret
+// polynomial and has no wire methods. Safe for concurrent queries after
+// Setup.
+type Client struct {
+	k      int
+	rate32 uint32
+	kind   phash.Kind
+	bits   int
+	rnd    io.Reader
+	mu     sync.Mutex // serialises reads of rnd
+	table  *oprf.Table
+	L      group.Element
+
+	account AccountID
+	commit  [32]byte
+	coef    []group.Scalar
+
+	synth   int // vouchers sent synthetic, for tests and simulation
+	genuine int
+}
+
+// Account returns the account's identifier.
+func (c *Client) Account() AccountID { return c.account }
+
+// Synthetic returns how many of the vouchers built so far were synthetic,
+// and how many were genuine. Only the device knows this.
+func (c *Client) Synthetic() (synthetic, genuine int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.synth, c.genuine
+}
+
+// Protocol names the protocol.
+func (c *Client) Protocol() string { return thresholdName }
+
+// Setup downloads the policy and the table; the device checks the
+// policy against its own and keeps the table.
+func (c *Client) Setup() (psi.Steps, error) {
+	return kit.Recv(thresholdName, func() psi.Message { return &SetupMessage{} }, c.accept), nil
+}
+
+func (c *Client) accept(m psi.Message) error {
+	t, ok := m.(*SetupMessage)
+	if !ok {
+		return fmt.Errorf("psi: %s client: setup got %T", thresholdName, m)
+	}
+	if t.K != c.k || t.Rate32 != c.rate32 {
+		return fmt.Errorf("psi: %s client: server policy k=%d s=%d/2^32, device expects k=%d s=%d/2^32", thresholdName, t.K, t.Rate32, c.k, c.rate32)
+	}
+	L := ec.Group.NewElement()
+	if err := L.UnmarshalBinary(t.Table.L[:]); err != nil || L.IsIdentity() {
+		return fmt.Errorf("psi: %s client: table key L is not a valid non-identity element", thresholdName)
+	}
+	c.mu.Lock()
+	c.table, c.L = &t.Table, L
+	c.mu.Unlock()
+	return nil
+}
+
+// NewQuery starts the voucher for one image's hash.
+func (c *Client) NewQuery(h phash.Hash) (psi.Steps, error) {
+	c.mu.Lock()
+	t, L := c.table, c.L
+	c.mu.Unlock()
+	if t == nil {
+		return nil, fmt.Errorf("psi: %s client: query before setup", thresholdName)
+	}
+	if h.Kind() != c.kind || h.Bits() != c.bits {
+		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", thresholdName, h.Kind(), h.Bits(), c.kind, c.bits)
+	}
+	return &thresholdClientQuery{c: c, table: t, L: L, h: h}, nil
+}
+
+// random reads n bytes under the lock.
+func (c *Client) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := io.ReadFull(c.rnd, b); err != nil {
+		return nil, fmt.Errorf("psi: %s: randomness: %w", thresholdName, err)
+	}
+	return b, nil
+}
+
+func (c *Client) scalar() (group.Scalar, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ec.Scalar(c.rnd)
+}
+
+type thresholdClientQuery struct {
+	c       *Client
+	table   *oprf.Table
+	L       group.Element
+	h       phash.Hash
+	started bool
+}
+
+func (q *thresholdClientQuery) Expect() psi.Message { return nil }
+func (q *thresholdClientQuery) Step(in psi.Message) (psi.Message, error) {
+	return nil, fmt.Errorf("psi: %s client: expects no reply", thresholdName)
+}
+
+// Outcome is always unknown: the device learns nothing.
+func (q *thresholdClientQuery) Outcome() psi.Outcome { return psi.Outcome{} }
+
+// junkPart is a part that never opens: a uniform element and random bytes.
+func (c *Client) junkPart(p *VoucherPart) error {
+	r, err := c.scalar()
+	if err != nil {
+		return err
+	}
+	qb, err := ec.Group.NewElement().MulGen(r).MarshalBinaryCompress()
+	if err != nil {
+		return err
+	}
+	copy(p.Q[:], qb)
+	p.Outer, err = c.random(thresholdOuterLen(c.bits))
+	return err
+}
+
+func (q *thresholdClientQuery) Start() (psi.Message, error) {
+	if q.started {
+		return nil, fmt.Errorf("psi: %s client: query already started", thresholdName)
+	}
+	q.started = true
+	c := q.c
+	v := &Voucher{bits: c.bits, Account: c.account, Commit: c.commit}
+	coin, err := c.random(5)
+	if err != nil {
+		return nil, err
+	}
+	synthetic := binary.BigEndian.Uint32(coin) < c.rate32
+	// The share and inner layer, or their synthetic stand-ins.
+	var x group.Scalar
+	for x == nil || x.IsZero() {
+		if x, err = c.scalar(); err != nil {
+			return nil, err
+		}
+	}
+	xb, _ := x.MarshalBinary()
+	var plain []byte
+	if synthetic {
+		rest, err := c.random(thresholdInnerLen(c.bits))
+		if err != nil {
+			return nil, err
+		}
+		// A uniform y: reduce 64 random bytes to a scalar.
+		y, err := c.scalar()
+		if err != nil {
+			return nil, err
+		}
+		yb, _ := y.MarshalBinary()
+		plain = append(append(xb, yb...), rest...)
+	} else {
+		yb, _ := polyEval(c.coef, x).MarshalBinary()
+		aead, err := thresholdInnerKey(c.account, c.coef[0], xb)
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s client: %w", thresholdName, err)
+		}
+		inner := aead.Seal(nil, ec.ZeroNonce[:], q.h.Bytes(), append(c.account[:], xb...))
+		plain = append(append(xb, yb...), inner...)
+	}
+	// Parts in a random order: perm[i] is the slot of way i.
+	pb, err := c.random(2)
+	if err != nil {
+		return nil, err
+	}
+	perm := [ec.Ways]int{0, 1, 2}
+	for i := ec.Ways - 1; i > 0; i-- {
+		j := int(pb[i-1]) % (i + 1) // bias below 1%, irrelevant: slots are symmetric for the server
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	if synthetic {
+		// Way 0's slot opens unconditionally; the others are junk.
+		cs, err := c.scalar()
+		if err != nil {
+			return nil, err
+		}
+		p := &v.Parts[perm[0]]
+		qb, err := ec.Group.NewElement().MulGen(cs).MarshalBinaryCompress()
+		if err != nil {
+			return nil, err
+		}
+		copy(p.Q[:], qb)
+		aead, err := thresholdOuterKey(ec.Group.NewElement().Mul(q.L, cs), p.Q[:])
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s client: %w", thresholdName, err)
+		}
+		p.Outer = aead.Seal(nil, ec.ZeroNonce[:], plain, outerAD(v, p.Q[:]))
+		for i := 1; i < ec.Ways; i++ {
+			if err := c.junkPart(&v.Parts[perm[i]]); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		item := ec.Item(q.h)
+		H := ec.Group.HashToElement(item, ec.DSTHash)
+		t := q.table
+		pos := ec.Positions(&t.Seed, uint32(t.NumRows()), item)
+		for i, w := range pos {
+			p := &v.Parts[perm[i]]
+			dup := false
+			for j := 0; j < i; j++ {
+				dup = dup || pos[j] == w
+			}
+			if dup {
+				// A repeated row would open twice; send junk instead.
+				if err := c.junkPart(p); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			T := ec.Group.NewElement()
+			if err := T.UnmarshalBinary(t.Rows[int(w)*ec.ElemSize : (int(w)+1)*ec.ElemSize]); err != nil {
+				return nil, fmt.Errorf("psi: %s client: table row %d is not a valid element", thresholdName, w)
+			}
+			b, err := c.scalar()
+			if err != nil {
+				return nil, err
+			}
+			g, err := c.scalar()
+			if err != nil {
+				return nil, err
+			}
+			Q := ec.Group.NewElement().Mul(H, b)
+			Q.Add(Q, ec.Group.NewElement().MulGen(g))
+			S := ec.Group.NewElement().Mul(T, b)
+			S.Add(S, ec.Group.NewElement().Mul(q.L, g))
+			qb, err := Q.MarshalBinaryCompress()
+			if err != nil {
+				return nil, fmt.Errorf("psi: %s client: %w", thresholdName, err)
+			}
+			copy(p.Q[:], qb)
+			aead, err := thresholdOuterKey(S, p.Q[:])
+			if err != nil {
+				return nil, fmt.Errorf("psi: %s client: %w", thresholdName, err)
+			}
+			p.Outer = aead.Seal(nil, ec.ZeroNonce[:], plain, outerAD(v, p.Q[:]))
+		}
+	}
+	c.mu.Lock()
+	if synthetic {
+		c.synth++
+	} else {
+		c.genuine++
+	}
+	c.mu.Unlock()
+	return v, nil
+}

@@ -1,0 +1,181 @@
+// Package threshold is the "threshold-psi" protocol: account-level
+// reporting built on oprf-psi's match test; see New.
+package threshold
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/ec"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+	"github.com/privmatch/privmatch/psi/oprf"
+
+	"github.com/cloudflare/circl/group"
+	"github.com/privmatch/privmatch/phash"
+)
+
+// New returns the "threshold-psi" protocol with threshold k and
+// synthetic rate s: account-level reporting in the shape of Apple's PSI
+// (Bhowmick et al. 2021), built on oprf-psi's blinded cuckoo table and
+// match test. The protocol is not in the registry: the registry's
+// conformance suite (psitest) requires that some side learn each query's
+// match bit, which this protocol withholds by design below k.
+//
+// Each account (one Client) holds a secret s0 and a random polynomial f
+// of degree k-1 with f(0) = s0 over the ristretto255 scalar field, and
+// publishes in every voucher C = SHA-256(label || account || s0). Per
+// image with hash y the device draws a fresh non-zero x, seals the payload
+// (y's bytes) under a key derived from s0 and x (the inner layer), and
+// seals the share (x, f(x)) with the inner ciphertext under oprf-psi's
+// per-row key (the outer layer), which the server derives only when y is
+// in its table. Parts are shuffled so their order tells nothing.
+//
+// With probability s a voucher is synthetic instead: one part's outer key
+// is built from Q = c*G, S = c*L, so it opens for the server whatever the
+// table holds, and carries a random (x, y) and a random inner ciphertext;
+// the other parts are random and never open. The device knows which
+// vouchers are synthetic; the server cannot tell until it knows s0, and
+// a listed image whose voucher came out synthetic does not count.
+//
+//	device (account: s0, f, C)                    server (secret a)
+//	  |  SetupMessage: k, s, blinded table         |
+//	  |<---------------------------------------------|  (once)
+//	  |  Voucher: account, C,               |
+//	  |    3 x (Q_i, Enc_{K(S_i)}(x, f(x), inner))   |
+//	  |--------------------------------------------->|  open with a*Q_i;
+//	  |          (nothing comes back)                |  collect shares per
+//	  |                                              |  account; decode
+//
+// Reconstruction: once an account has at least k opened shares the server
+// runs Berlekamp-Welch decoding on all of them and accepts f only if
+// SHA-256(label || account || f(0)) = C; it then derives the inner keys,
+// opens the inner layer of every genuine share and marks as synthetic
+// every share whose inner layer does not open. Decoding succeeds when
+// g >= k + z (g genuine and z synthetic opened shares), so the synthetic
+// rate raises the effective threshold by the number of synthetic shares;
+// its cost is one linear solve of O(m^3) scalar operations per attempt,
+// m = g + z, attempted each time a share opens while m >= k.
+//
+// Threat model: semi-honest server and device, as oprf-psi. Below the
+// threshold the server learns, per account, the number m = g + z of
+// vouchers whose outer layer opened, and nothing else about which or how
+// many matched beyond what m's distribution says (quantified by
+// bench.ThresholdLeak); above it, every genuine match's payload and which
+// vouchers were synthetic. A malicious server can lower k or s in its
+// setup (the device refuses a policy other than its own), or fill the
+// table with anything (see package audit). A malicious device can send
+// shares off the polynomial, which only delays its own reconstruction.
+func New(p Params) (psi.Protocol, error) {
+	if p.K < 1 || p.K > MaxThreshold {
+		return nil, fmt.Errorf("psi: %s: threshold %d outside 1..%d", thresholdName, p.K, MaxThreshold)
+	}
+	if !(p.SyntheticRate >= 0 && p.SyntheticRate < 1) {
+		return nil, fmt.Errorf("psi: %s: synthetic rate %v outside [0, 1)", thresholdName, p.SyntheticRate)
+	}
+	return thresholdProtocol{k: p.K, rate32: uint32(math.Round(p.SyntheticRate * (1 << 32)))}, nil
+}
+
+// Params is the server's reporting policy.
+type Params struct {
+	// K is the number of genuine matches that opens an account.
+	K int
+	// SyntheticRate is the probability that a voucher is synthetic.
+	SyntheticRate float64
+}
+
+// Defaults is Apple's published threshold (30) with a synthetic
+// rate of 1% (Apple did not publish its rate; vary it).
+var Defaults = Params{K: 30, SyntheticRate: 0.01}
+
+const thresholdName = "threshold-psi"
+
+var (
+	thresholdCommitLabel = []byte("privmatch threshold-psi v1 commit")
+	thresholdOuterLabel  = "privmatch threshold-psi v1 outer key"
+	thresholdInnerLabel  = "privmatch threshold-psi v1 inner key"
+)
+
+type thresholdProtocol struct {
+	k      int
+	rate32 uint32
+}
+
+func (thresholdProtocol) Name() string { return thresholdName }
+
+func (p thresholdProtocol) Ledger() psi.Ledger {
+	return psi.Ledger{
+		Protocol: thresholdName,
+		ResultTo: "server",
+		Setup:    "k, s and the blinded cuckoo table: 58 + 32*m bytes, m = 1.3n+1, once per server key",
+		Server: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
+			Notes: fmt.Sprintf("below the threshold (k=%d) only the per-account count of opened vouchers m = matches + synthetic; "+
+				"once genuine - synthetic >= k: every match bit, every matched hash and which vouchers were synthetic", p.k),
+		},
+		Client: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
+			Notes:      "database size up to the cuckoo expansion; no answer comes back",
+		},
+		Network: psi.View{
+			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			Notes:      "one fixed-size voucher per image, tagged with the account",
+		},
+		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve and SHA-256 as random oracles, AES-GCM",
+		MaliciousServer: "as oprf-psi (any table, per-device tables); cannot lower k or s unseen since the device checks the policy",
+		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); off-polynomial shares only delay its own reconstruction",
+		Claimed: []string{
+			"synthetic and genuine opened shares are indistinguishable before reconstruction (uniform (x, y), uniform Q)",
+			"k-1 genuine shares of a degree k-1 polynomial reveal nothing about f(0) (Shamir)",
+		},
+	}
+}
+
+func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+	if err := kit.RequireExact(thresholdName, opts); err != nil {
+		return nil, err
+	}
+	if db != nil {
+		if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+			return nil, err
+		}
+	}
+	// The table and key are oprf-psi's: this protocol builds on its match
+	// test.
+	o, err := oprf.BuildTable(db, ec.Rand(opts))
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", thresholdName, err)
+	}
+	return &Server{
+		k: p.k, rate32: p.rate32, kind: o.Kind, bits: o.Bits, a: o.Key,
+		setup:    &SetupMessage{K: p.k, Rate32: p.rate32, Table: *o.Table},
+		accounts: map[AccountID]*thresholdAccount{},
+	}, nil
+}
+
+func (p thresholdProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RequireExact(thresholdName, opts); err != nil {
+		return nil, err
+	}
+	if err := kit.CheckKind(kind, bits); err != nil {
+		return nil, err
+	}
+	c := &Client{k: p.k, rate32: p.rate32, kind: kind, bits: bits, rnd: ec.Rand(opts)}
+	if _, err := io.ReadFull(c.rnd, c.account[:]); err != nil {
+		return nil, fmt.Errorf("psi: %s: randomness: %w", thresholdName, err)
+	}
+	c.coef = make([]group.Scalar, p.k)
+	for i := range c.coef {
+		s, err := ec.Scalar(c.rnd)
+		if err != nil {
+			return nil, err
+		}
+		c.coef[i] = s
+	}
+	c.commit = thresholdCommit(c.account, c.coef[0])
+	return c, nil
+}

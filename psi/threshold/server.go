@@ -1,0 +1,241 @@
+package threshold
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/ec"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+
+	"github.com/cloudflare/circl/group"
+	"github.com/privmatch/privmatch/phash"
+)
+
+// Server is the server role of threshold-psi. It keeps, per
+// account, the shares whose outer layer opened, and reconstructs the
+// account's secret once it can. Safe for concurrent use.
+type Server struct {
+	k      int
+	rate32 uint32
+	kind   phash.Kind
+	bits   int
+	a      group.Scalar
+	setup  *SetupMessage
+
+	mu       sync.Mutex
+	accounts map[AccountID]*thresholdAccount
+}
+
+type thresholdShare struct {
+	x, y  group.Scalar
+	xb    []byte
+	inner []byte
+	// After reconstruction: genuine (inner opened) and the payload.
+	genuine bool
+	payload phash.Hash
+}
+
+type thresholdAccount struct {
+	mu       sync.Mutex
+	commit   [32]byte
+	vouchers int
+	shares   []*thresholdShare
+	xs       map[[32]byte]bool
+	open     bool
+	s0       group.Scalar
+	attempts int
+	decode   time.Duration
+}
+
+// AccountReport is what the server knows about one account.
+type AccountReport struct {
+	// Vouchers is the number of vouchers received; Opened the number
+	// whose outer layer opened (genuine matches plus synthetic): all the
+	// server learns below the threshold.
+	Vouchers, Opened int
+	// Reconstructed is true once the account's secret was recovered.
+	Reconstructed bool
+	// Genuine and Synthetic split Opened, known only after
+	// reconstruction; Matches are the genuine shares' payloads.
+	Genuine, Synthetic int
+	Matches            []phash.Hash
+	// Attempts and DecodeTime are the reconstruction attempts so far and
+	// the time they took.
+	Attempts   int
+	DecodeTime time.Duration
+}
+
+// Account reports what the server knows about an account.
+func (s *Server) Account(id AccountID) AccountReport {
+	s.mu.Lock()
+	a := s.accounts[id]
+	s.mu.Unlock()
+	if a == nil {
+		return AccountReport{}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := AccountReport{Vouchers: a.vouchers, Opened: len(a.shares), Reconstructed: a.open, Attempts: a.attempts, DecodeTime: a.decode}
+	if a.open {
+		for _, sh := range a.shares {
+			if sh.genuine {
+				r.Genuine++
+				r.Matches = append(r.Matches, sh.payload)
+			} else {
+				r.Synthetic++
+			}
+		}
+	}
+	return r
+}
+
+// Protocol names the protocol.
+func (s *Server) Protocol() string { return thresholdName }
+
+// NewSession starts a device's session: the policy and the blinded table
+// down, then one voucher per query. Accounts are shared by all sessions.
+func (s *Server) NewSession() (psi.ServerSession, error) {
+	return kit.Shared{Proto: thresholdName, Down: s.setup, Query: func() (psi.Steps, error) { return &thresholdServerQuery{s: s}, nil }}, nil
+}
+
+type thresholdServerQuery struct {
+	kit.ServerStart
+	s    *Server
+	work partWork
+	done bool
+	out  psi.Outcome
+}
+
+func (q *thresholdServerQuery) Expect() psi.Message {
+	if q.done {
+		return nil
+	}
+	return &Voucher{bits: q.s.bits}
+}
+
+// Outcome is unknown until the voucher's account has been reconstructed;
+// then it is whether this voucher was a genuine match.
+func (q *thresholdServerQuery) Outcome() psi.Outcome { return q.out }
+
+// Step opens what it can of the voucher, files the share under its
+// account and tries reconstruction when the account has k shares or more.
+func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
+	v, ok := in.(*Voucher)
+	if !ok || q.done {
+		return nil, fmt.Errorf("psi: %s server: unexpected message %T", thresholdName, in)
+	}
+	q.done = true
+	s := q.s
+	// Every part is tried, whatever the earlier ones gave, so the work
+	// of opening a voucher does not depend on whether it opens.
+	var share *thresholdShare
+	Q, S := ec.Group.NewElement(), ec.Group.NewElement()
+	for i := range v.Parts {
+		p := &v.Parts[i]
+		q.work.decoded++
+		if err := Q.UnmarshalBinary(p.Q[:]); err != nil {
+			return nil, fmt.Errorf("psi: %s server: voucher part %d: bad element", thresholdName, i)
+		}
+		q.work.multiplied++
+		aead, err := thresholdOuterKey(S.Mul(Q, s.a), p.Q[:])
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s server: %w", thresholdName, err)
+		}
+		q.work.opened++
+		pt, err := aead.Open(nil, ec.ZeroNonce[:], p.Outer, outerAD(v, p.Q[:]))
+		if err != nil {
+			continue
+		}
+		x, y := ec.Group.NewScalar(), ec.Group.NewScalar()
+		if x.UnmarshalBinary(pt[:32]) != nil || y.UnmarshalBinary(pt[32:64]) != nil || x.IsZero() || share != nil {
+			// A device sealed a malformed share under the right key, or
+			// a second part opened too.
+			continue
+		}
+		share = &thresholdShare{x: x, y: y, xb: pt[:32], inner: pt[64:]}
+	}
+	s.mu.Lock()
+	a := s.accounts[v.Account]
+	if a == nil {
+		a = &thresholdAccount{commit: v.Commit, xs: map[[32]byte]bool{}}
+		s.accounts[v.Account] = a
+	}
+	s.mu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if v.Commit != a.commit {
+		return nil, fmt.Errorf("psi: %s server: voucher's key commitment differs from its account's", thresholdName)
+	}
+	a.vouchers++
+	if share == nil {
+		if a.open {
+			q.out = psi.Outcome{Known: true}
+		}
+		return nil, nil
+	}
+	var xk [32]byte
+	copy(xk[:], share.xb)
+	if a.xs[xk] {
+		return nil, fmt.Errorf("psi: %s server: repeated share x-coordinate", thresholdName)
+	}
+	a.xs[xk] = true
+	a.shares = append(a.shares, share)
+	switch {
+	case a.open:
+		s.classify(v.Account, a, share)
+	case len(a.shares) >= s.k:
+		s.reconstruct(v.Account, a)
+	}
+	if a.open {
+		q.out = psi.Outcome{Known: true, Match: share.genuine}
+	}
+	return nil, nil
+}
+
+// reconstruct decodes the account's shares; on success it classifies every
+// share. The caller holds a.mu.
+func (s *Server) reconstruct(id AccountID, a *thresholdAccount) {
+	t0 := time.Now()
+	defer func() { a.decode += time.Since(t0); a.attempts++ }()
+	xs := make([]group.Scalar, len(a.shares))
+	ys := make([]group.Scalar, len(a.shares))
+	for i, sh := range a.shares {
+		xs[i], ys[i] = sh.x, sh.y
+	}
+	f, err := decodeShares(xs, ys, s.k)
+	if err != nil {
+		return
+	}
+	if thresholdCommit(id, f[0]) != a.commit {
+		return
+	}
+	a.open, a.s0 = true, f[0]
+	for _, sh := range a.shares {
+		s.classify(id, a, sh)
+	}
+}
+
+// classify opens a share's inner layer under the recovered secret.
+func (s *Server) classify(id AccountID, a *thresholdAccount, sh *thresholdShare) {
+	aead, err := thresholdInnerKey(id, a.s0, sh.xb)
+	if err != nil {
+		return
+	}
+	pt, err := aead.Open(nil, ec.ZeroNonce[:], sh.inner, append(id[:], sh.xb...))
+	if err != nil {
+		return
+	}
+	h, err := kit.DecodeHash(s.kind, s.bits, pt)
+	if err != nil {
+		return
+	}
+	sh.genuine, sh.payload = true, h
+}
+
+// partWork counts the server's work on a voucher's parts, so tests can
+// check that it does not depend on the outcome.
+type partWork struct {
+	decoded, multiplied, opened int
+}
