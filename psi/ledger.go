@@ -61,6 +61,51 @@ type Ledger struct {
 	// Claimed lists properties that are argued, not tested by this
 	// project's code.
 	Claimed []string `json:"claimed"`
+	// Claims are the ledger's statements one by one, each with the
+	// adversary it holds against and the attack test that tries to break
+	// it (Test empty: claimed, not tested).
+	Claims []Claim `json:"claims,omitempty"`
+}
+
+// Adversary names who a ledger claim is made against.
+type Adversary string
+
+// The adversaries a ledger claim can name.
+const (
+	SemiHonest      Adversary = "semi-honest"
+	MaliciousClient Adversary = "malicious client"
+	MaliciousServer Adversary = "malicious server"
+	Network         Adversary = "network"
+)
+
+// Claim is one ledger statement: against whom it holds, what it says, and
+// the test that attacks it. A claim whose Test is empty is printed as
+// "claimed, not tested"; a claim that records a known weakness sets Holds
+// to false and names the test that demonstrates the attack.
+type Claim struct {
+	Adversary Adversary `json:"adversary"`
+	// Statement says, in plain words, what the adversary learns or can do.
+	Statement string `json:"statement"`
+	// Holds is false when the statement describes an attack that works.
+	Holds bool `json:"holds"`
+	// Test names the attack test (package and test function) that checks
+	// the statement, empty when none does.
+	Test string `json:"test,omitempty"`
+}
+
+// Tested reports whether an attack test checks the claim.
+func (c Claim) Tested() bool { return c.Test != "" }
+
+// String prints the claim on one line.
+func (c Claim) String() string {
+	status := "claimed, not tested"
+	if c.Tested() {
+		status = "tested by " + c.Test
+	}
+	if !c.Holds {
+		status = "known weakness; " + status
+	}
+	return fmt.Sprintf("[%s] %s (%s)", c.Adversary, c.Statement, status)
 }
 
 // String prints the ledger as an aligned text block.
@@ -82,6 +127,9 @@ func (l Ledger) String() string {
 	fmt.Fprintf(&b, "  malicious client: %s\n", l.MaliciousClient)
 	for _, c := range l.Claimed {
 		fmt.Fprintf(&b, "  claimed, not tested: %s\n", c)
+	}
+	for _, c := range l.Claims {
+		fmt.Fprintf(&b, "  %s\n", c)
 	}
 	return b.String()
 }
