@@ -30,7 +30,8 @@ import (
 //
 // Setup (once per server key, shipped to every device): the server picks a
 // secret scalar a, places its distinct hashes in a 3-way cuckoo table of
-// m = 1.3n+1 rows (public seed), and publishes row T[w] = a*H(x) for the
+// m rows (1.3n+1 padded to 3 significant bits; public seed), and
+// publishes row T[w] = a*H(x) for the
 // hash x placed at w, a random element of unknown logarithm in empty rows,
 // and L = a*G.
 //
@@ -55,7 +56,7 @@ import (
 //	  |          (nothing comes back)              |  -> match bit, and y
 //
 // Threat model: semi-honest server and device. The device learns the
-// table size (hence the database size up to the 1.3 expansion) and
+// table size (hence the database size to within about 9/8) and
 // nothing else: rows are pseudorandom under DDH, and no answer comes back.
 // The server learns the match bit per voucher and, on a match, the hash y
 // (the payload; Apple's payload is the visual derivative); on a non-match
@@ -91,7 +92,7 @@ func (oprfProtocol) Ledger() psi.Ledger {
 	return psi.Ledger{
 		Protocol: oprfName,
 		ResultTo: "server",
-		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 rows, downloaded once per server key",
+		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits (at most 1/8 more), downloaded once per server key",
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactQueryHash, psi.FactMatchedEntry, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
@@ -100,7 +101,7 @@ func (oprfProtocol) Ledger() psi.Ledger {
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "database size up to the 1.3 cuckoo expansion; no answer comes back",
+			Notes:      "the table size m names n only to within about 9/8 (n = 100,000 shares m with every n in 94,524..100,824); no answer comes back",
 		},
 		Network: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
@@ -119,6 +120,8 @@ func (oprfProtocol) Ledger() psi.Ledger {
 				Statement: "the server learns the match bit and, on a match, the hash; the device learns no outcome; every voucher has the same size"},
 			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFOtherKeyDoesNotMatch",
 				Statement: "a voucher opens only under the key of the table it was built on"},
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/internal/ec.TestRowsBucketed",
+				Statement: "the table size tells the device n only to within about 9/8, not exactly"},
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the device learns nothing about the list beyond its size: rows are pseudorandom under DDH (argued)"},
 			{Adversary: psi.SemiHonest, Holds: true,
@@ -164,7 +167,8 @@ type Keyed = ec.Keyed
 
 // BuildTable is oprf-psi's table builder, exported for the protocols
 // built on its match test (threshold-psi): it places db's distinct hashes
-// in a 3-way cuckoo table of m = 1.3n+1 rows, draws the secret key a and
+// in a 3-way cuckoo table of m rows (1.3n+1, padded; see Rows in
+// psi/internal/ec), draws the secret key a and
 // blinds every row (a*H(x), or a random element in empty rows).
 func BuildTable(db *psi.Database, rnd io.Reader) (*Keyed, error) { return ec.BuildTable(db, rnd) }
 

@@ -108,7 +108,7 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 	return psi.Ledger{
 		Protocol: thresholdName,
 		ResultTo: "server",
-		Setup:    "k, s and the blinded cuckoo table: 58 + 32*m bytes, m = 1.3n+1, once per server key",
+		Setup:    "k, s and the blinded cuckoo table: 58 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits, once per server key",
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
