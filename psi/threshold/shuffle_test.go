@@ -5,29 +5,62 @@ import (
 	"testing"
 )
 
-// TestShuffleUniform feeds the slot shuffle every pair of random bytes
-// once (a fixed reader) and counts the permutations: each of the six must
-// come out exactly equally often. The old draw, pb % (i+1), gave one
-// permutation pair 86/85 of the time of the others.
+var errRejected = errors.New("sampler asked for another byte")
+
+// fixed returns a reader of exactly the given bytes, then errRejected.
+func fixed(bs ...byte) func() (byte, error) {
+	return func() (byte, error) {
+		if len(bs) == 0 {
+			return 0, errRejected
+		}
+		b := bs[0]
+		bs = bs[1:]
+		return b, nil
+	}
+}
+
+// TestUniformBelowExact: for every n, the draws that end on their first
+// byte (a rejected byte leads to a fresh, independent draw) cover every
+// residue equally often, so the result is exactly uniform. b % n alone
+// gave residues below 256 % n one extra byte each.
+func TestUniformBelowExact(t *testing.T) {
+	for n := 1; n <= 256; n++ {
+		counts := make([]int, n)
+		rejected := 0
+		for b := 0; b < 256; b++ {
+			j, err := uniformBelow(fixed(byte(b)), n)
+			if errors.Is(err, errRejected) {
+				rejected++
+				continue
+			}
+			if err != nil || j < 0 || j >= n {
+				t.Fatalf("n %d, byte %d: %d, %v", n, b, j, err)
+			}
+			counts[j]++
+		}
+		for j, c := range counts {
+			if c != counts[0] {
+				t.Fatalf("n %d: residue %d drawn for %d bytes, residue 0 for %d", n, j, c, counts[0])
+			}
+		}
+		if rejected != 256%n {
+			t.Errorf("n %d: %d bytes rejected, want %d", n, rejected, 256%n)
+		}
+	}
+}
+
+// TestShuffleUniform feeds the slot shuffle every pair of bytes once (a
+// fixed reader) and counts the permutations over the pairs it accepts:
+// each of the six comes out exactly equally often. The old draw,
+// pb % (i+1), favoured some permutations (86 to 85).
 func TestShuffleUniform(t *testing.T) {
 	counts := map[[3]int]int{}
 	for b1 := 0; b1 < 256; b1++ {
-		if b1 >= 255 {
-			// Rejected for n = 3: the sampler reads another byte, which
-			// the pairs with b1 < 255 already cover.
-			continue
-		}
 		for b2 := 0; b2 < 256; b2++ {
-			stream := []byte{byte(b1), byte(b2)}
-			next := func() (byte, error) {
-				if len(stream) == 0 {
-					return 0, errors.New("stream exhausted")
-				}
-				b := stream[0]
-				stream = stream[1:]
-				return b, nil
+			perm, err := shuffle(fixed(byte(b1), byte(b2)))
+			if errors.Is(err, errRejected) {
+				continue
 			}
-			perm, err := shuffle(next)
 			if err != nil {
 				t.Fatalf("bytes %d, %d: %v", b1, b2, err)
 			}
@@ -44,25 +77,9 @@ func TestShuffleUniform(t *testing.T) {
 	}
 }
 
-// TestUniformBelowRejects: a byte at or above the largest multiple of n is
-// rejected and the next one used; a reader error comes back.
-func TestUniformBelowRejects(t *testing.T) {
-	stream := []byte{255, 254, 7}
-	next := func() (byte, error) {
-		if len(stream) == 0 {
-			return 0, errors.New("stream exhausted")
-		}
-		b := stream[0]
-		stream = stream[1:]
-		return b, nil
-	}
-	if j, err := uniformBelow(next, 3); err != nil || j != 254%3 {
+// TestUniformBelowRetries: a rejected byte is skipped and the next used.
+func TestUniformBelowRetries(t *testing.T) {
+	if j, err := uniformBelow(fixed(255, 254), 3); err != nil || j != 254%3 {
 		t.Errorf("uniformBelow = %d, %v; want %d (255 rejected)", j, err, 254%3)
-	}
-	if j, err := uniformBelow(next, 256); err != nil || j != 7 {
-		t.Errorf("n = 256: %d, %v; want 7", j, err)
-	}
-	if _, err := uniformBelow(next, 3); err == nil {
-		t.Error("reader error not returned")
 	}
 }
