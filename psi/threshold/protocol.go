@@ -74,8 +74,19 @@ func New(p Params) (psi.Protocol, error) {
 	if !(p.SyntheticRate >= 0 && p.SyntheticRate < 1) {
 		return nil, fmt.Errorf("psi: %s: synthetic rate %v outside [0, 1)", thresholdName, p.SyntheticRate)
 	}
-	return thresholdProtocol{k: p.K, rate32: uint32(math.Round(p.SyntheticRate * (1 << 32)))}, nil
+	maxOpened := p.MaxOpened
+	if maxOpened == 0 {
+		maxOpened = 2*p.K + 16
+	}
+	if maxOpened < p.K || maxOpened > MaxOpenedLimit {
+		return nil, fmt.Errorf("psi: %s: at most %d opened shares per account outside k..%d", thresholdName, maxOpened, MaxOpenedLimit)
+	}
+	return thresholdProtocol{k: p.K, rate32: uint32(math.Round(p.SyntheticRate * (1 << 32))), maxOpened: maxOpened}, nil
 }
+
+// MaxOpenedLimit bounds Params.MaxOpened: each reconstruction attempt
+// solves a linear system in that many unknowns.
+const MaxOpenedLimit = 2*MaxThreshold + 16
 
 // Params is the server's reporting policy.
 type Params struct {
@@ -83,6 +94,13 @@ type Params struct {
 	K int
 	// SyntheticRate is the probability that a voucher is synthetic.
 	SyntheticRate float64
+	// MaxOpened caps the opened shares the server keeps per account (0:
+	// 2k+16). Shares beyond it are dropped silently (the device is not
+	// told), so reconstruction work per account is bounded: at most
+	// MaxOpened-k+1 attempts, each one linear solve of at most MaxOpened
+	// equations. An account whose first MaxOpened opened shares hold
+	// fewer than k + z genuine ones (z synthetic or junk) never opens.
+	MaxOpened int
 }
 
 // Defaults is Apple's published threshold (30) with a synthetic
@@ -98,8 +116,9 @@ var (
 )
 
 type thresholdProtocol struct {
-	k      int
-	rate32 uint32
+	k         int
+	rate32    uint32
+	maxOpened int
 }
 
 func (thresholdProtocol) Name() string { return thresholdName }
@@ -151,7 +170,7 @@ func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Se
 		return nil, fmt.Errorf("psi: %s: %w", thresholdName, err)
 	}
 	return &Server{
-		k: p.k, rate32: p.rate32, kind: o.Kind, bits: o.Bits, a: o.Key,
+		k: p.k, rate32: p.rate32, maxOpened: p.maxOpened, kind: o.Kind, bits: o.Bits, a: o.Key,
 		setup:    &SetupMessage{K: p.k, Rate32: p.rate32, Table: *o.Table},
 		accounts: map[AccountID]*thresholdAccount{},
 	}, nil

@@ -17,12 +17,13 @@ import (
 // account, the shares whose outer layer opened, and reconstructs the
 // account's secret once it can. Safe for concurrent use.
 type Server struct {
-	k      int
-	rate32 uint32
-	kind   phash.Kind
-	bits   int
-	a      group.Scalar
-	setup  *SetupMessage
+	k         int
+	rate32    uint32
+	maxOpened int
+	kind      phash.Kind
+	bits      int
+	a         group.Scalar
+	setup     *SetupMessage
 
 	mu       sync.Mutex
 	accounts map[AccountID]*thresholdAccount
@@ -41,6 +42,7 @@ type thresholdAccount struct {
 	mu       sync.Mutex
 	commit   [32]byte
 	vouchers int
+	dropped  int
 	shares   []*thresholdShare
 	xs       map[[32]byte]bool
 	open     bool
@@ -61,6 +63,9 @@ type AccountReport struct {
 	// reconstruction; Matches are the genuine shares' payloads.
 	Genuine, Synthetic int
 	Matches            []phash.Hash
+	// Dropped counts opened shares beyond the account's cap
+	// (Params.MaxOpened), kept out of reconstruction.
+	Dropped int
 	// Attempts and DecodeTime are the reconstruction attempts so far and
 	// the time they took.
 	Attempts   int
@@ -77,7 +82,7 @@ func (s *Server) Account(id AccountID) AccountReport {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	r := AccountReport{Vouchers: a.vouchers, Opened: len(a.shares), Reconstructed: a.open, Attempts: a.attempts, DecodeTime: a.decode}
+	r := AccountReport{Vouchers: a.vouchers, Opened: len(a.shares), Reconstructed: a.open, Dropped: a.dropped, Attempts: a.attempts, DecodeTime: a.decode}
 	if a.open {
 		for _, sh := range a.shares {
 			if sh.genuine {
@@ -173,6 +178,12 @@ func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
 		if a.open {
 			q.out = psi.Outcome{Known: true}
 		}
+		return nil, nil
+	}
+	if !a.open && len(a.shares) >= s.maxOpened {
+		// The cap bounds reconstruction work. The device is not told:
+		// an error here would tell it that its voucher opened.
+		a.dropped++
 		return nil, nil
 	}
 	var xk [32]byte

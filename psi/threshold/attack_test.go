@@ -1,0 +1,53 @@
+package threshold_test
+
+import (
+	"testing"
+
+	"github.com/privmatch/privmatch/psi/threshold"
+)
+
+// TestReconstructionWorkBounded: a device (or anyone replaying an
+// account's header with shares that open) pushes opened shares into one
+// account. Before the maxKept every opened share at or above k triggered a
+// decode of all shares held, O(m^3) with m unbounded; now the server keeps
+// at most MaxOpened shares per account, drops the rest silently and
+// attempts reconstruction at most MaxOpened-k+1 times.
+func TestReconstructionWorkBounded(t *testing.T) {
+	const k = 5
+	r := newThresholdRigRand(t, k, 0.9, 64, seeded(3))
+	const maxKept = 2*k + 16
+	opened := 0
+	for i := 0; i < 120; i++ {
+		if o, synth := r.send(t, nonMatch(t, r.db, i)); synth {
+			opened++
+		} else if o.Known {
+			t.Fatalf("voucher %d: outcome %v", i, o)
+		}
+	}
+	rep := r.srv.Account(r.cli.Account())
+	t.Logf("120 vouchers, %d synthetic: kept %d, dropped %d, %d attempts in %v", opened, rep.Opened, rep.Dropped, rep.Attempts, rep.DecodeTime)
+	if opened <= maxKept {
+		t.Fatalf("only %d synthetic vouchers: the test needs more than %d", opened, maxKept)
+	}
+	if rep.Opened != maxKept || rep.Dropped != opened-maxKept {
+		t.Errorf("kept %d and dropped %d of %d opened shares, want %d kept", rep.Opened, rep.Dropped, opened, maxKept)
+	}
+	if rep.Attempts > maxKept-k+1 {
+		t.Errorf("%d reconstruction attempts, want at most %d", rep.Attempts, maxKept-k+1)
+	}
+	if rep.Reconstructed {
+		t.Error("an account of synthetic shares only was reconstructed")
+	}
+}
+
+// TestMaxOpenedChecked: the maxKept must lie in k..MaxOpenedLimit.
+func TestMaxOpenedChecked(t *testing.T) {
+	for _, p := range []threshold.Params{{K: 5, MaxOpened: 4}, {K: 5, MaxOpened: threshold.MaxOpenedLimit + 1}, {K: 5, MaxOpened: -1}} {
+		if _, err := threshold.New(p); err == nil {
+			t.Errorf("%+v accepted", p)
+		}
+	}
+	if _, err := threshold.New(threshold.Params{K: 5, MaxOpened: 5}); err != nil {
+		t.Error(err)
+	}
+}
