@@ -111,10 +111,6 @@ func (oprfProtocol) Ledger() psi.Ledger {
 		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve as a random oracle, AES-GCM key-robust",
 		MaliciousServer: "can fill the table with any hashes (unverifiable list), key rows or devices differently, or ship different tables to different devices",
 		MaliciousClient: "can send garbage or another image's voucher (evasion), or none; can make a voucher open from the public L alone, but the server counts it as a match only for a hash in its list; cannot test hashes offline since it lacks the key",
-		Claimed: []string{
-			"device learns nothing about the list beyond its size (rows pseudorandom under DDH)",
-			"server learns nothing about a non-matching hash (Q_i uniform)",
-		},
 		Claims: []psi.Claim{
 			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFSizesAndPayload",
 				Statement: "the server learns the match bit and, on a match, the hash; the device learns no outcome; every voucher has the same size"},
