@@ -51,3 +51,46 @@ func TestMaxOpenedChecked(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestForeignCommitmentDoesNotLockOut: a stranger who has seen an
+// account's identifier sends the first voucher under that account with
+// another key commitment. Before the fix the account was bound to the
+// first commitment and every later voucher of its owner was refused, so
+// the owner's matches never reconstructed; now each commitment has its own
+// bucket and the owner's k matches open as usual.
+func TestForeignCommitmentDoesNotLockOut(t *testing.T) {
+	const k = 3
+	r := newThresholdRig(t, k, 0, 32)
+	cq, err := r.cli.NewQuery(r.db.Hashes[10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cq.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 16; i < 48; i++ {
+		b[i] ^= 0x5a // the commitment: another key's
+	}
+	sq, err := r.sess.NewQuery()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sq.Expect()
+	if err := in.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sq.Step(in); err != nil {
+		t.Fatalf("voucher under a foreign commitment: %v", err)
+	}
+	for i := 0; i < k; i++ {
+		r.send(t, r.db.Hashes[i])
+	}
+	if rep := r.srv.Account(r.cli.Account()); !rep.Reconstructed || rep.Genuine != k {
+		t.Errorf("owner's %d matches after a foreign first voucher: %+v", k, rep)
+	}
+}

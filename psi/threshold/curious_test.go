@@ -70,7 +70,7 @@ func TestCuriousServerThresholdIsK(t *testing.T) {
 	_, sess := psitest.SetupExchange(t, srv, cli)
 	defer sess.Close()
 	shares := func() []*thresholdShare {
-		a := srv.accounts[cli.account]
+		a := srv.bucket(cli.account, cli.commit)
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		return append([]*thresholdShare(nil), a.shares...)

@@ -155,7 +155,7 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 		},
 		Model:           "semi-honest device; curious server (threshold k genuine matches, not genuine - synthetic); DDH in ristretto255, hash-to-curve and SHA-256 as random oracles, AES-GCM",
 		MaliciousServer: "as oprf-psi (any table, per-device tables); cannot lower k or s unseen since the device checks the policy",
-		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); anyone who has seen an account's header can add always-opening junk shares that delay or block that account's reconstruction, or claim a fresh account under another commitment",
+		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); anyone who has seen an account's header can add always-opening junk shares that delay or block that account's reconstruction, or fill the 8 commitment buckets of an account it knows before the owner's first voucher",
 		Claims: []psi.Claim{
 			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/threshold.TestThresholdOpensAtK",
 				Statement: "without synthetic vouchers, k-1 matches open nothing and the k-th opens every match and only matches"},
@@ -172,7 +172,9 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestReconstructionWorkBounded",
 				Statement: "opened shares cannot make reconstruction work unbounded: at most MaxOpened shares per account, at most MaxOpened-k+1 attempts"},
 			{Adversary: psi.MaliciousClient, Holds: false,
-				Statement: "anyone who has seen an account's (account, commitment) can add always-opening junk shares, which delay or, with the cap, block that account's reconstruction; a first voucher under another commitment claims an account"},
+				Statement: "anyone who has seen an account's (account, commitment) can add always-opening junk shares, which delay or, with the cap, block that account's reconstruction"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForeignCommitmentDoesNotLockOut",
+				Statement: "a voucher under another key commitment does not claim the account: each commitment is filed apart (up to 8 per account; beyond, a stranger can still fill them first)"},
 			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/threshold.TestThresholdPolicyChecked",
 				Statement: "a server cannot lower k or s for a device unseen: the device refuses a policy other than its own"},
 			{Adversary: psi.MaliciousServer, Holds: false,
@@ -199,7 +201,7 @@ func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Se
 	return &Server{
 		k: p.k, rate32: p.rate32, maxOpened: p.maxOpened, kind: o.Kind, bits: o.Bits, a: o.Key,
 		setup:    &SetupMessage{K: p.k, Rate32: p.rate32, Table: *o.Table},
-		accounts: map[AccountID]*thresholdAccount{},
+		accounts: map[AccountID][]*thresholdAccount{},
 	}, nil
 }
 

@@ -25,9 +25,19 @@ type Server struct {
 	a         group.Scalar
 	setup     *SetupMessage
 
-	mu       sync.Mutex
-	accounts map[AccountID]*thresholdAccount
+	mu sync.Mutex
+	// accounts files shares by account and key commitment: a voucher
+	// under another commitment starts its own bucket instead of claiming
+	// the account, so a stranger who sends first cannot lock the owner
+	// out. At most maxCommits buckets per account.
+	accounts map[AccountID][]*thresholdAccount
 }
+
+// maxCommits bounds the key commitments the server files per account;
+// vouchers under further commitments are dropped (the device is not
+// told). A deployment would register each account's commitment when the
+// account is created, which removes the need for buckets.
+const maxCommits = 8
 
 type thresholdShare struct {
 	x, y  group.Scalar
@@ -72,28 +82,52 @@ type AccountReport struct {
 	DecodeTime time.Duration
 }
 
-// Account reports what the server knows about an account.
+// Account reports what the server knows about an account, summed over
+// the key commitments its vouchers carried.
 func (s *Server) Account(id AccountID) AccountReport {
 	s.mu.Lock()
-	a := s.accounts[id]
+	as := append([]*thresholdAccount(nil), s.accounts[id]...)
 	s.mu.Unlock()
-	if a == nil {
-		return AccountReport{}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r := AccountReport{Vouchers: a.vouchers, Opened: len(a.shares), Reconstructed: a.open, Dropped: a.dropped, Attempts: a.attempts, DecodeTime: a.decode}
-	if a.open {
-		for _, sh := range a.shares {
-			if sh.genuine {
-				r.Genuine++
-				r.Matches = append(r.Matches, sh.payload)
-			} else {
-				r.Synthetic++
+	var r AccountReport
+	for _, a := range as {
+		a.mu.Lock()
+		r.Vouchers += a.vouchers
+		r.Opened += len(a.shares)
+		r.Dropped += a.dropped
+		r.Attempts += a.attempts
+		r.DecodeTime += a.decode
+		if a.open {
+			r.Reconstructed = true
+			for _, sh := range a.shares {
+				if sh.genuine {
+					r.Genuine++
+					r.Matches = append(r.Matches, sh.payload)
+				} else {
+					r.Synthetic++
+				}
 			}
 		}
+		a.mu.Unlock()
 	}
 	return r
+}
+
+// bucket returns the account's bucket for commit, creating it if the
+// account has fewer than maxCommits, or nil.
+func (s *Server) bucket(id AccountID, commit [32]byte) *thresholdAccount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.accounts[id] {
+		if a.commit == commit {
+			return a
+		}
+	}
+	if len(s.accounts[id]) >= maxCommits {
+		return nil
+	}
+	a := &thresholdAccount{commit: commit, xs: map[[32]byte]bool{}}
+	s.accounts[id] = append(s.accounts[id], a)
+	return a
 }
 
 // Protocol names the protocol.
@@ -161,18 +195,13 @@ func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
 		}
 		share = &thresholdShare{x: x, y: y, xb: pt[:32], inner: pt[64:]}
 	}
-	s.mu.Lock()
-	a := s.accounts[v.Account]
+	a := s.bucket(v.Account, v.Commit)
 	if a == nil {
-		a = &thresholdAccount{commit: v.Commit, xs: map[[32]byte]bool{}}
-		s.accounts[v.Account] = a
+		// Too many commitments under this account: dropped unseen.
+		return nil, nil
 	}
-	s.mu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if v.Commit != a.commit {
-		return nil, fmt.Errorf("psi: %s server: voucher's key commitment differs from its account's", thresholdName)
-	}
 	a.vouchers++
 	if share == nil {
 		if a.open {
