@@ -94,3 +94,51 @@ func TestForeignCommitmentDoesNotLockOut(t *testing.T) {
 		t.Errorf("owner's %d matches after a foreign first voucher: %+v", k, rep)
 	}
 }
+
+// TestForgedShareNotCountedAsMatch: a device holds its own account key, so
+// it can seal an unlisted hash in a genuine share whose outer layer it
+// forged from the public L; the share opens and, before the fix, the
+// server recorded the unlisted hash as a match after reconstruction. Now
+// a payload counts only if the table lists it.
+func TestForgedShareNotCountedAsMatch(t *testing.T) {
+	const k = 3
+	r := newThresholdRig(t, k, 0, 32)
+	unlisted := nonMatch(t, r.db, 5)
+	v, err := threshold.ForgeShareVoucher(r.cli, unlisted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := v.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq, err := r.sess.NewQuery()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sq.Expect()
+	if err := in.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sq.Step(in); err != nil {
+		t.Fatal(err)
+	}
+	if rep := r.srv.Account(r.cli.Account()); rep.Opened != 1 {
+		t.Fatalf("forged share did not open (control): %+v", rep)
+	}
+	for i := 0; i < k-1; i++ {
+		r.send(t, r.db.Hashes[i])
+	}
+	rep := r.srv.Account(r.cli.Account())
+	if !rep.Reconstructed {
+		t.Fatalf("k shares on the polynomial did not reconstruct: %+v", rep)
+	}
+	for _, h := range rep.Matches {
+		if h == unlisted {
+			t.Error("the server recorded an unlisted hash as a match")
+		}
+	}
+	if rep.Genuine != k-1 {
+		t.Errorf("genuine %d, want the %d listed vouchers", rep.Genuine, k-1)
+	}
+}

@@ -175,6 +175,8 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 				Statement: "anyone who has seen an account's (account, commitment) can add always-opening junk shares, which delay or, with the cap, block that account's reconstruction"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForeignCommitmentDoesNotLockOut",
 				Statement: "a voucher under another key commitment does not claim the account: each commitment is filed apart (up to 8 per account; beyond, a stranger can still fill them first)"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForgedShareNotCountedAsMatch",
+				Statement: "a device cannot make the server record an unlisted hash as a match, though it can seal any payload in a share whose outer layer it forged from L: only listed payloads count"},
 			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/threshold.TestThresholdPolicyChecked",
 				Statement: "a server cannot lower k or s for a device unseen: the device refuses a policy other than its own"},
 			{Adversary: psi.MaliciousServer, Holds: false,
@@ -199,7 +201,7 @@ func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Se
 		return nil, fmt.Errorf("psi: %s: %w", thresholdName, err)
 	}
 	return &Server{
-		k: p.k, rate32: p.rate32, maxOpened: p.maxOpened, kind: o.Kind, bits: o.Bits, a: o.Key,
+		k: p.k, rate32: p.rate32, maxOpened: p.maxOpened, kind: o.Kind, bits: o.Bits, a: o.Key, keyed: o,
 		setup:    &SetupMessage{K: p.k, Rate32: p.rate32, Table: *o.Table},
 		accounts: map[AccountID][]*thresholdAccount{},
 	}, nil

@@ -23,6 +23,7 @@ type Server struct {
 	kind      phash.Kind
 	bits      int
 	a         group.Scalar
+	keyed     *ec.Keyed
 	setup     *SetupMessage
 
 	mu sync.Mutex
@@ -269,6 +270,17 @@ func (s *Server) classify(id AccountID, a *thresholdAccount, sh *thresholdShare)
 	}
 	h, err := kit.DecodeHash(s.kind, s.bits, pt)
 	if err != nil {
+		return
+	}
+	// The device holds s0, so it can seal any payload in a share whose
+	// outer layer it forged from L; only a listed hash counts. The slot
+	// order hides the way, so every way is checked.
+	item := ec.Item(h)
+	listed := false
+	for w := 0; w < ec.Ways; w++ {
+		listed = s.keyed.Placed(item, w) || listed
+	}
+	if !listed {
 		return
 	}
 	sh.genuine, sh.payload = true, h
