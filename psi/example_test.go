@@ -27,7 +27,7 @@ func ExampleRun() {
 	fmt.Println(s.Protocol, s.SetupBytes, s.UpBytes, s.DownBytes, s.Rounds)
 	fmt.Println("server:", tr.ServerOutcome, "client:", tr.ClientOutcome, "result to:", p.Ledger().ResultTo)
 	// Output:
-	// oprf-psi 41684 240 0 1
+	// oprf-psi 45108 240 0 1
 	// server: match client: unknown result to: server
 }
 

@@ -208,7 +208,7 @@ func TestServeQueryEndToEnd(t *testing.T) {
 				if ledger.Ledger().ResultTo != "client" && !strings.Contains(srv.stderr(), tc.log) {
 					t.Errorf("server log lacks %q:\n%s", tc.log, srv.stderr())
 				}
-				wantSetup := map[string]int{"plaintext-server": 0, "on-device-list": 4 + 200*32, "oprf-psi": 52 + 32*261}[proto]
+				wantSetup := map[string]int{"plaintext-server": 0, "on-device-list": 4 + 200*32, "oprf-psi": 52 + 32*288}[proto]
 				if res.SetupBytes != wantSetup {
 					t.Errorf("setup_bytes %d, want %d", res.SetupBytes, wantSetup)
 				}

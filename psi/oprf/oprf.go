@@ -30,7 +30,8 @@ import (
 //
 // Setup (once per server key, shipped to every device): the server picks a
 // secret scalar a, places its distinct hashes in a 3-way cuckoo table of
-// m = 1.3n+1 rows (public seed), and publishes row T[w] = a*H(x) for the
+// m rows (1.3n+1 padded to 3 significant bits; public seed), and
+// publishes row T[w] = a*H(x) for the
 // hash x placed at w, a random element of unknown logarithm in empty rows,
 // and L = a*G.
 //
@@ -55,7 +56,7 @@ import (
 //	  |          (nothing comes back)              |  -> match bit, and y
 //
 // Threat model: semi-honest server and device. The device learns the
-// table size (hence the database size up to the 1.3 expansion) and
+// table size (hence the database size to within about 9/8) and
 // nothing else: rows are pseudorandom under DDH, and no answer comes back.
 // The server learns the match bit per voucher and, on a match, the hash y
 // (the payload; Apple's payload is the visual derivative); on a non-match
@@ -66,7 +67,10 @@ import (
 // an intersection of two jurisdictions' lists, neither implemented here),
 // use different keys for different rows or devices, or ship different
 // tables to different devices. A malicious device can send garbage
-// vouchers (the server sees a non-match), and can test any hash against
+// vouchers (the server sees a non-match); it can make a part open from the
+// public L alone (Q = r*G, S = r*L), so the server counts an opened part as
+// a match only if its payload is a listed hash placed in that part's row.
+// It can test any hash against
 // the table offline only by running the protocol, since it cannot compute
 // a*H(y) itself; it can evade trivially by not sending a voucher or
 // sending one for another hash. Apple's design hides even the match bit
@@ -88,7 +92,7 @@ func (oprfProtocol) Ledger() psi.Ledger {
 	return psi.Ledger{
 		Protocol: oprfName,
 		ResultTo: "server",
-		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 rows, downloaded once per server key",
+		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits (at most 1/8 more), downloaded once per server key",
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactQueryHash, psi.FactMatchedEntry, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
@@ -97,7 +101,7 @@ func (oprfProtocol) Ledger() psi.Ledger {
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "database size up to the 1.3 cuckoo expansion; no answer comes back",
+			Notes:      "the table size m names n only to within about 9/8 (n = 100,000 shares m with every n in 94,524..100,824); no answer comes back",
 		},
 		Network: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
@@ -106,11 +110,26 @@ func (oprfProtocol) Ledger() psi.Ledger {
 		},
 		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve as a random oracle, AES-GCM key-robust",
 		MaliciousServer: "can fill the table with any hashes (unverifiable list), key rows or devices differently, or ship different tables to different devices",
-		MaliciousClient: "can send garbage or another image's voucher (evasion), or none; cannot test hashes offline since it lacks the key",
-		Claimed: []string{
-			"device learns nothing about the list beyond its size (rows pseudorandom under DDH)",
-			"server learns nothing about a non-matching hash (Q_i uniform)",
-			"a non-matching voucher never opens (AES-GCM rejects a wrong key except with probability about 2^-128)",
+		MaliciousClient: "can send garbage or another image's voucher (evasion), or none; can make a voucher open from the public L alone, but the server counts it as a match only for a hash in its list; cannot test hashes offline since it lacks the key",
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFSizesAndPayload",
+				Statement: "the server learns the match bit and, on a match, the hash; the device learns no outcome; every voucher has the same size"},
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFOtherKeyDoesNotMatch",
+				Statement: "a voucher opens only under the key of the table it was built on"},
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/internal/ec.TestRowsBucketed",
+				Statement: "the table size tells the device n only to within about 9/8, not exactly"},
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "the device learns nothing about the list beyond its size: rows are pseudorandom under DDH (argued)"},
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "the server learns nothing about a non-matching hash: Q_i is uniform (argued)"},
+			{Adversary: psi.Network, Holds: true, Test: "psi/oprf.TestVoucherWorkIndependentOfOutcome",
+				Statement: "the server's work per voucher does not depend on the match bit, and the device is not sent the server's compute time"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/oprf.TestForgedVoucherDoesNotMatch",
+				Statement: "a device that forges a voucher from the public L (Q = r*G, S = r*L) cannot make the server record a match for a hash outside the list"},
+			{Adversary: psi.MaliciousClient, Holds: false,
+				Statement: "a device can evade by sending garbage, another image's voucher or none; this is not prevented"},
+			{Adversary: psi.MaliciousServer, Holds: false,
+				Statement: "a server can list any hashes, key rows or devices differently, or ship different tables to different devices; the device does not verify the table"},
 		},
 	}
 }
@@ -129,7 +148,8 @@ func (oprfProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, e
 	if err != nil {
 		return nil, err
 	}
-	return &oprfServer{kind: k.Kind, bits: k.Bits, a: k.Key, table: k.Table}, nil
+	dummy := make([]byte, len(k.Kind)+3+kit.HashBytes(k.Bits))
+	return &oprfServer{kind: k.Kind, bits: k.Bits, a: k.Key, table: k.Table, keyed: k, dummy: dummy}, nil
 }
 
 // Table is the blinded cuckoo table the server ships once: the cuckoo
@@ -143,7 +163,8 @@ type Keyed = ec.Keyed
 
 // BuildTable is oprf-psi's table builder, exported for the protocols
 // built on its match test (threshold-psi): it places db's distinct hashes
-// in a 3-way cuckoo table of m = 1.3n+1 rows, draws the secret key a and
+// in a 3-way cuckoo table of m rows (1.3n+1, padded; see Rows in
+// psi/internal/ec), draws the secret key a and
 // blinds every row (a*H(x), or a random element in empty rows).
 func BuildTable(db *psi.Database, rnd io.Reader) (*Keyed, error) { return ec.BuildTable(db, rnd) }
 
@@ -181,9 +202,17 @@ type oprfServer struct {
 	bits  int
 	a     group.Scalar
 	table *Table
+	keyed *Keyed
+	// dummy is a well-formed item no hash encodes to, checked when a
+	// part does not open so that every part costs the same.
+	dummy []byte
 }
 
 func (s *oprfServer) Protocol() string { return oprfName }
+
+// dummyItem is an item of a listed hash's length that no hash encodes to
+// (its kind is empty).
+func (s *oprfServer) dummyItem() []byte { return s.dummy }
 func (s *oprfServer) NewSession() (psi.ServerSession, error) {
 	return kit.Shared{Proto: oprfName, Down: s.table, Query: func() (psi.Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
 }
@@ -200,7 +229,7 @@ type oprfServerQuery struct {
 // partWork counts the server's work on a voucher's parts, so tests can
 // check that it does not depend on the outcome.
 type partWork struct {
-	decoded, multiplied, opened int
+	decoded, multiplied, opened, checked int
 }
 
 func (q *oprfServerQuery) Expect() psi.Message {
@@ -211,9 +240,11 @@ func (q *oprfServerQuery) Expect() psi.Message {
 }
 
 // Step opens the voucher: a*Q_i gives each part's key; a part that opens
-// is a match and its payload is the device's hash. Every part is tried,
-// whatever the earlier ones gave, so the server's work per voucher does
-// not depend on the outcome.
+// is a match only if its payload is a listed hash placed in that part's
+// cuckoo row (a part forged from the public L opens for any payload; see
+// ec.Keyed.Placed). Every part is tried and checked, whatever the earlier
+// ones gave, so the server's work per voucher does not depend on the
+// outcome.
 func (q *oprfServerQuery) Step(in psi.Message) (psi.Message, error) {
 	v, ok := in.(*Voucher)
 	if !ok || q.done {
@@ -235,13 +266,18 @@ func (q *oprfServerQuery) Step(in psi.Message) (psi.Message, error) {
 		}
 		q.work.opened++
 		pt, err := aead.Open(nil, ec.ZeroNonce[:], p.Ciphertext, append([]byte{byte(i)}, p.Q[:]...))
-		if err != nil {
-			continue
+		var h phash.Hash
+		if err == nil {
+			h, err = kit.DecodeHash(q.s.kind, q.s.bits, pt)
 		}
-		h, err := kit.DecodeHash(q.s.kind, q.s.bits, pt)
-		if err != nil || q.out.Match {
-			// A malicious device encrypted junk under the right key, or
-			// a second part opened too.
+		item := q.s.dummyItem()
+		if err == nil {
+			item = ec.Item(h)
+		}
+		q.work.checked++
+		if !q.s.keyed.Placed(item, i) || err != nil || q.out.Match {
+			// The part did not open, a device sealed junk or an unlisted
+			// hash under a key it forged from L, or a second part opened.
 			continue
 		}
 		q.out.Match = true

@@ -22,7 +22,7 @@ func TestOPRFSizesAndPayload(t *testing.T) {
 	msgs, sess := psitest.SetupExchange(t, srv, cli)
 	defer sess.Close()
 	m := msgs[0].Sent
-	if want := 52 + 32*(1300+1); m.BinarySize() != want {
+	if want := 52 + 32*1408; m.BinarySize() != want { // 1.3*1000+1 padded to 11*2^7
 		t.Errorf("table %d bytes, want %d", m.BinarySize(), want)
 	}
 	for _, tc := range []struct {

@@ -179,14 +179,15 @@ func (q *thresholdClientQuery) Start() (psi.Message, error) {
 		plain = append(append(xb, yb...), inner...)
 	}
 	// Parts in a random order: perm[i] is the slot of way i.
-	pb, err := c.random(2)
+	perm, err := shuffle(func() (byte, error) {
+		b, err := c.random(1)
+		if err != nil {
+			return 0, err
+		}
+		return b[0], nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	perm := [ec.Ways]int{0, 1, 2}
-	for i := ec.Ways - 1; i > 0; i-- {
-		j := int(pb[i-1]) % (i + 1) // bias below 1%, irrelevant: slots are symmetric for the server
-		perm[i], perm[j] = perm[j], perm[i]
 	}
 	if synthetic {
 		// Way 0's slot opens unconditionally; the others are junk.
@@ -264,4 +265,35 @@ func (q *thresholdClientQuery) Start() (psi.Message, error) {
 	}
 	c.mu.Unlock()
 	return v, nil
+}
+
+// shuffle draws a uniform permutation of the voucher's slots
+// (Fisher-Yates), reading random bytes from next.
+func shuffle(next func() (byte, error)) ([ec.Ways]int, error) {
+	perm := [ec.Ways]int{0, 1, 2}
+	for i := ec.Ways - 1; i > 0; i-- {
+		j, err := uniformBelow(next, i+1)
+		if err != nil {
+			return perm, err
+		}
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	return perm, nil
+}
+
+// uniformBelow returns a uniform integer in [0, n), 0 < n <= 256, by
+// rejection sampling: a byte b counts only below the largest multiple of
+// n that fits in a byte, so every residue is equally likely (b % n alone
+// favours small residues).
+func uniformBelow(next func() (byte, error), n int) (int, error) {
+	limit := 256 - 256%n
+	for {
+		b, err := next()
+		if err != nil {
+			return 0, err
+		}
+		if int(b) < limit {
+			return int(b) % n, nil
+		}
+	}
 }

@@ -58,15 +58,21 @@ import (
 // its cost is one linear solve of O(m^3) scalar operations per attempt,
 // m = g + z, attempted each time a share opens while m >= k.
 //
-// Threat model: semi-honest server and device, as oprf-psi. Below the
-// threshold the server learns, per account, the number m = g + z of
-// vouchers whose outer layer opened, and nothing else about which or how
-// many matched beyond what m's distribution says (quantified by
-// bench.ThresholdLeak); above it, every genuine match's payload and which
-// vouchers were synthetic. A malicious server can lower k or s in its
+// Threat model: semi-honest device, curious server. Below the threshold
+// the server learns, per account, the number m = g + z of vouchers whose
+// outer layer opened, and about the match count what m's distribution
+// says, which is much (bench.ThresholdLeak). For a curious server the
+// threshold is k genuine matches, not g - z >= k: it can interpolate
+// k-subsets of the opened shares and test f(0) against C, so synthetic
+// vouchers do not raise it. Above it the server learns every genuine
+// match's payload and which vouchers were synthetic. The server keeps at
+// most Params.MaxOpened opened shares per account, so reconstruction work
+// is bounded. A malicious server can lower k or s in its
 // setup (the device refuses a policy other than its own), or fill the
 // table with anything (see package audit). A malicious device can send
-// shares off the polynomial, which only delays its own reconstruction.
+// shares off the polynomial; since a share forged from the public L always
+// opens, anyone who has seen an account's header can do so too, delaying
+// or (with the cap) blocking that account's reconstruction.
 func New(p Params) (psi.Protocol, error) {
 	if p.K < 1 || p.K > MaxThreshold {
 		return nil, fmt.Errorf("psi: %s: threshold %d outside 1..%d", thresholdName, p.K, MaxThreshold)
@@ -74,8 +80,19 @@ func New(p Params) (psi.Protocol, error) {
 	if !(p.SyntheticRate >= 0 && p.SyntheticRate < 1) {
 		return nil, fmt.Errorf("psi: %s: synthetic rate %v outside [0, 1)", thresholdName, p.SyntheticRate)
 	}
-	return thresholdProtocol{k: p.K, rate32: uint32(math.Round(p.SyntheticRate * (1 << 32)))}, nil
+	maxOpened := p.MaxOpened
+	if maxOpened == 0 {
+		maxOpened = 2*p.K + 16
+	}
+	if maxOpened < p.K || maxOpened > MaxOpenedLimit {
+		return nil, fmt.Errorf("psi: %s: at most %d opened shares per account outside k..%d", thresholdName, maxOpened, MaxOpenedLimit)
+	}
+	return thresholdProtocol{k: p.K, rate32: uint32(math.Round(p.SyntheticRate * (1 << 32))), maxOpened: maxOpened}, nil
 }
+
+// MaxOpenedLimit bounds Params.MaxOpened: each reconstruction attempt
+// solves a linear system in that many unknowns.
+const MaxOpenedLimit = 2*MaxThreshold + 16
 
 // Params is the server's reporting policy.
 type Params struct {
@@ -83,6 +100,13 @@ type Params struct {
 	K int
 	// SyntheticRate is the probability that a voucher is synthetic.
 	SyntheticRate float64
+	// MaxOpened caps the opened shares the server keeps per account (0:
+	// 2k+16). Shares beyond it are dropped silently (the device is not
+	// told), so reconstruction work per account is bounded: at most
+	// MaxOpened-k+1 attempts, each one linear solve of at most MaxOpened
+	// equations. An account whose first MaxOpened opened shares hold
+	// fewer than k + z genuine ones (z synthetic or junk) never opens.
+	MaxOpened int
 }
 
 // Defaults is Apple's published threshold (30) with a synthetic
@@ -98,8 +122,9 @@ var (
 )
 
 type thresholdProtocol struct {
-	k      int
-	rate32 uint32
+	k         int
+	rate32    uint32
+	maxOpened int
 }
 
 func (thresholdProtocol) Name() string { return thresholdName }
@@ -108,29 +133,54 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 	return psi.Ledger{
 		Protocol: thresholdName,
 		ResultTo: "server",
-		Setup:    "k, s and the blinded cuckoo table: 58 + 32*m bytes, m = 1.3n+1, once per server key",
+		Setup:    "k, s and the blinded cuckoo table: 58 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits, once per server key",
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
-			Notes: fmt.Sprintf("below the threshold (k=%d) only the per-account count of opened vouchers m = matches + synthetic; "+
-				"once genuine - synthetic >= k: every match bit, every matched hash and which vouchers were synthetic", p.k),
+			Notes: fmt.Sprintf("per voucher, whether its outer layer opened (a genuine match or a synthetic voucher), so per account the count m = matches + synthetic; "+
+				"synthetic vouchers hide little: total variation between the opened-count distributions of 0 and t matches is 0.37 (t = 1) and 1.00 (t = 5) at 100 uploads and s = 1%%, "+
+				"0.01 / 0.06 / 0.34 (t = 1 / 5 / 29) at 10,000 uploads and s = 10%% (bench.ThresholdLeak); "+
+				"a curious server recovers the account secret, every match bit and matched hash at k = %d genuine matches by subset search against the commitment; "+
+				"the honest decoder opens only when genuine - synthetic >= k", p.k),
 		},
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "database size up to the cuckoo expansion; no answer comes back",
+			Notes:      "the table size names n to within about 9/8; no answer comes back, and shares beyond the per-account cap are dropped without telling the device",
 		},
 		Network: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			Notes:      "one fixed-size voucher per image, tagged with the account",
 		},
-		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve and SHA-256 as random oracles, AES-GCM",
+		Model:           "semi-honest device; curious server (threshold k genuine matches, not genuine - synthetic); DDH in ristretto255, hash-to-curve and SHA-256 as random oracles, AES-GCM",
 		MaliciousServer: "as oprf-psi (any table, per-device tables); cannot lower k or s unseen since the device checks the policy",
-		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); off-polynomial shares only delay its own reconstruction",
-		Claimed: []string{
-			"synthetic and genuine opened shares are indistinguishable before reconstruction (uniform (x, y), uniform Q)",
-			"k-1 genuine shares of a degree k-1 polynomial reveal nothing about f(0) (Shamir)",
+		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); anyone who has seen an account's header can add always-opening junk shares that delay or block that account's reconstruction, or fill the 8 commitment buckets of an account it knows before the owner's first voucher",
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/threshold.TestThresholdOpensAtK",
+				Statement: "without synthetic vouchers, k-1 matches open nothing and the k-th opens every match and only matches"},
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/threshold.TestCuriousServerThresholdIsK",
+				Statement: "k-1 genuine shares do not give the account secret: no subset of the opened shares passes the commitment"},
+			{Adversary: psi.SemiHonest, Holds: false, Test: "psi/threshold.TestCuriousServerThresholdIsK",
+				Statement: "synthetic vouchers do not raise the threshold for a curious server: with k genuine shares it recovers the secret by subset search (the honest decoder needs genuine - synthetic >= k)"},
+			{Adversary: psi.SemiHonest, Holds: false, Test: "bench.TestDetectionAndLeakMonteCarlo",
+				Statement: "below k the server learns the per-account opened count; synthetic vouchers hide little of the match count (total variation 0.37 for 1 match and 1.00 for 5 at 100 uploads and s = 1%; 0.01 / 0.06 / 0.34 for 1 / 5 / 29 at 10,000 uploads and s = 10%)"},
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "synthetic and genuine opened shares are indistinguishable before reconstruction: uniform (x, y), uniform Q (argued)"},
+			{Adversary: psi.Network, Holds: true, Test: "psi/threshold.TestVoucherWorkIndependentOfOutcome",
+				Statement: "the server's work per voucher does not depend on whether it opens, and the device is not sent the server's compute time"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestReconstructionWorkBounded",
+				Statement: "opened shares cannot make reconstruction work unbounded: at most MaxOpened shares per account, at most MaxOpened-k+1 attempts"},
+			{Adversary: psi.MaliciousClient, Holds: false,
+				Statement: "anyone who has seen an account's (account, commitment) can add always-opening junk shares, which delay or, with the cap, block that account's reconstruction"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForeignCommitmentDoesNotLockOut",
+				Statement: "a voucher under another key commitment does not claim the account: each commitment is filed apart (up to 8 per account; beyond, a stranger can still fill them first)"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForgedShareNotCountedAsMatch",
+				Statement: "a device cannot make the server record an unlisted hash as a match, though it can seal any payload in a share whose outer layer it forged from L: only listed payloads count"},
+			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/threshold.TestThresholdPolicyChecked",
+				Statement: "a server cannot lower k or s for a device unseen: the device refuses a policy other than its own"},
+			{Adversary: psi.MaliciousServer, Holds: false,
+				Statement: "as oprf-psi, a server can list any hashes or ship different tables to different devices; the device does not verify the table"},
 		},
 	}
 }
@@ -151,9 +201,9 @@ func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Se
 		return nil, fmt.Errorf("psi: %s: %w", thresholdName, err)
 	}
 	return &Server{
-		k: p.k, rate32: p.rate32, kind: o.Kind, bits: o.Bits, a: o.Key,
+		k: p.k, rate32: p.rate32, maxOpened: p.maxOpened, kind: o.Kind, bits: o.Bits, a: o.Key, keyed: o,
 		setup:    &SetupMessage{K: p.k, Rate32: p.rate32, Table: *o.Table},
-		accounts: map[AccountID]*thresholdAccount{},
+		accounts: map[AccountID][]*thresholdAccount{},
 	}, nil
 }
 

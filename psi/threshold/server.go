@@ -17,16 +17,28 @@ import (
 // account, the shares whose outer layer opened, and reconstructs the
 // account's secret once it can. Safe for concurrent use.
 type Server struct {
-	k      int
-	rate32 uint32
-	kind   phash.Kind
-	bits   int
-	a      group.Scalar
-	setup  *SetupMessage
+	k         int
+	rate32    uint32
+	maxOpened int
+	kind      phash.Kind
+	bits      int
+	a         group.Scalar
+	keyed     *ec.Keyed
+	setup     *SetupMessage
 
-	mu       sync.Mutex
-	accounts map[AccountID]*thresholdAccount
+	mu sync.Mutex
+	// accounts files shares by account and key commitment: a voucher
+	// under another commitment starts its own bucket instead of claiming
+	// the account, so a stranger who sends first cannot lock the owner
+	// out. At most maxCommits buckets per account.
+	accounts map[AccountID][]*thresholdAccount
 }
+
+// maxCommits bounds the key commitments the server files per account;
+// vouchers under further commitments are dropped (the device is not
+// told). A deployment would register each account's commitment when the
+// account is created, which removes the need for buckets.
+const maxCommits = 8
 
 type thresholdShare struct {
 	x, y  group.Scalar
@@ -41,6 +53,7 @@ type thresholdAccount struct {
 	mu       sync.Mutex
 	commit   [32]byte
 	vouchers int
+	dropped  int
 	shares   []*thresholdShare
 	xs       map[[32]byte]bool
 	open     bool
@@ -61,34 +74,61 @@ type AccountReport struct {
 	// reconstruction; Matches are the genuine shares' payloads.
 	Genuine, Synthetic int
 	Matches            []phash.Hash
+	// Dropped counts opened shares beyond the account's cap
+	// (Params.MaxOpened), kept out of reconstruction.
+	Dropped int
 	// Attempts and DecodeTime are the reconstruction attempts so far and
 	// the time they took.
 	Attempts   int
 	DecodeTime time.Duration
 }
 
-// Account reports what the server knows about an account.
+// Account reports what the server knows about an account, summed over
+// the key commitments its vouchers carried.
 func (s *Server) Account(id AccountID) AccountReport {
 	s.mu.Lock()
-	a := s.accounts[id]
+	as := append([]*thresholdAccount(nil), s.accounts[id]...)
 	s.mu.Unlock()
-	if a == nil {
-		return AccountReport{}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r := AccountReport{Vouchers: a.vouchers, Opened: len(a.shares), Reconstructed: a.open, Attempts: a.attempts, DecodeTime: a.decode}
-	if a.open {
-		for _, sh := range a.shares {
-			if sh.genuine {
-				r.Genuine++
-				r.Matches = append(r.Matches, sh.payload)
-			} else {
-				r.Synthetic++
+	var r AccountReport
+	for _, a := range as {
+		a.mu.Lock()
+		r.Vouchers += a.vouchers
+		r.Opened += len(a.shares)
+		r.Dropped += a.dropped
+		r.Attempts += a.attempts
+		r.DecodeTime += a.decode
+		if a.open {
+			r.Reconstructed = true
+			for _, sh := range a.shares {
+				if sh.genuine {
+					r.Genuine++
+					r.Matches = append(r.Matches, sh.payload)
+				} else {
+					r.Synthetic++
+				}
 			}
 		}
+		a.mu.Unlock()
 	}
 	return r
+}
+
+// bucket returns the account's bucket for commit, creating it if the
+// account has fewer than maxCommits, or nil.
+func (s *Server) bucket(id AccountID, commit [32]byte) *thresholdAccount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.accounts[id] {
+		if a.commit == commit {
+			return a
+		}
+	}
+	if len(s.accounts[id]) >= maxCommits {
+		return nil
+	}
+	a := &thresholdAccount{commit: commit, xs: map[[32]byte]bool{}}
+	s.accounts[id] = append(s.accounts[id], a)
+	return a
 }
 
 // Protocol names the protocol.
@@ -156,23 +196,24 @@ func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
 		}
 		share = &thresholdShare{x: x, y: y, xb: pt[:32], inner: pt[64:]}
 	}
-	s.mu.Lock()
-	a := s.accounts[v.Account]
+	a := s.bucket(v.Account, v.Commit)
 	if a == nil {
-		a = &thresholdAccount{commit: v.Commit, xs: map[[32]byte]bool{}}
-		s.accounts[v.Account] = a
+		// Too many commitments under this account: dropped unseen.
+		return nil, nil
 	}
-	s.mu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if v.Commit != a.commit {
-		return nil, fmt.Errorf("psi: %s server: voucher's key commitment differs from its account's", thresholdName)
-	}
 	a.vouchers++
 	if share == nil {
 		if a.open {
 			q.out = psi.Outcome{Known: true}
 		}
+		return nil, nil
+	}
+	if !a.open && len(a.shares) >= s.maxOpened {
+		// The cap bounds reconstruction work. The device is not told:
+		// an error here would tell it that its voucher opened.
+		a.dropped++
 		return nil, nil
 	}
 	var xk [32]byte
@@ -229,6 +270,17 @@ func (s *Server) classify(id AccountID, a *thresholdAccount, sh *thresholdShare)
 	}
 	h, err := kit.DecodeHash(s.kind, s.bits, pt)
 	if err != nil {
+		return
+	}
+	// The device holds s0, so it can seal any payload in a share whose
+	// outer layer it forged from L; only a listed hash counts. The slot
+	// order hides the way, so every way is checked.
+	item := ec.Item(h)
+	listed := false
+	for w := 0; w < ec.Ways; w++ {
+		listed = s.keyed.Placed(item, w) || listed
+	}
+	if !listed {
 		return
 	}
 	sh.genuine, sh.payload = true, h

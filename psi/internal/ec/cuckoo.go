@@ -20,13 +20,25 @@ const (
 	tries     = 8
 )
 
-// Rows is the table length for n items.
+// Rows is the table length for n items: 1.3n+1 rounded up to a bucket
+// of three significant bits (j*2^e with 8 <= j < 16), so the table size,
+// which every device sees, tells n only to within a factor of about 9/8
+// rather than exactly. Padding costs at most an eighth more rows.
 func Rows(n int) int {
 	m := int(float64(n)*expansion) + 1
 	if m < MinRows {
 		m = MinRows
 	}
-	return m
+	return bucket(m)
+}
+
+// bucket rounds m up to the next j*2^e with 8 <= j < 16.
+func bucket(m int) int {
+	step := 1
+	for m/step >= 16 {
+		step *= 2
+	}
+	return (m + step - 1) / step * step
 }
 
 // Positions returns the item's candidate rows in a table of m rows.

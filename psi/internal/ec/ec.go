@@ -5,6 +5,7 @@ package ec
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -70,6 +71,29 @@ type Keyed struct {
 	Bits  int
 	Key   group.Scalar
 	Table *Table
+	// rows[r] indexes the item placed in row r, or is -1.
+	rows  []int32
+	items [][]byte
+}
+
+// Placed reports whether the server's table holds item in the row that
+// cuckoo way names for it. A voucher part that opens is a match only if
+// its payload passes this check: a device that knows only the public L
+// can make a part open for any payload (Q = r*G, S = r*L), but not make
+// the payload a listed hash it does not hold. The work does not depend
+// on the answer.
+func (k *Keyed) Placed(item []byte, way int) bool {
+	if way < 0 || way >= Ways {
+		return false
+	}
+	pos := Positions(&k.Table.Seed, uint32(k.Table.NumRows()), item)
+	r := k.rows[pos[way]]
+	want := item
+	if r >= 0 {
+		want = k.items[r]
+	}
+	eq := len(want) == len(item) && subtle.ConstantTimeCompare(want, item) == 1
+	return r >= 0 && eq
 }
 
 // BuildTable places db's distinct hashes in a cuckoo table, draws the key
@@ -146,5 +170,5 @@ func BuildTable(db *psi.Database, rnd io.Reader) (*Keyed, error) {
 			return nil, fmt.Errorf("psi: %s: blind table: %w", Name, err)
 		}
 	}
-	return &Keyed{Kind: db.Kind, Bits: db.Bits, Key: a, Table: t}, nil
+	return &Keyed{Kind: db.Kind, Bits: db.Bits, Key: a, Table: t, rows: rows, items: items}, nil
 }
