@@ -47,7 +47,8 @@ import (
 //	  |<--------------------------------------------|
 //	  |  HEExactReply: decrypted masked values ---->|  Verdict: some real
 //	  |                                             |  position == its mask?
-//	  |          (nothing comes back)               |  traps altered -> error
+//	  |          (nothing comes back)               |  altered -> recorded,
+//	  |                                             |  client not told
 //
 // Threat model (he's, restated): the server is semi-honest and learns, per
 // query, the match bit and on a match which cell (bin and partition)
@@ -61,10 +62,10 @@ import (
 // noise flooding). Beyond four partitions the partition count reveals the
 // size within about 268k entries. It can query any hash it likes (each query costs it a
 // round trip and tells it nothing), make the run fail, or alter its reply:
-// trap cells catch an alteration (the server's step fails wrapping
-// exact.ErrTampered) except that a client suppresses a true match undetected
-// with probability at most exact.EvasionBound (about 1.5e-3 with one
-// partition of 4096 positions, 3.7e-4 with four, 9.0e-5 with sixteen). A network observer sees
+// keyed check values, fresh for every query, catch an alteration except
+// with probability exact.ForgeryBound however the client adapts; the
+// server records the query as tampered (Outcome.Tampered) and the client
+// receives the same frames as after an honest reply. A network observer sees
 // the parameters, the fixed-size messages and their timing, not the match
 // bit.
 var Protocol psi.Protocol = heExactProtocol{}
@@ -176,6 +177,7 @@ func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]
 			ParseKeys: func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) },
 			Answer:    es.Answer,
 			Verdict:   es.Verdict,
+			Tampered:  exact.ErrTampered,
 			Limits:    kit.NewSessionLimit(opts.MaxSessions),
 		},
 		es: es, params: p, setup: setup,
