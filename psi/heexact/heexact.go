@@ -128,7 +128,7 @@ func (heExactProtocol) Ledger() psi.Ledger {
 				Statement: "the server learns nothing about a non-matching hash (IND-CPA under RLWE; false match at most exact.FalseMatch)"},
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "on a match the server learns the matching cell: the entry up to the L*H-1 entries sharing it (5 under PN14S, 19 under PN14M, 71 under PN14)"},
-			{Adversary: psi.MaliciousServer, Holds: false,
+			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/exact.TestEchoServerReadsQuery",
 				Statement: "a malicious server reads the query: echoing the client's query ciphertext as the answer makes the reply carry the decrypted fingerprint " +
 					"(64 bits of SHA-256 of the hash in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
 			{Adversary: psi.MaliciousServer, Holds: false,
