@@ -146,7 +146,7 @@ func (heHammingProtocol) Ledger() psi.Ledger {
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "decryption noise stays below the bound: measured at T = 31 (engine tests at N = 2^12, H14 benchmarks and this project's H14 end-to-end test), " +
 					"not proven, not measured above T = 31; per-level budgets are not measured"},
-			{Adversary: psi.MaliciousServer, Holds: false,
+			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/hamming.TestEchoServerReadsQuery",
 				Statement: "a malicious server reads the query hash: echoing the client's query ciphertext as the answer makes the reply carry the decrypted hash bits " +
 					"(256 of 256 bits in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
 			{Adversary: psi.MaliciousServer, Holds: false,
