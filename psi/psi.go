@@ -79,11 +79,16 @@ type Outcome struct {
 	Known bool `json:"known"`
 	// Match is the match bit; meaningful only when Known.
 	Match bool `json:"match"`
+	// Tampered is set by a server that caught the client altering its
+	// reply: the query's result is void. The client is not told.
+	Tampered bool `json:"tampered,omitempty"`
 }
 
-// String prints "match", "no match" or "unknown".
+// String prints "match", "no match", "tampered" or "unknown".
 func (o Outcome) String() string {
 	switch {
+	case o.Tampered:
+		return "tampered"
 	case !o.Known:
 		return "unknown"
 	case o.Match:

@@ -204,17 +204,27 @@ func plainView(who string, v psi.View, malicious string, ask []psi.Fact) string 
 
 func (r *Report) integritySection(d *document) {
 	d.hID(1, idIntegrity, "Integrity: what each party learns")
-	d.p("For each protocol, in plain words, then its technical ledger as the protocol states it. Properties listed as claimed are argued, not tested by this project.")
+	d.p("For each protocol, in plain words, then its claims one by one: whom each is made against (a party that follows the protocol but looks at what it sees, a cheating phone, a cheating server, someone watching the network), and whether an attack test in this project tries to break it. A claim without such a test is marked \"claimed, not tested\"; a known weakness is an attack that works. Then the technical ledger as the protocol states it.")
 	if r.Feasibility != nil {
+		var rows []claimRow
 		for _, p := range r.Feasibility.Protocols {
 			l := p.Ledger
 			d.h(2, "%s", p.Protocol)
 			d.list(plainView("The phone", l.Client, l.MaliciousClient, []psi.Fact{psi.FactMatchBit, psi.FactMatchedEntry, psi.FactDatabase}),
 				plainView("The server", l.Server, l.MaliciousServer, []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry}),
 				plainView("Someone watching the network", l.Network, "", []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactDatabase}))
+			d.p("%s", claimSummary(l))
+			if items := claimItems(l); len(items) > 0 {
+				d.list(items...)
+			}
 			d.fold(p.Protocol + ": technical ledger")
 			d.code(l.String())
 			d.unfold()
+			rows = append(rows, claimRow{p.Protocol, l})
+		}
+		if len(rows) > 0 {
+			d.p("How many of each protocol's claims an attack test checks:")
+			d.table(claimTable(rows))
 		}
 	}
 	d.p("None of these protocols, as run here, lets a device check that its list is the published one; a server can put any hash in the list it serves. Package `audit` covers published roots and inclusion proofs; its costs are measured below, but the protocol runs above do not use it.")

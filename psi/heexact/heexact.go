@@ -47,9 +47,12 @@ import (
 //	  |<--------------------------------------------|
 //	  |  HEExactReply: decrypted masked values ---->|  Verdict: some real
 //	  |                                             |  position == its mask?
-//	  |          (nothing comes back)               |  traps altered -> error
+//	  |          (nothing comes back)               |  altered -> recorded,
+//	  |                                             |  client not told
 //
-// Threat model (he's, restated): the server is semi-honest and learns, per
+// Threat model (he's, restated): the server is semi-honest (a malicious
+// server that echoes the query as its answer reads the query's fingerprint
+// in the client's reply; the ledger names this) and learns, per
 // query, the match bit and on a match which cell (bin and partition)
 // matched, which narrows the entry to the at most L*H-1 entries of that
 // cell (5 under PN14S, 19 under PN14M, 71 under PN14); the query is
@@ -61,10 +64,10 @@ import (
 // noise flooding). Beyond four partitions the partition count reveals the
 // size within about 268k entries. It can query any hash it likes (each query costs it a
 // round trip and tells it nothing), make the run fail, or alter its reply:
-// trap cells catch an alteration (the server's step fails wrapping
-// exact.ErrTampered) except that a client suppresses a true match undetected
-// with probability at most exact.EvasionBound (about 1.5e-3 with one
-// partition of 4096 positions, 3.7e-4 with four, 9.0e-5 with sixteen). A network observer sees
+// keyed check values, fresh for every query, catch an alteration except
+// with probability exact.ForgeryBound however the client adapts; the
+// server records the query as tampered (Outcome.Tampered) and the client
+// receives the same frames as after an honest reply. A network observer sees
 // the parameters, the fixed-size messages and their timing, not the match
 // bit.
 var Protocol psi.Protocol = heExactProtocol{}
@@ -79,15 +82,18 @@ type heExactProtocol struct{ allowInsecure bool }
 
 func (heExactProtocol) Name() string { return heExactName }
 
-// heEvasion is the best undetected-suppression probability for one, four
-// and sixteen partitions at N = 2^14 (positions Slots/4 per partition,
-// traps max(m/16, 16) as he places them).
-var heEvasion = sync.OnceValue(func() [3]float64 {
-	return [3]float64{exact.EvasionBound(4096, 256), exact.EvasionBound(16384, 1024), exact.EvasionBound(65536, 4096)}
+// heForgery is exact.ForgeryBound under the 128-bit presets (all share
+// t), or -1 if PN14S does not build.
+var heForgery = sync.OnceValue(func() float64 {
+	p, err := exact.NewParameters(exact.PN14S)
+	if err != nil {
+		return -1
+	}
+	return exact.ForgeryBound(p)
 })
 
 func (heExactProtocol) Ledger() psi.Ledger {
-	e := heEvasion()
+	forge := heForgery()
 	return psi.Ledger{
 		Protocol: heExactName,
 		ResultTo: "server",
@@ -96,9 +102,10 @@ func (heExactProtocol) Ledger() psi.Ledger {
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes: "on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
+			Notes: "semi-honest: on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
 				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
-				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22)",
+				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22); " +
+				"a malicious server reads the query (see its claims)",
 		},
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
@@ -110,13 +117,32 @@ func (heExactProtocol) Ledger() psi.Ledger {
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			Notes:      "message sizes are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
 		},
-		Model:           "semi-honest server, malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
-		MaliciousServer: "can load any hashes (unverifiable list), use different lists per client, or lie about the verdict; it cannot read the query hash on a non-match",
+		Model: "semi-honest server (a malicious server reads the query hash's fingerprint), malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
+		MaliciousServer: "can read the query: it echoes the client's own query ciphertext as the answer and the client's reply carries the decrypted fingerprint " +
+			"(64 bits of SHA-256 of the hash, one query); can also load any hashes (unverifiable list), use different lists per client, or lie about the verdict",
 		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can make a run fail; "+
-			"suppresses a true match undetected with probability at most %.1e (one partition), %.1e (four) or %.1e (sixteen, 2^22 entries), any detected alteration fails the run (exact.ErrTampered)", e[0], e[1], e[2]),
-		Claimed: []string{
-			"client learns nothing about the list beyond the preset and partitions (masked values uniform; no circuit privacy)",
-			"server learns nothing about a non-matching hash (IND-CPA under RLWE)",
+			"an altered reply passes the server's check with probability at most %.1e per query however the client adapts (exact.ForgeryBound); "+
+			"a caught alteration is recorded by the server, and the client is sent the same frames as after an honest reply", forge),
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "the server learns nothing about a non-matching hash (IND-CPA under RLWE; false match at most exact.FalseMatch)"},
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "on a match the server learns the matching cell: the entry up to the L*H-1 entries sharing it (5 under PN14S, 19 under PN14M, 71 under PN14)"},
+			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/exact.TestEchoServerReadsQuery",
+				Statement: "a malicious server reads the query: echoing the client's query ciphertext as the answer makes the reply carry the decrypted fingerprint " +
+					"(64 bits of SHA-256 of the hash in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
+			{Adversary: psi.MaliciousServer, Holds: false,
+				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability)"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "he/exact.TestKnownTrapsDoNotHelp",
+				Statement: fmt.Sprintf("a client that alters its reply, even knowing every trap position, passes the server's check with probability at most %.1e per query (exact.ForgeryBound: check values keyed afresh per query)", forge)},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestTamperedReplyLooksNormal",
+				Statement: "a client cannot tell whether its altered reply was caught: it receives the same frames as an honest client and its session goes on; the server records the query as tampered"},
+			{Adversary: psi.MaliciousClient, Holds: true,
+				Statement: "the client learns nothing about the list beyond the preset and partition count (masked values uniform); circuit privacy (noise flooding) is not claimed"},
+			{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestHEExactTCPSeveralQueries",
+				Statement: "message sizes are fixed by the preset and partitions: the same for a match and a non-match"},
+			{Adversary: psi.Network, Holds: false,
+				Statement: "an observer sees when queries happen and how long each side computes; timing against outcome is not measured"},
 		},
 	}
 }
@@ -176,6 +202,7 @@ func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]
 			ParseKeys: func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) },
 			Answer:    es.Answer,
 			Verdict:   es.Verdict,
+			Tampered:  exact.ErrTampered,
 			Limits:    kit.NewSessionLimit(opts.MaxSessions),
 		},
 		es: es, params: p, setup: setup,

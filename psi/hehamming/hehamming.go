@@ -24,7 +24,7 @@ import (
 // 0 means distance 0 (an exact match, computed the slow way), 31 is PDQ's
 // usual threshold for 256-bit hashes (privmatch serve --threshold 31).
 // The server accepts 0..bits/2 (beyond half the bits a random hash
-// matches about half the space). Every such threshold fits PN14's levels
+// matches about half the space). Every such threshold fits H14's levels
 // (one answer ciphertext covers 128 groups of 2^14 entries at T = 0, 8 at
 // 31, 4 at 32..63, 2 at 64..127, 1 at 128), but the engine's noise is
 // measured at 31 (and 10 for 64-bit hashes), this package's tests run 0,
@@ -63,11 +63,13 @@ import (
 //	  |  reply (HEBlob): R*F + m, 17 bits/slot ------>|  Verdict: any slot == m?
 //	  |          (nothing comes back)                 |
 //
-// Threat model (he/hamming's doc.go, restated): semi-honest server,
+// Threat model (he/hamming's doc.go, restated): semi-honest server (a
+// malicious server that echoes the query as its answer reads the query
+// hash in the client's reply; the ledger names this),
 // semi-honest or malicious client, network observer. The server learns,
 // per query, the match bit and on a match the set of zero slots: for each,
 // that some entry among the groups/K entries sharing that slot (8 at 2^20
-// entries under PN14, 1 up to 2^14) lies within T; on a non-match nothing
+// entries under H14, 1 up to 2^14) lies within T; on a non-match nothing
 // beyond "no match". It does not see the hash (RLWE) or R. The client
 // learns K and the answer scale (the database size within a factor of
 // about N*8) and uniform masked values; the answer's noise is flooded with
@@ -104,14 +106,14 @@ func (heHammingProtocol) Ledger() psi.Ledger {
 		Protocol: heHammingName,
 		ResultTo: "server",
 		Setup: fmt.Sprintf("down: the preset, hash length, threshold and answer count (about 12 B); up, once per session: the client's "+
-			"relinearisation, expansion Galois and level-0 public keys (%d B under PN14), kept by the server for that client only", heHammingKeysSize()),
+			"relinearisation, expansion Galois and level-0 public keys (%d B under H14), kept by the server for that client only", heHammingKeysSize()),
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes: "on a match, the set of zero slots: for each, that some entry among the groups/K entries sharing the slot " +
-				"(at T = 31: 1 up to 2^14 entries, 8 at 2^20 under PN14; more at lower T, fewer at higher) is within the threshold, so the matched entries up to those candidates " +
-				"and how many slots matched; on a non-match every slot is uniform non-zero: nothing beyond \"no match\"; " +
-				"the query hash is never seen (RLWE)",
+			Notes: "semi-honest: on a match, the set of zero slots: for each, that some entry among the groups/K entries sharing the slot " +
+				"(at T = 31: 1 up to 2^14 entries, 8 at 2^20 under H14; more at lower T, fewer at higher) is within the threshold, so the matched entries up to those candidates " +
+				"and how many slots matched; on a non-match every slot is uniform non-zero (one randomiser per answer ciphertext): nothing beyond \"no match\"; " +
+				"the query hash is not seen (RLWE); a malicious server reads the query (see its claims)",
 		},
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
@@ -125,24 +127,43 @@ func (heHammingProtocol) Ledger() psi.Ledger {
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			Notes:      "message sizes are fixed by the preset and K, so they do not reveal the match bit; the key upload marks a new session",
 		},
-		Model: "semi-honest server, semi-honest or malicious client; RLWE (BGV, hamming.H14: N = 2^14, log2(QP) = 437, 128-bit by the HE standard)",
-		MaliciousServer: "can load any hashes (unverifiable list, near copies of any hash), choose any threshold up to bits/2 " +
-			"the client accepts, use different lists per client, or lie about the verdict; it cannot read the query hash",
+		Model: "semi-honest server (a malicious server reads the query hash), semi-honest or malicious client; RLWE (BGV, hamming.H14: N = 2^14, log2(QP) = 437, 128-bit by the HE standard)",
+		MaliciousServer: "can read the query hash: it echoes the client's own query ciphertext as the answer and the client's reply carries the decrypted hash bits " +
+			"(256 of 256 bits in one query); can also load any hashes (unverifiable list, near copies of any hash), choose any threshold up to bits/2 " +
+			"the client accepts, use different lists per client, or lie about the verdict",
 		MaliciousClient: "can force either verdict undetected: a far hash or a garbage reply forces \"no match\", zeros in R or a " +
 			"crafted reply force \"match\"; can send non-binary \"bits\" to test weighted distances or other functions of the " +
 			"database; can make a run fail; the server has no way to detect any of it (no trap cells)",
-		Claimed: []string{
-			"client learns nothing about the list beyond K (masked values uniform); circuit privacy is not claimed (33-bit flooding)",
-			"server learns nothing about the query hash (IND-CPA under RLWE) and nothing beyond \"no match\" on a non-match",
-			"decryption noise stays below the bound: measured at T = 31 (engine tests at N = 2^12, PN14 benchmarks and this project's PN14 end-to-end test), " +
-				"not proven, not measured above T = 31; the answer's noise is measured (worst coefficient 2^36.0 of a 2^38 budget at PN14, 2^20 entries), per-level budgets are not",
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestNoRatioLeak",
+				Statement: "on a non-match the server learns nothing beyond \"no match\": with one randomiser per answer ciphertext it cannot confirm a guessed hash from the ratios of the outputs"},
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "the server does not see the query hash or R (IND-CPA under RLWE)"},
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "on a match the server learns the zero slots: the matched entries up to the groups/K entries sharing each slot"},
+			{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestEveryDatabaseSize",
+				Statement: "every database size from 1 to the maximum answers correctly, whatever the split of groups across answer ciphertexts"},
+			{Adversary: psi.SemiHonest, Holds: true,
+				Statement: "decryption noise stays below the bound: measured at T = 31 (engine tests at N = 2^12, H14 benchmarks and this project's H14 end-to-end test), " +
+					"not proven, not measured above T = 31; per-level budgets are not measured"},
+			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/hamming.TestEchoServerReadsQuery",
+				Statement: "a malicious server reads the query hash: echoing the client's query ciphertext as the answer makes the reply carry the decrypted hash bits " +
+					"(256 of 256 bits in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
+			{Adversary: psi.MaliciousServer, Holds: false,
+				Statement: "a malicious server can load any hashes or near copies of any hash, serve different lists to different clients, or lie about the verdict (no verifiability)"},
+			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/hehamming.TestHEHammingAlteredReply",
+				Statement: "a client can alter its reply undetected and so force either verdict (no trap cells); it can also send non-binary bits to test other functions of the database"},
+			{Adversary: psi.MaliciousClient, Holds: true,
+				Statement: "the client learns nothing about the list beyond K and the answer scale (masked values uniform); circuit privacy is not claimed (33-bit flooding)"},
+			{Adversary: psi.Network, Holds: true,
+				Statement: "message sizes are fixed by the preset and K: the same for a match and a non-match"},
 		},
 	}
 }
 
-// heHammingKeysSize is the size of a client's keys under PN14 for 256-bit
+// heHammingKeysSize is the size of a client's keys under H14 for 256-bit
 // hashes, read from the engine (45,797,708 B since it seeds its keys,
-// 91,365,388 B before), or -1 if PN14 does not build.
+// 91,365,388 B before), or -1 if H14 does not build.
 var heHammingKeysSize = sync.OnceValue(func() int {
 	p, err := hamming.NewParameters(hamming.H14)
 	if err != nil {

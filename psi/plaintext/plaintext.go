@@ -59,7 +59,16 @@ func (plaintextProtocol) Ledger() psi.Ledger {
 		Model:           "none: no privacy against any party",
 		MaliciousServer: "learns every query hash; can answer anything (no verifiability)",
 		MaliciousClient: "can test arbitrary hashes against the list and lie about its own",
-		Claimed:         nil,
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: false,
+				Statement: "the server reads every query hash (by design: this is the cost baseline, with no privacy)"},
+			{Adversary: psi.MaliciousServer, Holds: false,
+				Statement: "a malicious server can answer anything (no verifiability)"},
+			{Adversary: psi.MaliciousClient, Holds: false,
+				Statement: "a client can test any hash it likes against the list, one query each"},
+			{Adversary: psi.Network, Holds: false,
+				Statement: "without transport encryption an observer reads the hash and the verdict; with TLS, sizes and timing only"},
+		},
 	}
 }
 

@@ -20,7 +20,8 @@ import (
 // equals its encoding and survives a round trip, truncated or extended
 // messages are rejected without panicking, a hash of another kind is
 // refused, and concurrent queries on one server and client agree with the
-// plaintext answer.
+// plaintext answer; and the ledger's claims are well formed and name
+// tests that exist (CheckLedgerClaims).
 func TestProtocol(t *testing.T, p psi.Protocol) {
 	seed := uint64(rand.Uint32())
 	t.Logf("seed %d", seed)
@@ -40,6 +41,7 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 	if led.Protocol != p.Name() {
 		t.Errorf("ledger names %q, want %q", led.Protocol, p.Name())
 	}
+	CheckLedgerClaims(t, p)
 	listed := db.Hashes[len(db.Hashes)/3]
 	near := FlipBit(t, listed, 7)
 	if db.Contains(near) {

@@ -3,6 +3,7 @@
 package headapter
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -87,6 +88,12 @@ type Server[K, V any] struct {
 	Verdict   func(*V, []byte) (bool, error)
 	// Limits bounds the sessions (key sets) held at once.
 	Limits *kit.SessionLimit
+	// Tampered, when set, is the engine's error for a reply the client
+	// altered. Such a query ends like any other (the client is sent
+	// nothing either way, and the session goes on), with an Outcome that
+	// records the tampering: an error frame would tell the client that
+	// its alteration was caught, a one-bit oracle.
+	Tampered error
 }
 
 func (s *Server[K, V]) Protocol() string { return s.Name }
@@ -142,6 +149,10 @@ func (q *serverQuery[K, V]) Step(in psi.Message) (psi.Message, error) {
 	}
 	q.stage = 2
 	match, err := q.s.Verdict(q.vs, m.Data)
+	if err != nil && q.s.Tampered != nil && errors.Is(err, q.s.Tampered) {
+		q.out = psi.Outcome{Known: true, Tampered: true}
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s server: %w", q.s.Name, err)
 	}
