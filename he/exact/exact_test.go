@@ -134,7 +134,7 @@ func checkNoise(t *testing.T, f *exactFixture) {
 	for g := 0; g < 2*f.srv.Answers(); g++ { // the values, then the check copies
 		raw, err := decompressLevel0(f.p, ans[core.HeaderLen+1+g*cs:core.HeaderLen+1+(g+1)*cs])
 		require.NoError(t, err)
-		ct := &Ciphertext{params: f.p, ct: raw}
+		ct := &ciphertext{params: f.p, ct: raw}
 		used, avail := noiseBits(f.cli.sk, ct)
 		t.Logf("answer %d noise: |m + t*e| up to 2^%.1f of 2^%.1f (margin %.1f bits)", g, used, avail, avail-used)
 		// Decompression adds up to t*2^15 (c0 rounding, deterministic) plus a
