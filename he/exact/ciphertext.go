@@ -1,7 +1,6 @@
 package exact
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -145,13 +144,11 @@ func unmarshalSeededCiphertext(p Parameters, data []byte, wantLevel int) (*seede
 // expand regenerates the uniform component from the seed.
 func (c *seededCiphertext) expand() (*ciphertext, error) {
 	p := c.params
-	g, err := core.NewSeedPRG(c.seed[:])
-	if err != nil {
-		return nil, err
-	}
 	ct := bgv.NewCiphertext(p.bgv, 1, c.level)
 	ct.Value[0].Copy(c.c0)
-	core.SampleUniform(g, p.bgv.Q()[:c.level+1], ct.Value[1].Coeffs)
+	if err := core.ExpandC1(c.seed[:], p.bgv.Q()[:c.level+1], ct.Value[1].Coeffs); err != nil {
+		return nil, err
+	}
 	return &ciphertext{params: p, ct: ct}, nil
 }
 
@@ -164,28 +161,18 @@ func (c *seededCiphertext) Expand() (*ciphertext, error) {
 	return ct, nil
 }
 
-// encryptor encrypts slot vectors under a secret key. It is not safe for
-// concurrent use.
-//
-// Encryption at level l computes, all in NTT form over q_0..q_l,
-//
-//	c1 = a, uniform, expanded from a 32-byte seed (see seedPRG)
-//	c0 = NTT(t^-1 * m + e) - a*s
-//
-// where m is the slot vector's plaintext polynomial (coefficients mod t,
-// Lattigo's BGV encoding at scale 1) and e is Lattigo's discrete Gaussian
-// (sigma 3.2), sampled from an AES-CTR stream keyed from crypto/rand. It
-// is Lattigo's secret-key encryption of the encoded plaintext, but adds
-// m before the NTT (one NTT per limb instead of two) and draws the
-// uniform half from AES-CTR rather than BLAKE2b.
+// encryptor encrypts slot vectors under a secret key with the toolkit's
+// seeded encryption (core.SeededEncryptor: c1 expanded from a 32-byte
+// seed by AES-CTR, c0 = NTT(t^-1 * m + e) - a*s, where m is the slot
+// vector's plaintext polynomial, coefficients mod t, Lattigo's BGV
+// encoding at scale 1). It is not safe for concurrent use.
 type encryptor struct {
 	params Parameters
 	sk     *secretKey
 	ecd    *bgv.Encoder
 	rng    io.Reader
-	noise  ring.Sampler
+	seeded *core.SeededEncryptor
 	pT     ring.Poly // plaintext mod t, scratch
-	c1     ring.Poly // uniform half, scratch (top level)
 }
 
 // newEncryptor returns an encryptor; seeds of the uniform component are read
@@ -193,18 +180,12 @@ type encryptor struct {
 // keyed from crypto/rand.
 func newEncryptor(sk *secretKey, rng io.Reader) *encryptor {
 	p := sk.params
-	var key [32]byte
-	rand.Read(key[:]) // never fails (Go >= 1.24)
-	g, err := core.NewSeedPRG(key[:])
-	if err != nil {
-		panic(err) // a 32-byte key is always valid
-	}
-	noise, err := ring.NewSampler(g, p.bgv.RingQ(), p.bgv.Xe(), false)
+	rng = core.OrCrypto(rng)
+	seeded, err := core.NewSeededEncryptor(p.Parameters, sk.sk, rng)
 	if err != nil {
 		panic(err) // BGV parameters always carry a Gaussian Xe
 	}
-	return &encryptor{params: p, sk: sk, ecd: bgv.NewEncoder(p.bgv), rng: core.OrCrypto(rng), noise: noise,
-		pT: p.bgv.RingT().NewPoly(), c1: p.bgv.RingQ().NewPoly()}
+	return &encryptor{params: p, sk: sk, ecd: bgv.NewEncoder(p.bgv), rng: rng, seeded: seeded, pT: p.bgv.RingT().NewPoly()}
 }
 
 // EncryptSeeded encrypts values (each < t, at most Slots) at the given level
@@ -236,20 +217,12 @@ func (e *encryptor) encryptSeeded(values []uint64, level int, seed *[32]byte, c0
 	if err := e.ecd.EncodeRingT(values, p.bgv.DefaultScale(), e.pT); err != nil {
 		return fmt.Errorf("he: encrypt: %w", err)
 	}
-	if _, err := io.ReadFull(e.rng, seed[:]); err != nil {
-		return fmt.Errorf("he: encrypt: read seed: %w", err)
-	}
-	g, err := core.NewSeedPRG(seed[:])
+	e.ecd.RingT2Q(level, true, e.pT, c0) // t^-1 * m
+	s, err := e.seeded.Encrypt(c0)
 	if err != nil {
 		return fmt.Errorf("he: encrypt: %w", err)
 	}
-	ringQ := p.bgv.RingQ().AtLevel(level)
-	e.ecd.RingT2Q(level, true, e.pT, c0)  // t^-1 * m
-	e.noise.AtLevel(level).ReadAndAdd(c0) // + e
-	ringQ.NTT(c0, c0)
-	c1 := ring.Poly{Coeffs: e.c1.Coeffs[:level+1]}
-	core.SampleUniform(g, p.bgv.Q()[:level+1], c1.Coeffs)
-	ringQ.MulCoeffsMontgomeryThenSub(c1, e.sk.sk.Value.Q, c0) // - a*s
+	*seed = s
 	return nil
 }
 
