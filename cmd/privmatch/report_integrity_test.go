@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/bench/benchtest"
 	"github.com/privmatch/privmatch/psi"
 )
 
@@ -76,7 +76,7 @@ func checkIntegrity(t *testing.T, dir string) {
 			t.Errorf("account opened with %d genuine, %d synthetic at k=%d", th.Genuine, th.Synthetic, th.Options.K)
 		}
 		// The voucher size is the encoded length of a voucher built here.
-		if n := thresholdVoucherLen(t); th.VoucherBytes != n {
+		if n := benchtest.VoucherLen(t, psi.ThresholdParams{K: 5, SyntheticRate: 0.01}, 8, 1); th.VoucherBytes != n {
 			t.Errorf("voucher_bytes %d, encoded voucher %d", th.VoucherBytes, n)
 		}
 		want = append(want, "**Known shortfall**")
@@ -129,42 +129,4 @@ func checkIntegrity(t *testing.T, dir string) {
 			t.Errorf("report.html lacks %q", title)
 		}
 	}
-}
-
-// thresholdVoucherLen builds one voucher through package psi and returns
-// its encoded length.
-func thresholdVoucherLen(t *testing.T) int {
-	t.Helper()
-	p, err := psi.NewThresholdPSI(psi.ThresholdParams{K: 5, SyntheticRate: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := psi.Synth(phash.PDQKind, 256, 8, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := p.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := psi.RunSetup(srv, cli); err != nil {
-		t.Fatal(err)
-	}
-	q, err := cli.NewQuery(db.Hashes[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := q.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(enc)
 }
