@@ -58,8 +58,17 @@ func newExactFixture(t testing.TB, n int) *exactFixture {
 	return &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
 }
 
-// run performs one query; tamper (if not nil) edits the reply values.
+// run performs one query and returns the server's verdict.
 func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
+	t.Helper()
+	reply, vst := f.reply(t, h)
+	m, err := f.srv.Verdict(vst, reply)
+	return m, reply, err
+}
+
+// reply runs Query, Answer and Finish for h, checking every message's
+// size, and returns the client's reply and the server's verdict state.
+func (f *exactFixture) reply(t testing.TB, h [32]byte) ([]byte, *VerdictState) {
 	t.Helper()
 	q, st, err := f.cli.Query(h)
 	require.NoError(t, err)
@@ -70,8 +79,7 @@ func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
 	reply, err := f.cli.Finish(st, ans)
 	require.NoError(t, err)
 	require.Equal(t, ReplySize(f.p, f.srv.Partitions()), len(reply))
-	m, err := f.srv.Verdict(vst, reply)
-	return m, reply, err
+	return reply, vst
 }
 
 func TestExactMembership(t *testing.T) {
@@ -146,12 +154,7 @@ func checkNoise(t *testing.T, f *exactFixture) {
 
 func TestExactMaskedAndTamper(t *testing.T) {
 	f := newExactFixture(t, 2000)
-	q, st, err := f.cli.Query(f.db[10])
-	require.NoError(t, err)
-	ans, vst, err := f.srv.Answer(f.keys, q)
-	require.NoError(t, err)
-	reply, err := f.cli.Finish(st, ans)
-	require.NoError(t, err)
+	reply, vst := f.reply(t, f.db[10])
 	all, err := decodeReply(f.p, reply, 2*len(vst.expected))
 	require.NoError(t, err)
 	vals := all[:len(vst.expected)]
@@ -231,12 +234,7 @@ func TestExactMaskedAndTamper(t *testing.T) {
 // traps are.
 func TestKnownTrapsDoNotHelp(t *testing.T) {
 	f := newExactFixture(t, 2000)
-	q, st, err := f.cli.Query(f.db[10])
-	require.NoError(t, err)
-	ans, vst, err := f.srv.Answer(f.keys, q)
-	require.NoError(t, err)
-	reply, err := f.cli.Finish(st, ans)
-	require.NoError(t, err)
+	reply, vst := f.reply(t, f.db[10])
 	n := len(vst.expected)
 	all, err := decodeReply(f.p, reply, 2*n)
 	require.NoError(t, err)

@@ -22,14 +22,7 @@ func BenchmarkHamming(b *testing.B) {
 	pre := os.Getenv("HAMMING_PREENCODE") == "1"
 	flood, _ := strconv.Atoi(os.Getenv("HAMMING_FLOOD"))
 	preLimbs, _ := strconv.Atoi(os.Getenv("HAMMING_PRELIMBS"))
-	p, err := NewParameters(H14)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := NewClient(p, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, c := h14Client(b)
 	kb, err := c.Setup()
 	if err != nil {
 		b.Fatal(err)
@@ -127,19 +120,13 @@ func cpuSeconds() float64 {
 // ciphertexts: one hash ciphertext plus K independent blinding
 // ciphertexts (K = 1 up to 2^16 entries, 2 at 2^18, 8 at 2^20).
 func BenchmarkQuery(b *testing.B) {
-	p, err := NewParameters(H14)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := NewClient(p, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, c := h14Client(b)
 	x := randHash(rand.New(rand.NewPCG(2, 2)), 256)
 	for _, k := range []int{1, 2, 8} {
 		b.Run(fmt.Sprintf("outputs=%d", k), func(b *testing.B) {
 			b.ReportAllocs()
 			var q []byte
+			var err error
 			for b.Loop() {
 				if q, _, err = c.Query(x, k); err != nil {
 					b.Fatal(err)
@@ -148,4 +135,18 @@ func BenchmarkQuery(b *testing.B) {
 			b.ReportMetric(float64(len(q)), "query-B/op")
 		})
 	}
+}
+
+// h14Client returns the H14 parameters and a client with a fresh key.
+func h14Client(b *testing.B) (Parameters, *Client) {
+	b.Helper()
+	p, err := NewParameters(H14)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := NewClient(p, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p, c
 }
