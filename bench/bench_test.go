@@ -259,9 +259,12 @@ func TestHashCorpusAndCache(t *testing.T) {
 	}
 }
 
-func TestDedupOnCorpus(t *testing.T) {
+// hashedCorpus builds corpusDir(t, n), hashes it with pdq and phash8 and
+// deduplicates it with the default rule.
+func hashedCorpus(t *testing.T, n int) ([]phash.Hasher, *Corpus, *HashSet, *DedupResult) {
+	t.Helper()
 	hashers := mustHashers(t, "pdq", "phash8")
-	c, err := Open(corpusDir(t, 6))
+	c, err := Open(corpusDir(t, n))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +272,11 @@ func TestDedupOnCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dd := Dedup(hs, DefaultDedupRule)
+	return hashers, c, hs, Dedup(hs, DefaultDedupRule)
+}
+
+func TestDedupOnCorpus(t *testing.T) {
+	_, _, hs, dd := hashedCorpus(t, 6)
 	if dd.Items != 8 || dd.ExactRemoved != 1 || dd.NearRemoved != 1 || dd.Distinct != 6 || len(dd.Applied) != 2 {
 		t.Fatalf("dedup: %+v", dd)
 	}
@@ -394,16 +401,7 @@ func TestCollisionsMatchNaive(t *testing.T) {
 }
 
 func TestRobustnessAndROC(t *testing.T) {
-	hashers := mustHashers(t, "pdq", "phash8")
-	c, err := Open(corpusDir(t, 4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs, err := HashCorpus(context.Background(), c, hashers, HashOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dd := Dedup(hs, DefaultDedupRule)
+	hashers, c, hs, dd := hashedCorpus(t, 4)
 	steps := []transformStep{{"jpeg", 95}, {"flip-h", 1}, {"rotate", 90}, {"crop", 0.05}}
 	opt := RobustnessOptions{Steps: toSteps(steps), Seed: 3}
 	rob, err := Robustness(context.Background(), c, hs, dd, opt)
