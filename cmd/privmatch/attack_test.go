@@ -42,15 +42,21 @@ func smallPhotos(t *testing.T, n int) string {
 
 func readAttackResults(t *testing.T, dir string) attackSummary {
 	t.Helper()
+	var s attackSummary
+	readResults(t, dir, &s)
+	return s
+}
+
+// readResults decodes dir/results.json into v.
+func readResults(t *testing.T, dir string, v any) {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s attackSummary
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("results.json: %v", err)
 	}
-	return s
 }
 
 // verifyRecord recomputes a record's claims from the saved PNG with the

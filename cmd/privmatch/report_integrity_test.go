@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"math/bits"
 	"os"
 	"path/filepath"
@@ -53,14 +52,8 @@ type integrityJSON struct {
 // subsections against numbers recomputed here.
 func checkIntegrity(t *testing.T, dir string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r integrityJSON
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	readResults(t, dir, &r)
 	in := r.Integrity
 	if in == nil {
 		t.Fatal("results.json has no integrity section")
