@@ -48,13 +48,10 @@ func newExactFixture(t testing.TB, n int) *exactFixture {
 	require.NoError(t, err)
 	cli, err := NewClient(p, rand.NewChaCha8([32]byte{3}))
 	require.NoError(t, err)
-	kb, err := cli.Setup()
-	require.NoError(t, err)
+	keys, kb := hetest.Keys(t, p, cli.Setup, ParseKeys)
 	ks, err := KeysSize(p)
 	require.NoError(t, err)
 	require.Equal(t, ks, len(kb))
-	keys, err := ParseKeys(p, kb)
-	require.NoError(t, err)
 	return &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
 }
 
@@ -116,10 +113,7 @@ func TestExactPN14(t *testing.T) {
 	require.NoError(t, err)
 	cli, err := NewClient(p, r)
 	require.NoError(t, err)
-	kb, err := cli.Setup()
-	require.NoError(t, err)
-	keys, err := ParseKeys(p, kb)
-	require.NoError(t, err)
+	keys, kb := hetest.Keys(t, p, cli.Setup, ParseKeys)
 	f := &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
 	t.Logf("%s; keys %d B", p, len(kb))
 	m, _, err := f.run(t, db[4321])

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/privmatch/privmatch/he/hetest"
 )
 
 // BenchmarkHamming measures one query against databases of 2^12..2^20
@@ -23,14 +25,7 @@ func BenchmarkHamming(b *testing.B) {
 	flood, _ := strconv.Atoi(os.Getenv("HAMMING_FLOOD"))
 	preLimbs, _ := strconv.Atoi(os.Getenv("HAMMING_PRELIMBS"))
 	p, c := h14Client(b)
-	kb, err := c.Setup()
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := ParseKeys(p, kb)
-	if err != nil {
-		b.Fatal(err)
-	}
+	keys, kb := hetest.Keys(b, p, c.Setup, ParseKeys)
 	r := rand.New(rand.NewPCG(1, 1))
 	minLog := 12
 	if v, err := strconv.Atoi(os.Getenv("HAMMING_MINLOG")); err == nil {

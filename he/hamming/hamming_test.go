@@ -77,11 +77,8 @@ func TestProtocolMatchesReference(t *testing.T) {
 			require.NoError(t, err)
 			c, err := NewClient(p, nil)
 			require.NoError(t, err)
-			kb, err := c.Setup()
-			require.NoError(t, err)
+			keys, kb := hetest.Keys(t, p, c.Setup, ParseKeys)
 			require.Len(t, kb, p.KeysSize())
-			keys, err := ParseKeys(p, kb)
-			require.NoError(t, err)
 			target := r.IntN(tc.size)
 			for _, d := range []int{tc.thr - 1, tc.thr, tc.thr + 1} {
 				x := atDistance(r, db[target], tc.bits, d)
@@ -112,10 +109,7 @@ func TestPreEncodeAgrees(t *testing.T) {
 	}
 	c, err := NewClient(p, nil)
 	require.NoError(t, err)
-	kb, err := c.Setup()
-	require.NoError(t, err)
-	keys, err := ParseKeys(p, kb)
-	require.NoError(t, err)
+	keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
 	for _, opt := range []Options{{PreEncode: true}, {PreEncodeLimbs: 3}} {
 		srv, err := NewServer(p, db, opt)
 		require.NoError(t, err)

@@ -26,3 +26,19 @@ func Rand(tb testing.TB, seed byte) io.Reader {
 	tb.Logf("hetest: deterministic randomness, seed %d", seed)
 	return rand.NewChaCha8([32]byte{seed})
 }
+
+// Keys runs an engine client's key setup and the server's parse of its
+// bytes, failing tb on either error; it returns the parsed keys and the
+// encoded bytes.
+func Keys[P, K any](tb testing.TB, p P, setup func() ([]byte, error), parse func(P, []byte) (K, error)) (K, []byte) {
+	tb.Helper()
+	kb, err := setup()
+	if err != nil {
+		tb.Fatalf("hetest: key setup: %v", err)
+	}
+	keys, err := parse(p, kb)
+	if err != nil {
+		tb.Fatalf("hetest: parse keys: %v", err)
+	}
+	return keys, kb
+}
