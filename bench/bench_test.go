@@ -362,6 +362,26 @@ func TestDedupMatchesBruteForce(t *testing.T) {
 	}
 }
 
+// addSynthetic appends item i, hash v, to a synthetic one-algorithm set:
+// its ID and digest are derived from i, so every item is distinct.
+func addSynthetic(hs *HashSet, alg string, i int, v phash.Hash) {
+	hs.Hashes[alg] = append(hs.Hashes[alg], v)
+	hs.IDs = append(hs.IDs, string(rune(i)))
+	hs.Digests = append(hs.Digests, Digest{byte(i), byte(i >> 8)})
+}
+
+// collideAll deduplicates hs with the empty rule and counts alg's
+// collisions over what is kept.
+func collideAll(t *testing.T, hs *HashSet, alg string) (*DedupResult, *CollisionResult) {
+	t.Helper()
+	dd := Dedup(hs, DedupRule{})
+	col, err := Collisions(context.Background(), hs, alg, dd, PairOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dd, col
+}
+
 func TestCollisionsMatchNaive(t *testing.T) {
 	h := mustHashers(t, "dhash8")[0]
 	n := 500
@@ -369,15 +389,9 @@ func TestCollisionsMatchNaive(t *testing.T) {
 	hs := &HashSet{Corpus: "synthetic", Algorithms: []string{h.Name()}, Hashes: map[string][]phash.Hash{}}
 	for i, r := range raw {
 		v, _ := phash.NewHash(h.Kind(), 64, r.Bytes())
-		hs.Hashes[h.Name()] = append(hs.Hashes[h.Name()], v)
-		hs.IDs = append(hs.IDs, string(rune(i)))
-		hs.Digests = append(hs.Digests, Digest{byte(i), byte(i >> 8)})
+		addSynthetic(hs, h.Name(), i, v)
 	}
-	dd := Dedup(hs, DedupRule{})
-	col, err := Collisions(context.Background(), hs, h.Name(), dd, PairOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, col := collideAll(t, hs, h.Name())
 	for th := 0; th <= 64; th++ {
 		var k int64
 		for i := 0; i < n; i++ {
