@@ -136,7 +136,7 @@ func (c *Client) Query(x [32]byte, k int) ([]byte, *QueryState, error) {
 	pr.IsNTT = false
 	for o := 0; o < k; o++ {
 		for i := range vals {
-			v, err := uniformNonZero(c.rng)
+			v, err := uniformModT(c.rng, true)
 			if err != nil {
 				return nil, nil, fmt.Errorf("hamming: query: %w", err)
 			}
@@ -168,27 +168,16 @@ func expandSeeded(p Parameters, seed []byte, c1 ring.Poly, level int) error {
 	return core.ExpandC1(seed, p.bgv.Q()[:level+1], c1.Coeffs)
 }
 
-func uniformNonZero(r io.Reader) (uint64, error) {
+// uniformModT draws a uniform residue mod t from r by rejection on 17-bit
+// words; with nonzero it draws from [1, t) instead.
+func uniformModT(r io.Reader, nonzero bool) (uint64, error) {
 	var b [4]byte
 	for {
 		if _, err := io.ReadFull(r, b[:]); err != nil {
 			return 0, err
 		}
 		v := uint64(binary.LittleEndian.Uint32(b[:]) & (1<<17 - 1))
-		if v != 0 && v < PlaintextModulus {
-			return v, nil
-		}
-	}
-}
-
-func uniformModT(r io.Reader) (uint64, error) {
-	var b [4]byte
-	for {
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return 0, err
-		}
-		v := uint64(binary.LittleEndian.Uint32(b[:]) & (1<<17 - 1))
-		if v < PlaintextModulus {
+		if v < PlaintextModulus && (v != 0 || !nonzero) {
 			return v, nil
 		}
 	}
