@@ -27,10 +27,7 @@ func BenchmarkEncryptedHash(b *testing.B) {
 		p, c, s := setup(b, alg, Default)
 		luma, err := Luma(alg, img)
 		require.NoError(b, err)
-		q, err := c.QueryLuma(luma)
-		require.NoError(b, err)
-		a, err := s.Answer(q)
-		require.NoError(b, err)
+		q, a := queryAnswer(b, c, s, luma)
 		report := func(b *testing.B) {
 			b.ReportMetric(float64(QuerySize(p)), "up-B/op")
 			b.ReportMetric(float64(AnswerSize(p)), "down-B/op")
