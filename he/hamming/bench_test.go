@@ -41,18 +41,7 @@ func BenchmarkHamming(b *testing.B) {
 			b.Fatal(err)
 		}
 		x := atDistance(r, db[len(db)/3], 256, 31)
-		q, cst, err := c.Query(x, srv.Outputs())
-		if err != nil {
-			b.Fatal(err)
-		}
-		ans, sst, err := srv.Answer(keys, q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rep, err := c.Finish(cst, ans)
-		if err != nil {
-			b.Fatal(err)
-		}
+		q, ans, rep, sst := exchange(b, p, srv, keys, c, x)
 		if m, _, err := srv.Verdict(sst, rep); err != nil || !m {
 			b.Fatalf("verdict %v %v, want match", m, err)
 		}

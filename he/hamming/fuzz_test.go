@@ -44,15 +44,7 @@ func fixture(t testing.TB) *fuzzFixture {
 			t.Fatal(err)
 		}
 		keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
-		q, st, _ := c.Query(db[3], srv.Outputs())
-		ans, _, err := srv.Answer(keys, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := c.Finish(st, ans)
-		if err != nil {
-			t.Fatal(err)
-		}
+		q, ans, rep, _ := exchange(t, p, srv, keys, c, db[3])
 		fix = fuzzFixture{p: p, srv: srv, keys: keys, c: c, query: q, ans: ans, reply: rep}
 	})
 	return &fix

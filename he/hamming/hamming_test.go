@@ -41,18 +41,26 @@ func atDistance(r *rand.Rand, h [32]byte, nbits, d int) [32]byte {
 // run executes the whole protocol once.
 func run(t testing.TB, p Parameters, srv *Server, keys *Keys, c *Client, x [32]byte) (bool, int) {
 	t.Helper()
-	q, cst, err := c.Query(x, srv.Outputs())
-	require.NoError(t, err)
-	require.Len(t, q, p.QuerySize(srv.Outputs()))
-	ans, sst, err := srv.Answer(keys, q)
-	require.NoError(t, err)
-	require.Len(t, ans, p.AnswerSize(srv.Outputs()))
-	rep, err := c.Finish(cst, ans)
-	require.NoError(t, err)
-	require.Len(t, rep, p.ReplySize(srv.Outputs()))
+	_, _, rep, sst := exchange(t, p, srv, keys, c, x)
 	m, n, err := srv.Verdict(sst, rep)
 	require.NoError(t, err)
 	return m, n
+}
+
+// exchange runs Query, Answer and Finish for x, checking every message's
+// size, and returns the three messages and the server's verdict state.
+func exchange(t testing.TB, p Parameters, srv *Server, keys *Keys, c *Client, x [32]byte) (q, ans, rep []byte, sst *VerdictState) {
+	t.Helper()
+	q, cst, err := c.Query(x, srv.Outputs())
+	require.NoError(t, err)
+	require.Len(t, q, p.QuerySize(srv.Outputs()))
+	ans, sst, err = srv.Answer(keys, q)
+	require.NoError(t, err)
+	require.Len(t, ans, p.AnswerSize(srv.Outputs()))
+	rep, err = c.Finish(cst, ans)
+	require.NoError(t, err)
+	require.Len(t, rep, p.ReplySize(srv.Outputs()))
+	return q, ans, rep, sst
 }
 
 func TestProtocolMatchesReference(t *testing.T) {
