@@ -1,6 +1,6 @@
 // Package hetest holds the test-only helpers of package he and its
-// engines: the door that lets insecure test presets through, and
-// deterministic randomness. Never import it from non-test code
+// engines: the door that lets insecure test presets through,
+// deterministic randomness, and the key setup every engine's tests run. Never import it from non-test code
 // (he's TestNoProductionDoor fails the build's tests if anything does).
 package hetest
 
