@@ -97,11 +97,7 @@ func MeasureHashTiming(c *Corpus, keep []int, hashers []phash.Hasher, n int, dm 
 		var ts []float64
 		for _, i := range imgs {
 			it := c.Items[i]
-			data, err := it.Data()
-			if err != nil {
-				return nil, fmt.Errorf("hash timing: %s: %w", it.ID, err)
-			}
-			img, err := it.Decode(data)
+			img, err := it.load()
 			if err != nil {
 				return nil, fmt.Errorf("hash timing: %s: %w", it.ID, err)
 			}

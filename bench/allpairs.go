@@ -209,52 +209,38 @@ func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, work
 		return nil, fmt.Errorf("bench: sample pairs: %d hashes, at most 2^32-1 supported", len(ws))
 	}
 	n := uint32(len(ws))
-	var next atomic.Int64
-	var mu sync.Mutex
 	total := make([]int64, 257)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var h [257]int64
-			for {
-				c := next.Add(1) - 1
-				if c >= sampleChunks || ctx.Err() != nil {
-					break
-				}
-				share := m / sampleChunks
-				if c < m%sampleChunks {
-					share++
-				}
-				rng := rand.NewPCG(seed, uint64(c))
-				for s := int64(0); s < share; {
-					// One 64-bit draw gives both indexes, each by Lemire's
-					// unbiased multiply-and-reject method on 32 bits.
-					r := rng.Uint64()
-					i, ok1 := bounded32(uint32(r>>32), n)
-					j, ok2 := bounded32(uint32(r), n-1)
-					if !ok1 || !ok2 {
-						continue
-					}
-					s++
-					if j >= i {
-						j++
-					}
-					a, b := &ws[i], &ws[j]
-					d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
-					h[d]++
-				}
+	err := parallel(ctx, sampleChunks, workers, nil, func(c int) func() {
+		var h [257]int64
+		share := m / sampleChunks
+		if int64(c) < m%sampleChunks {
+			share++
+		}
+		rng := rand.NewPCG(seed, uint64(c))
+		for s := int64(0); s < share; {
+			// One 64-bit draw gives both indexes, each by Lemire's
+			// unbiased multiply-and-reject method on 32 bits.
+			r := rng.Uint64()
+			i, ok1 := bounded32(uint32(r>>32), n)
+			j, ok2 := bounded32(uint32(r), n-1)
+			if !ok1 || !ok2 {
+				continue
 			}
-			mu.Lock()
+			s++
+			if j >= i {
+				j++
+			}
+			a, b := &ws[i], &ws[j]
+			d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
+			h[d]++
+		}
+		return func() {
 			for d := range total {
 				total[d] += h[d]
 			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+		}
+	})
+	if err != nil {
 		return nil, fmt.Errorf("bench: sample pairs: %w", err)
 	}
 	return total, nil

@@ -116,12 +116,7 @@ func (s *AttackSection) tally() {
 
 func attackOne(it Item, h phash.Hasher, cfg attack.Config) AttackRecord {
 	rec := AttackRecord{Image: it.ID, Algorithm: h.Name(), Kind: string(cfg.Kind), Model: string(cfg.Model)}
-	data, err := it.Data()
-	if err != nil {
-		rec.Error = err.Error()
-		return rec
-	}
-	img, err := it.Decode(data)
+	img, err := it.load()
 	if err != nil {
 		rec.Error = err.Error()
 		return rec

@@ -259,9 +259,12 @@ func TestHashCorpusAndCache(t *testing.T) {
 	}
 }
 
-func TestDedupOnCorpus(t *testing.T) {
+// hashedCorpus builds corpusDir(t, n), hashes it with pdq and phash8 and
+// deduplicates it with the default rule.
+func hashedCorpus(t *testing.T, n int) ([]phash.Hasher, *Corpus, *HashSet, *DedupResult) {
+	t.Helper()
 	hashers := mustHashers(t, "pdq", "phash8")
-	c, err := Open(corpusDir(t, 6))
+	c, err := Open(corpusDir(t, n))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +272,11 @@ func TestDedupOnCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dd := Dedup(hs, DefaultDedupRule)
+	return hashers, c, hs, Dedup(hs, DefaultDedupRule)
+}
+
+func TestDedupOnCorpus(t *testing.T) {
+	_, _, hs, dd := hashedCorpus(t, 6)
 	if dd.Items != 8 || dd.ExactRemoved != 1 || dd.NearRemoved != 1 || dd.Distinct != 6 || len(dd.Applied) != 2 {
 		t.Fatalf("dedup: %+v", dd)
 	}
@@ -355,6 +362,26 @@ func TestDedupMatchesBruteForce(t *testing.T) {
 	}
 }
 
+// addSynthetic appends item i, hash v, to a synthetic one-algorithm set:
+// its ID and digest are derived from i, so every item is distinct.
+func addSynthetic(hs *HashSet, alg string, i int, v phash.Hash) {
+	hs.Hashes[alg] = append(hs.Hashes[alg], v)
+	hs.IDs = append(hs.IDs, string(rune(i)))
+	hs.Digests = append(hs.Digests, Digest{byte(i), byte(i >> 8)})
+}
+
+// collideAll deduplicates hs with the empty rule and counts alg's
+// collisions over what is kept.
+func collideAll(t *testing.T, hs *HashSet, alg string) (*DedupResult, *CollisionResult) {
+	t.Helper()
+	dd := Dedup(hs, DedupRule{})
+	col, err := Collisions(context.Background(), hs, alg, dd, PairOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dd, col
+}
+
 func TestCollisionsMatchNaive(t *testing.T) {
 	h := mustHashers(t, "dhash8")[0]
 	n := 500
@@ -362,15 +389,9 @@ func TestCollisionsMatchNaive(t *testing.T) {
 	hs := &HashSet{Corpus: "synthetic", Algorithms: []string{h.Name()}, Hashes: map[string][]phash.Hash{}}
 	for i, r := range raw {
 		v, _ := phash.NewHash(h.Kind(), 64, r.Bytes())
-		hs.Hashes[h.Name()] = append(hs.Hashes[h.Name()], v)
-		hs.IDs = append(hs.IDs, string(rune(i)))
-		hs.Digests = append(hs.Digests, Digest{byte(i), byte(i >> 8)})
+		addSynthetic(hs, h.Name(), i, v)
 	}
-	dd := Dedup(hs, DedupRule{})
-	col, err := Collisions(context.Background(), hs, h.Name(), dd, PairOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, col := collideAll(t, hs, h.Name())
 	for th := 0; th <= 64; th++ {
 		var k int64
 		for i := 0; i < n; i++ {
@@ -394,16 +415,7 @@ func TestCollisionsMatchNaive(t *testing.T) {
 }
 
 func TestRobustnessAndROC(t *testing.T) {
-	hashers := mustHashers(t, "pdq", "phash8")
-	c, err := Open(corpusDir(t, 4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs, err := HashCorpus(context.Background(), c, hashers, HashOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dd := Dedup(hs, DefaultDedupRule)
+	hashers, c, hs, dd := hashedCorpus(t, 4)
 	steps := []transformStep{{"jpeg", 95}, {"flip-h", 1}, {"rotate", 90}, {"crop", 0.05}}
 	opt := RobustnessOptions{Steps: toSteps(steps), Seed: 3}
 	rob, err := Robustness(context.Background(), c, hs, dd, opt)

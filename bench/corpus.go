@@ -32,6 +32,15 @@ type Item struct {
 	Decode func(data []byte) (image.Image, error)
 }
 
+// load reads the item's bytes and decodes them.
+func (it Item) load() (image.Image, error) {
+	data, err := it.Data()
+	if err != nil {
+		return nil, err
+	}
+	return it.Decode(data)
+}
+
 // Digest is an item's content digest: SHA-256 of its Data.
 type Digest [32]byte
 

@@ -54,11 +54,7 @@ func MeasureEncryptedHash(c *Corpus, item int) ([]EncryptedHashRun, error) {
 		return nil, fmt.Errorf("bench: encrypted hash: no item %d", item)
 	}
 	it := c.Items[item]
-	data, err := it.Data()
-	if err != nil {
-		return nil, fmt.Errorf("bench: encrypted hash: %s: %w", it.ID, err)
-	}
-	img, err := it.Decode(data)
+	img, err := it.load()
 	if err != nil {
 		return nil, fmt.Errorf("bench: encrypted hash: %s: %w", it.ID, err)
 	}

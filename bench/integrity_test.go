@@ -7,9 +7,8 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/audit"
+	"github.com/privmatch/privmatch/bench/benchtest"
 	"github.com/privmatch/privmatch/he/imagehash"
-	"github.com/privmatch/privmatch/phash"
-	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/threshold"
 )
 
@@ -119,46 +118,6 @@ func TestMeasureEncryptedHash(t *testing.T) {
 	}
 }
 
-// voucherLen builds one threshold-psi voucher through the psi API and
-// returns its encoded length.
-func voucherLen(t *testing.T, k int) int {
-	t.Helper()
-	p, err := threshold.New(threshold.Params{K: k, SyntheticRate: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := psi.Synth(phash.PDQKind, 256, 16, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := p.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	q, err := cli.NewQuery(db.Hashes[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := q.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(b)
-}
-
 func TestRunThreshold(t *testing.T) {
 	t.Run("no-synthetic", func(t *testing.T) {
 		r, err := RunThreshold(ThresholdRunOptions{DBSize: 256, K: 5, SyntheticRate: 0, Unlisted: 20, Seed: 4})
@@ -170,7 +129,7 @@ func TestRunThreshold(t *testing.T) {
 		if !r.Reconstructed || r.ListedSent != 5 || r.Genuine != 5 || r.Synthetic != 0 || r.Matches != 5 || r.OpenedBelowK != 4 {
 			t.Errorf("run %+v: want opened at the 5th listed voucher", *r)
 		}
-		if want := voucherLen(t, 5); r.VoucherBytes != want {
+		if want := benchtest.VoucherLen(t, threshold.Params{K: 5, SyntheticRate: 0}, 16, 3); r.VoucherBytes != want {
 			t.Errorf("voucher bytes %d, encoded voucher %d", r.VoucherBytes, want)
 		}
 		if r.UnlistedSent != 20 || r.Attempts < 1 || !(r.ClientMS > 0 && r.ServerUnlistedMS > 0 && r.DecodeMS > 0) {

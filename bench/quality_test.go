@@ -26,16 +26,10 @@ func TestQualityGateMatchesNaive(t *testing.T) {
 			b[5] ^= byte(rng.Uint32())
 		}
 		v, _ := phash.NewHash(h.Kind(), 256, b)
-		hs.Hashes[h.Name()] = append(hs.Hashes[h.Name()], v)
+		addSynthetic(hs, h.Name(), i, v)
 		hs.Quality[h.Name()] = append(hs.Quality[h.Name()], rng.IntN(101))
-		hs.IDs = append(hs.IDs, string(rune(i)))
-		hs.Digests = append(hs.Digests, Digest{byte(i), byte(i >> 8)})
 	}
-	dd := Dedup(hs, DedupRule{})
-	col, err := Collisions(context.Background(), hs, h.Name(), dd, PairOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dd, col := collideAll(t, hs, h.Name())
 	g := col.QualityGate
 	if g == nil || g.MinQuality != floor {
 		t.Fatalf("gate %+v, want floor %d", g, floor)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"image"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/transform"
@@ -148,12 +147,8 @@ func robustOne(it Item, hs *HashSet, i int, hashers []phash.Hasher, steps []tran
 		dists[a] = make([]int, len(steps))
 	}
 	ok := make([]bool, len(steps))
-	data, err := it.Data()
+	img, err := it.load()
 	if err != nil {
-		return dists, ok
-	}
-	var img image.Image
-	if img, err = it.Decode(data); err != nil {
 		return dists, ok
 	}
 steps:

@@ -145,27 +145,12 @@ func betacf(x, a, b float64) float64 {
 	for m := 1; m < 10_000_000; m++ {
 		fm := float64(m)
 		m2 := 2 * fm
+		// The even step, then the odd one.
 		aa := fm * (b - fm) * x / ((qam + m2) * (a + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
+		c, d = lentzStep(aa, c, d)
 		h *= d * c
 		aa = -(a + fm) * (qab + fm) * x / ((a + m2) * (qap + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
+		c, d = lentzStep(aa, c, d)
 		del := d * c
 		h *= del
 		if math.Abs(del-1) < eps {
@@ -173,6 +158,21 @@ func betacf(x, a, b float64) float64 {
 		}
 	}
 	return h
+}
+
+// lentzStep advances the modified Lentz recurrences by one partial
+// numerator aa: c = 1 + aa/c and d = 1/(1 + aa*d), each kept away from 0.
+func lentzStep(aa, c, d float64) (float64, float64) {
+	const tiny = 1e-300
+	d = 1 + aa*d
+	if math.Abs(d) < tiny {
+		d = tiny
+	}
+	c = 1 + aa/c
+	if math.Abs(c) < tiny {
+		c = tiny
+	}
+	return c, 1 / d
 }
 
 // regIncBeta returns the regularised incomplete beta function I_x(a, b).

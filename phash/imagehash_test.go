@@ -2,9 +2,7 @@ package phash_test
 
 import (
 	"encoding/binary"
-	"encoding/csv"
 	"flag"
-	"image"
 	_ "image/jpeg"
 	_ "image/png"
 	"os"
@@ -18,51 +16,6 @@ import (
 )
 
 var ihDump = flag.String("imagehash.dump", "", "write each shared vector image's decoded RGB to `dir` for testdata/imagehash/gen.py validate")
-
-// ihSharedDir returns testdata/vectors, which holds the imagehash
-// expected values (imagehash/) and the images they were computed from
-// (pdq/images/).
-func ihSharedDir(t testing.TB) string {
-	t.Helper()
-	v := filepath.Join("testdata", "vectors")
-	if _, err := os.Stat(filepath.Join(v, "imagehash", "expected.csv")); err != nil {
-		t.Fatalf("imagehash reference vectors missing at %s: %v", v, err)
-	}
-	return v
-}
-
-func ihReadCSV(t testing.TB, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if len(rows) < 2 {
-		t.Fatalf("%s: no data rows", path)
-	}
-	return rows
-}
-
-// The vectors' expected values were computed from Go's image/jpeg pixels,
-// so this decodes with it (image.Decode), not with phash.Load's default.
-func ihDecode(t testing.TB, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
 
 // ihHasherFor maps a CSV column to a hasher: a registered name, the shared
 // file's spelling of one, or a general constructor's name.
@@ -111,7 +64,7 @@ func ihHasherFor(t testing.TB, col string) phash.Hasher {
 // ihCheckTable hashes every image of a vector table with every column's
 // hasher and compares the hex.
 func ihCheckTable(t *testing.T, csvPath, imgDir string) {
-	rows := ihReadCSV(t, csvPath)
+	rows := phash.ReadCSV(t, csvPath)
 	head := rows[0]
 	hashers := make([]phash.Hasher, len(head))
 	for i := 1; i < len(head); i++ {
@@ -119,7 +72,7 @@ func ihCheckTable(t *testing.T, csvPath, imgDir string) {
 	}
 	checked := 0
 	for _, row := range rows[1:] {
-		img := ihDecode(t, filepath.Join(imgDir, row[0]))
+		img := phash.DecodeFile(t, filepath.Join(imgDir, row[0]))
 		for i := 1; i < len(head); i++ {
 			got, err := hashers[i].Hash(img)
 			if err != nil {
@@ -136,7 +89,7 @@ func ihCheckTable(t *testing.T, csvPath, imgDir string) {
 }
 
 func TestImageHashSharedVectors(t *testing.T) {
-	v := ihSharedDir(t)
+	v := phash.VectorDir(t, ".", filepath.Join("imagehash", "expected.csv"))
 	ihCheckTable(t, filepath.Join(v, "imagehash", "expected.csv"), filepath.Join(v, "pdq", "images"))
 }
 
@@ -150,13 +103,13 @@ func TestImageHashDumpRGB(t *testing.T) {
 	if *ihDump == "" {
 		t.Skip("set -imagehash.dump=DIR to write decoded RGB for gen.py validate")
 	}
-	v := ihSharedDir(t)
+	v := phash.VectorDir(t, ".", filepath.Join("imagehash", "expected.csv"))
 	if err := os.MkdirAll(*ihDump, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rows := ihReadCSV(t, filepath.Join(v, "imagehash", "expected.csv"))
+	rows := phash.ReadCSV(t, filepath.Join(v, "imagehash", "expected.csv"))
 	for _, row := range rows[1:] {
-		img := ihDecode(t, filepath.Join(v, "pdq", "images", row[0]))
+		img := phash.DecodeFile(t, filepath.Join(v, "pdq", "images", row[0]))
 		rgb, w, h := pixels.RGB(nil, img)
 		out := binary.LittleEndian.AppendUint32(nil, uint32(w))
 		out = binary.LittleEndian.AppendUint32(out, uint32(h))

@@ -15,9 +15,9 @@ import (
 // iteration (the mix the reference command line was timed on). It reports
 // images/s.
 func BenchmarkHash(b *testing.B) {
-	dir := pdqVectorDir(b)
-	big := pdqLoadImage(b, filepath.Join(dir, "images", "bridge-1-original.jpg"))
-	small := pdqLoadImage(b, filepath.Join(dir, "images", "square-256x256.jpg"))
+	dir := phash.VectorDir(b, "pdq", "expected.csv")
+	big := phash.DecodeFile(b, filepath.Join(dir, "images", "bridge-1-original.jpg"))
+	small := phash.DecodeFile(b, filepath.Join(dir, "images", "square-256x256.jpg"))
 	size := func(img image.Image) string {
 		s := img.Bounds().Size()
 		return fmt.Sprintf("%dx%d", s.X, s.Y)
@@ -49,8 +49,8 @@ func BenchmarkHash(b *testing.B) {
 // BenchmarkPDQDihedral times the eight dihedral hashes of the 1600x1004
 // image at full resolution.
 func BenchmarkPDQDihedral(b *testing.B) {
-	dir := pdqVectorDir(b)
-	img := pdqLoadImage(b, filepath.Join(dir, "images", "bridge-1-original.jpg"))
+	dir := phash.VectorDir(b, "pdq", "expected.csv")
+	img := phash.DecodeFile(b, filepath.Join(dir, "images", "bridge-1-original.jpg"))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := phash.PDQ.Dihedral(img); err != nil {

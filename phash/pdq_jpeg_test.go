@@ -3,26 +3,17 @@ package phash_test
 import (
 	"bytes"
 	"image"
-	"os"
 	"testing"
 
 	"github.com/privmatch/privmatch/internal/pixels"
 	"github.com/privmatch/privmatch/phash"
-	"github.com/privmatch/privmatch/phash/jpeg"
 )
 
 // TestHashJPEGRGBFastPath checks that every hasher gives the same hash for
 // phash/jpeg's *jpeg.RGB as for the same pixels in an *image.NRGBA, so the
 // fast paths that read its rows in place change nothing.
 func TestHashJPEGRGBFastPath(t *testing.T) {
-	data, err := os.ReadFile("../testdata/photos/rocket.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _, err := jpeg.DecodeBytes(data, jpeg.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := phash.RocketJPEG(t)
 	rgb, w, h := pixels.RGB(nil, img)
 	n := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for i := 0; i < w*h; i++ {

@@ -1,14 +1,12 @@
 package phash_test
 
 import (
-	"encoding/csv"
 	"fmt"
 	"image"
 	"image/draw"
 	_ "image/jpeg"
 	_ "image/png"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -18,92 +16,42 @@ import (
 	"github.com/privmatch/privmatch/phash/phashtest"
 )
 
-// pdqVectorDir returns testdata/vectors/pdq: the PDQ reference vectors
-// travel with the repository, so every clone checks them.
-func pdqVectorDir(t testing.TB) string {
-	t.Helper()
-	v := filepath.Join("testdata", "vectors", "pdq")
-	if _, err := os.Stat(filepath.Join(v, "expected.csv")); err != nil {
-		t.Fatalf("PDQ reference vectors missing at %s: %v", v, err)
-	}
-	return v
-}
-
-// The vectors' expected values were computed from Go's image/jpeg pixels,
-// so this decodes with it (image.Decode), not with phash.Load's default.
-func pdqLoadImage(t testing.TB, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
-	return img
-}
-
-func pdqReadCSV(t testing.TB, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if len(rows) < 2 {
-		t.Fatalf("%s: no data rows", path)
-	}
-	return rows[1:]
-}
-
 func TestPDQVectors(t *testing.T) {
-	dir := pdqVectorDir(t)
+	dir := phash.VectorDir(t, "pdq", "expected.csv")
 	images := map[string]image.Image{}
 	load := func(name string) image.Image {
 		if img, ok := images[name]; ok {
 			return img
 		}
-		img := pdqLoadImage(t, filepath.Join(dir, "images", name))
+		img := phash.DecodeFile(t, filepath.Join(dir, "images", name))
 		images[name] = img
 		return img
 	}
 	for _, tc := range []struct {
-		file string
-		h    *phash.PDQHasher
+		file     string
+		h        *phash.PDQHasher
+		dihedral bool // rows hold the eight dihedral hashes, then the quality
 	}{
-		{"expected.csv", phash.PDQRef512},
-		{"expected-fullres.csv", phash.PDQ},
+		{"expected.csv", phash.PDQRef512, false},
+		{"expected-fullres.csv", phash.PDQ, false},
+		{"expected-dihedral.csv", phash.PDQRef512, true},
+		{"expected-dihedral-fullres.csv", phash.PDQ, true},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			for _, row := range pdqReadCSV(t, filepath.Join(dir, tc.file)) {
-				if len(row) != 3 {
-					t.Fatalf("bad row %q", row)
+			for _, row := range phash.ReadCSV(t, filepath.Join(dir, tc.file))[1:] {
+				if !tc.dihedral {
+					if len(row) != 3 {
+						t.Fatalf("bad row %q", row)
+					}
+					h, q, err := tc.h.HashQuality(load(row[0]))
+					if err != nil {
+						t.Fatalf("%s: %v", row[0], err)
+					}
+					if h.String() != row[1] || strconv.Itoa(q) != row[2] {
+						t.Errorf("%s: got %s q=%d, want %s q=%s", row[0], h, q, row[1], row[2])
+					}
+					continue
 				}
-				h, q, err := tc.h.HashQuality(load(row[0]))
-				if err != nil {
-					t.Fatalf("%s: %v", row[0], err)
-				}
-				if h.String() != row[1] || strconv.Itoa(q) != row[2] {
-					t.Errorf("%s: got %s q=%d, want %s q=%s", row[0], h, q, row[1], row[2])
-				}
-			}
-		})
-	}
-	for _, tc := range []struct {
-		file string
-		h    *phash.PDQHasher
-	}{
-		{"expected-dihedral.csv", phash.PDQRef512},
-		{"expected-dihedral-fullres.csv", phash.PDQ},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			for _, row := range pdqReadCSV(t, filepath.Join(dir, tc.file)) {
 				if len(row) != 10 {
 					t.Fatalf("bad row %q", row)
 				}
@@ -132,8 +80,8 @@ func TestPDQVectors(t *testing.T) {
 // TestPDQDihedralOfTransformedImages checks that the bridge photo's eight
 // transformed files hash close to the matching dihedral hash of the original.
 func TestPDQDihedralOfTransformedImages(t *testing.T) {
-	dir := pdqVectorDir(t)
-	orig, _, err := phash.PDQ.Dihedral(pdqLoadImage(t, filepath.Join(dir, "images", "bridge-1-original.jpg")))
+	dir := phash.VectorDir(t, "pdq", "expected.csv")
+	orig, _, err := phash.PDQ.Dihedral(phash.DecodeFile(t, filepath.Join(dir, "images", "bridge-1-original.jpg")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +89,7 @@ func TestPDQDihedralOfTransformedImages(t *testing.T) {
 		"bridge-1-original.jpg", "bridge-2-rotate-90.jpg", "bridge-3-rotate-180.jpg", "bridge-4-rotate-270.jpg",
 		"bridge-5-flipx.jpg", "bridge-6-flipy.jpg", "bridge-7-flip-plus-1.jpg", "bridge-8-flip-minus-1.jpg",
 	} {
-		h, err := phash.PDQ.Hash(pdqLoadImage(t, filepath.Join(dir, "images", name)))
+		h, err := phash.PDQ.Hash(phash.DecodeFile(t, filepath.Join(dir, "images", name)))
 		if err != nil {
 			t.Fatal(err)
 		}

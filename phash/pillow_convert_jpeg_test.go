@@ -2,7 +2,6 @@ package phash
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/privmatch/privmatch/internal/pixels"
@@ -12,14 +11,7 @@ import (
 // TestLumaOfJPEGRGB checks lumaOf's fast path for phash/jpeg's images
 // against the general path through packed RGB.
 func TestLumaOfJPEGRGB(t *testing.T) {
-	data, err := os.ReadFile("../testdata/photos/rocket.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _, err := jpeg.DecodeBytes(data, jpeg.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := rocketJPEG(t)
 	if _, ok := img.(*jpeg.RGB); !ok {
 		t.Fatalf("decoded %T", img)
 	}

@@ -35,7 +35,7 @@ func TestPillowResizeVectors(t *testing.T) {
 	for _, row := range rows[1:] {
 		name, size, want := row[0], row[1], row[2]
 		if _, ok := cache[name]; !ok {
-			img := pillowTestDecode(t, filepath.Join(dir, "img", name))
+			img := decodeFile(t, filepath.Join(dir, "img", name))
 			rgb, w, h := pixels.RGB(nil, img)
 			cache[name] = pillowLuma(nil, rgb)
 			dims[name] = [2]int{w, h}
@@ -51,20 +51,6 @@ func TestPillowResizeVectors(t *testing.T) {
 			t.Errorf("%s -> %s: digest %s, want %s", name, size, got, want)
 		}
 	}
-}
-
-func pillowTestDecode(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }
 
 // TestPillowColoursAll checks convert('L') and convert('HSV') hue and

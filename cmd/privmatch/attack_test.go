@@ -40,17 +40,34 @@ func smallPhotos(t *testing.T, n int) string {
 	return dir
 }
 
+// attackRun runs `privmatch attack --out out args...`, fails the test
+// unless it exits 0, and returns its results.json and stdout.
+func attackRun(t *testing.T, out string, args ...string) (attackSummary, string) {
+	t.Helper()
+	status, stdout, stderr := runCmd(t, append([]string{"attack", "--out", out}, args...)...)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	return readAttackResults(t, out), stdout
+}
+
 func readAttackResults(t *testing.T, dir string) attackSummary {
+	t.Helper()
+	var s attackSummary
+	readResults(t, dir, &s)
+	return s
+}
+
+// readResults decodes dir/results.json into v.
+func readResults(t *testing.T, dir string, v any) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s attackSummary
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("results.json: %v", err)
 	}
-	return s
 }
 
 // verifyRecord recomputes a record's claims from the saved PNG with the
@@ -92,12 +109,8 @@ func verifyRecord(t *testing.T, r attackRecord, psnrMin float64) {
 
 func TestAttackEvadeWhite(t *testing.T) {
 	in, out := smallPhotos(t, 2), t.TempDir()
-	status, stdout, stderr := runCmd(t, "attack", "--kind", "evade", "--algo", "pdq", "--model", "white", "--second", "phash8",
-		"--seed", "4", "--out", out, in)
-	if status != 0 {
-		t.Fatalf("status %d: %s", status, stderr)
-	}
-	s := readAttackResults(t, out)
+	s, stdout := attackRun(t, out, "--kind", "evade", "--algo", "pdq", "--model", "white", "--second", "phash8",
+		"--seed", "4", in)
 	if len(s.Results) != 2 || s.Images != 2 || stdout == "" || !s.Dihedral {
 		t.Fatalf("summary %+v, stdout %q", s, stdout)
 	}
@@ -114,12 +127,8 @@ func TestAttackEvadeWhite(t *testing.T) {
 
 func TestAttackCollideDefaultTarget(t *testing.T) {
 	in, out := smallPhotos(t, 3), t.TempDir()
-	status, _, stderr := runCmd(t, "attack", "--kind", "collide", "--algo", "dhash8", "--model", "white", "--psnr-min", "25",
-		"--strips", "0", "--out", out, in)
-	if status != 0 {
-		t.Fatalf("status %d: %s", status, stderr)
-	}
-	s := readAttackResults(t, out)
+	s, _ := attackRun(t, out, "--kind", "collide", "--algo", "dhash8", "--model", "white", "--psnr-min", "25",
+		"--strips", "0", in)
 	for i, r := range s.Results {
 		want := s.Results[(i+1)%3].Image
 		if r.TargetImage != want || r.Strip != "" {

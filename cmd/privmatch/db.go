@@ -100,17 +100,8 @@ func runDBSynth(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "privmatch db synth: %v\n", err)
 		return 1
 	}
-	w, closeOut, err := createOut(*out, stdout)
-	if err != nil {
+	if err := writeDB(db, *out, stdout); err != nil {
 		fmt.Fprintf(stderr, "privmatch db synth: %v\n", err)
-		return 1
-	}
-	_, err = db.WriteTo(w)
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "privmatch db synth: write: %v\n", err)
 		return 1
 	}
 	return 0
@@ -168,17 +159,8 @@ func runDBBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "privmatch db build: %v\n", err)
 		return 1
 	}
-	w, closeOut, err := createOut(*out, stdout)
-	if err != nil {
+	if err := writeDB(db, *out, stdout); err != nil {
 		fmt.Fprintf(stderr, "privmatch db build: %v\n", err)
-		return 1
-	}
-	_, err = db.WriteTo(w)
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "privmatch db build: write: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stderr, "privmatch db build: %d hashes written, %d files failed\n", len(hs), failed)
@@ -186,4 +168,20 @@ func runDBBuild(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// writeDB writes db to the file out ("-" for stdout).
+func writeDB(db *psi.Database, out string, stdout io.Writer) error {
+	w, closeOut, err := createOut(out, stdout)
+	if err != nil {
+		return err
+	}
+	_, err = db.WriteTo(w)
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }

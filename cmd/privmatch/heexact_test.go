@@ -20,23 +20,7 @@ func TestServeQueryHEExact(t *testing.T) {
 	path, db := synthDB(t, 200)
 	srv := startServe(t, "--protocol", "he-exact", "--db", path)
 	listed, near := db.Hashes[42].String(), flip(t, db.Hashes[42])
-	cmd := privmatch("query", "--protocol", "he-exact", "--server", srv.addr, "--hash", listed, "--hash", near, "--count", "2")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("query: %v\n%s", err, srv.stderr())
-	}
-	var res []queryResult
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		var r queryResult
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("query output line %q: %v", sc.Text(), err)
-		}
-		res = append(res, r)
-	}
-	if len(res) != 4 {
-		t.Fatalf("%d results, want 4:\n%s", len(res), out)
-	}
+	res := queryLines(t, srv, 4, "--protocol", "he-exact", "--server", srv.addr, "--hash", listed, "--hash", near, "--count", "2")
 	lit, err := exact.PresetFor(200)
 	if err != nil {
 		t.Fatal(err)
@@ -82,4 +66,27 @@ func TestQueryCountError(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "--count 0") {
 		t.Fatalf("query --count 0: %v\n%s", err, out)
 	}
+}
+
+// queryLines runs one `privmatch query` process with args and returns its
+// JSON result lines, failing the test unless there are want of them.
+func queryLines(t *testing.T, srv *server, want int, args ...string) []queryResult {
+	t.Helper()
+	out, err := privmatch(append([]string{"query"}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("query: %v\n%s", err, srv.stderr())
+	}
+	var res []queryResult
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		var r queryResult
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("query output line %q: %v", sc.Text(), err)
+		}
+		res = append(res, r)
+	}
+	if len(res) != want {
+		t.Fatalf("%d results, want %d:\n%s", len(res), want, out)
+	}
+	return res
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -46,25 +44,9 @@ func TestServeQueryHEHamming(t *testing.T) {
 	near, far := probe(thr), probe(thr+1)
 	srv := startServe(t, "--protocol", "he-hamming", "--db", path, "--threshold", "31", "--timeout", "5m")
 	t0 := time.Now()
-	cmd := privmatch("query", "--protocol", "he-hamming", "--server", srv.addr, "--timeout", "5m",
+	res := queryLines(t, srv, 2, "--protocol", "he-hamming", "--server", srv.addr, "--timeout", "5m",
 		"--hash", near.String(), "--hash", far.String())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("query: %v\n%s", err, srv.stderr())
-	}
 	t.Logf("query process: %.1f s", time.Since(t0).Seconds())
-	var res []queryResult
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		var r queryResult
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("query output line %q: %v", sc.Text(), err)
-		}
-		res = append(res, r)
-	}
-	if len(res) != 2 {
-		t.Fatalf("%d results, want 2:\n%s", len(res), out)
-	}
 	lit := hamming.H14
 	lit.Threshold = thr
 	p, err := hamming.NewParameters(lit)

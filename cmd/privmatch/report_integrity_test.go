@@ -1,15 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"math/bits"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/privmatch/privmatch/phash"
-	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/bench/benchtest"
 	"github.com/privmatch/privmatch/psi/threshold"
 )
 
@@ -54,14 +52,8 @@ type integrityJSON struct {
 // subsections against numbers recomputed here.
 func checkIntegrity(t *testing.T, dir string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r integrityJSON
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	readResults(t, dir, &r)
 	in := r.Integrity
 	if in == nil {
 		t.Fatal("results.json has no integrity section")
@@ -77,7 +69,7 @@ func checkIntegrity(t *testing.T, dir string) {
 			t.Errorf("account opened with %d genuine, %d synthetic at k=%d", th.Genuine, th.Synthetic, th.Options.K)
 		}
 		// The voucher size is the encoded length of a voucher built here.
-		if n := thresholdVoucherLen(t); th.VoucherBytes != n {
+		if n := benchtest.VoucherLen(t, threshold.Params{K: 5, SyntheticRate: 0.01}, 8, 1); th.VoucherBytes != n {
 			t.Errorf("voucher_bytes %d, encoded voucher %d", th.VoucherBytes, n)
 		}
 		want = append(want, "**Known shortfall**")
@@ -130,44 +122,4 @@ func checkIntegrity(t *testing.T, dir string) {
 			t.Errorf("report.html lacks %q", title)
 		}
 	}
-}
-
-// thresholdVoucherLen builds one voucher through package psi and returns
-// its encoded length.
-func thresholdVoucherLen(t *testing.T) int {
-	t.Helper()
-	p, err := threshold.New(threshold.Params{K: 5, SyntheticRate: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := psi.Synth(phash.PDQKind, 256, 8, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := p.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	q, err := cli.NewQuery(db.Hashes[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := q.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(enc)
 }

@@ -15,12 +15,12 @@ import (
 
 // Keys is a client's decoded evaluation key material on the server.
 type Keys struct {
-	ek *EvaluationKeys
+	ek *evaluationKeys
 }
 
 // ParseKeys decodes the key material produced by Client.Setup.
 func ParseKeys(p Parameters, keys []byte) (*Keys, error) {
-	ek, err := UnmarshalEvaluationKeys(p, keys)
+	ek, err := unmarshalEvaluationKeys(p, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 	if keys == nil || !keys.ek.params.equal(p) {
 		return nil, nil, fmt.Errorf("he: exact answer: keys missing or under other parameters")
 	}
-	sq, err := UnmarshalSeededCiphertext(p, msg, s.plan.top)
+	sq, err := unmarshalSeededCiphertext(p, msg, s.plan.top)
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/privmatch/privmatch/he/hetest"
 )
 
 type benchSetup struct {
@@ -56,14 +58,7 @@ func getBench(b *testing.B, logN int, lit Literal) *benchSetup {
 	if err != nil {
 		b.Fatal(err)
 	}
-	kb, err := cli.Setup()
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := ParseKeys(p, kb)
-	if err != nil {
-		b.Fatal(err)
-	}
+	keys, kb := hetest.Keys(b, p, cli.Setup, ParseKeys)
 	s := &benchSetup{p: p, srv: srv, cli: cli, keys: keys, kb: len(kb), db: db, load: load}
 	b.Logf("db=2^%d %s partitions=%d traps=%d/%d load=%v pre-encoded=%.1f MiB keys=%d B evasion<=%.2g falsematch<=%.2g",
 		logN, p, srv.Partitions(), srv.Traps(), srv.Positions(), load, float64(srv.EncodedBytes())/(1<<20), len(kb),

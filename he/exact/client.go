@@ -16,9 +16,9 @@ import (
 type Client struct {
 	params Parameters
 	plan   *circuitPlan
-	sk     *SecretKey
-	enc    *Encryptor
-	dec    *Decryptor
+	sk     *secretKey
+	enc    *encryptor
+	dec    *decryptor
 	vals   []uint64     // the replicated fingerprint, scratch
 	c0     ring.Poly    // the query's first component, scratch
 	ans    [2]ring.Poly // an answer ciphertext, scratch
@@ -38,8 +38,8 @@ func NewClient(p Parameters, rng io.Reader) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sk := NewSecretKey(p)
-	return &Client{params: p, plan: plan, sk: sk, enc: NewEncryptor(sk, rng), dec: NewDecryptor(sk),
+	sk := newSecretKey(p)
+	return &Client{params: p, plan: plan, sk: sk, enc: newEncryptor(sk, rng), dec: newDecryptor(sk),
 		vals: make([]uint64, p.Slots()), c0: p.bgv.RingQ().AtLevel(plan.top).NewPoly()}, nil
 }
 

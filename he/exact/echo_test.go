@@ -23,7 +23,7 @@ func TestEchoServerReadsQuery(t *testing.T) {
 	h := f.db[7]
 	q, st, err := f.cli.Query(h)
 	require.NoError(t, err)
-	sq, err := UnmarshalSeededCiphertext(p, q, f.srv.plan.top)
+	sq, err := unmarshalSeededCiphertext(p, q, f.srv.plan.top)
 	require.NoError(t, err)
 	x, err := sq.expand()
 	require.NoError(t, err)

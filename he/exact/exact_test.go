@@ -48,18 +48,24 @@ func newExactFixture(t testing.TB, n int) *exactFixture {
 	require.NoError(t, err)
 	cli, err := NewClient(p, rand.NewChaCha8([32]byte{3}))
 	require.NoError(t, err)
-	kb, err := cli.Setup()
-	require.NoError(t, err)
+	keys, kb := hetest.Keys(t, p, cli.Setup, ParseKeys)
 	ks, err := KeysSize(p)
 	require.NoError(t, err)
 	require.Equal(t, ks, len(kb))
-	keys, err := ParseKeys(p, kb)
-	require.NoError(t, err)
 	return &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
 }
 
-// run performs one query; tamper (if not nil) edits the reply values.
+// run performs one query and returns the server's verdict.
 func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
+	t.Helper()
+	reply, vst := f.reply(t, h)
+	m, err := f.srv.Verdict(vst, reply)
+	return m, reply, err
+}
+
+// reply runs Query, Answer and Finish for h, checking every message's
+// size, and returns the client's reply and the server's verdict state.
+func (f *exactFixture) reply(t testing.TB, h [32]byte) ([]byte, *VerdictState) {
 	t.Helper()
 	q, st, err := f.cli.Query(h)
 	require.NoError(t, err)
@@ -70,8 +76,7 @@ func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
 	reply, err := f.cli.Finish(st, ans)
 	require.NoError(t, err)
 	require.Equal(t, ReplySize(f.p, f.srv.Partitions()), len(reply))
-	m, err := f.srv.Verdict(vst, reply)
-	return m, reply, err
+	return reply, vst
 }
 
 func TestExactMembership(t *testing.T) {
@@ -108,10 +113,7 @@ func TestExactPN14(t *testing.T) {
 	require.NoError(t, err)
 	cli, err := NewClient(p, r)
 	require.NoError(t, err)
-	kb, err := cli.Setup()
-	require.NoError(t, err)
-	keys, err := ParseKeys(p, kb)
-	require.NoError(t, err)
+	keys, kb := hetest.Keys(t, p, cli.Setup, ParseKeys)
 	f := &exactFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, seedRd: r}
 	t.Logf("%s; keys %d B", p, len(kb))
 	m, _, err := f.run(t, db[4321])
@@ -134,7 +136,7 @@ func checkNoise(t *testing.T, f *exactFixture) {
 	for g := 0; g < 2*f.srv.Answers(); g++ { // the values, then the check copies
 		raw, err := decompressLevel0(f.p, ans[core.HeaderLen+1+g*cs:core.HeaderLen+1+(g+1)*cs])
 		require.NoError(t, err)
-		ct := &Ciphertext{params: f.p, ct: raw}
+		ct := &ciphertext{params: f.p, ct: raw}
 		used, avail := noiseBits(f.cli.sk, ct)
 		t.Logf("answer %d noise: |m + t*e| up to 2^%.1f of 2^%.1f (margin %.1f bits)", g, used, avail, avail-used)
 		// Decompression adds up to t*2^15 (c0 rounding, deterministic) plus a
@@ -146,12 +148,7 @@ func checkNoise(t *testing.T, f *exactFixture) {
 
 func TestExactMaskedAndTamper(t *testing.T) {
 	f := newExactFixture(t, 2000)
-	q, st, err := f.cli.Query(f.db[10])
-	require.NoError(t, err)
-	ans, vst, err := f.srv.Answer(f.keys, q)
-	require.NoError(t, err)
-	reply, err := f.cli.Finish(st, ans)
-	require.NoError(t, err)
+	reply, vst := f.reply(t, f.db[10])
 	all, err := decodeReply(f.p, reply, 2*len(vst.expected))
 	require.NoError(t, err)
 	vals := all[:len(vst.expected)]
@@ -231,12 +228,7 @@ func TestExactMaskedAndTamper(t *testing.T) {
 // traps are.
 func TestKnownTrapsDoNotHelp(t *testing.T) {
 	f := newExactFixture(t, 2000)
-	q, st, err := f.cli.Query(f.db[10])
-	require.NoError(t, err)
-	ans, vst, err := f.srv.Answer(f.keys, q)
-	require.NoError(t, err)
-	reply, err := f.cli.Finish(st, ans)
-	require.NoError(t, err)
+	reply, vst := f.reply(t, f.db[10])
 	n := len(vst.expected)
 	all, err := decodeReply(f.p, reply, 2*n)
 	require.NoError(t, err)

@@ -23,14 +23,14 @@ func fuzzParams(f *testing.F) Parameters {
 
 func FuzzUnmarshalCiphertext(f *testing.F) {
 	p := fuzzParams(f)
-	sk := NewSecretKey(p)
-	sc, _ := NewEncryptor(sk, nil).EncryptSeeded([]uint64{1, 2, 3}, 0)
+	sk := newSecretKey(p)
+	sc, _ := newEncryptor(sk, nil).EncryptSeeded([]uint64{1, 2, 3}, 0)
 	ct, _ := sc.Expand()
 	b, _ := ct.MarshalBinary()
 	f.Add(b)
 	f.Add(b[:len(b)/2])
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c, err := UnmarshalCiphertext(p, in, p.MaxLevel())
+		c, err := unmarshalCiphertext(p, in, p.MaxLevel())
 		if err != nil {
 			return
 		}
@@ -46,13 +46,13 @@ func FuzzUnmarshalCiphertext(f *testing.F) {
 
 func FuzzUnmarshalSeededCiphertext(f *testing.F) {
 	p := fuzzParams(f)
-	sk := NewSecretKey(p)
-	sc, _ := NewEncryptor(sk, nil).EncryptSeeded([]uint64{1, 2, 3}, 1)
+	sk := newSecretKey(p)
+	sc, _ := newEncryptor(sk, nil).EncryptSeeded([]uint64{1, 2, 3}, 1)
 	b, _ := sc.MarshalBinary()
 	f.Add(b)
 	f.Add(b[:core.HeaderLen+3])
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c, err := UnmarshalSeededCiphertext(p, in, 1)
+		c, err := unmarshalSeededCiphertext(p, in, 1)
 		if err != nil {
 			return
 		}
@@ -100,7 +100,7 @@ func FuzzUnmarshalEvaluationKeys(f *testing.F) {
 	f.Add(append(append([]byte{}, hdr...), 200, 1, 0xff, 0xff, 0xff, 0xff))
 	f.Add(hdr[:5])
 	f.Fuzz(func(t *testing.T, in []byte) {
-		if _, err := UnmarshalEvaluationKeys(p, in); err == nil {
+		if _, err := unmarshalEvaluationKeys(p, in); err == nil {
 			t.Fatal("accepted keys from a short fuzz input")
 		}
 	})

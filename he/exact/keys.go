@@ -10,25 +10,25 @@ import (
 	"github.com/tuneinsight/lattigo/v5/utils"
 )
 
-// SecretKey is the client's BGV secret key. It has no wire methods on
+// secretKey is the client's BGV secret key. It has no wire methods on
 // purpose: it never leaves the client.
-type SecretKey struct {
+type secretKey struct {
 	params Parameters
 	sk     *rlwe.SecretKey
 }
 
-// NewSecretKey samples a ternary secret key. Lattigo's key generator draws
+// newSecretKey samples a ternary secret key. Lattigo's key generator draws
 // its coins from its own crypto/rand-seeded PRNG (it cannot be seeded from
 // outside in v5).
-func NewSecretKey(p Parameters) *SecretKey {
+func newSecretKey(p Parameters) *secretKey {
 	kgen := rlwe.NewKeyGenerator(p.bgv)
-	return &SecretKey{params: p, sk: kgen.GenSecretKeyNew()}
+	return &secretKey{params: p, sk: kgen.GenSecretKeyNew()}
 }
 
 // Parameters returns the parameters of the key.
-func (sk *SecretKey) Parameters() Parameters { return sk.params }
+func (sk *secretKey) Parameters() Parameters { return sk.params }
 
-// EvaluationKeys holds the relinearisation key and the Galois (rotation)
+// evaluationKeys holds the relinearisation key and the Galois (rotation)
 // keys that let the server evaluate on the client's ciphertexts. It crosses
 // the wire once per client (one-time key material).
 //
@@ -40,7 +40,7 @@ func (sk *SecretKey) Parameters() Parameters { return sk.params }
 // replaying the generator's own sampling calls (the toolkit's seeded key
 // codec, he/internal/core), so the
 // encoding is about a quarter of Lattigo's.
-type EvaluationKeys struct {
+type evaluationKeys struct {
 	params Parameters
 	rlk    *rlwe.RelinearizationKey
 	// rotations by k slot positions within a row and their keys.
@@ -53,17 +53,11 @@ type EvaluationKeys struct {
 	galLevel int
 }
 
-// GenEvaluationKeys derives a relinearisation key valid at every level and
+// genEvaluationKeys derives a relinearisation key valid at every level and
 // Galois keys for the given column rotations, valid up to galoisLevel. The
-// seeds of the uniform halves come from crypto/rand.
-func (sk *SecretKey) GenEvaluationKeys(rotations []int, galoisLevel int) (*EvaluationKeys, error) {
-	return sk.genEvaluationKeys(rotations, galoisLevel, nil)
-}
-
-// genEvaluationKeys is GenEvaluationKeys with the seeds read from rng
-// (crypto/rand when nil). Lattigo's error sampler keeps its own
-// crypto/rand-seeded stream.
-func (sk *SecretKey) genEvaluationKeys(rotations []int, galoisLevel int, rng io.Reader) (*EvaluationKeys, error) {
+// seeds of the uniform halves are read from rng (crypto/rand when nil);
+// Lattigo's error sampler keeps its own crypto/rand-seeded stream.
+func (sk *secretKey) genEvaluationKeys(rotations []int, galoisLevel int, rng io.Reader) (*evaluationKeys, error) {
 	p := sk.params
 	if galoisLevel < 0 || galoisLevel > p.MaxLevel() {
 		return nil, fmt.Errorf("he: evaluation keys: galois level %d outside 0..%d", galoisLevel, p.MaxLevel())
@@ -75,7 +69,7 @@ func (sk *SecretKey) genEvaluationKeys(rotations []int, galoisLevel int, rng io.
 	if err != nil {
 		return nil, fmt.Errorf("he: evaluation keys: %w", err)
 	}
-	ek := &EvaluationKeys{params: p, rlk: kg.GenRelinearizationKeyNew(sk.sk), galLevel: galoisLevel, seeds: [][32]byte{seed}}
+	ek := &evaluationKeys{params: p, rlk: kg.GenRelinearizationKeyNew(sk.sk), galLevel: galoisLevel, seeds: [][32]byte{seed}}
 	for _, k := range rotations {
 		kg, seed, err := core.SeededKeyGenerator(p.Parameters, rng)
 		if err != nil {
@@ -96,12 +90,12 @@ func galoisParams(p Parameters, level int) rlwe.EvaluationKeyParameters {
 	return rlwe.EvaluationKeyParameters{LevelQ: utils.Pointy(level), LevelP: utils.Pointy(p.bgv.MaxLevelP())}
 }
 
-func (ek *EvaluationKeys) keySet() *rlwe.MemEvaluationKeySet {
+func (ek *evaluationKeys) keySet() *rlwe.MemEvaluationKeySet {
 	return rlwe.NewMemEvaluationKeySet(ek.rlk, ek.gks...)
 }
 
 // Rotations returns the column rotations the keys support.
-func (ek *EvaluationKeys) Rotations() []int { return append([]int(nil), ek.rots...) }
+func (ek *evaluationKeys) Rotations() []int { return append([]int(nil), ek.rots...) }
 
 // evaluationKeysSize is the encoded size of a key set with count Galois
 // keys at galLevel: header, level, count, the relinearisation key's seed
@@ -114,14 +108,14 @@ func evaluationKeysSize(p Parameters, galLevel, count int) int {
 }
 
 // BinarySize returns the exact number of bytes MarshalBinary writes.
-func (ek *EvaluationKeys) BinarySize() int {
+func (ek *evaluationKeys) BinarySize() int {
 	return evaluationKeysSize(ek.params, ek.galLevel, len(ek.gks))
 }
 
 // MarshalBinary encodes the keys: header, galois level, rotation count,
 // the relinearisation key (seed, c0 halves), then each Galois key
 // preceded by its rotation (int32).
-func (ek *EvaluationKeys) MarshalBinary() ([]byte, error) {
+func (ek *evaluationKeys) MarshalBinary() ([]byte, error) {
 	p := ek.params
 	out := make([]byte, 0, ek.BinarySize())
 	out = putHeader(out, core.KindExactEvalKey, p)
@@ -135,7 +129,7 @@ func (ek *EvaluationKeys) MarshalBinary() ([]byte, error) {
 }
 
 // WriteTo writes MarshalBinary's bytes to w.
-func (ek *EvaluationKeys) WriteTo(w io.Writer) (int64, error) {
+func (ek *evaluationKeys) WriteTo(w io.Writer) (int64, error) {
 	b, err := ek.MarshalBinary()
 	if err != nil {
 		return 0, err
@@ -144,10 +138,10 @@ func (ek *EvaluationKeys) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// UnmarshalEvaluationKeys decodes keys made under p. The length, levels,
+// unmarshalEvaluationKeys decodes keys made under p. The length, levels,
 // rotations and every residue are checked before the uniform halves are
 // redrawn; malformed input returns an error and never panics.
-func UnmarshalEvaluationKeys(p Parameters, data []byte) (ek *EvaluationKeys, err error) {
+func unmarshalEvaluationKeys(p Parameters, data []byte) (ek *evaluationKeys, err error) {
 	defer core.Recover(&err, "he: decode evaluation keys")
 	if err := checkHeader(data, core.KindExactEvalKey, p); err != nil {
 		return nil, fmt.Errorf("he: decode evaluation keys: %w", err)
@@ -166,7 +160,7 @@ func UnmarshalEvaluationKeys(p Parameters, data []byte) (ek *EvaluationKeys, err
 		return nil, fmt.Errorf("he: decode evaluation keys: %d bytes, want %d for %d galois keys at level %d", len(data), want, count, galLevel)
 	}
 	data = data[core.HeaderLen+2:]
-	ek = &EvaluationKeys{params: p, galLevel: galLevel, rlk: rlwe.NewRelinearizationKey(p.bgv)}
+	ek = &evaluationKeys{params: p, galLevel: galLevel, rlk: rlwe.NewRelinearizationKey(p.bgv)}
 	// read takes one seeded gadget ciphertext off data.
 	read := func(g *rlwe.GadgetCiphertext) error {
 		seed, err := core.ReadGadget(data, p.Parameters, g)

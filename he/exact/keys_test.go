@@ -27,7 +27,7 @@ func TestEvaluationKeysRegenerate(t *testing.T) {
 	require.NoError(t, err)
 	const seeds = 40
 	rng := rand.NewChaCha8([32]byte{7})
-	sk := NewSecretKey(p)
+	sk := newSecretKey(p)
 	for s := 0; s < seeds; s++ {
 		rots := exactRotations
 		if s%4 != 0 {
@@ -38,7 +38,7 @@ func TestEvaluationKeysRegenerate(t *testing.T) {
 		b, err := ek.MarshalBinary()
 		require.NoError(t, err)
 		require.Equal(t, ek.BinarySize(), len(b))
-		got, err := UnmarshalEvaluationKeys(p, b)
+		got, err := unmarshalEvaluationKeys(p, b)
 		require.NoError(t, err)
 		require.Equal(t, lattigoBytes(t, &ek.rlk.GadgetCiphertext), lattigoBytes(t, &got.rlk.GadgetCiphertext), "seed %d: relinearisation key", s)
 		require.Len(t, got.gks, len(rots))

@@ -10,7 +10,7 @@ import (
 // noiseBits returns log2 of the largest centred coefficient of the
 // decryption of ct before reduction mod t, and log2(q0/2): the difference is
 // the remaining noise margin.
-func noiseBits(sk *SecretKey, c *Ciphertext) (used, avail float64) {
+func noiseBits(sk *secretKey, c *ciphertext) (used, avail float64) {
 	p := sk.params
 	ct := c.ct
 	lvl := ct.Level()

@@ -42,8 +42,8 @@ func TestParamsChecker(t *testing.T) {
 
 func TestCiphertextWire(t *testing.T) {
 	p := testParams(t)
-	sk := NewSecretKey(p)
-	enc := NewEncryptor(sk, rand.NewChaCha8([32]byte{5}))
+	sk := newSecretKey(p)
+	enc := newEncryptor(sk, rand.NewChaCha8([32]byte{5}))
 	vals := make([]uint64, p.Slots())
 	for i := range vals {
 		vals[i] = uint64(i*7919) % p.T()
@@ -57,20 +57,20 @@ func TestCiphertextWire(t *testing.T) {
 	n, err := sc.WriteTo(&buf)
 	require.NoError(t, err)
 	require.Equal(t, int64(sc.BinarySize()), n)
-	sc2, err := UnmarshalSeededCiphertext(p, b, p.MaxLevel())
+	sc2, err := unmarshalSeededCiphertext(p, b, p.MaxLevel())
 	require.NoError(t, err)
 	ct, err := sc2.Expand()
 	require.NoError(t, err)
-	got, err := NewDecryptor(sk).Decrypt(ct)
+	got, err := newDecryptor(sk).Decrypt(ct)
 	require.NoError(t, err)
 	require.Equal(t, vals, got)
 	// Full ciphertext round trip.
 	cb, err := ct.MarshalBinary()
 	require.NoError(t, err)
 	require.Equal(t, ct.BinarySize(), len(cb))
-	ct2, err := UnmarshalCiphertext(p, cb, p.MaxLevel())
+	ct2, err := unmarshalCiphertext(p, cb, p.MaxLevel())
 	require.NoError(t, err)
-	got, err = NewDecryptor(sk).Decrypt(ct2)
+	got, err = newDecryptor(sk).Decrypt(ct2)
 	require.NoError(t, err)
 	require.Equal(t, vals, got)
 	// Seeded is about half a full ciphertext.
@@ -82,8 +82,8 @@ func TestDecodersReject(t *testing.T) {
 	other := PN14
 	po, err := NewParameters(other)
 	require.NoError(t, err)
-	sk := NewSecretKey(p)
-	sc, err := NewEncryptor(sk, nil).EncryptSeeded([]uint64{1, 2, 3}, p.MaxLevel())
+	sk := newSecretKey(p)
+	sc, err := newEncryptor(sk, nil).EncryptSeeded([]uint64{1, 2, 3}, p.MaxLevel())
 	require.NoError(t, err)
 	b, _ := sc.MarshalBinary()
 	ct, _ := sc.Expand()
@@ -96,39 +96,39 @@ func TestDecodersReject(t *testing.T) {
 		"garbage":   bytes.Repeat([]byte{0xff}, len(b)),
 	}
 	for name, in := range cases {
-		_, err := UnmarshalSeededCiphertext(p, in, p.MaxLevel())
+		_, err := unmarshalSeededCiphertext(p, in, p.MaxLevel())
 		require.Error(t, err, name)
-		_, err = UnmarshalCiphertext(p, in, p.MaxLevel())
+		_, err = unmarshalCiphertext(p, in, p.MaxLevel())
 		require.Error(t, err, name)
-		_, err = UnmarshalEvaluationKeys(p, in)
+		_, err = unmarshalEvaluationKeys(p, in)
 		require.Error(t, err, name)
 		_, err = decodeReply(p, in, 10)
 		require.Error(t, err, name)
 	}
-	_, err = UnmarshalSeededCiphertext(po, b, po.MaxLevel())
+	_, err = unmarshalSeededCiphertext(po, b, po.MaxLevel())
 	require.ErrorContains(t, err, "other parameters")
-	_, err = UnmarshalCiphertext(po, cb, po.MaxLevel())
+	_, err = unmarshalCiphertext(po, cb, po.MaxLevel())
 	require.ErrorContains(t, err, "other parameters")
-	_, err = UnmarshalCiphertext(p, cb, 0)
+	_, err = unmarshalCiphertext(p, cb, 0)
 	require.ErrorContains(t, err, "level")
 	// A residue >= its prime is refused.
 	bad := append([]byte{}, cb...)
 	for i := core.HeaderLen + 5; i < core.HeaderLen+5+8; i++ {
 		bad[i] = 0xff
 	}
-	_, err = UnmarshalCiphertext(p, bad, p.MaxLevel())
+	_, err = unmarshalCiphertext(p, bad, p.MaxLevel())
 	require.ErrorContains(t, err, "modulus")
 }
 
 func TestEvaluationKeysWire(t *testing.T) {
 	p := testParams(t)
-	sk := NewSecretKey(p)
-	ek, err := sk.GenEvaluationKeys([]int{1, 2}, 3)
+	sk := newSecretKey(p)
+	ek, err := sk.genEvaluationKeys([]int{1, 2}, 3, nil)
 	require.NoError(t, err)
 	b, err := ek.MarshalBinary()
 	require.NoError(t, err)
 	require.Equal(t, ek.BinarySize(), len(b))
-	ek2, err := UnmarshalEvaluationKeys(p, b)
+	ek2, err := unmarshalEvaluationKeys(p, b)
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 2}, ek2.Rotations())
 	b2, _ := ek2.MarshalBinary()
@@ -138,16 +138,16 @@ func TestEvaluationKeysWire(t *testing.T) {
 	off := core.HeaderLen + 2 + core.GadgetSize(p.Parameters, &ek.rlk.GadgetCiphertext)
 	require.Equal(t, byte(1), bad[off])
 	bad[off] = 2 // a repeated rotation
-	_, err = UnmarshalEvaluationKeys(p, bad)
+	_, err = unmarshalEvaluationKeys(p, bad)
 	require.Error(t, err)
 	// A key labelled with another rotation decodes (the label picks the
 	// Galois element; a seeded key carries no element of its own), and
 	// evaluates garbage: the client's own loss, caught by the traps.
 	// ParseKeys refuses any set but rotations 1, 2, 3.
 	bad[off] = 5
-	ek3, err := UnmarshalEvaluationKeys(p, bad)
+	ek3, err := unmarshalEvaluationKeys(p, bad)
 	require.NoError(t, err)
 	require.Equal(t, []int{5, 2}, ek3.Rotations())
-	_, err = UnmarshalEvaluationKeys(p, b[:len(b)-3])
+	_, err = unmarshalEvaluationKeys(p, b[:len(b)-3])
 	require.Error(t, err)
 }

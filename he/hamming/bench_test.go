@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/privmatch/privmatch/he/hetest"
 )
 
 // BenchmarkHamming measures one query against databases of 2^12..2^20
@@ -22,22 +24,8 @@ func BenchmarkHamming(b *testing.B) {
 	pre := os.Getenv("HAMMING_PREENCODE") == "1"
 	flood, _ := strconv.Atoi(os.Getenv("HAMMING_FLOOD"))
 	preLimbs, _ := strconv.Atoi(os.Getenv("HAMMING_PRELIMBS"))
-	p, err := NewParameters(H14)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := NewClient(p, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	kb, err := c.Setup()
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := ParseKeys(p, kb)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, c := h14Client(b)
+	keys, kb := hetest.Keys(b, p, c.Setup, ParseKeys)
 	r := rand.New(rand.NewPCG(1, 1))
 	minLog := 12
 	if v, err := strconv.Atoi(os.Getenv("HAMMING_MINLOG")); err == nil {
@@ -53,18 +41,7 @@ func BenchmarkHamming(b *testing.B) {
 			b.Fatal(err)
 		}
 		x := atDistance(r, db[len(db)/3], 256, 31)
-		q, cst, err := c.Query(x, srv.Outputs())
-		if err != nil {
-			b.Fatal(err)
-		}
-		ans, sst, err := srv.Answer(keys, q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rep, err := c.Finish(cst, ans)
-		if err != nil {
-			b.Fatal(err)
-		}
+		q, ans, rep, sst := exchange(b, p, srv, keys, c, x)
 		if m, _, err := srv.Verdict(sst, rep); err != nil || !m {
 			b.Fatalf("verdict %v %v, want match", m, err)
 		}
@@ -127,19 +104,13 @@ func cpuSeconds() float64 {
 // ciphertexts: one hash ciphertext plus K independent blinding
 // ciphertexts (K = 1 up to 2^16 entries, 2 at 2^18, 8 at 2^20).
 func BenchmarkQuery(b *testing.B) {
-	p, err := NewParameters(H14)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := NewClient(p, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, c := h14Client(b)
 	x := randHash(rand.New(rand.NewPCG(2, 2)), 256)
 	for _, k := range []int{1, 2, 8} {
 		b.Run(fmt.Sprintf("outputs=%d", k), func(b *testing.B) {
 			b.ReportAllocs()
 			var q []byte
+			var err error
 			for b.Loop() {
 				if q, _, err = c.Query(x, k); err != nil {
 					b.Fatal(err)
@@ -148,4 +119,18 @@ func BenchmarkQuery(b *testing.B) {
 			b.ReportMetric(float64(len(q)), "query-B/op")
 		})
 	}
+}
+
+// h14Client returns the H14 parameters and a client with a fresh key.
+func h14Client(b *testing.B) (Parameters, *Client) {
+	b.Helper()
+	p, err := NewParameters(H14)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := NewClient(p, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p, c
 }

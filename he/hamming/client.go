@@ -9,22 +9,21 @@ import (
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
-	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
-	"github.com/tuneinsight/lattigo/v5/utils/sampling"
 )
 
 // Client holds a client's secret key. It is not safe for concurrent use.
 //
 // Randomness: seeds of uniform polynomials, the blinding vector R and the
-// hash encoding use the injected reader (crypto/rand by default); Lattigo's
-// secret-key and error samplers draw from crypto/rand through its own PRNG.
+// hash encoding use the injected reader (crypto/rand by default); the
+// secret key and the error come from crypto/rand.
 type Client struct {
-	p   Parameters
-	rng io.Reader
-	sk  *rlwe.SecretKey
-	ecd *bgv.Encoder
-	dec *rlwe.Decryptor
+	p      Parameters
+	rng    io.Reader
+	sk     *rlwe.SecretKey
+	seeded *core.SeededEncryptor
+	ecd    *bgv.Encoder
+	dec    *rlwe.Decryptor
 }
 
 // QueryState is what a client keeps between Query and Finish. It has no wire
@@ -40,7 +39,11 @@ func NewClient(p Parameters, rng io.Reader) (*Client, error) {
 	}
 	kgen := rlwe.NewKeyGenerator(p.bgv)
 	sk := kgen.GenSecretKeyNew()
-	return &Client{p: p, rng: rng, sk: sk, ecd: bgv.NewEncoder(p.bgv), dec: rlwe.NewDecryptor(p.bgv, sk)}, nil
+	seeded, err := core.NewSeededEncryptor(p.Parameters, sk, rng)
+	if err != nil {
+		return nil, fmt.Errorf("hamming: new client: %w", err)
+	}
+	return &Client{p: p, rng: rng, sk: sk, seeded: seeded, ecd: bgv.NewEncoder(p.bgv), dec: rlwe.NewDecryptor(p.bgv, sk)}, nil
 }
 
 // Setup returns the one-time key material for the server ([Parameters.KeysSize]
@@ -119,19 +122,21 @@ func (c *Client) Query(x [32]byte, k int) ([]byte, *QueryState, error) {
 	top := p.bgv.MaxLevel()
 	pt := bgv.NewPlaintext(p.bgv, top)
 	pt.IsBatched = false
+	pt.IsNTT = false // the seeded encryptor adds m before its NTT
 	if err := c.ecd.Encode(vals, pt); err != nil {
 		return nil, nil, fmt.Errorf("hamming: query: %w", err)
 	}
-	seed, ct, err := c.encryptSeeded(pt)
+	seed, err := c.encryptSeeded(pt)
 	if err != nil {
 		return nil, nil, err
 	}
 	out = append(out, seed[:]...)
-	out = packPoly(out, ringCoeffs(ct.Value[0], ct.Level()), p.limbsQ(ct.Level()))
+	out = packPoly(out, ringCoeffs(pt.Value, top), p.limbsQ(top))
 	pr := bgv.NewPlaintext(p.bgv, rLevel)
+	pr.IsNTT = false
 	for o := 0; o < k; o++ {
 		for i := range vals {
-			v, err := uniformNonZero(c.rng)
+			v, err := uniformModT(c.rng, true)
 			if err != nil {
 				return nil, nil, fmt.Errorf("hamming: query: %w", err)
 			}
@@ -140,64 +145,39 @@ func (c *Client) Query(x [32]byte, k int) ([]byte, *QueryState, error) {
 		if err := c.ecd.Encode(vals, pr); err != nil {
 			return nil, nil, fmt.Errorf("hamming: query: %w", err)
 		}
-		if seed, ct, err = c.encryptSeeded(pr); err != nil {
+		if seed, err = c.encryptSeeded(pr); err != nil {
 			return nil, nil, err
 		}
 		out = append(out, seed[:]...)
-		out = p.appendBlind(out, ct.Value[0])
+		out = p.appendBlind(out, pr.Value)
 	}
 	return out, &QueryState{}, nil
 }
 
-// encryptSeeded returns a secret-key encryption of pt whose c1 is drawn
-// from a PRNG keyed by a fresh seed; only the seed and c0 travel.
-func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [core.SeedLen]byte, ct *rlwe.Ciphertext, err error) {
-	if _, err := io.ReadFull(c.rng, seed[:]); err != nil {
-		return seed, nil, fmt.Errorf("hamming: query: %w", err)
+// encryptSeeded turns pt (coefficient form) into the c0 of its seeded
+// encryption in place and returns the seed of c1; only the two travel.
+func (c *Client) encryptSeeded(pt *rlwe.Plaintext) (seed [core.SeedLen]byte, err error) {
+	if seed, err = c.seeded.Encrypt(pt.Value); err != nil {
+		return seed, fmt.Errorf("hamming: query: %w", err)
 	}
-	prng, err := sampling.NewKeyedPRNG(seed[:])
-	if err != nil {
-		return seed, nil, fmt.Errorf("hamming: query: %w", err)
-	}
-	enc := rlwe.NewEncryptor(c.p.bgv, c.sk).WithPRNG(prng)
-	ct = bgv.NewCiphertext(c.p.bgv, 1, pt.Level())
-	if err := enc.Encrypt(pt, ct); err != nil {
-		return seed, nil, fmt.Errorf("hamming: query: %w", err)
-	}
-	return seed, ct, nil
+	return seed, nil
 }
 
 // expandSeeded rebuilds the c1 that encryptSeeded drew from seed.
 func expandSeeded(p Parameters, seed []byte, c1 ring.Poly, level int) error {
-	prng, err := sampling.NewKeyedPRNG(seed)
-	if err != nil {
-		return err
-	}
-	ringqp.NewUniformSampler(prng, *p.bgv.RingQP()).AtLevel(level, -1).Read(ringqp.Poly{Q: c1})
-	return nil
+	return core.ExpandC1(seed, p.bgv.Q()[:level+1], c1.Coeffs)
 }
 
-func uniformNonZero(r io.Reader) (uint64, error) {
+// uniformModT draws a uniform residue mod t from r by rejection on 17-bit
+// words; with nonzero it draws from [1, t) instead.
+func uniformModT(r io.Reader, nonzero bool) (uint64, error) {
 	var b [4]byte
 	for {
 		if _, err := io.ReadFull(r, b[:]); err != nil {
 			return 0, err
 		}
 		v := uint64(binary.LittleEndian.Uint32(b[:]) & (1<<17 - 1))
-		if v != 0 && v < PlaintextModulus {
-			return v, nil
-		}
-	}
-}
-
-func uniformModT(r io.Reader) (uint64, error) {
-	var b [4]byte
-	for {
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return 0, err
-		}
-		v := uint64(binary.LittleEndian.Uint32(b[:]) & (1<<17 - 1))
-		if v < PlaintextModulus {
+		if v < PlaintextModulus && (v != 0 || !nonzero) {
 			return v, nil
 		}
 	}

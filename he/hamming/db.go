@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
-	"sync"
 
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
@@ -63,77 +62,76 @@ func preprocess(p Parameters, db [][32]byte, preLimbs int, workers int) (*databa
 		d.preHi = make([]uint64, groups*d.cols*preLimbs*N/32)
 		d.preLimbs = preLimbs
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			ecd := bgv.NewEncoder(p.bgv)
-			ringT := p.bgv.RingT()
-			pT := ringT.NewPoly()
-			vals := make([]uint64, N)
-			ringQ := p.bgv.RingQ()
-			pq := ringQ.NewPoly()
-			var preSubs []*ring.SubRing
-			for _, i := range d.preIdx {
-				preSubs = append(preSubs, ringQ.SubRings[i])
+	workers = min(workers, groups)
+	ringQ := p.bgv.RingQ()
+	var preSubs []*ring.SubRing
+	for _, i := range d.preIdx {
+		preSubs = append(preSubs, ringQ.SubRings[i])
+	}
+	type scratch struct {
+		ecd  *bgv.Encoder
+		pT   ring.Poly
+		pq   ring.Poly
+		vals []uint64
+	}
+	scr := make([]*scratch, workers)
+	errs := make([]error, groups)
+	parallel(workers, groups, func(w, g int) {
+		if scr[w] == nil {
+			scr[w] = &scratch{ecd: bgv.NewEncoder(p.bgv), pT: p.bgv.RingT().NewPoly(), pq: ringQ.NewPoly(), vals: make([]uint64, N)}
+		}
+		ecd, pT, pq, vals := scr[w].ecd, scr[w].pT, scr[w].pq, scr[w].vals
+		base := make([]uint64, N)
+		for i := 0; i < N; i++ {
+			e := g*N + i
+			if e >= len(db) {
+				base[i] = uint64(n + 1)
+				continue
 			}
-			for g := w; g < groups; g += workers {
-				base := make([]uint64, N)
-				for i := 0; i < N; i++ {
-					e := g*N + i
-					if e >= len(db) {
-						base[i] = uint64(n + 1)
-						continue
-					}
+			w := 0
+			for b := 0; b < 32 && b*8 < n; b++ {
+				w += bits.OnesCount8(db[e][b])
+			}
+			base[i] = uint64(w / 2)
+		}
+		d.base[g] = base
+		for c := 0; c <= n; c++ {
+			for i := 0; i < N; i++ {
+				e := g*N + i
+				vals[i] = 0
+				if e >= len(db) {
+					continue
+				}
+				if c < n {
+					vals[i] = bit(&db[e], c) * neg
+				} else {
 					w := 0
 					for b := 0; b < 32 && b*8 < n; b++ {
 						w += bits.OnesCount8(db[e][b])
 					}
-					base[i] = uint64(w / 2)
-				}
-				d.base[g] = base
-				for c := 0; c <= n; c++ {
-					for i := 0; i < N; i++ {
-						e := g*N + i
-						vals[i] = 0
-						if e >= len(db) {
-							continue
-						}
-						if c < n {
-							vals[i] = bit(&db[e], c) * neg
-						} else {
-							w := 0
-							for b := 0; b < 32 && b*8 < n; b++ {
-								w += bits.OnesCount8(db[e][b])
-							}
-							vals[i] = uint64(w&1) * inv
-						}
-					}
-					if err := ecd.EncodeRingT(vals, rlwe.NewScale(1), pT); err != nil {
-						errs[w] = err
-						return
-					}
-					off := (g*d.cols + c) * N
-					for i, v := range pT.Coeffs[0] {
-						d.coef[off+i] = uint32(v)
-					}
-					if preEncode {
-						liftNTT(preSubs, d.coef[off:off+N], pq.Coeffs[:preLimbs])
-						for i, s := range preSubs {
-							v := pq.Coeffs[i]
-							for k := range v {
-								v[k] %= s.Modulus // the lazy NTT leaves residues up to a few q
-							}
-							d.putPre(g, c, i, v)
-						}
-					}
+					vals[i] = uint64(w&1) * inv
 				}
 			}
-		}(w)
-	}
-	wg.Wait()
+			if err := ecd.EncodeRingT(vals, rlwe.NewScale(1), pT); err != nil {
+				errs[g] = err
+				return
+			}
+			off := (g*d.cols + c) * N
+			for i, v := range pT.Coeffs[0] {
+				d.coef[off+i] = uint32(v)
+			}
+			if preEncode {
+				liftNTT(preSubs, d.coef[off:off+N], pq.Coeffs[:preLimbs])
+				for i, s := range preSubs {
+					v := pq.Coeffs[i]
+					for k := range v {
+						v[k] %= s.Modulus // the lazy NTT leaves residues up to a few q
+					}
+					d.putPre(g, c, i, v)
+				}
+			}
+		}
+	})
 	for _, e := range errs {
 		if e != nil {
 			return nil, fmt.Errorf("hamming: encode database: %w", e)

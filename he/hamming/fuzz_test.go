@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/privmatch/privmatch/he/internal/core"
 )
 
@@ -38,21 +39,12 @@ func fixture(t testing.TB) *fuzzFixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, _ := NewClient(p, nil)
-		kb, _ := c.Setup()
-		keys, err := ParseKeys(p, kb)
+		c, err := NewClient(p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, st, _ := c.Query(db[3], srv.Outputs())
-		ans, _, err := srv.Answer(keys, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := c.Finish(st, ans)
-		if err != nil {
-			t.Fatal(err)
-		}
+		keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
+		q, ans, rep, _ := exchange(t, p, srv, keys, c, db[3])
 		fix = fuzzFixture{p: p, srv: srv, keys: keys, c: c, query: q, ans: ans, reply: rep}
 	})
 	return &fix

@@ -41,18 +41,26 @@ func atDistance(r *rand.Rand, h [32]byte, nbits, d int) [32]byte {
 // run executes the whole protocol once.
 func run(t testing.TB, p Parameters, srv *Server, keys *Keys, c *Client, x [32]byte) (bool, int) {
 	t.Helper()
-	q, cst, err := c.Query(x, srv.Outputs())
-	require.NoError(t, err)
-	require.Len(t, q, p.QuerySize(srv.Outputs()))
-	ans, sst, err := srv.Answer(keys, q)
-	require.NoError(t, err)
-	require.Len(t, ans, p.AnswerSize(srv.Outputs()))
-	rep, err := c.Finish(cst, ans)
-	require.NoError(t, err)
-	require.Len(t, rep, p.ReplySize(srv.Outputs()))
+	_, _, rep, sst := exchange(t, p, srv, keys, c, x)
 	m, n, err := srv.Verdict(sst, rep)
 	require.NoError(t, err)
 	return m, n
+}
+
+// exchange runs Query, Answer and Finish for x, checking every message's
+// size, and returns the three messages and the server's verdict state.
+func exchange(t testing.TB, p Parameters, srv *Server, keys *Keys, c *Client, x [32]byte) (q, ans, rep []byte, sst *VerdictState) {
+	t.Helper()
+	q, cst, err := c.Query(x, srv.Outputs())
+	require.NoError(t, err)
+	require.Len(t, q, p.QuerySize(srv.Outputs()))
+	ans, sst, err = srv.Answer(keys, q)
+	require.NoError(t, err)
+	require.Len(t, ans, p.AnswerSize(srv.Outputs()))
+	rep, err = c.Finish(cst, ans)
+	require.NoError(t, err)
+	require.Len(t, rep, p.ReplySize(srv.Outputs()))
+	return q, ans, rep, sst
 }
 
 func TestProtocolMatchesReference(t *testing.T) {
@@ -77,11 +85,8 @@ func TestProtocolMatchesReference(t *testing.T) {
 			require.NoError(t, err)
 			c, err := NewClient(p, nil)
 			require.NoError(t, err)
-			kb, err := c.Setup()
-			require.NoError(t, err)
+			keys, kb := hetest.Keys(t, p, c.Setup, ParseKeys)
 			require.Len(t, kb, p.KeysSize())
-			keys, err := ParseKeys(p, kb)
-			require.NoError(t, err)
 			target := r.IntN(tc.size)
 			for _, d := range []int{tc.thr - 1, tc.thr, tc.thr + 1} {
 				x := atDistance(r, db[target], tc.bits, d)
@@ -112,10 +117,7 @@ func TestPreEncodeAgrees(t *testing.T) {
 	}
 	c, err := NewClient(p, nil)
 	require.NoError(t, err)
-	kb, err := c.Setup()
-	require.NoError(t, err)
-	keys, err := ParseKeys(p, kb)
-	require.NoError(t, err)
+	keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
 	for _, opt := range []Options{{PreEncode: true}, {PreEncodeLimbs: 3}} {
 		srv, err := NewServer(p, db, opt)
 		require.NoError(t, err)

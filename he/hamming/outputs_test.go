@@ -32,10 +32,7 @@ func newN10Fixture(t testing.TB) n10Fixture {
 	p := n10Params(t)
 	c, err := NewClient(p, hetest.Rand(t, 3))
 	require.NoError(t, err)
-	kb, err := c.Setup()
-	require.NoError(t, err)
-	keys, err := ParseKeys(p, kb)
-	require.NoError(t, err)
+	keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
 	return n10Fixture{p: p, c: c, keys: keys}
 }
 

@@ -256,7 +256,7 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 		}
 		m := make([]uint64, p.N())
 		for i := range m {
-			if m[i], err = uniformModT(s.opt.Rand); err != nil {
+			if m[i], err = uniformModT(s.opt.Rand, false); err != nil {
 				return nil, nil, fmt.Errorf("hamming: answer: %w", err)
 			}
 		}

@@ -1,6 +1,6 @@
 // Package hetest holds the test-only helpers of package he and its
-// engines: the door that lets insecure test presets through, and
-// deterministic randomness. Never import it from non-test code
+// engines: the door that lets insecure test presets through,
+// deterministic randomness, and the key setup every engine's tests run. Never import it from non-test code
 // (he's TestNoProductionDoor fails the build's tests if anything does).
 package hetest
 
@@ -25,4 +25,20 @@ func Rand(tb testing.TB, seed byte) io.Reader {
 	tb.Helper()
 	tb.Logf("hetest: deterministic randomness, seed %d", seed)
 	return rand.NewChaCha8([32]byte{seed})
+}
+
+// Keys runs an engine client's key setup and the server's parse of its
+// bytes, failing tb on either error; it returns the parsed keys and the
+// encoded bytes.
+func Keys[P, K any](tb testing.TB, p P, setup func() ([]byte, error), parse func(P, []byte) (K, error)) (K, []byte) {
+	tb.Helper()
+	kb, err := setup()
+	if err != nil {
+		tb.Fatalf("hetest: key setup: %v", err)
+	}
+	keys, err := parse(p, kb)
+	if err != nil {
+		tb.Fatalf("hetest: parse keys: %v", err)
+	}
+	return keys, kb
 }

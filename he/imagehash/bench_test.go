@@ -27,49 +27,34 @@ func BenchmarkEncryptedHash(b *testing.B) {
 		p, c, s := setup(b, alg, Default)
 		luma, err := Luma(alg, img)
 		require.NoError(b, err)
-		q, err := c.QueryLuma(luma)
-		require.NoError(b, err)
-		a, err := s.Answer(q)
-		require.NoError(b, err)
+		q, a := queryAnswer(b, c, s, luma)
 		report := func(b *testing.B) {
 			b.ReportMetric(float64(QuerySize(p)), "up-B/op")
 			b.ReportMetric(float64(AnswerSize(p)), "down-B/op")
 			b.ReportMetric(float64(KeysSize(p)), "keys-B")
 		}
-		b.Run("alg="+string(alg)+"/role=luma", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := Luma(alg, img); err != nil {
-					b.Fatal(err)
+		for _, role := range []struct {
+			name   string
+			run    func() error
+			report bool
+		}{
+			{"luma", func() error { _, err := Luma(alg, img); return err }, false},
+			{"client", func() error { _, err := c.QueryLuma(luma); return err }, true},
+			{"server", func() error { _, err := s.Answer(q); return err }, true},
+			{"finish", func() error { _, err := c.Finish(a); return err }, false},
+		} {
+			b.Run("alg="+string(alg)+"/role="+role.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := role.run(); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-		b.Run("alg="+string(alg)+"/role=client", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := c.QueryLuma(luma); err != nil {
-					b.Fatal(err)
+				if role.report {
+					report(b)
 				}
-			}
-			report(b)
-		})
-		b.Run("alg="+string(alg)+"/role=server", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.Answer(q); err != nil {
-					b.Fatal(err)
-				}
-			}
-			report(b)
-		})
-		b.Run("alg="+string(alg)+"/role=finish", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := c.Finish(a); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			})
+		}
 		b.Run("alg="+string(alg)+"/role=setup", func(b *testing.B) {
 			keys, err := c.Keys()
 			require.NoError(b, err)

@@ -9,9 +9,7 @@ import (
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
-	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
 	"github.com/tuneinsight/lattigo/v5/schemes/ckks"
-	"github.com/tuneinsight/lattigo/v5/utils/sampling"
 )
 
 // Client holds the secret key: it makes the evaluation keys and queries
@@ -20,7 +18,7 @@ import (
 type Client struct {
 	p   Parameters
 	sk  *rlwe.SecretKey
-	enc *rlwe.Encryptor
+	enc *core.SeededEncryptor
 	dec *rlwe.Decryptor
 	ecd *ckks.Encoder
 	rng io.Reader
@@ -37,8 +35,11 @@ func NewClient(p Parameters, rng io.Reader) (*Client, error) {
 		rng = rand.Reader
 	}
 	sk := rlwe.NewKeyGenerator(p.ckks).GenSecretKeyNew()
-	return &Client{p: p, sk: sk, enc: rlwe.NewEncryptor(p.ckks, sk), dec: rlwe.NewDecryptor(p.ckks, sk),
-		ecd: ckks.NewEncoder(p.ckks), rng: rng}, nil
+	enc, err := core.NewSeededEncryptor(p.Parameters, sk, rng)
+	if err != nil {
+		return nil, fmt.Errorf("imagehash: new client: %w", err)
+	}
+	return &Client{p: p, sk: sk, enc: enc, dec: rlwe.NewDecryptor(p.ckks, sk), ecd: ckks.NewEncoder(p.ckks), rng: rng}, nil
 }
 
 // Keys generates and encodes the Galois keys the server needs (once per
@@ -86,24 +87,17 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 		vals[j] = luma[j%len(luma)] / 255
 	}
 	pt := ckks.NewPlaintext(p.ckks, 1)
+	pt.IsNTT = false // the seeded encryptor adds m before its NTT
 	if err := c.ecd.Encode(vals, pt); err != nil {
 		return nil, fmt.Errorf("imagehash: query: %w", err)
 	}
-	var seed [core.SeedLen]byte
-	if _, err := io.ReadFull(c.rng, seed[:]); err != nil {
-		return nil, fmt.Errorf("imagehash: query: read seed: %w", err)
-	}
-	prng, err := sampling.NewKeyedPRNG(seed[:])
+	seed, err := c.enc.Encrypt(pt.Value)
 	if err != nil {
-		return nil, fmt.Errorf("imagehash: query: %w", err)
-	}
-	ct := ckks.NewCiphertext(p.ckks, 1, 1)
-	if err := c.enc.WithPRNG(prng).Encrypt(pt, ct); err != nil {
 		return nil, fmt.Errorf("imagehash: query: %w", err)
 	}
 	out := p.putHeader(make([]byte, 0, QuerySize(p)), core.KindImageQuery)
 	out = append(out, seed[:]...)
-	return packPoly(out, ct.Value[0], p.ckks.Q()[:2]), nil
+	return packPoly(out, pt.Value, p.ckks.Q()[:2]), nil
 }
 
 // expandQuery decodes a query and regenerates its uniform component.
@@ -118,11 +112,9 @@ func (p Parameters) expandQuery(data []byte) (*rlwe.Ciphertext, error) {
 	if err := unpackPoly(data[core.HeaderLen+core.SeedLen:], ct.Value[0], p.ckks.Q()[:2]); err != nil {
 		return nil, err
 	}
-	prng, err := sampling.NewKeyedPRNG(data[core.HeaderLen : core.HeaderLen+core.SeedLen])
-	if err != nil {
+	if err := core.ExpandC1(data[core.HeaderLen:core.HeaderLen+core.SeedLen], p.ckks.Q()[:2], ct.Value[1].Coeffs); err != nil {
 		return nil, err
 	}
-	ringqp.NewUniformSampler(prng, *p.ckks.RingQP()).AtLevel(1, -1).Read(ringqp.Poly{Q: ct.Value[1]})
 	return ct, nil
 }
 

@@ -24,6 +24,19 @@ func setup(t testing.TB, alg Alg, lit he.Literal) (Parameters, *Client, *Server)
 	return p, c, s
 }
 
+// queryAnswer encrypts luma into a query and has s answer it, checking
+// both sizes.
+func queryAnswer(t testing.TB, c *Client, s *Server, luma []float64) (q, a []byte) {
+	t.Helper()
+	q, err := c.QueryLuma(luma)
+	require.NoError(t, err)
+	require.Len(t, q, QuerySize(c.p))
+	a, err = s.Answer(q)
+	require.NoError(t, err)
+	require.Len(t, a, AnswerSize(c.p))
+	return q, a
+}
+
 // TestEncryptedMatchesPlain runs the encrypted pipeline on the corpus at
 // the default parameters. The coefficients must equal the float64 DCT
 // within coefTol (relative to the largest possible output, 255 times the

@@ -88,10 +88,7 @@ func TestManyFreshClients(t *testing.T) {
 				for j := range luma {
 					luma[j] = float64(rng.Uint64() % 256)
 				}
-				q, err := c.QueryLuma(luma)
-				require.NoError(t, err)
-				a, err := s.Answer(q)
-				require.NoError(t, err)
+				_, a := queryAnswer(t, c, s, luma)
 				res, err := c.Finish(a)
 				require.NoError(t, err)
 				want, err := PlainCoefficients(AlgPHash8, luma)

@@ -44,10 +44,7 @@ func TestDecodersReject(t *testing.T) {
 	pdqParams, err := NewParameters(Literal{Literal: Default, Alg: AlgPDQ})
 	require.NoError(t, err)
 	luma := make([]float64, p.Inputs())
-	q, err := c.QueryLuma(luma)
-	require.NoError(t, err)
-	a, err := s.Answer(q)
-	require.NoError(t, err)
+	q, a := queryAnswer(t, c, s, luma)
 	keys, err := c.Keys()
 	require.NoError(t, err)
 

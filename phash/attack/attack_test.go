@@ -227,7 +227,6 @@ func TestMeasure(t *testing.T) {
 	require.Equal(t, Quality{PSNR: math.Inf(1), SSIM: 1}, q)
 	// One sample off by 12 and one by 5.
 	o := b.PixOffset(5, 7)
-	b.Pix[o] = a.Pix[o] ^ 0
 	b.Pix[o] = uint8(int(a.Pix[o]) + map[bool]int{true: -12, false: 12}[a.Pix[o] > 128])
 	o2 := b.PixOffset(10, 3) + 2
 	b.Pix[o2] = uint8(int(a.Pix[o2]) + map[bool]int{true: -5, false: 5}[a.Pix[o2] > 128])

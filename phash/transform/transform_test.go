@@ -7,27 +7,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/privmatch/privmatch/phash/phashtest"
 )
 
-// photoAt returns a deterministic synthetic w x h image (gradients, a disc
-// and noise) whose bounds start at origin.
-func photoAt(seed uint64, origin image.Point, w, h int) *image.NRGBA {
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	img := image.NewNRGBA(image.Rect(origin.X, origin.Y, origin.X+w, origin.Y+h))
-	cx, cy := rng.IntN(w), rng.IntN(h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			b := uint8(0)
-			if (x-cx)*(x-cx)+(y-cy)*(y-cy) < w*h/10 {
-				b = 200
-			}
-			img.SetNRGBA(origin.X+x, origin.Y+y, color.NRGBA{uint8(x*255/w + rng.IntN(8)), uint8(y*255/h + rng.IntN(8)), b, 255})
-		}
-	}
-	return img
-}
-
-func photo(seed uint64, w, h int) *image.NRGBA { return photoAt(seed, image.Point{}, w, h) }
+// photo is phashtest.Photo with its bounds at the origin.
+func photo(seed uint64, w, h int) *image.NRGBA { return phashtest.Photo(seed, image.Point{}, w, h) }
 
 func apply(t *testing.T, name string, src image.Image, s float64, seed uint64) *image.NRGBA {
 	t.Helper()
@@ -68,7 +53,7 @@ func same(a, b *image.NRGBA) bool {
 
 func TestSuiteDeterministicPureAndOriginFree(t *testing.T) {
 	src := photo(1, 61, 47)
-	shifted := photoAt(1, image.Pt(-13, 29), 61, 47)
+	shifted := phashtest.Photo(1, image.Pt(-13, 29), 61, 47)
 	before := append([]byte(nil), src.Pix...)
 	steps := Suite()
 	if len(steps) < 40 {

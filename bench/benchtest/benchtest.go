@@ -1,0 +1,52 @@
+// Package benchtest holds test helpers shared by the tests of bench and of
+// the privmatch command. Production code does not import it.
+package benchtest
+
+import (
+	"testing"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/threshold"
+)
+
+// VoucherLen builds one threshold-psi voucher through the psi API, against
+// a synthetic PDQ database of n hashes drawn from seed, and returns its
+// encoded length: the figure the report's threshold section must show.
+func VoucherLen(t testing.TB, params threshold.Params, n int, seed uint64) int {
+	t.Helper()
+	p, err := threshold.New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := psi.Synth(phash.PDQKind, 256, n, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := p.NewServer(db, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	q, err := cli.NewQuery(db.Hashes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := q.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(b)
+}
