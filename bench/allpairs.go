@@ -91,16 +91,12 @@ func PairHistogram(ctx context.Context, hs []phash.Hash, opt PairOptions) (PairC
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
-	n := int64(len(hs))
-	pc := PairCounts{Bits: nbits, Images: len(hs), Population: n * (n - 1) / 2, Seed: opt.Seed}
+	pc := PlanPairs(len(hs), nbits, opt)
 	var counts []int64
 	var err error
-	if pc.Population <= opt.MaxExactPairs {
-		pc.Exact = true
-		pc.Compared = pc.Population
+	if pc.Exact {
 		counts, err = allPairs(ctx, ws, opt.Workers)
 	} else {
-		pc.Compared = opt.Samples
 		counts, err = samplePairs(ctx, ws, opt.Samples, opt.Seed, opt.Workers)
 	}
 	if err != nil {
@@ -108,6 +104,101 @@ func PairHistogram(ctx context.Context, hs []phash.Hash, opt PairOptions) (PairC
 	}
 	pc.Counts = counts[:nbits+1]
 	return pc, nil
+}
+
+// PlanPairs returns the PairCounts that PairHistogram fills for n hashes of
+// nbits bits under opt, without Counts: whether every pair is compared
+// (Exact) and how many pairs are counted. Distributed runners use it to
+// split the same measurement into blocks (CountPairBlock) or sampler
+// chunks (CountSampleChunk) and sum the parts.
+func PlanPairs(n, nbits int, opt PairOptions) PairCounts {
+	if opt.MaxExactPairs <= 0 {
+		opt.MaxExactPairs = DefaultMaxExactPairs
+	}
+	if opt.Samples <= 0 {
+		opt.Samples = DefaultSamples
+	}
+	m := int64(n)
+	pc := PairCounts{Bits: nbits, Images: n, Population: m * (m - 1) / 2, Seed: opt.Seed}
+	if pc.Population <= opt.MaxExactPairs {
+		pc.Exact = true
+		pc.Compared = pc.Population
+	} else {
+		pc.Compared = opt.Samples
+	}
+	return pc
+}
+
+// SampleChunks is the number of independent sampler streams a sampled
+// PairHistogram draws from; CountSampleChunk computes one of them.
+const SampleChunks = sampleChunks
+
+// PackWords checks that hs share a kind and length and holds no zero hash,
+// and returns each hash's 64-bit words (4 per hash) and the bit length:
+// the input of CountPairBlock and CountSampleChunk.
+func PackWords(hs []phash.Hash) ([]uint64, int, error) {
+	if len(hs) == 0 {
+		return nil, 0, fmt.Errorf("bench: pack words: no hashes")
+	}
+	nbits := hs[0].Bits()
+	out := make([]uint64, 0, 4*len(hs))
+	for i, h := range hs {
+		if h.Kind() != hs[0].Kind() || h.Bits() != nbits || h.IsZero() {
+			return nil, 0, fmt.Errorf("bench: pack words: hash %d is %s/%d, first is %s/%d: %w", i, h.Kind(), h.Bits(), hs[0].Kind(), nbits, phash.ErrMismatch)
+		}
+		w := h.Words()
+		out = append(out, w[:]...)
+	}
+	return out, nbits, nil
+}
+
+// unpack turns packed words into per-hash arrays.
+func unpack(w []uint64) [][4]uint64 {
+	ws := make([][4]uint64, len(w)/4)
+	for i := range ws {
+		copy(ws[i][:], w[4*i:])
+	}
+	return ws
+}
+
+// CountPairBlock returns the 257-bin distance histogram of the pairs (i, j)
+// with r0 <= i < r1, c0 <= j < c1 and i < j of the packed hashes w (see
+// PackWords). The blocks of a partition of the upper triangle sum to
+// PairHistogram's exact counts.
+func CountPairBlock(w []uint64, r0, r1, c0, c1 int) ([]int64, error) {
+	n := len(w) / 4
+	if len(w)%4 != 0 || r0 < 0 || c0 < 0 || r0 > r1 || c0 > c1 || r1 > n || c1 > n {
+		return nil, fmt.Errorf("bench: pair block [%d,%d)x[%d,%d) outside %d hashes", r0, r1, c0, c1, n)
+	}
+	rows, cols := unpack(w[4*r0:4*r1]), unpack(w[4*c0:4*c1])
+	var h [4][257]int64
+	for i := range rows {
+		j0 := max(c0, r0+i+1) - c0
+		if j0 < len(cols) {
+			countRow(&h, rows[i], cols[j0:])
+		}
+	}
+	total := make([]int64, 257)
+	for d := range total {
+		total[d] = h[0][d] + h[1][d] + h[2][d] + h[3][d]
+	}
+	return total, nil
+}
+
+// CountSampleChunk returns the 257-bin histogram of sampler stream chunk
+// (0 <= chunk < SampleChunks) of a sample of m pairs of the packed hashes
+// w with seed: the streams sum to the sampled PairHistogram's counts.
+func CountSampleChunk(w []uint64, m int64, seed uint64, chunk int) ([]int64, error) {
+	if len(w)%4 != 0 || len(w) < 8 || chunk < 0 || chunk >= SampleChunks || m < 0 {
+		return nil, fmt.Errorf("bench: sample chunk %d of %d pairs over %d words: bad arguments", chunk, m, len(w))
+	}
+	ws := unpack(w)
+	if uint64(len(ws)) > math.MaxUint32 {
+		return nil, fmt.Errorf("bench: sample pairs: %d hashes, at most 2^32-1 supported", len(ws))
+	}
+	var h [257]int64
+	sampleChunk(&h, ws, m, seed, int64(chunk))
+	return h[:], nil
 }
 
 // rowBlock is the number of rows a worker claims at a time, and colBlock
@@ -208,7 +299,6 @@ func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, work
 	if uint64(len(ws)) > math.MaxUint32 {
 		return nil, fmt.Errorf("bench: sample pairs: %d hashes, at most 2^32-1 supported", len(ws))
 	}
-	n := uint32(len(ws))
 	var next atomic.Int64
 	var mu sync.Mutex
 	total := make([]int64, 257)
@@ -223,28 +313,7 @@ func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, work
 				if c >= sampleChunks || ctx.Err() != nil {
 					break
 				}
-				share := m / sampleChunks
-				if c < m%sampleChunks {
-					share++
-				}
-				rng := rand.NewPCG(seed, uint64(c))
-				for s := int64(0); s < share; {
-					// One 64-bit draw gives both indexes, each by Lemire's
-					// unbiased multiply-and-reject method on 32 bits.
-					r := rng.Uint64()
-					i, ok1 := bounded32(uint32(r>>32), n)
-					j, ok2 := bounded32(uint32(r), n-1)
-					if !ok1 || !ok2 {
-						continue
-					}
-					s++
-					if j >= i {
-						j++
-					}
-					a, b := &ws[i], &ws[j]
-					d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
-					h[d]++
-				}
+				sampleChunk(&h, ws, m, seed, c)
 			}
 			mu.Lock()
 			for d := range total {
@@ -258,4 +327,31 @@ func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, work
 		return nil, fmt.Errorf("bench: sample pairs: %w", err)
 	}
 	return total, nil
+}
+
+// sampleChunk adds stream c's share of m sampled pairs to h.
+func sampleChunk(h *[257]int64, ws [][4]uint64, m int64, seed uint64, c int64) {
+	n := uint32(len(ws))
+	share := m / sampleChunks
+	if c < m%sampleChunks {
+		share++
+	}
+	rng := rand.NewPCG(seed, uint64(c))
+	for s := int64(0); s < share; {
+		// One 64-bit draw gives both indexes, each by Lemire's
+		// unbiased multiply-and-reject method on 32 bits.
+		r := rng.Uint64()
+		i, ok1 := bounded32(uint32(r>>32), n)
+		j, ok2 := bounded32(uint32(r), n-1)
+		if !ok1 || !ok2 {
+			continue
+		}
+		s++
+		if j >= i {
+			j++
+		}
+		a, b := &ws[i], &ws[j]
+		d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
+		h[d]++
+	}
 }

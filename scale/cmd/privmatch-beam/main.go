@@ -1,0 +1,165 @@
+// Command privmatch-beam runs privmatch's corpus measurements as Apache
+// Beam pipelines: on the in-process Prism runner by default, or on Flink,
+// Spark or Dataflow with Beam's standard flags.
+//
+//	privmatch-beam hash --corpus testdata/photos --algo pdq,phash8 --out /tmp/h
+//	privmatch-beam pairs --corpus fashion-mnist --algo pdq,phash8 --out /tmp/fm
+//	privmatch-beam robustness --corpus testdata/photos --algo pdq --out /tmp/r
+//	privmatch-beam all --corpus 'shards/*.tar' --algo pdq,phash8 --out /tmp/all
+//
+// pairs, robustness and all write OUT/results.json in the schema of
+// privmatch report's results.json; hash writes sharded CSV or JSONL files
+// and summary.json.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/scale"
+)
+
+const usage = `usage: privmatch-beam hash|pairs|robustness|all --corpus PATHS --algo LIST --out DIR [flags] [beam flags]
+
+  hash        hash every image; OUT/hashes-*.csv (path,algorithm,hash,quality,index,sha256,error) and OUT/summary.json
+  pairs       exact all-pairs distance histogram (or a seeded sample above --max-exact-pairs)
+              after duplicate removal, false-match rates with Clopper-Pearson intervals: OUT/results.json
+  robustness  every transform at every strength on every distinct image, recall per algorithm and step: OUT/results.json
+  all         pairs and robustness, with the report's accuracy and ROC figures: OUT/results.json
+
+example (in-process Prism runner):
+  privmatch-beam pairs --corpus fashion-mnist --algo pdq,phash8 --out /tmp/fm
+
+Beam's flags choose the runner: --runner prism (default), or --runner flink|spark|universal
+--endpoint HOST:PORT --environment_type DOCKER|PROCESS|LOOPBACK, or --runner dataflow --project P
+--region R --staging_location gs://... --temp_location gs://...; see the README.`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	// A worker started by a runner gets only Beam's flags.
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		flag.Parse()
+		beam.Init()
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	cmd := args[0]
+	corpus := flag.String("corpus", "", `comma-separated folders, archives (WebDataset .tar shards), IDX or list files, globs, or "fashion-mnist"`)
+	algo := flag.String("algo", "pdq,phash8", `comma-separated algorithms, or "all" (`+strings.Join(phash.Names(), ", ")+`)`)
+	out := flag.String("out", "", "output folder (local path or gs://...)")
+	format := flag.String("format", "csv", "hash output: csv or jsonl")
+	shards := flag.Int("shards", 16, "hash output files")
+	block := flag.Int("block", scale.DefaultBlockSize, "hashes per side of a pair block (one unit of work)")
+	maxExact := flag.Int64("max-exact-pairs", 0, "largest number of pairs counted exactly; above it pairs are sampled (0: bench's default)")
+	samples := flag.Int64("samples", 0, "pairs sampled above --max-exact-pairs (0: bench's default)")
+	seed := flag.Uint64("seed", 0, "seed of the pair sampler and of the edits")
+	maxImages := flag.Int("max-images", 0, "robustness: use only the first N distinct images (0: all)")
+	if err := flag.CommandLine.Parse(args[1:]); err != nil {
+		return 2
+	}
+	beam.Init()
+	if cmd != "hash" && cmd != "pairs" && cmd != "robustness" && cmd != "all" {
+		fmt.Fprintf(stderr, "privmatch-beam: unknown pipeline %q\n%s\n", cmd, usage)
+		return 2
+	}
+	if flag.NArg() > 0 {
+		fmt.Fprintf(stderr, "privmatch-beam: unexpected arguments %q\n", flag.Args())
+		return 2
+	}
+	if *corpus == "" || *out == "" {
+		fmt.Fprintf(stderr, "privmatch-beam: --corpus and --out are required\n%s\n", usage)
+		return 2
+	}
+	sources, err := scale.ExpandSources(strings.Split(*corpus, ","))
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
+		return 2
+	}
+	for i, s := range sources {
+		if s != scale.FashionMNIST {
+			if sources[i], err = filepath.Abs(s); err != nil {
+				fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
+				return 2
+			}
+		}
+	}
+	algs := strings.Split(*algo, ",")
+	if *algo == "all" {
+		algs = phash.Names()
+	}
+	o := scale.Options{Sources: sources, Algorithms: algs, BlockSize: *block, Shards: *shards, Format: *format, Out: *out}
+	o.Pairs.MaxExactPairs, o.Pairs.Samples, o.Pairs.Seed = *maxExact, *samples, *seed
+	o.Robustness.Seed, o.Robustness.MaxImages = *seed, *maxImages
+
+	p, s := beam.NewPipelineWithRoot()
+	switch cmd {
+	case "hash":
+		err = scale.HashPipeline(s, o)
+	case "pairs":
+		err = scale.ResultsPipeline(s, o, scale.Measure{Pairs: true})
+	case "robustness":
+		err = scale.ResultsPipeline(s, o, scale.Measure{Robustness: true})
+	case "all":
+		err = scale.ResultsPipeline(s, o, scale.Measure{Pairs: true, Robustness: true})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
+		return 2
+	}
+	ctx := context.Background()
+	if err := beamx.Run(ctx, p); err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: %s: %v\n", cmd, err)
+		return 1
+	}
+	if cmd == "hash" {
+		return reportSummary(ctx, *out, stderr)
+	}
+	fmt.Fprintf(stderr, "privmatch-beam: wrote %s/results.json\n", *out)
+	return 0
+}
+
+// reportSummary prints the hash pipeline's summary and fails when any item
+// failed.
+func reportSummary(ctx context.Context, out string, stderr io.Writer) int {
+	name := out + "/summary.json"
+	fs, err := filesystem.New(ctx, name)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
+		return 1
+	}
+	defer fs.Close()
+	r, err := fs.OpenRead(ctx, name)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: read summary: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	var sum scale.HashSummary
+	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&sum); err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: read summary: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "privmatch-beam: hashed %d items, %d failed\n", sum.Items, sum.Failed)
+	for _, f := range sum.First {
+		fmt.Fprintf(stderr, "  failed: %s\n", f)
+	}
+	if sum.Failed > 0 {
+		return 1
+	}
+	return 0
+}
