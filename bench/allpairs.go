@@ -254,10 +254,11 @@ func allPairs(ctx context.Context, ws [][4]uint64, workers int) ([]int64, error)
 	return total, nil
 }
 
-// countRow adds the distances from a to every hash in bs to h. Four
+// countRowGeneric adds the distances from a to every hash in bs to h, in
+// portable Go (countRow uses it for what its vector kernel leaves). Four
 // interleaved histograms break the store-to-load dependency when
 // consecutive pairs land in the same bin.
-func countRow(h *[4][257]int64, a [4]uint64, bs [][4]uint64) {
+func countRowGeneric(h *[4][257]int64, a [4]uint64, bs [][4]uint64) {
 	j := 0
 	for ; j+4 <= len(bs); j += 4 {
 		b0, b1, b2, b3 := &bs[j], &bs[j+1], &bs[j+2], &bs[j+3]
