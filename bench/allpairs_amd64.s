@@ -2,7 +2,7 @@
 
 // func countRows8AVX512(h *[4][257]int64, a *[4]uint64, bs *[4]uint64, n int)
 // n is a positive multiple of 8. Each histogram table is 257*8 = 2056 bytes.
-TEXT ·countRows8AVX512(SB), NOSPLIT, $64-32
+TEXT ·countRows8AVX512(SB), NOSPLIT, $0-32
 	MOVQ h+0(FP), DI
 	MOVQ a+8(FP), AX
 	MOVQ bs+16(FP), SI
@@ -36,24 +36,33 @@ loop:
 	VSHUFI64X2 $0x88, Z7, Z5, Z8
 	VSHUFI64X2 $0xDD, Z7, Z5, Z9
 	VPADDQ     Z9, Z8, Z8
-	VMOVDQU64  Z8, 0(SP)
+	// Narrow the eight distances to 16 bits (256 needs 9) and move them to
+	// two general registers, four each.
+	VPMOVQW Z8, X10
+	VMOVQ   X10, R8
+	VPEXTRQ $1, X10, R12
 
-	MOVQ 0(SP), R8
-	MOVQ 8(SP), R9
-	MOVQ 16(SP), R10
-	MOVQ 24(SP), R11
-	INCQ (DI)(R8*8)
-	INCQ 2056(DI)(R9*8)
-	INCQ 4112(DI)(R10*8)
-	INCQ 6168(DI)(R11*8)
-	MOVQ 32(SP), R8
-	MOVQ 40(SP), R9
-	MOVQ 48(SP), R10
-	MOVQ 56(SP), R11
-	INCQ (DI)(R8*8)
-	INCQ 2056(DI)(R9*8)
-	INCQ 4112(DI)(R10*8)
-	INCQ 6168(DI)(R11*8)
+	MOVWQZX R8, R9
+	INCQ    (DI)(R9*8)
+	SHRQ    $16, R8
+	MOVWQZX R8, R9
+	INCQ    2056(DI)(R9*8)
+	SHRQ    $16, R8
+	MOVWQZX R8, R9
+	INCQ    4112(DI)(R9*8)
+	SHRQ    $16, R8
+	INCQ    6168(DI)(R8*8)
+
+	MOVWQZX R12, R9
+	INCQ    (DI)(R9*8)
+	SHRQ    $16, R12
+	MOVWQZX R12, R9
+	INCQ    2056(DI)(R9*8)
+	SHRQ    $16, R12
+	MOVWQZX R12, R9
+	INCQ    4112(DI)(R9*8)
+	SHRQ    $16, R12
+	INCQ    6168(DI)(R12*8)
 
 	ADDQ $256, SI
 	DECQ CX
