@@ -15,12 +15,9 @@ import (
 
 // DefaultMaxExactPairs is the number of distinct pairs above which
 // PairHistogram samples pairs instead of comparing all of them: 1e9 pairs,
-// a corpus of up to 44,721 images. BenchmarkAllPairs on the shared 2-core
-// development machine (AMD EPYC, Go 1.26, GOAMD64=v1, load 4-11 from other
-// jobs) measured 330-360 million 256-bit pairs/s on one core and 300-380
-// million/s with both cores busy elsewhere, so the cap costs about 3 s
-// there; the sampler drew 40-90 million pairs/s, so DefaultSamples costs a
-// few seconds too. Pass a larger MaxExactPairs to force exact counts.
+// a corpus of up to 44,721 images, a few seconds of one core (the README
+// gives measured rates). Pass a larger MaxExactPairs to force exact
+// counts, or count the blocks on many machines (the scale module).
 const DefaultMaxExactPairs = 1_000_000_000
 
 // DefaultSamples is the number of pairs sampled above the exact cap.

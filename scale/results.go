@@ -10,6 +10,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/privmatch/privmatch/bench"
 	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/transform"
 )
 
 func init() {
@@ -35,22 +36,27 @@ func ResultsPipeline(s beam.Scope, o Options, m Measure) error {
 	if !m.Pairs && !m.Robustness {
 		return fmt.Errorf("scale: nothing to measure")
 	}
-	hs := hashItems(s, &o)
+	resultsFromRecords(s, &o, m, hashItems(s, &o))
+	return nil
+}
+
+// resultsFromRecords adds the measurements of m over the hashed records hs.
+func resultsFromRecords(s beam.Scope, o *Options, m Measure, hs beam.PCollection) {
 	maxImages := -1 // no kept items needed
 	if m.Robustness {
 		maxImages = max(o.Robustness.MaxImages, 0)
 	}
-	parts, sets, kept := dedupStep(s, &o, hs, maxImages)
+	parts, sets, kept := dedupStep(s, o, hs, maxImages)
 	all := []beam.PCollection{parts}
 	if m.Pairs {
-		all = append(all, countPairs(s, &o, sets))
+		all = append(all, countPairs(s, o, sets))
 	}
 	if m.Robustness {
-		all = append(all, robustness(s, &o, kept))
+		all = append(all, robustness(s, o, kept))
 	}
 	grouped := beam.GroupByKey(s, beam.AddFixedKey(s, beam.Flatten(s, all...)))
-	beam.ParDo0(s, &resultsFn{Options: o, Measure: m}, grouped)
-	return nil
+	beam.ParDo0(s, &resultsFn{Sources: o.Sources, Algorithms: o.Algorithms, Out: o.Out, Pairs: o.Pairs,
+		Steps: o.Robustness.Steps, Seed: o.Robustness.Seed, MaxImages: o.Robustness.MaxImages, Measure: m}, grouped)
 }
 
 // dedupStep gathers every record in one place for bench.Dedup.
@@ -61,14 +67,24 @@ func dedupStep(s beam.Scope, o *Options, hs beam.PCollection, maxImages int) (pa
 	return outs[0], outs[1], outs[2]
 }
 
-// resultsFn assembles results.json from the parts.
+// resultsFn assembles results.json from the parts. Its fields are the
+// parts of Options that results.json records (a DoFn's fields must be
+// plain data).
 type resultsFn struct {
-	Options Options
-	Measure Measure
+	Sources    []string
+	Algorithms []string
+	Out        string
+	Pairs      bench.PairOptions
+	Steps      []transform.Step
+	Seed       uint64
+	MaxImages  int
+	Measure    Measure
 }
 
 func (f *resultsFn) ProcessElement(ctx context.Context, _ int, iter func(*Part) bool) error {
-	r, err := assemble(f.Options, f.Measure, iter)
+	o := Options{Sources: f.Sources, Algorithms: f.Algorithms, Out: f.Out, Pairs: f.Pairs,
+		Robustness: bench.RobustnessOptions{Steps: f.Steps, Seed: f.Seed, MaxImages: f.MaxImages}}
+	r, err := assemble(o, f.Measure, iter)
 	if err != nil {
 		return err
 	}
@@ -76,7 +92,7 @@ func (f *resultsFn) ProcessElement(ctx context.Context, _ int, iter func(*Part) 
 	if err != nil {
 		return fmt.Errorf("scale: results: %w", err)
 	}
-	return writeFile(ctx, f.Options.Out+"/results.json", append(b, '\n'))
+	return writeFile(ctx, f.Out+"/results.json", append(b, '\n'))
 }
 
 // assemble builds the report from the parts of a run.
@@ -172,4 +188,17 @@ func collision(h phash.Hasher, md *meta, opt bench.PairOptions, hists map[string
 		gate = &gp
 	}
 	return bench.NewCollisionResult(h.Name(), md.Corpus.Source, md.Dedup, opt, pc, gate, g[0], g[1])
+}
+
+// sameJSONBytes reports whether a and b encode to the same JSON.
+func sameJSONBytes(a, b any) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, err
+	}
+	return string(ja) == string(jb), nil
 }

@@ -21,23 +21,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+	"github.com/privmatch/privmatch/bench"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/scale"
 )
 
 const usage = `usage: privmatch-beam hash|pairs|robustness|all --corpus PATHS --algo LIST --out DIR [flags] [beam flags]
+       privmatch-beam compare A/results.json B/results.json
 
   hash        hash every image; OUT/hashes-*.csv (path,algorithm,hash,quality,index,sha256,error) and OUT/summary.json
   pairs       exact all-pairs distance histogram (or a seeded sample above --max-exact-pairs)
               after duplicate removal, false-match rates with Clopper-Pearson intervals: OUT/results.json
   robustness  every transform at every strength on every distinct image, recall per algorithm and step: OUT/results.json
   all         pairs and robustness, with the report's accuracy and ROC figures: OUT/results.json
+  compare     exit 0 when two results.json hold the same numbers bit for bit (times and dates aside)
 
 example (in-process Prism runner):
   privmatch-beam pairs --corpus fashion-mnist --algo pdq,phash8 --out /tmp/fm
@@ -59,6 +63,9 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	cmd := args[0]
+	if cmd == "compare" {
+		return compare(args[1:], stderr)
+	}
 	corpus := flag.String("corpus", "", `comma-separated folders, archives (WebDataset .tar shards), IDX or list files, globs, or "fashion-mnist"`)
 	algo := flag.String("algo", "pdq,phash8", `comma-separated algorithms, or "all" (`+strings.Join(phash.Names(), ", ")+`)`)
 	out := flag.String("out", "", "output folder (local path or gs://...)")
@@ -69,6 +76,7 @@ func run(args []string, stderr io.Writer) int {
 	samples := flag.Int64("samples", 0, "pairs sampled above --max-exact-pairs (0: bench's default)")
 	seed := flag.Uint64("seed", 0, "seed of the pair sampler and of the edits")
 	maxImages := flag.Int("max-images", 0, "robustness: use only the first N distinct images (0: all)")
+	single := flag.Bool("single", false, "measure with bench's single-machine path instead of Beam (the reference; same results.json)")
 	if err := flag.CommandLine.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -106,16 +114,20 @@ func run(args []string, stderr io.Writer) int {
 	o.Pairs.MaxExactPairs, o.Pairs.Samples, o.Pairs.Seed = *maxExact, *samples, *seed
 	o.Robustness.Seed, o.Robustness.MaxImages = *seed, *maxImages
 
+	m := map[string]scale.Measure{"pairs": {Pairs: true}, "robustness": {Robustness: true}, "all": {Pairs: true, Robustness: true}}[cmd]
+	if *single {
+		if cmd == "hash" {
+			fmt.Fprintln(stderr, "privmatch-beam: --single is for pairs, robustness and all; privmatch hash is the single-machine hash command")
+			return 2
+		}
+		return runSingle(o, m, stderr)
+	}
 	p, s := beam.NewPipelineWithRoot()
 	switch cmd {
 	case "hash":
 		err = scale.HashPipeline(s, o)
-	case "pairs":
-		err = scale.ResultsPipeline(s, o, scale.Measure{Pairs: true})
-	case "robustness":
-		err = scale.ResultsPipeline(s, o, scale.Measure{Robustness: true})
-	case "all":
-		err = scale.ResultsPipeline(s, o, scale.Measure{Pairs: true, Robustness: true})
+	default:
+		err = scale.ResultsPipeline(s, o, m)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
@@ -161,5 +173,62 @@ func reportSummary(ctx context.Context, out string, stderr io.Writer) int {
 	if sum.Failed > 0 {
 		return 1
 	}
+	return 0
+}
+
+// runSingle measures with bench's single-machine path and writes
+// OUT/results.json (a local folder).
+func runSingle(o scale.Options, m scale.Measure, stderr io.Writer) int {
+	t0 := time.Now()
+	r, err := scale.SingleMachine(context.Background(), o, m)
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
+		return 1
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err == nil {
+		err = os.MkdirAll(o.Out, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(o.Out, "results.json"), append(b, '\n'), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "privmatch-beam: single machine: wrote %s/results.json in %.1f s\n", o.Out, time.Since(t0).Seconds())
+	return 0
+}
+
+// compare reads two results.json files and says whether their numbers
+// agree.
+func compare(args []string, stderr io.Writer) int {
+	if len(args) != 2 {
+		fmt.Fprintln(stderr, "usage: privmatch-beam compare A/results.json B/results.json")
+		return 2
+	}
+	var rs [2]*bench.Report
+	for k, p := range args {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "privmatch-beam: compare: %v\n", err)
+			return 2
+		}
+		rs[k] = &bench.Report{}
+		if err := json.Unmarshal(b, rs[k]); err != nil {
+			fmt.Fprintf(stderr, "privmatch-beam: compare: %s: %v\n", p, err)
+			return 2
+		}
+	}
+	diff, err := scale.SameNumbers(rs[0], rs[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "privmatch-beam: %v\n", err)
+		return 2
+	}
+	if diff != "" {
+		fmt.Fprintf(stderr, "privmatch-beam: compare: %s differs\n", diff)
+		return 1
+	}
+	fmt.Fprintln(stderr, "privmatch-beam: compare: same numbers (corpus, dedup, accuracy, robustness, roc)")
 	return 0
 }

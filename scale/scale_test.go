@@ -1,0 +1,394 @@
+package scale
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/transform"
+)
+
+func TestMain(m *testing.M) {
+	ptest.MainWithDefault(m, "prism")
+}
+
+// photos is the bundled corpus, as an absolute path.
+func photos(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../testdata/photos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sameJSON fails unless a and b encode to the same JSON.
+func sameJSON(t *testing.T, what string, a, b any) {
+	t.Helper()
+	ja, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ja, jb) {
+		t.Fatalf("%s differs:\nbeam:   %.600s\nsingle: %.600s", what, ja, jb)
+	}
+}
+
+// readResults decodes a pipeline's results.json with bench's own types.
+func readResults(t *testing.T, dir string) *bench.Report {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var r bench.Report
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("results.json does not decode as bench.Report: %v", err)
+	}
+	return &r
+}
+
+// oneStepPerTransform is every transform at its first suite strength: the
+// whole edit code path at a test's size.
+func oneStepPerTransform() []transform.Step {
+	seen := map[string]bool{}
+	var out []transform.Step
+	for _, s := range transform.Suite() {
+		if !seen[s.Transform] {
+			seen[s.Transform] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TestPhotosMatchSingleMachine runs the pairs and robustness measurements
+// on Prism over the bundled photos, with blocks small enough that the pair
+// matrix is cut into many units, and compares every number with bench's
+// single-machine path.
+func TestPhotosMatchSingleMachine(t *testing.T) {
+	dir := photos(t)
+	algs := []string{"pdq", "phash8", "dhash8"}
+	o := Options{Sources: []string{dir}, Algorithms: algs, BlockSize: 3, Out: t.TempDir()}
+	o.Robustness = bench.RobustnessOptions{Steps: oneStepPerTransform(), Seed: 7, MaxImages: 4}
+	p, s := beam.NewPipelineWithRoot()
+	if err := ResultsPipeline(s, o, Measure{Pairs: true, Robustness: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+	got := readResults(t, o.Out)
+
+	ctx := context.Background()
+	c, err := bench.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashers, err := hashersOf(algs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := bench.HashCorpus(ctx, c, hashers, bench.HashOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dd := bench.Dedup(hs, bench.DefaultDedupRule)
+	sameJSON(t, "dedup", got.Dedup, dd)
+	if got.Corpus.Items != len(c.Items) || len(got.Corpus.Manifest) != len(c.Items) || got.Corpus.Manifest[0].ID != c.Items[0].ID {
+		t.Fatalf("corpus info: %d items, manifest of %d", got.Corpus.Items, len(got.Corpus.Manifest))
+	}
+	rob, err := bench.Robustness(ctx, c, hs, dd, o.Robustness)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "robustness", got.Robustness, rob)
+	if len(got.Accuracy) != len(algs) {
+		t.Fatalf("%d accuracy entries, want %d", len(got.Accuracy), len(algs))
+	}
+	for k, a := range algs {
+		col, err := bench.Collisions(ctx, hs, a, dd, o.Pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !col.Pairs.Exact || col.Pairs.Compared == 0 {
+			t.Fatalf("%s: single-machine histogram not exact", a)
+		}
+		sameJSON(t, a+" collisions", got.Accuracy[k].Collision, col)
+		acc, curve, err := bench.AccuracyOf(col, rob[a], bench.DefaultListSize, bench.DefaultPrevalence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, a+" accuracy", got.Accuracy[k], acc)
+		sameJSON(t, a+" roc", got.ROC[a], curve)
+	}
+}
+
+// syntheticRecords returns n records with random PDQ and pHash hashes
+// (bits biased so distances spread), some exact and near duplicates, and
+// one failed item, from a logged seed.
+func syntheticRecords(t *testing.T, n int, seed uint64) []ItemHashes {
+	t.Helper()
+	t.Logf("synthetic hash set: n=%d seed=%d", n, seed)
+	pdqH, _ := phash.ByName("pdq")
+	p8H, _ := phash.ByName("phash8")
+	rng := rand.New(rand.NewPCG(seed, 2))
+	random := func(nbits int) []bool {
+		b := make([]bool, nbits)
+		for i := range b {
+			b[i] = rng.Float64() < 0.2+0.6*float64(i%7)/6
+		}
+		return b
+	}
+	recs := make([]ItemHashes, n)
+	var prevPDQ, prevP8 []bool
+	for i := range recs {
+		pdq, p8 := random(256), random(64)
+		id := i
+		switch {
+		case i > 10 && i%97 == 0: // a near copy of the previous item
+			copy(pdq, prevPDQ)
+			copy(p8, prevP8)
+			pdq[3] = !pdq[3]
+		case i > 10 && i%89 == 0: // an exact copy of the previous item's bytes
+			copy(pdq, prevPDQ)
+			copy(p8, prevP8)
+			id = i - 1
+		}
+		prevPDQ, prevP8 = pdq, p8
+		hp, err := phash.FromBits(pdqH.Kind(), pdq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h8, err := phash.FromBits(p8H.Kind(), p8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest := make([]byte, 32)
+		copy(digest, strconv.Itoa(id))
+		recs[i] = ItemHashes{Ref: ItemRef{Index: i, Order: int64(i), ID: fmt.Sprintf("img/%06d", i)}, Digest: digest,
+			Hashes: []string{hp.String(), h8.String()}, Quality: []int{rng.IntN(100), -1}}
+	}
+	recs[5].Err, recs[5].Hashes, recs[5].Quality = "decode: synthetic failure", nil, nil
+	return recs
+}
+
+// TestSyntheticMatchesSingleMachine counts a synthetic hash set exactly
+// (many blocks) and by sampling (every sampler stream a unit) on Prism and
+// compares with bench.Collisions over the same hashes.
+func TestSyntheticMatchesSingleMachine(t *testing.T) {
+	n := 3000
+	if testing.Short() {
+		n = 600
+	}
+	recs := syntheticRecords(t, n, 11)
+	algs := []string{"pdq", "phash8"}
+	for _, tc := range []struct {
+		name string
+		opt  bench.PairOptions
+	}{
+		{"exact", bench.PairOptions{}},
+		{"sampled", bench.PairOptions{MaxExactPairs: 1000, Samples: 300_001, Seed: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{Sources: []string{"synthetic"}, Algorithms: algs, BlockSize: 256, Pairs: tc.opt, Out: t.TempDir()}
+			if err := o.check(); err != nil {
+				t.Fatal(err)
+			}
+			p, s := beam.NewPipelineWithRoot()
+			resultsFromRecords(s, &o, Measure{Pairs: true}, beam.CreateList(s, recs))
+			if err := ptest.Run(p); err != nil {
+				t.Fatal(err)
+			}
+			got := readResults(t, o.Out)
+
+			// The single-machine reference: a HashSet built directly.
+			hs := &bench.HashSet{Corpus: "synthetic", Algorithms: algs, Hashes: map[string][]phash.Hash{}, Quality: map[string][]int{"pdq": make([]int, n)}}
+			hs.Hashes["pdq"], hs.Hashes["phash8"] = make([]phash.Hash, n), make([]phash.Hash, n)
+			for i, r := range recs {
+				hs.IDs = append(hs.IDs, r.Ref.ID)
+				var d bench.Digest
+				copy(d[:], r.Digest)
+				hs.Digests = append(hs.Digests, d)
+				if r.Err != "" {
+					hs.Quality["pdq"][i] = -1
+					continue
+				}
+				hs.Hashes["pdq"][i], _ = phash.ParseHash(phash.PDQKind, 256, r.Hashes[0])
+				p8, _ := phash.ByName("phash8")
+				hs.Hashes["phash8"][i], _ = phash.ParseHash(p8.Kind(), 64, r.Hashes[1])
+				hs.Quality["pdq"][i] = r.Quality[0]
+			}
+			dd := bench.Dedup(hs, bench.DefaultDedupRule)
+			if dd.ExactRemoved == 0 || dd.NearRemoved == 0 {
+				t.Fatalf("synthetic set has %d exact and %d near duplicates; want some of each", dd.ExactRemoved, dd.NearRemoved)
+			}
+			sameJSON(t, "dedup", got.Dedup, dd)
+			for k, a := range algs {
+				col, err := bench.Collisions(context.Background(), hs, a, dd, tc.opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if col.Pairs.Exact != (tc.name == "exact") {
+					t.Fatalf("%s: exact=%v", a, col.Pairs.Exact)
+				}
+				sameJSON(t, a+" collisions", got.Accuracy[k].Collision, col)
+			}
+		})
+	}
+}
+
+// TestHashPipeline hashes ImageNet-style class folders, a WebDataset tar
+// shard (by glob) and a broken file, and checks the sharded rows against
+// bench.HashCorpus and that the failure is a counted record.
+func TestHashPipeline(t *testing.T) {
+	src := photos(t)
+	root := t.TempDir()
+	names := []string{"camera.png", "coffee.png", "page.png"}
+	for k, n := range names {
+		b, err := os.ReadFile(filepath.Join(src, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cls := filepath.Join(root, "folders", fmt.Sprintf("n0%d", k%2))
+		if err := os.MkdirAll(cls, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cls, n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("%06d.png", k), Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
+		tw.Write(b)
+		tw.Close()
+		if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("shard-%d.tar", k)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "folders", "n00", "broken.png"), []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sources, err := ExpandSources([]string{filepath.Join(root, "folders"), filepath.Join(root, "shard-*.tar")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sources) != 4 {
+		t.Fatalf("sources %v", sources)
+	}
+	out := t.TempDir()
+	o := Options{Sources: sources, Algorithms: []string{"pdq", "phash8"}, Shards: 3, Out: out}
+	p, s := beam.NewPipelineWithRoot()
+	if err := HashPipeline(s, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+	var sum HashSummary
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Items != 7 || sum.Failed != 1 || len(sum.First) != 1 || !strings.Contains(sum.First[0], "broken.png") {
+		t.Fatalf("summary %+v, want 7 items and broken.png failed", sum)
+	}
+	rows := map[string][]string{}
+	files, _ := filepath.Glob(filepath.Join(out, "hashes-*-of-00003.csv"))
+	if len(files) != 3 {
+		t.Fatalf("%d shards, want 3", len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(recs[0], ",") != strings.Join(CSVHeader, ",") {
+			t.Fatalf("header %v", recs[0])
+		}
+		for _, r := range recs[1:] {
+			rows[r[0]+"|"+r[1]] = r
+		}
+	}
+	// Every row against the single-machine hashes of the same sources.
+	hashers, _ := hashersOf(o.Algorithms)
+	checked := 0
+	for k, src := range sources {
+		c, err := bench.Open(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, err := bench.HashCorpus(context.Background(), c, hashers, bench.HashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range hs.IDs {
+			path := itemID(sources, k, id)
+			if !hs.OK(i) {
+				if r := rows[path+"|"]; r == nil || r[6] == "" {
+					t.Fatalf("failed item %s has no error row", path)
+				}
+				checked++
+				continue
+			}
+			for _, h := range hashers {
+				r := rows[path+"|"+h.Name()]
+				if r == nil || r[2] != hs.Hashes[h.Name()][i].String() {
+					t.Fatalf("%s %s: row %v, want hash %s", path, h.Name(), r, hs.Hashes[h.Name()][i])
+				}
+				if q := hs.Quality[h.Name()]; q != nil && r[3] != strconv.Itoa(q[i]) {
+					t.Fatalf("%s %s: quality %s, want %d", path, h.Name(), r[3], q[i])
+				}
+				checked++
+			}
+		}
+	}
+	if checked != 13 || len(rows) != 13 {
+		t.Fatalf("checked %d rows of %d, want 13", checked, len(rows))
+	}
+}
+
+func TestOptionsErrors(t *testing.T) {
+	for _, o := range []Options{
+		{Algorithms: []string{"pdq"}, Out: "x"},
+		{Sources: []string{"a"}, Out: "x"},
+		{Sources: []string{"a"}, Algorithms: []string{"nope"}, Out: "x"},
+		{Sources: []string{"a"}, Algorithms: []string{"pdq"}},
+		{Sources: []string{"a"}, Algorithms: []string{"pdq"}, Out: "x", BlockSize: -1},
+		{Sources: []string{"a"}, Algorithms: []string{"pdq"}, Out: "x", Format: "xml"},
+	} {
+		if err := o.check(); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+	if _, err := ExpandSources([]string{filepath.Join(t.TempDir(), "*.tar")}); err == nil {
+		t.Error("empty glob accepted")
+	}
+}
