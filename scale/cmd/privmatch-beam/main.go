@@ -74,7 +74,7 @@ func run(args []string, stderr io.Writer) int {
 	block := flag.Int("block", scale.DefaultBlockSize, "hashes per side of a pair block (one unit of work)")
 	maxExact := flag.Int64("max-exact-pairs", 0, "largest number of pairs counted exactly; above it pairs are sampled (0: bench's default)")
 	samples := flag.Int64("samples", 0, "pairs sampled above --max-exact-pairs (0: bench's default)")
-	seed := flag.Uint64("seed", 0, "seed of the pair sampler and of the edits")
+	seed := flag.Uint64("seed", 1, "seed of the pair sampler and of the edits (privmatch report's default is 1 too)")
 	maxImages := flag.Int("max-images", 0, "robustness: use only the first N distinct images (0: all)")
 	single := flag.Bool("single", false, "measure with bench's single-machine path instead of Beam (the reference; same results.json)")
 	if err := flag.CommandLine.Parse(args[1:]); err != nil {
