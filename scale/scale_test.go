@@ -13,9 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/privmatch/privmatch/bench"
 	"github.com/privmatch/privmatch/phash"
@@ -144,106 +146,156 @@ func TestPhotosMatchSingleMachine(t *testing.T) {
 	}
 }
 
-// syntheticRecords returns n records with random PDQ and pHash hashes
-// (bits biased so distances spread), some exact and near duplicates, and
-// one failed item, from a logged seed.
-func syntheticRecords(t *testing.T, n int, seed uint64) []ItemHashes {
-	t.Helper()
-	t.Logf("synthetic hash set: n=%d seed=%d", n, seed)
+// synthRecord returns record i of the synthetic hash set with seed: PDQ
+// and pHash hashes with biased bits (so distances spread), every 97th item
+// a near copy of the one before (one PDQ bit flipped), every 89th an exact
+// copy (same digest), and item 5 failed. It depends only on (seed, i), so
+// a pipeline can generate the set in parallel.
+func synthRecord(seed uint64, i int) ItemHashes {
+	pdq, p8, id := synthBits(seed, i)
 	pdqH, _ := phash.ByName("pdq")
 	p8H, _ := phash.ByName("phash8")
-	rng := rand.New(rand.NewPCG(seed, 2))
+	hp, err1 := phash.FromBits(pdqH.Kind(), pdq)
+	h8, err2 := phash.FromBits(p8H.Kind(), p8)
+	if err1 != nil || err2 != nil {
+		panic("synthetic hash: bad length") // programmer error
+	}
+	digest := make([]byte, 32)
+	copy(digest, strconv.Itoa(id))
+	rng := rand.New(rand.NewPCG(seed, uint64(i)<<1|1))
+	r := ItemHashes{Ref: ItemRef{Index: i, Order: int64(i), ID: fmt.Sprintf("img/%07d", i)}, Digest: digest,
+		Hashes: []string{hp.String(), h8.String()}, Quality: []int{rng.IntN(100), -1}}
+	if i == 5 {
+		r.Err, r.Hashes, r.Quality = "decode: synthetic failure", nil, nil
+	}
+	return r
+}
+
+// synthBits returns item i's hash bits and the item whose bytes it has.
+func synthBits(seed uint64, i int) (pdq, p8 []bool, id int) {
+	if i > 10 && (i%97 == 0 || i%89 == 0) {
+		pdq, p8, id = synthBits(seed, i-1)
+		pdq = append([]bool(nil), pdq...)
+		if i%97 == 0 {
+			pdq[3] = !pdq[3]
+			id = i
+		}
+		return pdq, p8, id
+	}
+	rng := rand.New(rand.NewPCG(seed, uint64(i)<<1))
 	random := func(nbits int) []bool {
 		b := make([]bool, nbits)
-		for i := range b {
-			b[i] = rng.Float64() < 0.2+0.6*float64(i%7)/6
+		for k := range b {
+			b[k] = rng.Float64() < 0.2+0.6*float64(k%7)/6
 		}
 		return b
 	}
-	recs := make([]ItemHashes, n)
-	var prevPDQ, prevP8 []bool
-	for i := range recs {
-		pdq, p8 := random(256), random(64)
-		id := i
-		switch {
-		case i > 10 && i%97 == 0: // a near copy of the previous item
-			copy(pdq, prevPDQ)
-			copy(p8, prevP8)
-			pdq[3] = !pdq[3]
-		case i > 10 && i%89 == 0: // an exact copy of the previous item's bytes
-			copy(pdq, prevPDQ)
-			copy(p8, prevP8)
-			id = i - 1
-		}
-		prevPDQ, prevP8 = pdq, p8
-		hp, err := phash.FromBits(pdqH.Kind(), pdq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h8, err := phash.FromBits(p8H.Kind(), p8)
-		if err != nil {
-			t.Fatal(err)
-		}
-		digest := make([]byte, 32)
-		copy(digest, strconv.Itoa(id))
-		recs[i] = ItemHashes{Ref: ItemRef{Index: i, Order: int64(i), ID: fmt.Sprintf("img/%06d", i)}, Digest: digest,
-			Hashes: []string{hp.String(), h8.String()}, Quality: []int{rng.IntN(100), -1}}
+	return random(256), random(64), i
+}
+
+func init() {
+	register.DoFn2x0[[2]int, func(ItemHashes)](&synthFn{})
+}
+
+// synthFn generates the synthetic records [r[0], r[1]) inside a pipeline.
+type synthFn struct {
+	Seed uint64
+}
+
+func (f *synthFn) ProcessElement(r [2]int, emit func(ItemHashes)) {
+	for i := r[0]; i < r[1]; i++ {
+		emit(synthRecord(f.Seed, i))
 	}
-	recs[5].Err, recs[5].Hashes, recs[5].Quality = "decode: synthetic failure", nil, nil
-	return recs
+}
+
+// syntheticN is the synthetic set's size: 3,000 (600 under -short), or
+// PRIVMATCH_SCALE_SYNTHETIC_N for the README's large run (which then
+// measures only the sampled case with bench's default options).
+func syntheticN(t *testing.T) (n int, large bool) {
+	if v := os.Getenv("PRIVMATCH_SCALE_SYNTHETIC_N"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 100 {
+			t.Fatalf("PRIVMATCH_SCALE_SYNTHETIC_N=%q: want a number >= 100", v)
+		}
+		return n, true
+	}
+	if testing.Short() {
+		return 600, false
+	}
+	return 3000, false
 }
 
 // TestSyntheticMatchesSingleMachine counts a synthetic hash set exactly
 // (many blocks) and by sampling (every sampler stream a unit) on Prism and
 // compares with bench.Collisions over the same hashes.
 func TestSyntheticMatchesSingleMachine(t *testing.T) {
-	n := 3000
-	if testing.Short() {
-		n = 600
-	}
-	recs := syntheticRecords(t, n, 11)
+	const seed = 11
+	n, large := syntheticN(t)
+	t.Logf("synthetic hash set: n=%d seed=%d", n, seed)
 	algs := []string{"pdq", "phash8"}
-	for _, tc := range []struct {
+	cases := []struct {
 		name string
 		opt  bench.PairOptions
 	}{
 		{"exact", bench.PairOptions{}},
 		{"sampled", bench.PairOptions{MaxExactPairs: 1000, Samples: 300_001, Seed: 3}},
-	} {
+	}
+	if large {
+		cases = []struct {
+			name string
+			opt  bench.PairOptions
+		}{{"sampled", bench.PairOptions{Seed: 1}}}
+	}
+	// The single-machine reference: a HashSet built directly.
+	p8, _ := phash.ByName("phash8")
+	hs := &bench.HashSet{Corpus: "synthetic", Algorithms: algs, Hashes: map[string][]phash.Hash{"pdq": make([]phash.Hash, n), "phash8": make([]phash.Hash, n)},
+		Quality: map[string][]int{"pdq": make([]int, n)}}
+	for i := 0; i < n; i++ {
+		r := synthRecord(seed, i)
+		hs.IDs = append(hs.IDs, r.Ref.ID)
+		var d bench.Digest
+		copy(d[:], r.Digest)
+		hs.Digests = append(hs.Digests, d)
+		if r.Err != "" {
+			hs.Quality["pdq"][i] = -1
+			hs.Failed = append(hs.Failed, bench.ItemError{Index: i, ID: r.Ref.ID, Err: r.Err})
+			continue
+		}
+		hs.Hashes["pdq"][i], _ = phash.ParseHash(phash.PDQKind, 256, r.Hashes[0])
+		hs.Hashes["phash8"][i], _ = phash.ParseHash(p8.Kind(), 64, r.Hashes[1])
+		hs.Quality["pdq"][i] = r.Quality[0]
+	}
+	dd := bench.Dedup(hs, bench.DefaultDedupRule)
+	if dd.ExactRemoved == 0 || dd.NearRemoved == 0 {
+		t.Fatalf("synthetic set has %d exact and %d near duplicates; want some of each", dd.ExactRemoved, dd.NearRemoved)
+	}
+	var ranges [][2]int
+	for i := 0; i < n; i += 10000 {
+		ranges = append(ranges, [2]int{i, min(i+10000, n)})
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			o := Options{Sources: []string{"synthetic"}, Algorithms: algs, BlockSize: 256, Pairs: tc.opt, Out: t.TempDir()}
+			if large {
+				o.BlockSize = DefaultBlockSize
+			}
 			if err := o.check(); err != nil {
 				t.Fatal(err)
 			}
 			p, s := beam.NewPipelineWithRoot()
-			resultsFromRecords(s, &o, Measure{Pairs: true}, beam.CreateList(s, recs))
+			recs := beam.ParDo(s, &synthFn{Seed: seed}, beam.Reshuffle(s, beam.CreateList(s, ranges)))
+			resultsFromRecords(s, &o, Measure{Pairs: true}, recs)
+			t0 := time.Now()
 			if err := ptest.Run(p); err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("beam on prism: %.1f s", time.Since(t0).Seconds())
 			got := readResults(t, o.Out)
-
-			// The single-machine reference: a HashSet built directly.
-			hs := &bench.HashSet{Corpus: "synthetic", Algorithms: algs, Hashes: map[string][]phash.Hash{}, Quality: map[string][]int{"pdq": make([]int, n)}}
-			hs.Hashes["pdq"], hs.Hashes["phash8"] = make([]phash.Hash, n), make([]phash.Hash, n)
-			for i, r := range recs {
-				hs.IDs = append(hs.IDs, r.Ref.ID)
-				var d bench.Digest
-				copy(d[:], r.Digest)
-				hs.Digests = append(hs.Digests, d)
-				if r.Err != "" {
-					hs.Quality["pdq"][i] = -1
-					continue
-				}
-				hs.Hashes["pdq"][i], _ = phash.ParseHash(phash.PDQKind, 256, r.Hashes[0])
-				p8, _ := phash.ByName("phash8")
-				hs.Hashes["phash8"][i], _ = phash.ParseHash(p8.Kind(), 64, r.Hashes[1])
-				hs.Quality["pdq"][i] = r.Quality[0]
-			}
-			dd := bench.Dedup(hs, bench.DefaultDedupRule)
-			if dd.ExactRemoved == 0 || dd.NearRemoved == 0 {
-				t.Fatalf("synthetic set has %d exact and %d near duplicates; want some of each", dd.ExactRemoved, dd.NearRemoved)
-			}
 			sameJSON(t, "dedup", got.Dedup, dd)
+			if got.Corpus.Items != n || len(got.Corpus.Failed) != 1 {
+				t.Fatalf("corpus: %d items, %d failed; want %d and 1", got.Corpus.Items, len(got.Corpus.Failed), n)
+			}
+			t0 = time.Now()
 			for k, a := range algs {
 				col, err := bench.Collisions(context.Background(), hs, a, dd, tc.opt)
 				if err != nil {
@@ -253,7 +305,10 @@ func TestSyntheticMatchesSingleMachine(t *testing.T) {
 					t.Fatalf("%s: exact=%v", a, col.Pairs.Exact)
 				}
 				sameJSON(t, a+" collisions", got.Accuracy[k].Collision, col)
+				at := col.AtThreshold
+				t.Logf("%s: %d of %d pairs at distance <= %d: rate %.3g [%.3g, %.3g]", a, at.Matches, at.Pairs, at.Threshold, at.Rate, at.CI.Low, at.CI.High)
 			}
+			t.Logf("single machine (false matches only): %.1f s", time.Since(t0).Seconds())
 		})
 	}
 }

@@ -18,8 +18,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,33 +56,57 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// The pipeline flags are defined for every start of the binary, so that a
+// worker started by a runner (with Beam's flags only) parses the same set.
+var (
+	corpus    = flag.String("corpus", "", `comma-separated folders, archives (WebDataset .tar shards), IDX or list files, globs, or "fashion-mnist"`)
+	algo      = flag.String("algo", "pdq,phash8", `comma-separated algorithms, or "all" (`+strings.Join(phash.Names(), ", ")+`)`)
+	out       = flag.String("out", "", "output folder (local path or gs://...)")
+	format    = flag.String("format", "csv", "hash output: csv or jsonl")
+	shards    = flag.Int("shards", 16, "hash output files")
+	block     = flag.Int("block", scale.DefaultBlockSize, "hashes per side of a pair block (one unit of work)")
+	seed      = flag.Uint64("seed", 1, "seed of the pair sampler and of the edits (privmatch report's default is 1 too)")
+	maxImages = flag.Int("max-images", 0, "robustness: use only the first N distinct images (0: all)")
+	single    = flag.Bool("single", false, "measure with bench's single-machine path instead of Beam (the reference; same results.json)")
+	maxExact  countFlag
+	samples   countFlag
+)
+
+func init() {
+	flag.Var(&maxExact, "max-exact-pairs", "largest number of pairs counted exactly, such as 1e10; above it pairs are sampled (0: bench's default, 1e9)")
+	flag.Var(&samples, "samples", "pairs sampled above --max-exact-pairs, such as 2e8 (0: bench's default)")
+}
+
 func run(args []string, stderr io.Writer) int {
-	// A worker started by a runner gets only Beam's flags.
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		flag.Parse()
-		beam.Init()
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "compare" {
+		return compare(args, stderr)
+	}
+	flag.CommandLine.Init("privmatch-beam", flag.ContinueOnError)
+	flag.CommandLine.SetOutput(stderr)
+	flag.CommandLine.Usage = func() { fmt.Fprintf(stderr, "%s\n(-help lists Beam's flags too)\n", usage) }
+	// Each run starts from the defaults (run is called more than once in
+	// tests).
+	for _, name := range []string{"corpus", "algo", "out", "format", "shards", "block", "seed", "max-images", "single", "max-exact-pairs", "samples"} {
+		f := flag.Lookup(name)
+		f.Value.Set(f.DefValue)
+	}
+	if err := flag.CommandLine.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			flag.CommandLine.SetOutput(stderr)
+			flag.CommandLine.PrintDefaults()
+		}
+		return 2
+	}
+	// A worker started by a runner never returns from Init.
+	beam.Init()
+	if cmd == "" {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	cmd := args[0]
-	if cmd == "compare" {
-		return compare(args[1:], stderr)
-	}
-	corpus := flag.String("corpus", "", `comma-separated folders, archives (WebDataset .tar shards), IDX or list files, globs, or "fashion-mnist"`)
-	algo := flag.String("algo", "pdq,phash8", `comma-separated algorithms, or "all" (`+strings.Join(phash.Names(), ", ")+`)`)
-	out := flag.String("out", "", "output folder (local path or gs://...)")
-	format := flag.String("format", "csv", "hash output: csv or jsonl")
-	shards := flag.Int("shards", 16, "hash output files")
-	block := flag.Int("block", scale.DefaultBlockSize, "hashes per side of a pair block (one unit of work)")
-	maxExact := flag.Int64("max-exact-pairs", 0, "largest number of pairs counted exactly; above it pairs are sampled (0: bench's default)")
-	samples := flag.Int64("samples", 0, "pairs sampled above --max-exact-pairs (0: bench's default)")
-	seed := flag.Uint64("seed", 1, "seed of the pair sampler and of the edits (privmatch report's default is 1 too)")
-	maxImages := flag.Int("max-images", 0, "robustness: use only the first N distinct images (0: all)")
-	single := flag.Bool("single", false, "measure with bench's single-machine path instead of Beam (the reference; same results.json)")
-	if err := flag.CommandLine.Parse(args[1:]); err != nil {
-		return 2
-	}
-	beam.Init()
 	if cmd != "hash" && cmd != "pairs" && cmd != "robustness" && cmd != "all" {
 		fmt.Fprintf(stderr, "privmatch-beam: unknown pipeline %q\n%s\n", cmd, usage)
 		return 2
@@ -111,7 +137,7 @@ func run(args []string, stderr io.Writer) int {
 		algs = phash.Names()
 	}
 	o := scale.Options{Sources: sources, Algorithms: algs, BlockSize: *block, Shards: *shards, Format: *format, Out: *out}
-	o.Pairs.MaxExactPairs, o.Pairs.Samples, o.Pairs.Seed = *maxExact, *samples, *seed
+	o.Pairs.MaxExactPairs, o.Pairs.Samples, o.Pairs.Seed = int64(maxExact), int64(samples), *seed
 	o.Robustness.Seed, o.Robustness.MaxImages = *seed, *maxImages
 
 	m := map[string]scale.Measure{"pairs": {Pairs: true}, "robustness": {Robustness: true}, "all": {Pairs: true, Robustness: true}}[cmd]
@@ -231,4 +257,23 @@ func compare(args []string, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "privmatch-beam: compare: same numbers (corpus, dedup, accuracy, robustness, roc)")
 	return 0
+}
+
+// countFlag is a non-negative count written as an integer or in exponent
+// form (1e10), which must be a whole number below 2^63.
+type countFlag int64
+
+func (c *countFlag) String() string { return strconv.FormatInt(int64(*c), 10) }
+
+func (c *countFlag) Set(s string) error {
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 {
+		*c = countFlag(v)
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f >= math.MaxInt64 || f != math.Trunc(f) {
+		return fmt.Errorf("want a whole number of pairs from 0 to 9.2e18, such as 1e10, not %q", s)
+	}
+	*c = countFlag(f)
+	return nil
 }
