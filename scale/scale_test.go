@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -194,7 +195,13 @@ func synthBits(seed uint64, i int) (pdq, p8 []bool, id int) {
 }
 
 func init() {
-	register.DoFn2x0[[2]int, func(ItemHashes)](&synthFn{})
+	beam.RegisterType(reflect.TypeOf((*synthRange)(nil)).Elem())
+	register.DoFn2x0[synthRange, func(ItemHashes)](&synthFn{})
+}
+
+// synthRange is a range [Lo, Hi) of synthetic record indexes.
+type synthRange struct {
+	Lo, Hi int
 }
 
 // synthFn generates the synthetic records [r[0], r[1]) inside a pipeline.
@@ -202,8 +209,8 @@ type synthFn struct {
 	Seed uint64
 }
 
-func (f *synthFn) ProcessElement(r [2]int, emit func(ItemHashes)) {
-	for i := r[0]; i < r[1]; i++ {
+func (f *synthFn) ProcessElement(r synthRange, emit func(ItemHashes)) {
+	for i := r.Lo; i < r.Hi; i++ {
 		emit(synthRecord(f.Seed, i))
 	}
 }
@@ -269,9 +276,9 @@ func TestSyntheticMatchesSingleMachine(t *testing.T) {
 	if dd.ExactRemoved == 0 || dd.NearRemoved == 0 {
 		t.Fatalf("synthetic set has %d exact and %d near duplicates; want some of each", dd.ExactRemoved, dd.NearRemoved)
 	}
-	var ranges [][2]int
+	var ranges []synthRange
 	for i := 0; i < n; i += 10000 {
-		ranges = append(ranges, [2]int{i, min(i+10000, n)})
+		ranges = append(ranges, synthRange{i, min(i+10000, n)})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
