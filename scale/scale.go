@@ -4,10 +4,11 @@
 // or in-process on Beam's Prism runner, with the same numbers as the
 // single-machine path in package bench.
 //
-// Start here: Options names the corpus and what to measure; HashPipeline,
-// PairsPipeline and RobustnessPipeline add the transforms to a Beam
-// pipeline; the command privmatch-beam (scale/cmd/privmatch-beam) parses
-// flags and runs them with beamx.Run.
+// Start here: Options names the corpus and what to measure; HashPipeline
+// and ResultsPipeline (pairs, robustness or both, as Measure says) add the
+// transforms to a Beam pipeline; SingleMachine computes the same report
+// with bench alone; the command privmatch-beam (scale/cmd/privmatch-beam)
+// parses flags and runs them with beamx.Run.
 //
 // Every number comes from bench's own functions, piece by piece: an item
 // is hashed by bench.HashItem, duplicates are removed by bench.Dedup over
