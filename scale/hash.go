@@ -22,6 +22,7 @@ func init() {
 	beam.RegisterType(reflect.TypeOf((*ItemHashes)(nil)).Elem())
 	beam.RegisterType(reflect.TypeOf((*HashSummary)(nil)).Elem())
 	register.DoFn2x2[context.Context, ItemRef, ItemHashes, error](&hashFn{})
+	register.DoFn3x1[context.Context, int, func(ItemHashes), error](&hashArchiveFn{})
 	register.DoFn2x0[ItemHashes, func(int, ItemHashes)](&shardKeyFn{})
 	register.DoFn3x1[context.Context, int, func(*ItemHashes) bool, error](&writeShardFn{})
 	register.Emitter2[int, ItemHashes]()
@@ -85,10 +86,62 @@ func (f *hashFn) ProcessElement(ctx context.Context, r ItemRef) (ItemHashes, err
 	return out, nil
 }
 
-// hashItems hashes every item of the sources.
+// hashArchiveFn lists and hashes every item of one archive source (a tar
+// or zip shard) in the worker that reads it, so a shard is read once, not
+// once per item.
+type hashArchiveFn struct {
+	Sources    []string
+	Algorithms []string
+
+	hash *hashFn
+}
+
+func (f *hashArchiveFn) Setup() error {
+	f.hash = &hashFn{Sources: f.Sources, Algorithms: f.Algorithms}
+	return f.hash.Setup()
+}
+
+func (f *hashArchiveFn) ProcessElement(ctx context.Context, k int, emit func(ItemHashes)) error {
+	l := &listFn{Sources: f.Sources}
+	var refs []ItemRef
+	if err := l.ProcessElement(k, func(r ItemRef) { refs = append(refs, r) }); err != nil {
+		return err
+	}
+	for _, r := range refs {
+		h, err := f.hash.ProcessElement(ctx, r)
+		if err != nil {
+			return err
+		}
+		emit(h)
+	}
+	return nil
+}
+
+// hashItems hashes every item of the sources: items of folders, list and
+// IDX files spread over workers one by one, archives one shard per unit.
 func hashItems(s beam.Scope, o *Options) beam.PCollection {
-	refs := itemRefs(s, o.Sources)
-	return beam.ParDo(s.Scope("hash"), &hashFn{Sources: o.Sources, Algorithms: o.Algorithms}, refs)
+	s = s.Scope("hash")
+	var archives, others []int
+	for k, src := range o.Sources {
+		if isArchive(src) {
+			archives = append(archives, k)
+		} else {
+			others = append(others, k)
+		}
+	}
+	var cols []beam.PCollection
+	if len(others) > 0 {
+		refs := beam.Reshuffle(s, beam.ParDo(s, &listFn{Sources: o.Sources}, beam.CreateList(s, others)))
+		cols = append(cols, beam.ParDo(s, &hashFn{Sources: o.Sources, Algorithms: o.Algorithms}, refs))
+	}
+	if len(archives) > 0 {
+		shards := beam.Reshuffle(s, beam.CreateList(s, archives))
+		cols = append(cols, beam.ParDo(s, &hashArchiveFn{Sources: o.Sources, Algorithms: o.Algorithms}, shards))
+	}
+	if len(cols) == 1 {
+		return cols[0]
+	}
+	return beam.Flatten(s, cols...)
 }
 
 // HashPipeline adds the hash pipeline to s: every item of o.Sources hashed

@@ -351,11 +351,15 @@ func TestHashPipeline(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "folders", "n00", "broken.png"), []byte("not a png"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A shard that is not a tar: one failure record, not a failed job.
+	if err := os.WriteFile(filepath.Join(root, "shard-9.tar"), bytes.Repeat([]byte("x"), 1024), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sources, err := ExpandSources([]string{filepath.Join(root, "folders"), filepath.Join(root, "shard-*.tar")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sources) != 4 {
+	if len(sources) != 5 {
 		t.Fatalf("sources %v", sources)
 	}
 	out := t.TempDir()
@@ -375,8 +379,8 @@ func TestHashPipeline(t *testing.T) {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Items != 7 || sum.Failed != 1 || len(sum.First) != 1 || !strings.Contains(sum.First[0], "broken.png") {
-		t.Fatalf("summary %+v, want 7 items and broken.png failed", sum)
+	if sum.Items != 8 || sum.Failed != 2 || len(sum.First) != 2 || !strings.Contains(strings.Join(sum.First, "\n"), "broken.png") || !strings.Contains(strings.Join(sum.First, "\n"), "shard-9.tar") {
+		t.Fatalf("summary %+v, want 8 items, broken.png and shard-9.tar failed", sum)
 	}
 	rows := map[string][]string{}
 	files, _ := filepath.Glob(filepath.Join(out, "hashes-*-of-00003.csv"))
@@ -405,7 +409,11 @@ func TestHashPipeline(t *testing.T) {
 	for k, src := range sources {
 		c, err := bench.Open(src)
 		if err != nil {
-			t.Fatal(err)
+			if r := rows[src+"|"]; r == nil || !strings.Contains(r[6], "tar") {
+				t.Fatalf("unreadable shard %s: row %v, want its error", src, r)
+			}
+			checked++
+			continue
 		}
 		hs, err := bench.HashCorpus(context.Background(), c, hashers, bench.HashOptions{})
 		if err != nil {
@@ -432,8 +440,8 @@ func TestHashPipeline(t *testing.T) {
 			}
 		}
 	}
-	if checked != 13 || len(rows) != 13 {
-		t.Fatalf("checked %d rows of %d, want 13", checked, len(rows))
+	if checked != 14 || len(rows) != 14 {
+		t.Fatalf("checked %d rows of %d, want 14", checked, len(rows))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"reflect"
+	"strings"
 	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -28,26 +29,45 @@ type ItemRef struct {
 }
 
 // corpora caches the opened sources of this worker process: a source is
-// listed (and an archive read) once per process, not once per item.
+// listed (and an archive read) once per process, not once per item. An
+// archive is held in memory whole, so at most maxArchives of them are kept
+// (least recently used first out); folders, list and IDX files stay.
 var corpora = struct {
 	sync.Mutex
-	m map[string]*corpusEntry
+	m    map[string]*corpusEntry
+	tick int64
 }{m: map[string]*corpusEntry{}}
 
 type corpusEntry struct {
 	once sync.Once
 	c    *bench.Corpus
 	err  error
+	used int64
 }
 
-// openSource opens a source with bench's readers, once per process.
+// maxArchives bounds the archives a worker process keeps open.
+const maxArchives = 2
+
+// isArchive reports whether bench.Open reads src into memory whole.
+func isArchive(src string) bool {
+	l := strings.ToLower(src)
+	return strings.HasSuffix(l, ".tar") || strings.HasSuffix(l, ".tar.gz") || strings.HasSuffix(l, ".tgz") || strings.HasSuffix(l, ".zip")
+}
+
+// openSource opens a source with bench's readers, once per process while
+// it stays cached.
 func openSource(src string) (*bench.Corpus, error) {
 	corpora.Lock()
 	e := corpora.m[src]
 	if e == nil {
 		e = &corpusEntry{}
 		corpora.m[src] = e
+		if isArchive(src) {
+			evictArchives(src)
+		}
 	}
+	corpora.tick++
+	e.used = corpora.tick
 	corpora.Unlock()
 	e.once.Do(func() {
 		if src == FashionMNIST {
@@ -57,6 +77,31 @@ func openSource(src string) (*bench.Corpus, error) {
 		}
 	})
 	return e.c, e.err
+}
+
+// evictArchives drops the least recently used cached archives other than
+// keep until fewer than maxArchives remain besides it (corpora is locked).
+func evictArchives(keep string) {
+	for {
+		var oldest string
+		n := 0
+		for k, e := range corpora.m {
+			if k == keep || !isArchive(k) {
+				continue
+			}
+			n++
+			if oldest == "" || e.used < corpora.m[oldest].used {
+				oldest = k
+			}
+		}
+		if n < maxArchives {
+			return
+		}
+		if c := corpora.m[oldest].c; c != nil {
+			c.Close()
+		}
+		delete(corpora.m, oldest)
+	}
 }
 
 // itemID is the ID of item it of source number k of n: the item's own ID
@@ -69,7 +114,9 @@ func itemID(sources []string, k int, id string) string {
 	return path.Base(sources[k]) + "/" + id
 }
 
-// listFn expands a source number into references to its items.
+// listFn expands a source number into references to its items. A source
+// that cannot be opened becomes one reference with Index -1, which the
+// hash step turns into a failure record.
 type listFn struct {
 	Sources []string
 }
@@ -80,7 +127,8 @@ func (f *listFn) ProcessElement(k int, emit func(ItemRef)) error {
 	}
 	c, err := openSource(f.Sources[k])
 	if err != nil {
-		return fmt.Errorf("scale: list %s: %w", f.Sources[k], err)
+		emit(ItemRef{Source: k, Index: -1, Order: int64(k) << 32, ID: f.Sources[k]})
+		return nil
 	}
 	if len(c.Items) >= 1<<32 {
 		return fmt.Errorf("scale: list %s: %d items, at most 2^32-1 per source", f.Sources[k], len(c.Items))
@@ -89,17 +137,6 @@ func (f *listFn) ProcessElement(k int, emit func(ItemRef)) error {
 		emit(ItemRef{Source: k, Index: i, Order: int64(k)<<32 | int64(i), ID: itemID(f.Sources, k, it.ID)})
 	}
 	return nil
-}
-
-// itemRefs lists every item of the sources, redistributed across workers.
-func itemRefs(s beam.Scope, sources []string) beam.PCollection {
-	s = s.Scope("list")
-	idx := make([]int, len(sources))
-	for k := range idx {
-		idx[k] = k
-	}
-	refs := beam.ParDo(s, &listFn{Sources: sources}, beam.CreateList(s, idx))
-	return beam.Reshuffle(s, refs)
 }
 
 // item returns the corpus item a reference names.
