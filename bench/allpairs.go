@@ -15,12 +15,9 @@ import (
 
 // DefaultMaxExactPairs is the number of distinct pairs above which
 // PairHistogram samples pairs instead of comparing all of them: 1e9 pairs,
-// a corpus of up to 44,721 images. BenchmarkAllPairs on the shared 2-core
-// development machine (AMD EPYC, Go 1.26, GOAMD64=v1, load 4-11 from other
-// jobs) measured 330-360 million 256-bit pairs/s on one core and 300-380
-// million/s with both cores busy elsewhere, so the cap costs about 3 s
-// there; the sampler drew 40-90 million pairs/s, so DefaultSamples costs a
-// few seconds too. Pass a larger MaxExactPairs to force exact counts.
+// a corpus of up to 44,721 images, a few seconds of one core (the README
+// gives measured rates). Pass a larger MaxExactPairs to force exact
+// counts, or count the blocks on many machines (the scale module).
 const DefaultMaxExactPairs = 1_000_000_000
 
 // DefaultSamples is the number of pairs sampled above the exact cap.
@@ -91,16 +88,12 @@ func PairHistogram(ctx context.Context, hs []phash.Hash, opt PairOptions) (PairC
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
-	n := int64(len(hs))
-	pc := PairCounts{Bits: nbits, Images: len(hs), Population: n * (n - 1) / 2, Seed: opt.Seed}
+	pc := PlanPairs(len(hs), nbits, opt)
 	var counts []int64
 	var err error
-	if pc.Population <= opt.MaxExactPairs {
-		pc.Exact = true
-		pc.Compared = pc.Population
+	if pc.Exact {
 		counts, err = allPairs(ctx, ws, opt.Workers)
 	} else {
-		pc.Compared = opt.Samples
 		counts, err = samplePairs(ctx, ws, opt.Samples, opt.Seed, opt.Workers)
 	}
 	if err != nil {
@@ -108,6 +101,101 @@ func PairHistogram(ctx context.Context, hs []phash.Hash, opt PairOptions) (PairC
 	}
 	pc.Counts = counts[:nbits+1]
 	return pc, nil
+}
+
+// PlanPairs returns the PairCounts that PairHistogram fills for n hashes of
+// nbits bits under opt, without Counts: whether every pair is compared
+// (Exact) and how many pairs are counted. Distributed runners use it to
+// split the same measurement into blocks (CountPairBlock) or sampler
+// chunks (CountSampleChunk) and sum the parts.
+func PlanPairs(n, nbits int, opt PairOptions) PairCounts {
+	if opt.MaxExactPairs <= 0 {
+		opt.MaxExactPairs = DefaultMaxExactPairs
+	}
+	if opt.Samples <= 0 {
+		opt.Samples = DefaultSamples
+	}
+	m := int64(n)
+	pc := PairCounts{Bits: nbits, Images: n, Population: m * (m - 1) / 2, Seed: opt.Seed}
+	if pc.Population <= opt.MaxExactPairs {
+		pc.Exact = true
+		pc.Compared = pc.Population
+	} else {
+		pc.Compared = opt.Samples
+	}
+	return pc
+}
+
+// SampleChunks is the number of independent sampler streams a sampled
+// PairHistogram draws from; CountSampleChunk computes one of them.
+const SampleChunks = sampleChunks
+
+// PackWords checks that hs share a kind and length and holds no zero hash,
+// and returns each hash's 64-bit words (4 per hash) and the bit length:
+// the input of CountPairBlock and CountSampleChunk.
+func PackWords(hs []phash.Hash) ([]uint64, int, error) {
+	if len(hs) == 0 {
+		return nil, 0, fmt.Errorf("bench: pack words: no hashes")
+	}
+	nbits := hs[0].Bits()
+	out := make([]uint64, 0, 4*len(hs))
+	for i, h := range hs {
+		if h.Kind() != hs[0].Kind() || h.Bits() != nbits || h.IsZero() {
+			return nil, 0, fmt.Errorf("bench: pack words: hash %d is %s/%d, first is %s/%d: %w", i, h.Kind(), h.Bits(), hs[0].Kind(), nbits, phash.ErrMismatch)
+		}
+		w := h.Words()
+		out = append(out, w[:]...)
+	}
+	return out, nbits, nil
+}
+
+// unpack turns packed words into per-hash arrays.
+func unpack(w []uint64) [][4]uint64 {
+	ws := make([][4]uint64, len(w)/4)
+	for i := range ws {
+		copy(ws[i][:], w[4*i:])
+	}
+	return ws
+}
+
+// CountPairBlock returns the 257-bin distance histogram of the pairs (i, j)
+// with r0 <= i < r1, c0 <= j < c1 and i < j of the packed hashes w (see
+// PackWords). The blocks of a partition of the upper triangle sum to
+// PairHistogram's exact counts.
+func CountPairBlock(w []uint64, r0, r1, c0, c1 int) ([]int64, error) {
+	n := len(w) / 4
+	if len(w)%4 != 0 || r0 < 0 || c0 < 0 || r0 > r1 || c0 > c1 || r1 > n || c1 > n {
+		return nil, fmt.Errorf("bench: pair block [%d,%d)x[%d,%d) outside %d hashes", r0, r1, c0, c1, n)
+	}
+	rows, cols := unpack(w[4*r0:4*r1]), unpack(w[4*c0:4*c1])
+	var h [4][257]int64
+	for i := range rows {
+		j0 := max(c0, r0+i+1) - c0
+		if j0 < len(cols) {
+			countRow(&h, rows[i], cols[j0:])
+		}
+	}
+	total := make([]int64, 257)
+	for d := range total {
+		total[d] = h[0][d] + h[1][d] + h[2][d] + h[3][d]
+	}
+	return total, nil
+}
+
+// CountSampleChunk returns the 257-bin histogram of sampler stream chunk
+// (0 <= chunk < SampleChunks) of a sample of m pairs of the packed hashes
+// w with seed: the streams sum to the sampled PairHistogram's counts.
+func CountSampleChunk(w []uint64, m int64, seed uint64, chunk int) ([]int64, error) {
+	if len(w)%4 != 0 || len(w) < 8 || chunk < 0 || chunk >= SampleChunks || m < 0 {
+		return nil, fmt.Errorf("bench: sample chunk %d of %d pairs over %d words: bad arguments", chunk, m, len(w))
+	}
+	ws := unpack(w)
+	if uint64(len(ws)) > math.MaxUint32 {
+		return nil, fmt.Errorf("bench: sample pairs: %d hashes, at most 2^32-1 supported", len(ws))
+	}
+	var h [257]int64
+	sampleChunk(&h, ws, m, seed, int64(chunk))
+	return h[:], nil
 }
 
 // rowBlock is the number of rows a worker claims at a time, and colBlock
@@ -163,10 +251,11 @@ func allPairs(ctx context.Context, ws [][4]uint64, workers int) ([]int64, error)
 	return total, nil
 }
 
-// countRow adds the distances from a to every hash in bs to h. Four
+// countRowGeneric adds the distances from a to every hash in bs to h, in
+// portable Go (countRow uses it for what its vector kernel leaves). Four
 // interleaved histograms break the store-to-load dependency when
 // consecutive pairs land in the same bin.
-func countRow(h *[4][257]int64, a [4]uint64, bs [][4]uint64) {
+func countRowGeneric(h *[4][257]int64, a [4]uint64, bs [][4]uint64) {
 	j := 0
 	for ; j+4 <= len(bs); j += 4 {
 		b0, b1, b2, b3 := &bs[j], &bs[j+1], &bs[j+2], &bs[j+3]
@@ -208,32 +297,10 @@ func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, work
 	if uint64(len(ws)) > math.MaxUint32 {
 		return nil, fmt.Errorf("bench: sample pairs: %d hashes, at most 2^32-1 supported", len(ws))
 	}
-	n := uint32(len(ws))
 	total := make([]int64, 257)
 	err := parallel(ctx, sampleChunks, workers, nil, func(c int) func() {
 		var h [257]int64
-		share := m / sampleChunks
-		if int64(c) < m%sampleChunks {
-			share++
-		}
-		rng := rand.NewPCG(seed, uint64(c))
-		for s := int64(0); s < share; {
-			// One 64-bit draw gives both indexes, each by Lemire's
-			// unbiased multiply-and-reject method on 32 bits.
-			r := rng.Uint64()
-			i, ok1 := bounded32(uint32(r>>32), n)
-			j, ok2 := bounded32(uint32(r), n-1)
-			if !ok1 || !ok2 {
-				continue
-			}
-			s++
-			if j >= i {
-				j++
-			}
-			a, b := &ws[i], &ws[j]
-			d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
-			h[d]++
-		}
+		sampleChunk(&h, ws, m, seed, int64(c))
 		return func() {
 			for d := range total {
 				total[d] += h[d]
@@ -244,4 +311,31 @@ func samplePairs(ctx context.Context, ws [][4]uint64, m int64, seed uint64, work
 		return nil, fmt.Errorf("bench: sample pairs: %w", err)
 	}
 	return total, nil
+}
+
+// sampleChunk adds stream c's share of m sampled pairs to h.
+func sampleChunk(h *[257]int64, ws [][4]uint64, m int64, seed uint64, c int64) {
+	n := uint32(len(ws))
+	share := m / sampleChunks
+	if c < m%sampleChunks {
+		share++
+	}
+	rng := rand.NewPCG(seed, uint64(c))
+	for s := int64(0); s < share; {
+		// One 64-bit draw gives both indexes, each by Lemire's
+		// unbiased multiply-and-reject method on 32 bits.
+		r := rng.Uint64()
+		i, ok1 := bounded32(uint32(r>>32), n)
+		j, ok2 := bounded32(uint32(r), n-1)
+		if !ok1 || !ok2 {
+			continue
+		}
+		s++
+		if j >= i {
+			j++
+		}
+		a, b := &ws[i], &ws[j]
+		d := bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
+		h[d]++
+	}
 }

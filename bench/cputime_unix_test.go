@@ -1,0 +1,15 @@
+//go:build unix
+
+package bench
+
+import "syscall"
+
+// cpuSeconds is the process's user and system CPU time, for per-core
+// rates that do not depend on other jobs sharing the machine.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
