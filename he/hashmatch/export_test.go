@@ -1,0 +1,55 @@
+package hashmatch
+
+import (
+	"github.com/privmatch/privmatch/phash"
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat/bootstrapping"
+)
+
+// insecureLiteral is a small, INSECURE parameter set for tests: N = 2^13
+// (4096 slots, as Default uses), logQP far above the 128-bit bound.
+var insecureLiteral = ParamsLiteral{
+	LogN:          13,
+	LogQ:          []int{55, 40, 40, 40, 40, 40},
+	LogP:          []int{61, 61},
+	LogScale:      40,
+	LogQueryScale: 50,
+}
+
+// newInsecureParams builds parameters without the security check.
+func newInsecureParams(lit ParamsLiteral) (Params, error) { return newParams(lit, true) }
+
+// newTestServer builds a server that bootstraps by decrypting and
+// re-encrypting with the client's secret key (Lattigo's
+// SecretKeyBootstrapper): it checks the circuit, not bootstrapping.
+func newTestServer(c *Client, db []phash.Hash, threshold int) (*Server, error) {
+	keys, err := c.p.genKeys(c.sk, false)
+	if err != nil {
+		return nil, err
+	}
+	b := bootstrapping.NewSecretKeyBootstrapper(c.p.residual, c.sk)
+	b.MinLevel = 1
+	return newServer(c.p, keys, db, threshold, b)
+}
+
+// hashBits runs the hashing stage on a query and decrypts the 64 bits
+// with the client's key.
+func hashBits(s *Server, c *Client, query []byte) ([]float64, error) {
+	ct, err := s.p.expandQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	bits, err := s.hash(ct)
+	if err != nil {
+		return nil, err
+	}
+	return c.decryptSlots(bits)[:nCoef], nil
+}
+
+func (c *Client) decryptSlots(ct *rlwe.Ciphertext) []float64 {
+	v := make([]float64, nSlots)
+	if err := c.ecd.Decode(c.dec.DecryptNew(ct), v); err != nil {
+		panic(err)
+	}
+	return v
+}

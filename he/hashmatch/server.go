@@ -1,0 +1,269 @@
+package hashmatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/he"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat/bootstrapping"
+)
+
+// This file holds the server: its plaintext database and encoded
+// matrices, the circuit (hash, match, reveal) and the timing split.
+
+// Mode selects what the server learns.
+type Mode int
+
+const (
+	// Verdict reveals 1 if any database entry is within the threshold of
+	// the image's hash, else 0.
+	Verdict Mode = iota
+	// Count reveals how many database entries are within the threshold.
+	Count
+)
+
+// Stats is the server's time for one answer, split by stage. Bootstrap
+// is the part of Hash and Match spent bootstrapping (it is included in
+// them, not added to them).
+type Stats struct {
+	Hash, Match, Reveal, Bootstrap time.Duration
+	Bootstraps                     int
+}
+
+// Total returns the server's whole time for the answer.
+func (s Stats) Total() time.Duration { return s.Hash + s.Match + s.Reveal }
+
+// Server holds a plaintext database of phash8 hashes and one client's
+// evaluation keys. A Server is not safe for concurrent use.
+type Server struct {
+	p         Params
+	threshold int
+	n         int // database entries
+	eval      *hefloat.Evaluator
+	ltEval    *hefloat.LinearTransformationEvaluator
+	btp       *timedBootstrapper
+	pair      hefloat.LinearTransformation
+	self      []float64
+	groups    []group
+	fine      hefloat.MinimaxCompositePolynomial
+	rank      hefloat.MinimaxCompositePolynomial
+	dist      hefloat.MinimaxCompositePolynomial
+	countStep hefloat.MinimaxCompositePolynomial
+	countSum  hefloat.MinimaxCompositePolynomial
+}
+
+// group is up to 4096 database entries as one linear transformation.
+type group struct {
+	lt  hefloat.LinearTransformation
+	cst []float64
+}
+
+// NewServer encodes the database (phash8 hashes; a match is a Hamming
+// distance of at most threshold, 0..63) and loads a client's keys,
+// bootstrapping keys included.
+func NewServer(p Params, keys *Keys, db []phash.Hash, threshold int) (*Server, error) {
+	if keys == nil || keys.btp == nil {
+		return nil, fmt.Errorf("hashmatch: new server: keys without bootstrapping keys")
+	}
+	be, err := bootstrapping.NewEvaluator(p.btp, keys.btp)
+	if err != nil {
+		return nil, fmt.Errorf("hashmatch: new server: bootstrapper: %w", err)
+	}
+	return newServer(p, keys, db, threshold, be)
+}
+
+func newServer(p Params, keys *Keys, db []phash.Hash, threshold int, btp he.Bootstrapper[rlwe.Ciphertext]) (*Server, error) {
+	if p.lit.LogN == 0 || keys == nil || keys.p.lit.LogN != p.lit.LogN {
+		return nil, fmt.Errorf("hashmatch: new server: keys for other parameters")
+	}
+	if threshold < 0 || threshold >= nCoef {
+		return nil, fmt.Errorf("hashmatch: new server: threshold %d outside 0..%d", threshold, nCoef-1)
+	}
+	if len(db) == 0 {
+		return nil, fmt.Errorf("hashmatch: new server: empty database")
+	}
+	for i, h := range db {
+		if h.Kind() != phash.PHash8.Kind() || h.Bits() != nCoef {
+			return nil, fmt.Errorf("hashmatch: new server: entry %d is %s/%d, want %s/%d", i, h.Kind(), h.Bits(), phash.PHash8.Kind(), nCoef)
+		}
+	}
+	r := p.residual
+	ecd := hefloat.NewEncoder(r)
+	eval := hefloat.NewEvaluator(r, keys.evk)
+	s := &Server{
+		p: p, threshold: threshold, n: len(db), eval: eval,
+		ltEval: hefloat.NewLinearTransformationEvaluator(eval),
+		btp:    &timedBootstrapper{Bootstrapper: btp},
+		self:   selfPairs(),
+	}
+	diags, err := pairDiagonals()
+	if err != nil {
+		return nil, err
+	}
+	s.pair = hefloat.NewLinearTransformation(r, p.pairLT())
+	if err := hefloat.EncodeLinearTransformation[float64](ecd, hefloat.Diagonals[float64](diags), s.pair); err != nil {
+		return nil, fmt.Errorf("hashmatch: new server: encode pair matrix: %w", err)
+	}
+	for off := 0; off < len(db); off += nSlots {
+		d, cst := distanceGroup(db[off:min(off+nSlots, len(db))], threshold)
+		g := group{lt: hefloat.NewLinearTransformation(r, p.distLT()), cst: cst}
+		if err := hefloat.EncodeLinearTransformation[float64](ecd, hefloat.Diagonals[float64](d), g.lt); err != nil {
+			return nil, fmt.Errorf("hashmatch: new server: encode database: %w", err)
+		}
+		s.groups = append(s.groups, g)
+	}
+	// Step outputs are shaped for the inner sum that follows them:
+	// fine: step/64 - 32.5/64^2, summed over 64 pairs gives (R - 32.5)/64
+	// where R = 1 + #{j : c_j < c_i}; bit i is set iff R >= 33, i.e.
+	// #{j : c_j < c_i} >= 32 (coefficient above imagehash's median).
+	s.fine = stepPoly(signFine, fineStages, 1.0/nCoef, -32.5/(nCoef*nCoef))
+	s.rank = stepPoly(signCoarse, len(signCoarse), 1, 0)
+	tot := float64(nSlots * len(s.groups))
+	s.dist = stepPoly(signCoarse, len(signCoarse), 1/tot, -0.5/(tot*tot))
+	s.countSum = stepPoly(signCoarse, len(signCoarse), 1/tot, 0)
+	s.countStep = stepPoly(signCount, len(signCount), 1, 0)
+	return s, nil
+}
+
+// Answer decodes a query, computes the image's pHash bits and the match
+// under encryption, and returns the masked answer for the client to
+// decrypt together with the server's secret for reading the client's
+// reply. rng draws the mask (crypto/rand.Reader outside tests).
+func (s *Server) Answer(query []byte, mode Mode, rng interface{ Read([]byte) (int, error) }) ([]byte, *Pending, Stats, error) {
+	var st Stats
+	ct, err := s.p.expandQuery(query)
+	if err != nil {
+		return nil, nil, st, fmt.Errorf("hashmatch: answer: decode query: %w", err)
+	}
+	s.btp.reset()
+	t0 := time.Now()
+	bits, err := s.hash(ct)
+	if err != nil {
+		return nil, nil, st, fmt.Errorf("hashmatch: answer: hash: %w", err)
+	}
+	t1 := time.Now()
+	res, err := s.match(bits, mode)
+	if err != nil {
+		return nil, nil, st, fmt.Errorf("hashmatch: answer: match: %w", err)
+	}
+	t2 := time.Now()
+	ans, pend, err := s.reveal(res, mode, rng)
+	if err != nil {
+		return nil, nil, st, fmt.Errorf("hashmatch: answer: reveal: %w", err)
+	}
+	t3 := time.Now()
+	st = Stats{Hash: t1.Sub(t0), Match: t2.Sub(t1), Reveal: t3.Sub(t2), Bootstrap: s.btp.d, Bootstraps: s.btp.n}
+	return ans, pend, st, nil
+}
+
+// hash computes Enc(b): bit i of the pHash (1 where coefficient i exceeds
+// the median) in every slot s with s mod 64 = i.
+func (s *Server) hash(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	r := s.p.residual
+	d := hefloat.NewCiphertext(r, 1, x.Level())
+	if err := s.ltEval.Evaluate(x, s.pair, d); err != nil {
+		return nil, err
+	}
+	if err := s.eval.Rescale(d, d); err != nil {
+		return nil, err
+	}
+	// The 64 pairs (i, i) are exactly 0: make them 1/2, so that each
+	// coefficient counts itself once.
+	half := make([]float64, nSlots)
+	for i, v := range s.self {
+		half[i] = v / 2
+	}
+	if err := s.eval.Add(d, half, d); err != nil {
+		return nil, err
+	}
+	cmp := s.comparator()
+	step, err := cmp.Evaluate(d, s.fine)
+	if err != nil {
+		return nil, fmt.Errorf("pairwise comparison: %w", err)
+	}
+	// Evaluate labels its output with the input's scale; the differences
+	// carry the query's scale, the output is at the default scale.
+	step.Scale = r.DefaultScale()
+	if err := s.eval.InnerSum(step, nCoef, nCoef, step); err != nil {
+		return nil, err
+	}
+	bits, err := cmp.Evaluate(step, s.rank)
+	if err != nil {
+		return nil, fmt.Errorf("rank threshold: %w", err)
+	}
+	return bits, nil
+}
+
+// match computes, in every slot, the number of database entries within
+// the threshold of the bits (Count) or whether there is one (Verdict).
+func (s *Server) match(bits *rlwe.Ciphertext, mode Mode) (*rlwe.Ciphertext, error) {
+	var err error
+	if bits.Level() < 2 {
+		if bits, err = s.btp.Bootstrap(bits); err != nil {
+			return nil, err
+		}
+	}
+	cmp := s.comparator()
+	last := s.dist
+	if mode == Count {
+		last = s.countSum
+	}
+	var acc *rlwe.Ciphertext
+	for _, g := range s.groups {
+		t := hefloat.NewCiphertext(s.p.residual, 1, bits.Level())
+		if err := s.ltEval.Evaluate(bits, g.lt, t); err != nil {
+			return nil, err
+		}
+		if err := s.eval.Rescale(t, t); err != nil {
+			return nil, err
+		}
+		if err := s.eval.Add(t, g.cst, t); err != nil {
+			return nil, err
+		}
+		m, err := cmp.Evaluate(t, last)
+		if err != nil {
+			return nil, fmt.Errorf("distance threshold: %w", err)
+		}
+		if acc == nil {
+			acc = m
+		} else if err := s.eval.Add(acc, m, acc); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.eval.InnerSum(acc, 1, nSlots, acc); err != nil {
+		return nil, err
+	}
+	if mode == Count {
+		return acc, nil
+	}
+	v, err := cmp.Evaluate(acc, s.countStep)
+	if err != nil {
+		return nil, fmt.Errorf("count threshold: %w", err)
+	}
+	return v, nil
+}
+
+func (s *Server) comparator() *hefloat.MinimaxCompositePolynomialEvaluator {
+	return hefloat.NewMinimaxCompositePolynomialEvaluator(s.p.residual, s.eval, s.btp)
+}
+
+// timedBootstrapper counts and times the bootstraps of one answer.
+type timedBootstrapper struct {
+	he.Bootstrapper[rlwe.Ciphertext]
+	d time.Duration
+	n int
+}
+
+func (t *timedBootstrapper) reset() { t.d, t.n = 0, 0 }
+
+// Bootstrap bootstraps ct and records the time.
+func (t *timedBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	t0 := time.Now()
+	out, err := t.Bootstrapper.Bootstrap(ct)
+	t.d += time.Since(t0)
+	t.n++
+	return out, err
+}
