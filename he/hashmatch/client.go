@@ -71,7 +71,7 @@ func (c *Client) Query(img image.Image) ([]byte, error) {
 }
 
 // QueryLuma encrypts 1024 luma values on the 0..255 scale: divided by 255,
-// repeated to fill 4096 slots, at scale 2^LogQueryScale and the top
+// repeated to fill 4096 slots, at the default scale and the top
 // residual level, as a seeded ciphertext.
 func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	p := c.p
@@ -89,7 +89,6 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	lvl := p.residual.MaxLevel()
 	pt := hefloat.NewPlaintext(p.residual, lvl)
 	pt.LogDimensions = dims
-	pt.Scale = rlwe.NewScale(math.Exp2(float64(p.lit.LogQueryScale)))
 	if err := c.ecd.Encode(vals, pt); err != nil {
 		return nil, fmt.Errorf("hashmatch: query: %w", err)
 	}
@@ -140,7 +139,7 @@ func (p Params) expandQuery(data []byte) (*rlwe.Ciphertext, error) {
 		return nil, err
 	}
 	ringqp.NewUniformSampler(prng, *p.residual.RingQP()).AtLevel(lvl, -1).Read(ringqp.Poly{Q: ct.Value[1]})
-	ct.Scale = rlwe.NewScale(math.Exp2(float64(p.lit.LogQueryScale)))
+	ct.Scale = p.residual.DefaultScale()
 	ct.LogDimensions = dims
 	ct.IsNTT = true
 	return ct, nil

@@ -9,11 +9,10 @@ import (
 // insecureLiteral is a small, INSECURE parameter set for tests: N = 2^13
 // (4096 slots, as Default uses), logQP far above the 128-bit bound.
 var insecureLiteral = ParamsLiteral{
-	LogN:          13,
-	LogQ:          []int{55, 40, 40, 40, 40, 40},
-	LogP:          []int{61, 61},
-	LogScale:      40,
-	LogQueryScale: 50,
+	LogN:     13,
+	LogQ:     []int{55, 40, 40, 40, 40, 40},
+	LogP:     []int{61, 61},
+	LogScale: 40,
 }
 
 // newInsecureParams builds parameters without the security check.

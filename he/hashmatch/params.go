@@ -20,8 +20,8 @@ const logSlots = 12
 // ParamsLiteral is a parameter set: ring degree 2^LogN, the residual
 // moduli LogQ (the chain the circuit computes in; the first prime holds
 // the message while bootstrapping), key-switching primes LogP, the scale
-// 2^LogScale of the circuit, the scale 2^LogQueryScale the client encodes
-// its luma at, and the bootstrapping circuit's moduli: CoeffsToSlots and
+// 2^LogScale of the circuit (and of the client's encrypted luma), and the
+// bootstrapping circuit's moduli: CoeffsToSlots and
 // SlotsToCoeffs factorisations and the EvalMod scale (see Lattigo's
 // bootstrapping.ParametersLiteral). The secret is ternary with Hamming
 // weight N/2.
@@ -30,7 +30,6 @@ type ParamsLiteral struct {
 	LogQ            []int
 	LogP            []int
 	LogScale        int
-	LogQueryScale   int
 	CoeffsToSlots   [][]int
 	SlotsToCoeffs   [][]int
 	EvalModLogScale int
@@ -46,7 +45,6 @@ var Default = ParamsLiteral{
 	LogQ:            []int{40, 31, 31, 31, 31, 31},
 	LogP:            []int{56, 56},
 	LogScale:        31,
-	LogQueryScale:   45,
 	CoeffsToSlots:   [][]int{{52}, {52}},
 	SlotsToCoeffs:   [][]int{{30, 30}},
 	EvalModLogScale: 50,
@@ -77,9 +75,6 @@ func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {
 	}
 	if len(lit.LogQ) < 6 {
 		return Params{}, fmt.Errorf("hashmatch: params: %d residual primes, want at least 6 (five levels)", len(lit.LogQ))
-	}
-	if lit.LogQueryScale < lit.LogScale || lit.LogQueryScale > 60 {
-		return Params{}, fmt.Errorf("hashmatch: params: query scale 2^%d outside 2^%d..2^60", lit.LogQueryScale, lit.LogScale)
 	}
 	n := 1 << lit.LogN
 	residual, err := hefloat.NewParametersFromLiteral(hefloat.ParametersLiteral{
@@ -130,8 +125,8 @@ func (p Params) Levels() int { return p.residual.MaxLevel() }
 
 // String describes the parameters.
 func (p Params) String() string {
-	s := fmt.Sprintf("CKKS LogN=%d residual LogQ=%v LogP=%v scale=2^%d query scale=2^%d slots=2^%d bootstrapping logQP=%.1f (levels: CtS %d, EvalMod %d, StC %d)",
-		p.lit.LogN, p.lit.LogQ, p.lit.LogP, p.lit.LogScale, p.lit.LogQueryScale, logSlots, p.LogQP(),
+	s := fmt.Sprintf("CKKS LogN=%d residual LogQ=%v LogP=%v scale=2^%d slots=2^%d bootstrapping logQP=%.1f (levels: CtS %d, EvalMod %d, StC %d)",
+		p.lit.LogN, p.lit.LogQ, p.lit.LogP, p.lit.LogScale, logSlots, p.LogQP(),
 		p.btp.DepthCoeffsToSlots(), p.btp.DepthEvalMod(), p.btp.DepthSlotsToCoeffs())
 	if p.insecure {
 		s += " INSECURE (tests only)"

@@ -184,9 +184,6 @@ func (s *Server) hash(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pairwise comparison: %w", err)
 	}
-	// Evaluate labels its output with the input's scale; the differences
-	// carry the query's scale, the output is at the default scale.
-	step.Scale = r.DefaultScale()
 	if err := s.eval.InnerSum(step, nCoef, nCoef, step); err != nil {
 		return nil, err
 	}
