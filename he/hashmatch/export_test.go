@@ -52,3 +52,25 @@ func (c *Client) decryptSlots(ct *rlwe.Ciphertext) []float64 {
 	}
 	return v
 }
+
+// entryDecisions runs the hashing stage and the per-entry comparisons on
+// a query and decrypts the bits and step(t_e) for every entry.
+func entryDecisions(s *Server, c *Client, query []byte) (bits, dec []float64, err error) {
+	ct, err := s.p.expandQuery(query)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.hash(ct)
+	if err != nil {
+		return nil, nil, err
+	}
+	bits = c.decryptSlots(b)[:nCoef]
+	if b, err = s.btp.Bootstrap(b); err != nil {
+		return nil, nil, err
+	}
+	e, err := s.entries(b, stepPoly(signCoarse, len(signCoarse), 1, 0))
+	if err != nil {
+		return nil, nil, err
+	}
+	return bits, c.decryptSlots(e)[:s.n], nil
+}

@@ -125,9 +125,8 @@ func (p Params) Levels() int { return p.residual.MaxLevel() }
 
 // String describes the parameters.
 func (p Params) String() string {
-	s := fmt.Sprintf("CKKS LogN=%d residual LogQ=%v LogP=%v scale=2^%d slots=2^%d bootstrapping logQP=%.1f (levels: CtS %d, EvalMod %d, StC %d)",
-		p.lit.LogN, p.lit.LogQ, p.lit.LogP, p.lit.LogScale, logSlots, p.LogQP(),
-		p.btp.DepthCoeffsToSlots(), p.btp.DepthEvalMod(), p.btp.DepthSlotsToCoeffs())
+	s := fmt.Sprintf("CKKS LogN=%d residual LogQ=%v LogP=%v scale=2^%d slots=2^%d bootstrapping logQP=%.1f",
+		p.lit.LogN, p.lit.LogQ, p.lit.LogP, p.lit.LogScale, logSlots, p.LogQP())
 	if p.insecure {
 		s += " INSECURE (tests only)"
 	}

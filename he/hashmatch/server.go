@@ -203,11 +203,31 @@ func (s *Server) match(bits *rlwe.Ciphertext, mode Mode) (*rlwe.Ciphertext, erro
 			return nil, err
 		}
 	}
-	cmp := s.comparator()
 	last := s.dist
 	if mode == Count {
 		last = s.countSum
 	}
+	acc, err := s.entries(bits, last)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.eval.InnerSum(acc, 1, nSlots, acc); err != nil {
+		return nil, err
+	}
+	if mode == Count {
+		return acc, nil
+	}
+	v, err := s.comparator().Evaluate(acc, s.countStep)
+	if err != nil {
+		return nil, fmt.Errorf("count threshold: %w", err)
+	}
+	return v, nil
+}
+
+// entries returns, summed over the groups, last applied to each entry's
+// t_e (bits must be at level 2 or more): slot e holds entry e's result.
+func (s *Server) entries(bits *rlwe.Ciphertext, last hefloat.MinimaxCompositePolynomial) (*rlwe.Ciphertext, error) {
+	cmp := s.comparator()
 	var acc *rlwe.Ciphertext
 	for _, g := range s.groups {
 		t := hefloat.NewCiphertext(s.p.residual, 1, bits.Level())
@@ -230,17 +250,7 @@ func (s *Server) match(bits *rlwe.Ciphertext, mode Mode) (*rlwe.Ciphertext, erro
 			return nil, err
 		}
 	}
-	if err := s.eval.InnerSum(acc, 1, nSlots, acc); err != nil {
-		return nil, err
-	}
-	if mode == Count {
-		return acc, nil
-	}
-	v, err := cmp.Evaluate(acc, s.countStep)
-	if err != nil {
-		return nil, fmt.Errorf("count threshold: %w", err)
-	}
-	return v, nil
+	return acc, nil
 }
 
 func (s *Server) comparator() *hefloat.MinimaxCompositePolynomialEvaluator {
