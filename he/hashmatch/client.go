@@ -10,7 +10,6 @@ import (
 	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
-	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
 	"github.com/tuneinsight/lattigo/v5/utils/sampling"
 )
@@ -56,9 +55,7 @@ func (c *Client) Keys() (*Keys, error) { return c.p.genKeys(c.sk, true) }
 
 // QuerySize returns the byte size of a query: the seed of the uniform
 // component and the other component at the top residual level.
-func QuerySize(p Params) int {
-	return seedLen + ring.NewPoly(p.residual.N(), p.residual.MaxLevel()).BinarySize()
-}
+func QuerySize(p Params) int { return seedLen + p.polyLen(p.residual.MaxLevel()) }
 
 // Query computes img's 32x32 luma as imagehash's phash reads it
 // (imagehash.Luma) and encrypts it (QueryLuma).
@@ -104,11 +101,7 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	if err := c.enc.WithPRNG(prng).Encrypt(pt, ct); err != nil {
 		return nil, fmt.Errorf("hashmatch: query: %w", err)
 	}
-	b, err := ct.Value[0].MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("hashmatch: query: %w", err)
-	}
-	return append(seed[:], b...), nil
+	return appendPoly(append(make([]byte, 0, QuerySize(p)), seed[:]...), ct.Value[0], lvl), nil
 }
 
 // expandQuery decodes a query and regenerates its uniform component.
@@ -118,22 +111,9 @@ func (p Params) expandQuery(data []byte) (*rlwe.Ciphertext, error) {
 	}
 	lvl := p.residual.MaxLevel()
 	ct := hefloat.NewCiphertext(p.residual, 1, lvl)
-	var c0 ring.Poly
-	if err := c0.UnmarshalBinary(data[seedLen:]); err != nil {
+	if err := p.readPoly(data[seedLen:], ct.Value[0], lvl); err != nil {
 		return nil, err
 	}
-	if c0.N() != p.residual.N() || c0.Level() != lvl {
-		return nil, fmt.Errorf("query polynomial of degree %d level %d, want %d and %d", c0.N(), c0.Level(), p.residual.N(), lvl)
-	}
-	rq := p.residual.RingQ().AtLevel(lvl)
-	for i, q := range rq.ModuliChain()[:lvl+1] {
-		for _, v := range c0.Coeffs[i] {
-			if v >= q {
-				return nil, fmt.Errorf("query coefficient %d not reduced modulo %d", v, q)
-			}
-		}
-	}
-	ct.Value[0].Copy(c0)
 	prng, err := sampling.NewKeyedPRNG(data[:seedLen])
 	if err != nil {
 		return nil, err
@@ -151,12 +131,9 @@ func (p Params) expandQuery(data []byte) (*rlwe.Ciphertext, error) {
 // them (see the package documentation for what the noise may carry).
 func (c *Client) Reveal(answer []byte) ([]byte, error) {
 	p := c.p
-	ct := rlwe.NewCiphertext(p.residual, 1, revealLevel)
-	if err := ct.UnmarshalBinary(answer); err != nil {
+	ct, err := p.decodeAnswer(answer)
+	if err != nil {
 		return nil, fmt.Errorf("hashmatch: reveal: decode answer: %w", err)
-	}
-	if ct.Degree() != 1 || ct.Level() != revealLevel || ct.LogDimensions != dims || !ct.IsNTT {
-		return nil, fmt.Errorf("hashmatch: reveal: answer of degree %d at level %d, want 1 and %d", ct.Degree(), ct.Level(), revealLevel)
 	}
 	vals := make([]float64, nSlots)
 	if err := c.ecd.Decode(c.dec.DecryptNew(ct), vals); err != nil {

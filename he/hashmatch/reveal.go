@@ -81,7 +81,7 @@ func (s *Server) reveal(res *rlwe.Ciphertext, mode Mode, rng io.Reader) ([]byte,
 		return nil, nil, err
 	}
 	s.eval.DropLevel(res, res.Level()-revealLevel)
-	out, err := res.MarshalBinary()
+	out, err := s.p.encodeAnswer(res)
 	if err != nil {
 		return nil, nil, err
 	}

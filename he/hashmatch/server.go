@@ -25,7 +25,7 @@ const (
 	Count
 )
 
-// Stats is the server's time for one answer, split by stage. Bootstrap
+// Stats is the server's time for one answer (wall clock), split by stage. Bootstrap
 // is the part of Hash and Match spent bootstrapping (it is included in
 // them, not added to them).
 type Stats struct {
@@ -53,6 +53,7 @@ type Server struct {
 	dist      hefloat.MinimaxCompositePolynomial
 	countStep hefloat.MinimaxCompositePolynomial
 	countSum  hefloat.MinimaxCompositePolynomial
+	clock     func() time.Duration // stage timer: wall time since start
 }
 
 // group is up to 4096 database entries as one linear transformation.
@@ -96,9 +97,11 @@ func newServer(p Params, keys *Keys, db []phash.Hash, threshold int, btp he.Boot
 	s := &Server{
 		p: p, threshold: threshold, n: len(db), eval: eval,
 		ltEval: hefloat.NewLinearTransformationEvaluator(eval),
-		btp:    &timedBootstrapper{Bootstrapper: btp},
 		self:   selfPairs(),
 	}
+	start := time.Now()
+	s.clock = func() time.Duration { return time.Since(start) }
+	s.btp = &timedBootstrapper{Bootstrapper: btp, clock: func() time.Duration { return s.clock() }}
 	diags, err := pairDiagonals()
 	if err != nil {
 		return nil, err
@@ -139,23 +142,23 @@ func (s *Server) Answer(query []byte, mode Mode, rng interface{ Read([]byte) (in
 		return nil, nil, st, fmt.Errorf("hashmatch: answer: decode query: %w", err)
 	}
 	s.btp.reset()
-	t0 := time.Now()
+	t0 := s.clock()
 	bits, err := s.hash(ct)
 	if err != nil {
 		return nil, nil, st, fmt.Errorf("hashmatch: answer: hash: %w", err)
 	}
-	t1 := time.Now()
+	t1 := s.clock()
 	res, err := s.match(bits, mode)
 	if err != nil {
 		return nil, nil, st, fmt.Errorf("hashmatch: answer: match: %w", err)
 	}
-	t2 := time.Now()
+	t2 := s.clock()
 	ans, pend, err := s.reveal(res, mode, rng)
 	if err != nil {
 		return nil, nil, st, fmt.Errorf("hashmatch: answer: reveal: %w", err)
 	}
-	t3 := time.Now()
-	st = Stats{Hash: t1.Sub(t0), Match: t2.Sub(t1), Reveal: t3.Sub(t2), Bootstrap: s.btp.d, Bootstraps: s.btp.n}
+	t3 := s.clock()
+	st = Stats{Hash: t1 - t0, Match: t2 - t1, Reveal: t3 - t2, Bootstrap: s.btp.d, Bootstraps: s.btp.n}
 	return ans, pend, st, nil
 }
 
@@ -260,17 +263,18 @@ func (s *Server) comparator() *hefloat.MinimaxCompositePolynomialEvaluator {
 // timedBootstrapper counts and times the bootstraps of one answer.
 type timedBootstrapper struct {
 	he.Bootstrapper[rlwe.Ciphertext]
-	d time.Duration
-	n int
+	clock func() time.Duration
+	d     time.Duration
+	n     int
 }
 
 func (t *timedBootstrapper) reset() { t.d, t.n = 0, 0 }
 
 // Bootstrap bootstraps ct and records the time.
 func (t *timedBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
-	t0 := time.Now()
+	t0 := t.clock()
 	out, err := t.Bootstrapper.Bootstrap(ct)
-	t.d += time.Since(t0)
+	t.d += t.clock() - t0
 	t.n++
 	return out, err
 }
