@@ -1,6 +1,7 @@
 package hashmatch
 
 import (
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 	"syscall"
 	"time"
 
@@ -90,3 +91,42 @@ func cpuClock() time.Duration {
 
 // useCPUClock makes s time its stages in process CPU time.
 func useCPUClock(s *Server) { s.clock = cpuClock }
+
+// hashTrace runs the hashing stage on a query, decrypting the pairwise
+// differences, the rank sums and the bits on the way.
+func hashTrace(s *Server, c *Client, query []byte) (d, rank, bits []float64, err error) {
+	x, err := s.p.expandQuery(query)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := s.p.residual
+	dc := hefloat.NewCiphertext(r, 1, x.Level())
+	if err := s.ltEval.Evaluate(x, s.pair, dc); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.eval.Rescale(dc, dc); err != nil {
+		return nil, nil, nil, err
+	}
+	d = c.decryptSlots(dc)
+	half := make([]float64, nSlots)
+	for i, v := range s.self {
+		half[i] = v / 2
+	}
+	if err := s.eval.Add(dc, half, dc); err != nil {
+		return nil, nil, nil, err
+	}
+	cmp := s.comparator()
+	step, err := cmp.Evaluate(dc, s.fine)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.eval.InnerSum(step, nCoef, nCoef, step); err != nil {
+		return nil, nil, nil, err
+	}
+	rank = c.decryptSlots(step)[:nCoef]
+	b, err := cmp.Evaluate(step, s.rank)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return d, rank, c.decryptSlots(b)[:nCoef], nil
+}
