@@ -40,7 +40,9 @@ func NewClient(p Params, rng io.Reader) (*Client, error) {
 	if rng == nil {
 		return nil, fmt.Errorf("hashmatch: new client: nil rng")
 	}
-	sk := rlwe.NewKeyGenerator(p.residual).GenSecretKeyNew()
+	// The secret lives on the bootstrapping modulus (a superset of the
+	// residual chain): bootstrapping keys need every limb of it.
+	sk := rlwe.NewKeyGenerator(p.btp.BootstrappingParameters).GenSecretKeyNew()
 	return &Client{
 		p: p, sk: sk, rng: rng,
 		ecd: hefloat.NewEncoder(p.residual),

@@ -130,3 +130,7 @@ func hashTrace(s *Server, c *Client, query []byte) (d, rank, bits []float64, err
 	}
 	return d, rank, c.decryptSlots(b)[:nCoef], nil
 }
+
+func newKeyGen(p Params) *rlwe.KeyGenerator               { return rlwe.NewKeyGenerator(p.residual) }
+func newEnc(p Params, sk *rlwe.SecretKey) *rlwe.Encryptor { return rlwe.NewEncryptor(p.residual, sk) }
+func newDec(p Params, sk *rlwe.SecretKey) *rlwe.Decryptor { return rlwe.NewDecryptor(p.residual, sk) }

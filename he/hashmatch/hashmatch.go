@@ -21,7 +21,7 @@
 //	                                               R_i = 1 + sum_j step(c_i - c_j)
 //	                                               b_i = step(R_i - 32.5)  (hash bits)
 //	                                               t_e = (T + 0.5 - dist(b, h_e)) / 64
-//	                                               v = step(sum_e step(t_e) - 0.5)
+//	                                               v = 1 - prod_e (1 - step(t_e))  (or the count)
 //	                                               answer = Enc(v*K_i + R_i), i < 32
 //	                     <--------------------   (K_i odd, R_i uniform: server secrets)
 //	reply = round(Dec(answer)[0:32])  ------->   Result: v = (w_i - R_i)/K_i, all i agree
@@ -45,10 +45,14 @@
 // Matching: up to 4096 entries per group; one linear transformation with
 // 64 plaintext diagonals computes, in slot e, t_e = (T + 0.5 - d_e)/64
 // with d_e = |h_e| + sum_k b_k (1 - 2 h_e[k]); signCoarse gives
-// [d_e <= T]; groups add, an inner sum over the slots counts the matches
-// (Count stops here) and signCount (2^-13) compares the count with 1/2.
-// The last stage of each sign polynomial carries the affine map the next
-// sum needs, so no level is spent on scaling. Bootstrapping (Lattigo's
+// [d_e <= T]. Verdict: 1 - [d_e <= T] is multiplied over the groups and
+// over the 4096 slots (a product tree of rotations), which is 0 iff some
+// entry matches, and a degree-7 polynomial cleans the result back to 0 or
+// 1; a product keeps each factor's error, where a sum of 4096 slots would
+// add their noise to a count compared with 1/2. Count: the matches are
+// summed over the slots instead. The last stage of each sign polynomial
+// carries the affine map the next step needs, so no level is spent on
+// scaling. Bootstrapping (Lattigo's
 // he/hefloat/bootstrapping, sparse 4096-slot packing) runs whenever a
 // stage lacks levels.
 //

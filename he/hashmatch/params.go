@@ -73,8 +73,8 @@ func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {
 	if lit.LogN < 13 || lit.LogN > 16 {
 		return Params{}, fmt.Errorf("hashmatch: params: LogN %d outside 13..16", lit.LogN)
 	}
-	if len(lit.LogQ) < 6 {
-		return Params{}, fmt.Errorf("hashmatch: params: %d residual primes, want at least 6 (five levels)", len(lit.LogQ))
+	if len(lit.LogQ) < 5 {
+		return Params{}, fmt.Errorf("hashmatch: params: %d residual primes, want at least 5 (four levels)", len(lit.LogQ))
 	}
 	n := 1 << lit.LogN
 	residual, err := hefloat.NewParametersFromLiteral(hefloat.ParametersLiteral{
@@ -89,6 +89,10 @@ func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {
 		LogP:     lit.LogP,
 		Xs:       ring.Ternary{H: n / 2},
 		LogSlots: utils.Pointy(logSlots),
+		// Sparse packing sums the 2^(LogN-1-logSlots) replicas of the
+		// message in the coefficients: Lattigo's own tests raise the
+		// ratio Q0/|m| by up to 15 - logSlots bits for sparse slots.
+		LogMessageRatio: utils.Pointy(8 + min(max(lit.LogN-logSlots, 0), 8)),
 	}
 	if lit.CoeffsToSlots != nil {
 		btLit.CoeffsToSlotsFactorizationDepthAndLogScales = lit.CoeffsToSlots

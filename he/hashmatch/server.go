@@ -50,8 +50,8 @@ type Server struct {
 	groups    []group
 	fine      hefloat.MinimaxCompositePolynomial
 	rank      hefloat.MinimaxCompositePolynomial
-	dist      hefloat.MinimaxCompositePolynomial
-	countStep hefloat.MinimaxCompositePolynomial
+	notMatch  hefloat.MinimaxCompositePolynomial
+	clean     hefloat.MinimaxCompositePolynomial
 	countSum  hefloat.MinimaxCompositePolynomial
 	clock     func() time.Duration // stage timer: wall time since start
 }
@@ -125,9 +125,9 @@ func newServer(p Params, keys *Keys, db []phash.Hash, threshold int, btp he.Boot
 	s.fine = stepPoly(signFine, fineStages, 1.0/nCoef, -32.5/(nCoef*nCoef))
 	s.rank = stepPoly(signCoarse, len(signCoarse), 1, 0)
 	tot := float64(nSlots * len(s.groups))
-	s.dist = stepPoly(signCoarse, len(signCoarse), 1/tot, -0.5/(tot*tot))
+	s.notMatch = stepPoly(signCoarse, len(signCoarse), -1, 1)
+	s.clean = stepPoly([][]string{hefloat.CoeffsSignX4Cheby}, 1, -1, 1)
 	s.countSum = stepPoly(signCoarse, len(signCoarse), 1/tot, 0)
-	s.countStep = stepPoly(signCount, len(signCount), 1, 0)
 	return s, nil
 }
 
@@ -206,46 +206,109 @@ func (s *Server) match(bits *rlwe.Ciphertext, mode Mode) (*rlwe.Ciphertext, erro
 			return nil, err
 		}
 	}
-	last := s.dist
 	if mode == Count {
-		last = s.countSum
-	}
-	acc, err := s.entries(bits, last)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.eval.InnerSum(acc, 1, nSlots, acc); err != nil {
-		return nil, err
-	}
-	if mode == Count {
+		acc, err := s.entries(bits, s.countSum)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.eval.InnerSum(acc, 1, nSlots, acc); err != nil {
+			return nil, err
+		}
 		return acc, nil
 	}
-	v, err := s.comparator().Evaluate(acc, s.countStep)
+	// Verdict: y_e = 1 - [d_e <= T], multiplied over groups and slots, is
+	// 0 iff some entry matches; a product tree keeps the error of each
+	// factor instead of adding the noise of 4096 slots to a count.
+	var y *rlwe.Ciphertext
+	for gi := range s.groups {
+		yg, err := s.group(bits, gi, s.notMatch)
+		if err != nil {
+			return nil, err
+		}
+		if y == nil {
+			y = yg
+		} else if y, err = s.mul(y, yg); err != nil {
+			return nil, err
+		}
+	}
+	for k := 1; k < nSlots; k <<= 1 {
+		r, err := s.eval.RotateNew(y, k)
+		if err != nil {
+			return nil, err
+		}
+		if y, err = s.mul(y, r); err != nil {
+			return nil, err
+		}
+	}
+	// v = 1 - y, cleaned: (1 - X4(2y - 1))/2 sends values near 0 and 1
+	// back to 0 and 1 (the product's error grows with its depth).
+	x := y.CopyNew()
+	if err := s.eval.Add(x, y, x); err != nil {
+		return nil, err
+	}
+	if err := s.eval.Add(x, -1.0, x); err != nil {
+		return nil, err
+	}
+	v, err := s.comparator().Evaluate(x, s.clean)
 	if err != nil {
-		return nil, fmt.Errorf("count threshold: %w", err)
+		return nil, fmt.Errorf("verdict: %w", err)
 	}
 	return v, nil
+}
+
+// mul returns a*b, bootstrapping the operands first when they are too low
+// for the product to stay bootstrappable.
+func (s *Server) mul(a, b *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	var err error
+	if a.Level() < 2 {
+		if a, err = s.btp.Bootstrap(a); err != nil {
+			return nil, err
+		}
+	}
+	if b.Level() < 2 {
+		if b, err = s.btp.Bootstrap(b); err != nil {
+			return nil, err
+		}
+	}
+	out, err := s.eval.MulRelinNew(a, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.eval.Rescale(out, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// group returns last applied to t_e of database group gi (bits at level
+// 2 or more): slot e holds entry e's result.
+func (s *Server) group(bits *rlwe.Ciphertext, gi int, last hefloat.MinimaxCompositePolynomial) (*rlwe.Ciphertext, error) {
+	g := s.groups[gi]
+	t := hefloat.NewCiphertext(s.p.residual, 1, bits.Level())
+	if err := s.ltEval.Evaluate(bits, g.lt, t); err != nil {
+		return nil, err
+	}
+	if err := s.eval.Rescale(t, t); err != nil {
+		return nil, err
+	}
+	if err := s.eval.Add(t, g.cst, t); err != nil {
+		return nil, err
+	}
+	m, err := s.comparator().Evaluate(t, last)
+	if err != nil {
+		return nil, fmt.Errorf("distance threshold: %w", err)
+	}
+	return m, nil
 }
 
 // entries returns, summed over the groups, last applied to each entry's
 // t_e (bits must be at level 2 or more): slot e holds entry e's result.
 func (s *Server) entries(bits *rlwe.Ciphertext, last hefloat.MinimaxCompositePolynomial) (*rlwe.Ciphertext, error) {
-	cmp := s.comparator()
 	var acc *rlwe.Ciphertext
-	for _, g := range s.groups {
-		t := hefloat.NewCiphertext(s.p.residual, 1, bits.Level())
-		if err := s.ltEval.Evaluate(bits, g.lt, t); err != nil {
-			return nil, err
-		}
-		if err := s.eval.Rescale(t, t); err != nil {
-			return nil, err
-		}
-		if err := s.eval.Add(t, g.cst, t); err != nil {
-			return nil, err
-		}
-		m, err := cmp.Evaluate(t, last)
+	for gi := range s.groups {
+		m, err := s.group(bits, gi, last)
 		if err != nil {
-			return nil, fmt.Errorf("distance threshold: %w", err)
+			return nil, err
 		}
 		if acc == nil {
 			acc = m
