@@ -30,6 +30,27 @@ func TestBootstrapLattigoDense(t *testing.T) {
 		ps.BootstrappingParams.LogSlots = utils.Pointy(logSlots)
 		ps.BootstrappingParams.LogMessageRatio = utils.Pointy(11)
 	}
+	if mode == "n16shape" {
+		ps.SchemeParams.LogQ = Default.LogQ
+		ps.BootstrappingParams.SlotsToCoeffsFactorizationDepthAndLogScales = [][]int{{39}, {39}, {39}}
+		ps.BootstrappingParams.CoeffsToSlotsFactorizationDepthAndLogScales = [][]int{{56}, {56}, {56}, {56}}
+		ps.BootstrappingParams.EvalModLogScale = nil
+		ps.BootstrappingParams.LogSlots = utils.Pointy(logSlots)
+	}
+	if mode == "mine2" {
+		ps.SchemeParams.LogQ = Default.LogQ
+		ps.BootstrappingParams.SlotsToCoeffsFactorizationDepthAndLogScales = Default.SlotsToCoeffs
+		ps.BootstrappingParams.CoeffsToSlotsFactorizationDepthAndLogScales = Default.CoeffsToSlots
+		ps.BootstrappingParams.EvalModLogScale = utils.Pointy(Default.EvalModLogScale)
+		ps.BootstrappingParams.LogP = Default.LogP
+		ps.BootstrappingParams.LogSlots = utils.Pointy(logSlots)
+	}
+	if mode == "n16at15" {
+		ps = bootstrapping.DefaultParametersSparse[0]
+		ps.SchemeParams.LogN = 15
+		ps.BootstrappingParams.LogN = utils.Pointy(15)
+		ps.BootstrappingParams.LogSlots = utils.Pointy(logSlots)
+	}
 	if mode == "sparse" {
 		ps.BootstrappingParams.LogSlots = utils.Pointy(logSlots)
 	}
@@ -37,6 +58,10 @@ func TestBootstrapLattigoDense(t *testing.T) {
 	require.NoError(t, err)
 	btpParams, err := bootstrapping.NewParametersFromLiteral(params, ps.BootstrappingParams)
 	require.NoError(t, err)
+	if os.Getenv("PRIVMATCH_HASHMATCH_BTP2_RATIO") == "1" {
+		// As Lattigo's own tests do for fewer slots.
+		btpParams.Mod1ParametersLiteral.LogMessageRatio += min(max(15-btpParams.LogMaxSlots(), 0), 8)
+	}
 	t.Logf("%s: residual %v, logQP %.1f, slots 2^%d", mode, params.LogQ(), btpParams.BootstrappingParameters.LogQP(), btpParams.LogMaxSlots())
 	sk := rlwe.NewKeyGenerator(btpParams.BootstrappingParameters).GenSecretKeyNew()
 	ecd := hefloat.NewEncoder(params)
@@ -52,6 +77,9 @@ func TestBootstrapLattigoDense(t *testing.T) {
 	}
 	pt := hefloat.NewPlaintext(params, 0)
 	pt.Scale = params.DefaultScale()
+	if os.Getenv("PRIVMATCH_HASHMATCH_BTP2_RATIO") == "1" {
+		pt.Scale = rlwe.NewScale(params.DefaultScale().Float64() / 8)
+	}
 	pt.LogDimensions = btpParams.LogMaxDimensions()
 	require.NoError(t, ecd.Encode(values, pt))
 	ct, err := enc.EncryptNew(pt)

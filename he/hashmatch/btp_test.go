@@ -30,6 +30,8 @@ func TestBootstrapPrecision(t *testing.T) {
 	case "lattigo55":
 		lit.EvalModLogScale = 55
 		insecure = true
+	case "ratio8":
+		lit.LogMessageRatio = 8
 	case "q4":
 		lit.LogQ = []int{40, 31, 31, 31, 31}
 		lit.EvalModLogScale = 55

@@ -33,6 +33,7 @@ type ParamsLiteral struct {
 	CoeffsToSlots   [][]int
 	SlotsToCoeffs   [][]int
 	EvalModLogScale int
+	LogMessageRatio int // 0: Lattigo's 8 plus the sparse-packing correction
 }
 
 // Default is Lattigo's dense-secret N = 2^15 bootstrapping set
@@ -45,9 +46,9 @@ var Default = ParamsLiteral{
 	LogQ:            []int{40, 31, 31, 31, 31, 31},
 	LogP:            []int{56, 56},
 	LogScale:        31,
-	CoeffsToSlots:   [][]int{{52}, {52}},
-	SlotsToCoeffs:   [][]int{{30, 30}},
-	EvalModLogScale: 50,
+	CoeffsToSlots:   [][]int{{51}, {51}},
+	SlotsToCoeffs:   [][]int{{39}, {39}},
+	EvalModLogScale: 49,
 }
 
 // maxLogQP is the HomomorphicEncryption.org standard's bound on log2(QP)
@@ -93,6 +94,9 @@ func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {
 		// message in the coefficients: Lattigo's own tests raise the
 		// ratio Q0/|m| by up to 15 - logSlots bits for sparse slots.
 		LogMessageRatio: utils.Pointy(8 + min(max(lit.LogN-logSlots, 0), 8)),
+	}
+	if lit.LogMessageRatio != 0 {
+		btLit.LogMessageRatio = utils.Pointy(lit.LogMessageRatio)
 	}
 	if lit.CoeffsToSlots != nil {
 		btLit.CoeffsToSlotsFactorizationDepthAndLogScales = lit.CoeffsToSlots
