@@ -33,7 +33,7 @@ type ParamsLiteral struct {
 	CoeffsToSlots   [][]int
 	SlotsToCoeffs   [][]int
 	EvalModLogScale int
-	LogMessageRatio int // 0: Lattigo's 8 plus the sparse-packing correction
+	LogMessageRatio int // log2(Q0/|m|) while bootstrapping; 0: Lattigo's default (8)
 }
 
 // Default is Lattigo's dense-secret N = 2^15 bootstrapping set
@@ -90,10 +90,6 @@ func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {
 		LogP:     lit.LogP,
 		Xs:       ring.Ternary{H: n / 2},
 		LogSlots: utils.Pointy(logSlots),
-		// Sparse packing sums the 2^(LogN-1-logSlots) replicas of the
-		// message in the coefficients: Lattigo's own tests raise the
-		// ratio Q0/|m| by up to 15 - logSlots bits for sparse slots.
-		LogMessageRatio: utils.Pointy(8 + min(max(lit.LogN-logSlots, 0), 8)),
 	}
 	if lit.LogMessageRatio != 0 {
 		btLit.LogMessageRatio = utils.Pointy(lit.LogMessageRatio)

@@ -73,7 +73,23 @@ func NewServer(p Params, keys *Keys, db []phash.Hash, threshold int) (*Server, e
 	if err != nil {
 		return nil, fmt.Errorf("hashmatch: new server: bootstrapper: %w", err)
 	}
-	return newServer(p, keys, db, threshold, be)
+	return newServer(p, keys, db, threshold, evalBootstrapper{be})
+}
+
+// evalBootstrapper bootstraps one sparse ciphertext with Evaluate:
+// Lattigo v5.0.7's Bootstrap (BootstrapMany, which packs sparse
+// ciphertexts together first) returned wrong values for a single
+// 4096-slot ciphertext at N = 2^15 (TestBootstrapLattigoDense), Evaluate
+// did not.
+type evalBootstrapper struct{ *bootstrapping.Evaluator }
+
+// Bootstrap bootstraps ct.
+func (e evalBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	out, err := e.Evaluator.Evaluate(ct)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func newServer(p Params, keys *Keys, db []phash.Hash, threshold int, btp he.Bootstrapper[rlwe.Ciphertext]) (*Server, error) {
