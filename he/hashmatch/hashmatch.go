@@ -62,12 +62,15 @@
 // bootstraps: a degree-15 stage needs four and Lattigo's bootstrapper
 // needs its input at level 1 or more), P = 2 x 56 bits, scale 2^31,
 // dense ternary secret (Hamming weight N/2) with Lattigo's H = 32
-// ephemeral secret for bootstrapping; the bootstrapping circuit's
-// moduli are Lattigo's N15QP880H16384H32 with the EvalMod scale at 2^50.
-// log2(QP) = 871 <= 881 (HomomorphicEncryption.org standard, 128 bits,
-// ternary secret); NewParams rejects sets above the bound. N = 2^16 would
-// give more levels per bootstrap but needs about four times the memory
-// and time per bootstrap; 4096 slots (64 x 64 comparisons) fit N = 2^15.
+// ephemeral secret for bootstrapping; bootstrapping moduli after Lattigo's
+// N15QP880H16384H32 with CoeffsToSlots 2 x 51 bits, SlotsToCoeffs as two
+// separate 39-bit levels and the EvalMod scale at 2^49. log2(QP) = 879 <=
+// 881 (HomomorphicEncryption.org standard, 128 bits, ternary secret);
+// NewParams rejects sets above the bound. N = 2^16 would give more levels
+// per bootstrap but needs about four times the memory and time per
+// bootstrap; 4096 slots (64 x 64 comparisons) fit N = 2^15. Sparse
+// ciphertexts are bootstrapped with Lattigo's Evaluate, not Bootstrap
+// (whose packing path returned wrong values for them in v5.0.7).
 //
 // # Threat model and leakage ledger
 //
