@@ -1,0 +1,73 @@
+package hashmatch
+
+import (
+	"crypto/rand"
+	"os"
+	"testing"
+
+	"github.com/privmatch/privmatch/he/imagehash"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAgreementDefault measures, at Default (N = 2^15, the real scale and
+// levels) but bootstrapping with the secret key, how often the encrypted
+// hash bits differ from phash8 on the 11 bundled photos and whether each
+// per-entry match decision equals the plaintext one, for a database
+// holding every photo's hash moved to distance T-1, T and T+1 (each photo
+// is listed at those three distances and unlisted for the other 30
+// entries). Bootstrapping noise is left out: the precision-critical first
+// comparison stage runs before any bootstrap. Opt in with
+// PRIVMATCH_HASHMATCH_AGREE=1 (minutes, about 3 GB).
+func TestAgreementDefault(t *testing.T) {
+	if os.Getenv("PRIVMATCH_HASHMATCH_AGREE") != "1" {
+		t.Skip("set PRIVMATCH_HASHMATCH_AGREE=1 (Default parameters, minutes)")
+	}
+	p, err := NewParams(Default)
+	require.NoError(t, err)
+	c, err := NewClient(p, rand.Reader)
+	require.NoError(t, err)
+	ps := photos(t)
+	const T = 10
+	var db []phash.Hash
+	for _, ph := range ps {
+		db = append(db, flip(t, ph.hash, T-1), flip(t, ph.hash, T), flip(t, ph.hash, T+1))
+	}
+	srv, err := newTestServer(c, db, T)
+	require.NoError(t, err)
+	flipped, wrong := 0, 0
+	for _, ph := range ps {
+		q, err := c.QueryLuma(ph.luma)
+		require.NoError(t, err)
+		bits, dec, err := entryDecisions(srv, c, q)
+		require.NoError(t, err)
+		got := make([]bool, nCoef)
+		worst := 0.0
+		for k, v := range bits {
+			got[k] = v > 0.5
+			worst = max(worst, min(abs(v), abs(v-1)))
+		}
+		h, err := phash.FromBits(ph.hash.Kind(), got)
+		require.NoError(t, err)
+		dist, _ := phash.Distance(h, ph.hash)
+		flipped += dist
+		coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)
+		require.NoError(t, err)
+		_, norm, err := dct()
+		require.NoError(t, err)
+		near := imagehash.NearMedian(imagehash.AlgPHash8, coef, 255*norm/(1<<20))
+		bad := 0
+		for e, v := range dec {
+			d, _ := phash.Distance(db[e], ph.hash)
+			if (v > 0.5) != (d <= T) {
+				bad++
+			}
+		}
+		wrong += bad
+		t.Logf("%-22s bits differing %d/64 (worst bit error %.1e, %d coefficients within 2^-20 of full scale of the median), entry decisions wrong %d/%d",
+			ph.name, dist, worst, near, bad, len(dec))
+	}
+	t.Logf("total: %d of %d bits differ; %d of %d entry decisions differ from the plaintext ones", flipped, 64*len(ps), wrong, len(ps)*len(db))
+	require.Zero(t, flipped, "encrypted bits differ from phash8")
+	require.Zero(t, wrong, "match decisions differ from plaintext")
+}

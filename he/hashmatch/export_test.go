@@ -1,0 +1,136 @@
+package hashmatch
+
+import (
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
+	"syscall"
+	"time"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat/bootstrapping"
+)
+
+// insecureLiteral is a small, INSECURE parameter set for tests: N = 2^13
+// (4096 slots, as Default uses), logQP far above the 128-bit bound.
+var insecureLiteral = ParamsLiteral{
+	LogN:     13,
+	LogQ:     []int{55, 40, 40, 40, 40, 40},
+	LogP:     []int{61, 61},
+	LogScale: 40,
+}
+
+// newInsecureParams builds parameters without the security check.
+func newInsecureParams(lit ParamsLiteral) (Params, error) { return newParams(lit, true) }
+
+// newTestServer builds a server that bootstraps by decrypting and
+// re-encrypting with the client's secret key (Lattigo's
+// SecretKeyBootstrapper): it checks the circuit, not bootstrapping.
+func newTestServer(c *Client, db []phash.Hash, threshold int) (*Server, error) {
+	keys, err := c.p.genKeys(c.sk, false)
+	if err != nil {
+		return nil, err
+	}
+	b := bootstrapping.NewSecretKeyBootstrapper(c.p.residual, c.sk)
+	b.MinLevel = 1
+	return newServer(c.p, keys, db, threshold, b)
+}
+
+// hashBits runs the hashing stage on a query and decrypts the 64 bits
+// with the client's key.
+func hashBits(s *Server, c *Client, query []byte) ([]float64, error) {
+	ct, err := s.p.expandQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	bits, err := s.hash(ct)
+	if err != nil {
+		return nil, err
+	}
+	return c.decryptSlots(bits)[:nCoef], nil
+}
+
+func (c *Client) decryptSlots(ct *rlwe.Ciphertext) []float64 {
+	v := make([]float64, nSlots)
+	if err := c.ecd.Decode(c.dec.DecryptNew(ct), v); err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// entryDecisions runs the hashing stage and the per-entry comparisons on
+// a query and decrypts the bits and step(t_e) for every entry.
+func entryDecisions(s *Server, c *Client, query []byte) (bits, dec []float64, err error) {
+	ct, err := s.p.expandQuery(query)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.hash(ct)
+	if err != nil {
+		return nil, nil, err
+	}
+	bits = c.decryptSlots(b)[:nCoef]
+	if b, err = s.btp.Bootstrap(b); err != nil {
+		return nil, nil, err
+	}
+	e, err := s.entries(b, stepPoly(signCoarse, len(signCoarse), 1, 0))
+	if err != nil {
+		return nil, nil, err
+	}
+	return bits, c.decryptSlots(e)[:s.n], nil
+}
+
+// cpuClock returns the process's user+system CPU time: with GOMAXPROCS=1
+// it is the single-core work time, whatever else the machine runs.
+func cpuClock() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// useCPUClock makes s time its stages in process CPU time.
+func useCPUClock(s *Server) { s.clock = cpuClock }
+
+// hashTrace runs the hashing stage on a query, decrypting the pairwise
+// differences, the rank sums and the bits on the way.
+func hashTrace(s *Server, c *Client, query []byte) (d, rank, bits []float64, err error) {
+	x, err := s.p.expandQuery(query)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := s.p.residual
+	dc := hefloat.NewCiphertext(r, 1, x.Level())
+	if err := s.ltEval.Evaluate(x, s.pair, dc); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.eval.Rescale(dc, dc); err != nil {
+		return nil, nil, nil, err
+	}
+	d = c.decryptSlots(dc)
+	half := make([]float64, nSlots)
+	for i, v := range s.self {
+		half[i] = v / 2
+	}
+	if err := s.eval.Add(dc, half, dc); err != nil {
+		return nil, nil, nil, err
+	}
+	cmp := s.comparator()
+	step, err := cmp.Evaluate(dc, s.fine)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.eval.InnerSum(step, nCoef, nCoef, step); err != nil {
+		return nil, nil, nil, err
+	}
+	rank = c.decryptSlots(step)[:nCoef]
+	b, err := cmp.Evaluate(step, s.rank)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return d, rank, c.decryptSlots(b)[:nCoef], nil
+}
+
+func newKeyGen(p Params) *rlwe.KeyGenerator               { return rlwe.NewKeyGenerator(p.residual) }
+func newEnc(p Params, sk *rlwe.SecretKey) *rlwe.Encryptor { return rlwe.NewEncryptor(p.residual, sk) }
+func newDec(p Params, sk *rlwe.SecretKey) *rlwe.Decryptor { return rlwe.NewDecryptor(p.residual, sk) }

@@ -1,0 +1,105 @@
+package hashmatch
+
+import (
+	"crypto/rand"
+	"math"
+	"os"
+	"sort"
+	"testing"
+
+	"github.com/privmatch/privmatch/he/imagehash"
+	"github.com/stretchr/testify/require"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat/bootstrapping"
+)
+
+// TestTraceDefault runs the hashing stage at Default with real
+// bootstrapping on PRIVMATCH_HASHMATCH_TRACE_PHOTOS (default chelsea.png)
+// and logs the error of every intermediate value against the plaintext,
+// and the precision of one bootstrap. Opt in with
+// PRIVMATCH_HASHMATCH_TRACE=1 (about 10 GB, minutes).
+func TestTraceDefault(t *testing.T) {
+	if os.Getenv("PRIVMATCH_HASHMATCH_TRACE") != "1" {
+		t.Skip("set PRIVMATCH_HASHMATCH_TRACE=1 (Default with bootstrapping)")
+	}
+	p, err := NewParams(Default)
+	require.NoError(t, err)
+	c, err := NewClient(p, rand.Reader)
+	require.NoError(t, err)
+	keys, err := c.Keys()
+	require.NoError(t, err)
+
+	// Bootstrapping precision on values uniform in [-1, 1].
+	be, err := bootstrapping.NewEvaluator(p.btp, keys.btp)
+	require.NoError(t, err)
+	vals := make([]float64, nSlots)
+	buf := make([]byte, nSlots)
+	_, _ = rand.Read(buf)
+	for i := range vals {
+		vals[i] = float64(int(buf[i])-128) / 128
+	}
+	pt := hefloat.NewPlaintext(p.residual, 1)
+	pt.LogDimensions = dims
+	require.NoError(t, c.ecd.Encode(vals, pt))
+	ct, err := c.enc.EncryptNew(pt)
+	require.NoError(t, err)
+	ct, err = be.Bootstrap(ct)
+	require.NoError(t, err)
+	out := c.decryptSlots(ct)
+	worst := 0.0
+	for i := range vals {
+		worst = max(worst, math.Abs(out[i]-vals[i]))
+	}
+	t.Logf("bootstrap: level %d -> %d, worst error %.2e (2^%.1f) on 4096 values in [-1, 1]", 1, ct.Level(), worst, math.Log2(worst))
+
+	srv, err := NewServer(p, keys, database(t, 1, photos(t)[0].hash, 10), 10)
+	require.NoError(t, err)
+	names := map[string]bool{"chelsea.png": true}
+	if s := os.Getenv("PRIVMATCH_HASHMATCH_TRACE_PHOTOS"); s == "all" {
+		names = nil
+	}
+	_, norm, err := dct()
+	require.NoError(t, err)
+	for _, ph := range photos(t) {
+		if names != nil && !names[ph.name] {
+			continue
+		}
+		q, err := c.QueryLuma(ph.luma)
+		require.NoError(t, err)
+		d, rank, bits, err := hashTrace(srv, c, q)
+		require.NoError(t, err)
+		coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)
+		require.NoError(t, err)
+		dErr := 0.0
+		var gaps []float64
+		for s := range d {
+			i, j := s%nCoef, s/nCoef
+			want := (coef[i] - coef[j]) / (2 * 255 * norm)
+			dErr = max(dErr, math.Abs(d[s]-want))
+			if i < j {
+				gaps = append(gaps, math.Abs(want))
+			}
+		}
+		sort.Float64s(gaps)
+		rErr, bErr, flips := 0.0, 0.0, 0
+		for i := 0; i < nCoef; i++ {
+			less := 0
+			for j := 0; j < nCoef; j++ {
+				if coef[j] < coef[i] {
+					less++
+				}
+			}
+			rErr = max(rErr, math.Abs(rank[i]-(float64(less+1)-32.5)/nCoef))
+			want := 0.0
+			if coefBit(ph.hash, i) {
+				want = 1
+			}
+			bErr = max(bErr, math.Abs(bits[i]-want))
+			if (bits[i] > 0.5) != (want == 1) {
+				flips++
+			}
+		}
+		t.Logf("%s: D error %.2e (2^%.1f); smallest pair gaps %.2e %.2e %.2e; rank error %.2e (x64: %.3f); bit error %.2e; bits differing %d",
+			ph.name, dErr, math.Log2(dErr), gaps[0], gaps[1], gaps[2], rErr, rErr*64, bErr, flips)
+	}
+}
