@@ -192,18 +192,19 @@ func feasibilityPoint(p psi.Protocol, n int, opt FeasibilityOptions) (Feasibilit
 	if err != nil {
 		return pt, err
 	}
-	// Exact protocols accept only threshold 0; a fuzzy one that refuses 0
-	// runs at PDQ's own threshold.
+	// A similarity protocol runs at PDQ's own threshold, the matching a
+	// deployment needs; exact protocols refuse a nonzero threshold and run
+	// at 0.
 	h0 := liveHeap()
 	t0 := time.Now()
-	popts := psi.Options{}
+	popts := psi.Options{Threshold: phash.PDQ.Threshold().Distance}
 	srv, err := p.NewServer(db, popts)
 	if err != nil {
-		popts.Threshold = phash.PDQ.Threshold().Distance
+		popts.Threshold = 0
 		t0 = time.Now()
 		var err2 error
 		if srv, err2 = p.NewServer(db, popts); err2 != nil {
-			return pt, fmt.Errorf("new server: %w", err)
+			return pt, fmt.Errorf("new server: %w", err2)
 		}
 	}
 	pt.ServerPrepMS = msOf(time.Since(t0))

@@ -33,6 +33,10 @@ func TestFeasibilityProtocols(t *testing.T) {
 				if pt.ClientMS < 0 || pt.ServerMS < 0 || pt.ClientMaxMS < pt.ClientMS || pt.ServerMaxMS < pt.ServerMS {
 					t.Fatalf("times %+v", pt)
 				}
+				// Exact protocols refuse PDQ's threshold and run at 0.
+				if pt.Threshold != 0 {
+					t.Fatalf("exact protocol ran at threshold %d", pt.Threshold)
+				}
 				// Sizes the protocols document, read back from transcripts.
 				switch p.Protocol {
 				case "plaintext-server":
