@@ -86,30 +86,7 @@ func TestHEExactTamperedReply(t *testing.T) {
 	cli := heClient(t, db)
 	_, sess := psitest.SetupExchange(t, srv, cli)
 	defer sess.Close()
-	cq, err := cli.NewQuery(db.Hashes[3])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sq, err := sess.NewQuery()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cq.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ans, err := sq.Step(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, err := cq.Step(ans)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := reply.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sq, b := psitest.ClientReply(t, cli, sess, db.Hashes[3])
 	// Zero every value: each trap's expected value is a uniform mask, so
 	// some trap changes except with negligible probability.
 	bad := append([]byte(nil), b...)
@@ -141,7 +118,7 @@ func TestHEExactClientRefusesParams(t *testing.T) {
 	unknown.Name = "PN99"
 	for name, l := range map[string]exact.Literal{"insecure": weak, "changed": changed, "unknown": unknown} {
 		cli := heClient(t, psitest.Database(t, 1, 1))
-		if err := offerSetup(t, cli, &heexact.Params{Literal: l, Partitions: 1}); err == nil {
+		if err := psitest.OfferSetup(t, cli, &heexact.Params{Literal: l, Partitions: 1}); err == nil {
 			t.Errorf("%s: client accepted %+v", name, l)
 		} else if name == "insecure" && !errors.Is(err, he.ErrInsecure) {
 			t.Errorf("insecure: %v, want he.ErrInsecure", err)

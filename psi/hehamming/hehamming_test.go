@@ -141,7 +141,7 @@ func TestHEHammingRefuses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return offerSetup(t, cli, &m)
+		return psitest.OfferSetup(t, cli, &m)
 	}
 	good := hehamming.Params{Preset: hamming.H14.Name, HashBits: 256, Threshold: 31, Outputs: 1}
 	if err := setup(psi.Options{}, good); err != nil {
@@ -189,30 +189,7 @@ func TestHEHammingAlteredReply(t *testing.T) {
 		at     func(n int) int
 		refuse bool
 	}{{"values", func(n int) int { return n - 1 }, false}, {"fingerprint", func(int) int { return 5 }, true}} {
-		cq, err := cli.NewQuery(db.Hashes[3])
-		if err != nil {
-			t.Fatal(err)
-		}
-		sq, err := sess.NewQuery()
-		if err != nil {
-			t.Fatal(err)
-		}
-		q, err := cq.Start()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ans, err := sq.Step(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		reply, err := cq.Step(ans)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := reply.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
+		sq, b := psitest.ClientReply(t, cli, sess, db.Hashes[3])
 		b[tc.at(len(b))] ^= 1
 		in := sq.Expect()
 		if err := in.UnmarshalBinary(b); err != nil {

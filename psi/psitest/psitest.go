@@ -210,3 +210,62 @@ func marshal(t testing.TB, m psi.Message) []byte {
 	}
 	return b
 }
+
+// OfferSetup starts cli's setup, hands it the server message m through its
+// encoding, and returns the client's verdict.
+func OfferSetup(t testing.TB, cli psi.Client, m psi.Message) error {
+	t.Helper()
+	st, err := cli.Setup()
+	if err != nil {
+		return err
+	}
+	if _, err := st.Start(); err != nil {
+		return err
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := st.Expect()
+	if in == nil {
+		t.Fatal("client setup expects nothing")
+	}
+	if err := in.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	_, err = st.Step(in)
+	return err
+}
+
+// ClientReply runs one query for h up to the client's reply: the client
+// starts, the server answers, the client replies. It returns the server's
+// query, waiting for that reply, and the reply's encoding, so a test can
+// alter it before handing it on.
+func ClientReply(t testing.TB, cli psi.Client, sess psi.ServerSession, h phash.Hash) (sq psi.Steps, reply []byte) {
+	t.Helper()
+	cq, err := cli.NewQuery(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq, err = sess.NewQuery()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := cq.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := sq.Step(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cq.Step(ans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err = m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sq, reply
+}
