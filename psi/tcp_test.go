@@ -24,36 +24,8 @@ func startServer(t *testing.T, p psi.Protocol, db *psi.Database, opts psi.ServeO
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startServing(t, srv, db, opts)
-}
-
-func startServing(t *testing.T, srv psi.Server, db *psi.Database, opts psi.ServeOptions) (string, func() []psi.Session) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var mu sync.Mutex
-	var sessions []psi.Session
-	done := make(chan error, 1)
-	opts.Report = func(s psi.Session) {
-		mu.Lock()
-		sessions = append(sessions, s)
-		mu.Unlock()
-	}
-	go func() { done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, opts) }()
-	stop := func() []psi.Session {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		return sessions
-	}
-	t.Cleanup(func() { cancel() })
-	return ln.Addr().String(), stop
+	sv := psitest.Serve(t, srv, db, opts)
+	return sv.Addr, sv.Stop
 }
 
 // query dials addr, runs one query for entry i (one bit off when flip)

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -133,27 +132,14 @@ func TestHEExactClientRefusesParams(t *testing.T) {
 func TestHEExactTCPSeveralQueries(t *testing.T) {
 	db := psitest.Database(t, 300, 23)
 	srv := heServer(t, db, 1)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var mu sync.Mutex
-	var sessions []psi.Session
-	done := make(chan error, 1)
-	go func() {
-		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Timeout: 10 * time.Second, Report: func(s psi.Session) {
-			mu.Lock()
-			sessions = append(sessions, s)
-			mu.Unlock()
-		}})
-	}()
+	sv := psitest.Serve(t, srv, db, psi.ServeOptions{Timeout: 10 * time.Second})
+	ctx := context.Background()
 	hs := []phash.Hash{db.Hashes[7], psitest.FlipBit(t, db.Hashes[7], 3), db.Hashes[299]}
 	want := []bool{true, false, true}
 	p := heParams(t, 300)
 	keys, _ := exact.KeysSize(p)
 	for conn := 0; conn < 2; conn++ {
-		c, setup, err := psi.Dial(ctx, ln.Addr().String(), heClient(t, db), db.Kind, db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
+		c, setup, err := psi.Dial(ctx, sv.Addr, heClient(t, db), db.Kind, db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("connection %d: %v", conn, err)
 		}
@@ -197,7 +183,7 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 	}
 	// A client that skips setup (its "next" right after the hello) is
 	// refused with an error frame.
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", sv.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,12 +200,7 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 		t.Error("client without setup: no error frame from the server")
 	}
 	c.Close()
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	sessions := sv.Stop()
 	if len(sessions) != 7 {
 		t.Fatalf("%d reports, want 3 queries x 2 connections + 1 refusal", len(sessions))
 	}

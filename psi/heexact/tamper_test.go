@@ -1,10 +1,8 @@
 package heexact_test
 
 import (
-	"context"
 	"fmt"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -84,23 +82,9 @@ func (r *frameLog) Recv(limit int) (psi.FrameType, []byte, error) {
 func TestTamperedReplyLooksNormal(t *testing.T) {
 	db := psitest.Database(t, 50, 24)
 	srv := heServer(t, db, 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var mu sync.Mutex
-	reports := map[string][]psi.Session{}
-	done := make(chan error, 1)
-	go func() {
-		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Timeout: 20 * time.Second, Report: func(s psi.Session) {
-			mu.Lock()
-			reports[s.Remote] = append(reports[s.Remote], s)
-			mu.Unlock()
-		}})
-	}()
+	sv := psitest.Serve(t, srv, db, psi.ServeOptions{Timeout: 20 * time.Second})
 	run := func(bad map[int]bool) (string, []string) {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", sv.Addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,20 +111,20 @@ func TestTamperedReplyLooksNormal(t *testing.T) {
 		t.Errorf("frames received: honest %v, tampering %v", honest, tampered)
 	}
 	waitReports := func(addr string) []psi.Session {
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			mu.Lock()
-			rs := reports[addr]
-			mu.Unlock()
-			if len(rs) >= 2 || time.Now().After(deadline) {
-				return rs
+		var rs []psi.Session
+		sv.Wait(10*time.Second, func(ss []psi.Session) bool {
+			rs = rs[:0]
+			for _, s := range ss {
+				if s.Remote == addr {
+					rs = append(rs, s)
+				}
 			}
-		}
+			return len(rs) >= 2
+		})
+		return rs
 	}
 	hr, tr := waitReports(honestAddr), waitReports(tamperAddr)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	sv.Stop()
 	if len(hr) != 2 || len(tr) != 2 {
 		t.Fatalf("server reports: honest %d, tampering %d, want 2 each", len(hr), len(tr))
 	}

@@ -44,28 +44,9 @@ func testDriver(t *testing.T, srv psi.Server, cli psi.Client, db *psi.Database, 
 		t.Errorf("Close: %v", err)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var mu sync.Mutex
-	var served []psi.Session
-	done := make(chan error, 1)
-	go func() {
-		done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Report: func(s psi.Session) {
-			mu.Lock()
-			served = append(served, s)
-			mu.Unlock()
-		}})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
-	nc, err := net.Dial("tcp", ln.Addr().String())
+	sv := Serve(t, srv, db, psi.ServeOptions{})
+	defer sv.Stop()
+	nc, err := net.Dial("tcp", sv.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,18 +74,7 @@ func testDriver(t *testing.T, srv psi.Server, cli psi.Client, db *psi.Database, 
 	}
 	rec.check(t, all)
 	// The server logs its own time and outcome once the session ends.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		n := len(served)
-		mu.Unlock()
-		if n >= 2 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	served := sv.Wait(10*time.Second, func(ss []psi.Session) bool { return len(ss) >= 2 })
 	if len(served) != 2 {
 		t.Fatalf("server reported %d queries, want 2", len(served))
 	}
@@ -164,4 +134,69 @@ func (r *recorder) check(t *testing.T, tr *psi.Transcript) {
 	if fmt.Sprint(msgs) != fmt.Sprint(down) {
 		t.Errorf("client received message frames of %v bytes, its transcript lists %v", msgs, down)
 	}
+}
+
+// Served is psi.Serve running on a loopback port for a test; it records
+// every session the server reports.
+type Served struct {
+	// Addr is the address clients dial.
+	Addr string
+
+	t        testing.TB
+	cancel   context.CancelFunc
+	done     chan error
+	stopped  sync.Once
+	mu       sync.Mutex
+	sessions []psi.Session
+}
+
+// Serve starts psi.Serve for srv on a loopback port with opts, whose
+// Report it replaces with the recorder. Stop ends it; the test's end
+// cancels it if Stop was not called.
+func Serve(t testing.TB, srv psi.Server, db *psi.Database, opts psi.ServeOptions) *Served {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Served{Addr: ln.Addr().String(), t: t, cancel: cancel, done: make(chan error, 1)}
+	opts.Report = func(ss psi.Session) {
+		s.mu.Lock()
+		s.sessions = append(s.sessions, ss)
+		s.mu.Unlock()
+	}
+	go func() { s.done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, opts) }()
+	t.Cleanup(cancel)
+	return s
+}
+
+// Sessions returns the sessions reported so far.
+func (s *Served) Sessions() []psi.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]psi.Session(nil), s.sessions...)
+}
+
+// Wait polls the reported sessions until enough holds for them or d has
+// passed, and returns them.
+func (s *Served) Wait(d time.Duration, enough func([]psi.Session) bool) []psi.Session {
+	for deadline := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		ss := s.Sessions()
+		if enough(ss) || time.Now().After(deadline) {
+			return ss
+		}
+	}
+}
+
+// Stop ends Serve, fails the test if Serve returned an error, and returns
+// every session reported. Calls after the first only return the sessions.
+func (s *Served) Stop() []psi.Session {
+	s.stopped.Do(func() {
+		s.cancel()
+		if err := <-s.done; err != nil {
+			s.t.Errorf("Serve: %v", err)
+		}
+	})
+	return s.Sessions()
 }
