@@ -24,14 +24,7 @@ func TestTranscriptFigures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv, err := p.NewServer(db, psi.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv, cli := psitest.Pair(t, p, db)
 			tr, err := psi.Run(srv, cli, db.Hashes[3])
 			if err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/psitest"
 	"github.com/privmatch/privmatch/psi/threshold"
 )
 
@@ -23,14 +24,7 @@ func VoucherLen(t testing.TB, params threshold.Params, n int, seed uint64) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := p.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cli := psitest.Pair(t, p, db)
 	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
 	if err != nil {
 		t.Fatal(err)

@@ -26,14 +26,7 @@ func TestProtocol(t *testing.T, p psi.Protocol) {
 	seed := uint64(rand.Uint32())
 	t.Logf("seed %d", seed)
 	db := Database(t, 200, seed)
-	srv, err := p.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
+	srv, cli := Pair(t, p, db)
 	if srv.Protocol() != p.Name() || cli.Protocol() != p.Name() {
 		t.Fatalf("roles report protocol %q/%q, want %q", srv.Protocol(), cli.Protocol(), p.Name())
 	}

@@ -24,6 +24,21 @@ func Database(t testing.TB, n int, seed uint64) *psi.Database {
 	return db
 }
 
+// Pair builds p's server over db and a client for db's kind and width,
+// both with default options.
+func Pair(t testing.TB, p psi.Protocol, db *psi.Database) (psi.Server, psi.Client) {
+	t.Helper()
+	srv, err := p.NewServer(db, psi.Options{})
+	if err != nil {
+		t.Fatalf("%s: NewServer: %v", p.Name(), err)
+	}
+	cli, err := p.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatalf("%s: NewClient: %v", p.Name(), err)
+	}
+	return srv, cli
+}
+
 // FlipBit returns h with bit i flipped: a near miss at distance 1.
 func FlipBit(t testing.TB, h phash.Hash, i int) phash.Hash {
 	t.Helper()
