@@ -194,6 +194,18 @@ func pool(expect func() psi.Message) func() psi.Message {
 	}
 }
 
+// CheckFixedSize is the property of a decoder whose length the parameters
+// fix, for fuzzers: m, made to hold size bytes, accepts b exactly when size
+// is positive and b has that length, and it holds CheckDecode.
+func CheckFixedSize(t testing.TB, m psi.Message, b []byte, size int) {
+	t.Helper()
+	err := m.UnmarshalBinary(b)
+	if (err == nil) != (size > 0 && len(b) == size) {
+		t.Fatalf("%s: size %d, %d bytes: err %v", m.Kind(), size, len(b), err)
+	}
+	CheckDecode(t, m, b)
+}
+
 // CheckDecode is the property every decoder must hold, for fuzzers: bytes
 // either fail to decode with an error, or decode to a message whose
 // encoding is the same bytes and whose BinarySize is their length.
