@@ -15,6 +15,7 @@ import (
 	"github.com/privmatch/privmatch/psi/internal/kit"
 
 	"github.com/cloudflare/circl/group"
+	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/phash"
 )
 
@@ -175,7 +176,7 @@ func (oprfProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &oprfClient{kind: kind, bits: bits, rnd: ec.Rand(opts)}, nil
+	return &oprfClient{kind: kind, bits: bits, rnd: ec.Rand(opts), audit: opts.Audit}, nil
 }
 
 // voucherKey derives part i's AEAD from the shared element S and Q.
@@ -206,6 +207,8 @@ type oprfServer struct {
 	// dummy is a well-formed item no hash encodes to, checked when a
 	// part does not open so that every part costs the same.
 	dummy []byte
+	// down is the setup message: the table, or an AuditedTable.
+	down psi.Message
 }
 
 func (s *oprfServer) Protocol() string { return oprfName }
@@ -214,7 +217,11 @@ func (s *oprfServer) Protocol() string { return oprfName }
 // (its kind is empty).
 func (s *oprfServer) dummyItem() []byte { return s.dummy }
 func (s *oprfServer) NewSession() (psi.ServerSession, error) {
-	return kit.Shared{Proto: oprfName, Down: s.table, Query: func() (psi.Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
+	down := s.down
+	if down == nil {
+		down = s.table
+	}
+	return kit.Shared{Proto: oprfName, Down: down, Query: func() (psi.Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
 }
 
 type oprfServerQuery struct {
@@ -289,9 +296,11 @@ func (q *oprfServerQuery) Step(in psi.Message) (psi.Message, error) {
 func (q *oprfServerQuery) Outcome() psi.Outcome { return q.out }
 
 type oprfClient struct {
-	kind  phash.Kind
-	bits  int
-	rnd   io.Reader
+	kind phash.Kind
+	bits int
+	rnd  io.Reader
+	// audit, when set, checks an AuditedTable at setup.
+	audit *audit.Device
 	mu    sync.Mutex // guards table and L, and serialises reads of rnd
 	table *Table
 	L     group.Element
@@ -299,14 +308,32 @@ type oprfClient struct {
 
 func (c *oprfClient) Protocol() string { return oprfName }
 
-// Setup downloads the blinded table.
+// Setup downloads the blinded table; with Options.Audit, an
+// AuditedTable, which must pass the device's audit check.
 func (c *oprfClient) Setup() (psi.Steps, error) {
+	if c.audit != nil {
+		return kit.Recv(oprfName, func() psi.Message { return &AuditedTable{} }, c.accept), nil
+	}
 	return kit.Recv(oprfName, func() psi.Message { return &Table{} }, c.accept), nil
 }
 
 func (c *oprfClient) accept(m psi.Message) error {
-	t, ok := m.(*Table)
-	if !ok {
+	var t *Table
+	switch m := m.(type) {
+	case *Table:
+		if c.audit != nil {
+			return fmt.Errorf("psi: %s client: setup got an unaudited table", oprfName)
+		}
+		t = m
+	case *AuditedTable:
+		if c.audit == nil {
+			return fmt.Errorf("psi: %s client: setup got an audited table without an audit device", oprfName)
+		}
+		if err := c.checkServed(m); err != nil {
+			return err
+		}
+		t = &m.Table
+	default:
 		return fmt.Errorf("psi: %s client: setup got %T", oprfName, m)
 	}
 	L := ec.Group.NewElement()
