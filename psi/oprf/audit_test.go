@@ -1,11 +1,14 @@
 package oprf_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/psi"
@@ -172,5 +175,53 @@ func TestAuditedSetupRefusesTampering(t *testing.T) {
 	}
 	if _, _, err := f.run(t, 0, plain); err == nil {
 		t.Error("unaudited server passed an audited client's setup")
+	}
+}
+
+// TestAuditedSetupOverTCP: the audited setup runs between two endpoints
+// over TCP: an honest server passes and the query matches; a server that
+// alters one row is refused with the audit error.
+func TestAuditedSetupOverTCP(t *testing.T) {
+	f := newAuditFixture(t)
+	kk := *f.keyed[0]
+	tab := *kk.Table
+	tab.Rows = append([]byte(nil), tab.Rows...)
+	copy(tab.Rows[:32], tab.Rows[32:64])
+	kk.Table = &tab
+	for _, tc := range []struct {
+		name string
+		k    *oprf.Keyed
+		want error
+	}{{"honest", f.keyed[0], nil}, {"one row altered", &kk, audit.ErrProof}} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		srv := f.server(t, tc.k, f.heads[0], audit.HeadProof{})
+		go func() { done <- psi.Serve(ctx, ln, srv, f.db.Kind, f.db.Bits, psi.ServeOptions{}) }()
+		dev, err := audit.NewDevice(f.pub, f.heads[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		cli, err := oprf.Protocol.NewClient(f.db.Kind, f.db.Bits, psi.Options{Audit: dev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, _, err := psi.Dial(context.Background(), ln.Addr().String(), cli, f.db.Kind, f.db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
+		switch {
+		case tc.want == nil && err != nil:
+			t.Errorf("%s: setup over TCP: %v", tc.name, err)
+		case tc.want != nil && !errors.Is(err, tc.want):
+			t.Errorf("%s: setup over TCP gave %v, want %v", tc.name, err, tc.want)
+		case err == nil:
+			if _, err := conn.Query(f.db.Hashes[3]); err != nil {
+				t.Errorf("%s: query after audited setup: %v", tc.name, err)
+			}
+			conn.Close()
+		}
+		cancel()
+		<-done
 	}
 }
