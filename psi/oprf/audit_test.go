@@ -140,14 +140,15 @@ func TestAuditedSetupRefusesTampering(t *testing.T) {
 		{"other table under the head", 0, f.server(t, f.keyed[1], f.heads[0], audit.HeadProof{}), audit.ErrParams, "parameters differ"},
 		{"stale head", 1, f.server(t, k, f.heads[0], audit.HeadProof{}), audit.ErrStale, "epoch 0"},
 	} {
-		_, _, err := f.run(t, tc.seen, tc.srv)
-		if !errors.Is(err, tc.want) {
-			t.Errorf("%s: setup error %v, want %v", tc.name, err, tc.want)
-			continue
-		}
-		if !strings.Contains(err.Error(), "not the published one") || !strings.Contains(err.Error(), tc.text) {
-			t.Errorf("%s: error %q does not name what differed (%q)", tc.name, err, tc.text)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := f.run(t, tc.seen, tc.srv)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("setup error %v, want %v", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), "not the published one") || !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("error %q does not name what differed (%q)", err, tc.text)
+			}
+		})
 	}
 	// A second head signed for the device's epoch (a forked log): a
 	// split view, with both heads as evidence.
