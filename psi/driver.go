@@ -268,7 +268,10 @@ func serveSession(t Transport, srv Server, cfg serverConfig, onSetup, onQuery fu
 	queryLimit := func(Message) (int, error) { return cfg.maxFrame, nil }
 	for {
 		tr = &Transcript{Protocol: srv.Protocol()}
-		b, err := p.recv(FrameNext, 1)
+		// Up to an error frame's length, so that a client that failed
+		// (its setup check, say) is read as a PeerError, not as an
+		// oversized next frame that would mask the client's error.
+		b, err := p.recv(FrameNext, maxErrorText)
 		if err != nil {
 			return tr, err
 		}
@@ -445,11 +448,14 @@ func (c *Conn) fail(err error) error {
 	return err
 }
 
+// maxErrorText bounds an error frame's text.
+const maxErrorText = 200
+
 // sendError sends an error frame, best effort, before a side hangs up.
 func sendError(t Transport, err error) {
 	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200]
+	if len(msg) > maxErrorText {
+		msg = msg[:maxErrorText]
 	}
 	if fc, ok := t.(*FrameConn); ok {
 		_ = fc.c.SetWriteDeadline(time.Now().Add(time.Second))

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -297,4 +299,50 @@ func TestRegistrySealed(t *testing.T) {
 		}
 	}()
 	Register(memberProto{})
+}
+
+// refusingClient refuses the server's setup message, as a device whose
+// setup check fails does.
+type refusingClient struct{ memberClient }
+
+func (refusingClient) Setup() (Steps, error) { return &refuseSteps{}, nil }
+
+type refuseSteps struct{ got bool }
+
+func (*refuseSteps) Start() (Message, error) { return nil, nil }
+func (s *refuseSteps) Expect() Message {
+	if s.got {
+		return nil
+	}
+	return &rawMsg{n: 1}
+}
+func (s *refuseSteps) Step(Message) (Message, error) {
+	s.got = true
+	return nil, fmt.Errorf("test: setup check refused the table")
+}
+func (*refuseSteps) Outcome() Outcome { return Outcome{} }
+
+type oneByteSetup struct{ memberSession }
+
+func (oneByteSetup) Setup() (Steps, error) {
+	return &fixedSteps{first: &rawMsg{n: 1, b: []byte{7}}}, nil
+}
+
+type oneByteServer struct{ memberServer }
+
+func (s oneByteServer) NewSession() (ServerSession, error) {
+	return oneByteSetup{memberSession(s.memberServer)}, nil
+}
+
+// TestClientSetupErrorNotMasked: when the client refuses the server's
+// setup message after the server has finished its setup, Open returns the
+// client's error. Before, the server read the client's error frame as an
+// oversized next frame and that error replaced the client's.
+func TestClientSetupErrorNotMasked(t *testing.T) {
+	srv := oneByteServer{memberServer{map[phash.Hash]bool{}}}
+	cli := refusingClient{memberClient{"test", 256}}
+	_, _, err := Open(srv, cli, "test", 256)
+	if err == nil || !strings.Contains(err.Error(), "setup check refused the table") {
+		t.Fatalf("Open error %v, want the client's setup error", err)
+	}
 }

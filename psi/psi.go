@@ -59,6 +59,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/phash"
 )
 
@@ -109,6 +110,12 @@ type Options struct {
 	// state (uploaded keys) holds at once; 0 means
 	// DefaultMaxSessions. Other protocols ignore it.
 	MaxSessions int
+	// Audit, on a client, makes setup check that the table it is served
+	// is the published one (audit.Device.Setup against the publisher's
+	// key and the newest head it has accepted); nil skips the check. Only
+	// oprf-psi checks it so far; other protocols ignore it. The device is
+	// not safe for concurrent use: give each client its own.
+	Audit *audit.Device
 }
 
 // Protocol is a private membership protocol: a factory for its two roles

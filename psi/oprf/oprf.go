@@ -15,6 +15,7 @@ import (
 	"github.com/privmatch/privmatch/psi/internal/kit"
 
 	"github.com/cloudflare/circl/group"
+	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/phash"
 )
 
@@ -62,11 +63,13 @@ import (
 // (the payload; Apple's payload is the visual derivative); on a non-match
 // it learns nothing of y, since Q_i is uniformly distributed. A network
 // observer sees the table download and one fixed-size voucher per image.
-// A malicious server can put any hashes in the table (it is not
-// verifiable: Apple's answer is a published root hash of the database and
-// an intersection of two jurisdictions' lists, neither implemented here),
-// use different keys for different rows or devices, or ship different
-// tables to different devices. A malicious device can send garbage
+// A malicious server can put any hashes in the table and use different
+// keys for different rows. With Options.Audit the device checks at setup
+// that the table, its seed and L are those of the publisher's signed head
+// (NewAuditedServer, AuditedTable, package audit), so a server that ships
+// a different table to some devices is refused, and caught when devices
+// compare heads; the check shows everyone got the same table, not that
+// its list is right. A malicious device can send garbage
 // vouchers (the server sees a non-match); it can make a part open from the
 // public L alone (Q = r*G, S = r*L), so the server counts an opened part as
 // a match only if its payload is a listed hash placed in that part's row.
@@ -109,7 +112,7 @@ func (oprfProtocol) Ledger() psi.Ledger {
 			Notes:      "sizes are fixed per image, so sizes do not reveal the match bit",
 		},
 		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve as a random oracle, AES-GCM key-robust",
-		MaliciousServer: "can fill the table with any hashes (unverifiable list), key rows or devices differently, or ship different tables to different devices",
+		MaliciousServer: "can fill the table with any hashes or key rows differently; with Options.Audit a device refuses a table other than the published one, and split views show when devices compare heads; without it, can ship different tables to different devices",
 		MaliciousClient: "can send garbage or another image's voucher (evasion), or none; can make a voucher open from the public L alone, but the server counts it as a match only for a hash in its list; cannot test hashes offline since it lacks the key",
 		Claims: []psi.Claim{
 			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFSizesAndPayload",
@@ -128,8 +131,10 @@ func (oprfProtocol) Ledger() psi.Ledger {
 				Statement: "a device that forges a voucher from the public L (Q = r*G, S = r*L) cannot make the server record a match for a hash outside the list"},
 			{Adversary: psi.MaliciousClient, Holds: false,
 				Statement: "a device can evade by sending garbage, another image's voucher or none; this is not prevented"},
+			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/oprf.TestAuditedSetupRefusesTampering",
+				Statement: "with Options.Audit, a device refuses at setup a table that is not the one the publisher signed: an altered row, another seed or key L, an older head than it has seen, or a second head for one epoch"},
 			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a server can list any hashes, key rows or devices differently, or ship different tables to different devices; the device does not verify the table"},
+				Statement: "a server can list any hashes (the signed head shows every device got the same table, not that its list is right), key rows differently, or ship different tables to devices that never compare heads; without Options.Audit the device does not verify the table"},
 		},
 	}
 }
@@ -175,7 +180,7 @@ func (oprfProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &oprfClient{kind: kind, bits: bits, rnd: ec.Rand(opts)}, nil
+	return &oprfClient{kind: kind, bits: bits, rnd: ec.Rand(opts), audit: opts.Audit}, nil
 }
 
 // voucherKey derives part i's AEAD from the shared element S and Q.
@@ -206,6 +211,8 @@ type oprfServer struct {
 	// dummy is a well-formed item no hash encodes to, checked when a
 	// part does not open so that every part costs the same.
 	dummy []byte
+	// down is the setup message: the table, or an AuditedTable.
+	down psi.Message
 }
 
 func (s *oprfServer) Protocol() string { return oprfName }
@@ -214,7 +221,11 @@ func (s *oprfServer) Protocol() string { return oprfName }
 // (its kind is empty).
 func (s *oprfServer) dummyItem() []byte { return s.dummy }
 func (s *oprfServer) NewSession() (psi.ServerSession, error) {
-	return kit.Shared{Proto: oprfName, Down: s.table, Query: func() (psi.Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
+	down := s.down
+	if down == nil {
+		down = s.table
+	}
+	return kit.Shared{Proto: oprfName, Down: down, Query: func() (psi.Steps, error) { return &oprfServerQuery{s: s}, nil }}, nil
 }
 
 type oprfServerQuery struct {
@@ -289,9 +300,11 @@ func (q *oprfServerQuery) Step(in psi.Message) (psi.Message, error) {
 func (q *oprfServerQuery) Outcome() psi.Outcome { return q.out }
 
 type oprfClient struct {
-	kind  phash.Kind
-	bits  int
-	rnd   io.Reader
+	kind phash.Kind
+	bits int
+	rnd  io.Reader
+	// audit, when set, checks an AuditedTable at setup.
+	audit *audit.Device
 	mu    sync.Mutex // guards table and L, and serialises reads of rnd
 	table *Table
 	L     group.Element
@@ -299,14 +312,32 @@ type oprfClient struct {
 
 func (c *oprfClient) Protocol() string { return oprfName }
 
-// Setup downloads the blinded table.
+// Setup downloads the blinded table; with Options.Audit, an
+// AuditedTable, which must pass the device's audit check.
 func (c *oprfClient) Setup() (psi.Steps, error) {
+	if c.audit != nil {
+		return kit.Recv(oprfName, func() psi.Message { return &AuditedTable{} }, c.accept), nil
+	}
 	return kit.Recv(oprfName, func() psi.Message { return &Table{} }, c.accept), nil
 }
 
 func (c *oprfClient) accept(m psi.Message) error {
-	t, ok := m.(*Table)
-	if !ok {
+	var t *Table
+	switch m := m.(type) {
+	case *Table:
+		if c.audit != nil {
+			return fmt.Errorf("psi: %s client: setup got an unaudited table", oprfName)
+		}
+		t = m
+	case *AuditedTable:
+		if c.audit == nil {
+			return fmt.Errorf("psi: %s client: setup got an audited table without an audit device", oprfName)
+		}
+		if err := c.checkServed(m); err != nil {
+			return err
+		}
+		t = &m.Table
+	default:
 		return fmt.Errorf("psi: %s client: setup got %T", oprfName, m)
 	}
 	L := ec.Group.NewElement()

@@ -1,0 +1,141 @@
+package oprf
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/privmatch/privmatch/audit"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/ec"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+)
+
+// TableParams are the matching parameters a table's signed head commits
+// (audit.Params): protocol, hash kind and length, exact matching, rows of
+// one encoded element, and the cuckoo seed and public key L as settings.
+// The row count is the head's Size.
+func TableParams(t *Table, kind phash.Kind, bits int) audit.Params {
+	return audit.Params{
+		Protocol:  oprfName,
+		Algorithm: string(kind),
+		Bits:      bits,
+		RowSize:   ec.ElemSize,
+		Settings: []audit.Setting{
+			{Name: "seed", Value: append([]byte(nil), t.Seed[:]...)},
+			{Name: "L", Value: append([]byte(nil), t.L[:]...)},
+		},
+	}
+}
+
+// TableHead is the tree head a publisher signs for a table (Publish sets
+// its epoch and history): the root over the table's rows and the digest
+// of TableParams.
+func TableHead(log string, t *Table, kind phash.Kind, bits int) (audit.TreeHead, error) {
+	root, err := audit.RootOfRecords(t.Rows, ec.ElemSize)
+	if err != nil {
+		return audit.TreeHead{}, fmt.Errorf("psi: %s: table root: %w", oprfName, err)
+	}
+	return audit.TreeHead{
+		Log:    log,
+		Size:   uint64(t.NumRows()),
+		Root:   root,
+		Params: TableParams(t, kind, bits).Digest(),
+	}, nil
+}
+
+// NewAuditedServer serves the keyed table k (from BuildTable) with its
+// signed head and, when head is newer than the one devices were given,
+// the proof linking the two (audit.Publisher.Link). Its setup message is
+// an AuditedTable, which a client built with Options.Audit expects.
+func NewAuditedServer(k *Keyed, head audit.SignedHead, link audit.HeadProof) (psi.Server, error) {
+	if k == nil || k.Table == nil {
+		return nil, fmt.Errorf("psi: %s: nil keyed table", oprfName)
+	}
+	if err := kit.CheckKind(k.Kind, k.Bits); err != nil {
+		return nil, err
+	}
+	dummy := make([]byte, len(k.Kind)+3+kit.HashBytes(k.Bits))
+	return &oprfServer{kind: k.Kind, bits: k.Bits, a: k.Key, table: k.Table, keyed: k, dummy: dummy,
+		down: &AuditedTable{Table: *k.Table, Head: head, Link: link}}, nil
+}
+
+// AuditedTable is the setup message of an audited oprf-psi server: the
+// table with the signed head that commits it and the link from the
+// published head. Encoded as the head's and the link's lengths (uint32
+// big-endian) and bytes, then the table.
+type AuditedTable struct {
+	Table Table
+	Head  audit.SignedHead
+	Link  audit.HeadProof
+}
+
+// Kind names the message.
+func (*AuditedTable) Kind() string { return oprfName + "/audited-table" }
+
+// BinarySize is 8 plus the head's, the link's and the table's sizes.
+func (a *AuditedTable) BinarySize() int {
+	return 8 + a.Head.BinarySize() + a.Link.BinarySize() + a.Table.BinarySize()
+}
+
+// MarshalBinary writes the head, the link and the table.
+func (a *AuditedTable) MarshalBinary() ([]byte, error) {
+	h, err := a.Head.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	l, err := a.Link.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.Table.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 8+len(h)+len(l)+len(t))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(h)))
+	b = append(b, h...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(l)))
+	b = append(b, l...)
+	return append(b, t...), nil
+}
+
+// UnmarshalBinary decodes exactly one AuditedTable; it verifies nothing.
+func (a *AuditedTable) UnmarshalBinary(b []byte) error {
+	var parts [2][]byte
+	for i, name := range []string{"head", "link"} {
+		if len(b) < 4 || uint64(len(b)-4) < uint64(binary.BigEndian.Uint32(b)) {
+			return fmt.Errorf("psi: decode %s: %s truncated", a.Kind(), name)
+		}
+		n := int(binary.BigEndian.Uint32(b))
+		parts[i], b = b[4:4+n], b[4+n:]
+	}
+	var out AuditedTable
+	if err := out.Head.UnmarshalBinary(parts[0]); err != nil {
+		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
+	}
+	if err := out.Link.UnmarshalBinary(parts[1]); err != nil {
+		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
+	}
+	if err := out.Table.UnmarshalBinary(b); err != nil {
+		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
+	}
+	*a = out
+	return nil
+}
+
+// checkServed runs the device's audit check on an audited setup message:
+// the parameters are read from the table itself (seed, L), the rows are
+// the ones the device will use.
+func (c *oprfClient) checkServed(a *AuditedTable) error {
+	err := c.audit.Setup(audit.Served{
+		Head:   a.Head,
+		Link:   a.Link,
+		Params: TableParams(&a.Table, c.kind, c.bits),
+		Rows:   a.Table.Rows,
+	})
+	if err != nil {
+		return fmt.Errorf("psi: %s client: served table is not the published one: %w", oprfName, err)
+	}
+	return nil
+}
