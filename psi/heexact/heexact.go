@@ -218,6 +218,9 @@ type heExactServer struct {
 }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RefuseAudit(heExactName, opts); err != nil {
+		return nil, err
+	}
 	if err := kit.RequireExact(heExactName, opts); err != nil {
 		return nil, err
 	}

@@ -269,6 +269,9 @@ func (hp heHammingProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.S
 }
 
 func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RefuseAudit(heHammingName, opts); err != nil {
+		return nil, err
+	}
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}

@@ -89,7 +89,10 @@ func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Serve
 	return &onDeviceServer{list: &List{kind: db.Kind, bits: db.Bits, Hashes: db.Hashes}}, nil
 }
 
-func (onDeviceProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+func (p onDeviceProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
+		return nil, err
+	}
 	if err := kit.RequireExact(onDeviceName, opts); err != nil {
 		return nil, err
 	}

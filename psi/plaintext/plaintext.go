@@ -86,7 +86,10 @@ func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Serv
 	return &plaintextServer{kind: db.Kind, bits: db.Bits, set: set}, nil
 }
 
-func (plaintextProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+func (p plaintextProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
+		return nil, err
+	}
 	if err := kit.RequireExact(plaintextName, opts); err != nil {
 		return nil, err
 	}

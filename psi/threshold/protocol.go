@@ -208,6 +208,9 @@ func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Se
 }
 
 func (p thresholdProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
+		return nil, err
+	}
 	if err := kit.RequireExact(thresholdName, opts); err != nil {
 		return nil, err
 	}

@@ -165,6 +165,15 @@ func CheckKind(kind phash.Kind, bits int) error {
 	return nil
 }
 
+// RefuseAudit rejects Options.Audit for a protocol whose setup cannot run
+// the audit check, so a device that asks for the check never runs without it.
+func RefuseAudit(name string, opts psi.Options) error {
+	if opts.Audit != nil {
+		return fmt.Errorf("psi: %s client: cannot check its list against a published head (Options.Audit is supported by oprf-psi only)", name)
+	}
+	return nil
+}
+
 // DecodeHash reads exactly one hash's bytes.
 func DecodeHash(kind phash.Kind, bits int, b []byte) (phash.Hash, error) {
 	if len(b) != HashBytes(bits) {

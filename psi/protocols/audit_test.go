@@ -1,0 +1,32 @@
+package protocols_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/privmatch/privmatch/audit"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+	_ "github.com/privmatch/privmatch/psi/protocols"
+)
+
+// TestAuditRefusedWhereUnsupported checks that a client asked to audit its
+// list either supports the check (oprf-psi) or refuses to be built, so no
+// device believes it checked a list it did not.
+func TestAuditRefusedWhereUnsupported(t *testing.T) {
+	opts := psi.Options{Audit: &audit.Device{}}
+	for _, p := range psi.All() {
+		t.Run(p.Name(), func(t *testing.T) {
+			_, err := p.NewClient(phash.PDQKind, 256, opts)
+			if p.Name() == "oprf-psi" {
+				if err != nil {
+					t.Fatalf("oprf-psi refused an audited client: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "Options.Audit") {
+				t.Fatalf("want a refusal naming Options.Audit, got %v", err)
+			}
+		})
+	}
+}
