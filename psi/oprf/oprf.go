@@ -340,9 +340,9 @@ func (c *oprfClient) accept(m psi.Message) error {
 	default:
 		return fmt.Errorf("psi: %s client: setup got %T", oprfName, m)
 	}
-	L := ec.Group.NewElement()
-	if err := L.UnmarshalBinary(t.L[:]); err != nil || L.IsIdentity() {
-		return fmt.Errorf("psi: %s client: table key L is not a valid non-identity element", oprfName)
+	L, err := ec.TableKey(oprfName, t.L[:])
+	if err != nil {
+		return err
 	}
 	c.mu.Lock()
 	c.table, c.L = t, L
@@ -354,11 +354,8 @@ func (c *oprfClient) NewQuery(h phash.Hash) (psi.Steps, error) {
 	c.mu.Lock()
 	t, L := c.table, c.L
 	c.mu.Unlock()
-	if t == nil {
-		return nil, fmt.Errorf("psi: %s client: query before setup", oprfName)
-	}
-	if h.Kind() != c.kind || h.Bits() != c.bits {
-		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", oprfName, h.Kind(), h.Bits(), c.kind, c.bits)
+	if err := ec.CheckQuery(oprfName, t != nil, h, c.kind, c.bits); err != nil {
+		return nil, err
 	}
 	return &oprfClientQuery{c: c, t: t, L: L, h: h}, nil
 }

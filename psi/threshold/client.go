@@ -64,9 +64,9 @@ func (c *Client) accept(m psi.Message) error {
 	if t.K != c.k || t.Rate32 != c.rate32 {
 		return fmt.Errorf("psi: %s client: server policy k=%d s=%d/2^32, device expects k=%d s=%d/2^32", thresholdName, t.K, t.Rate32, c.k, c.rate32)
 	}
-	L := ec.Group.NewElement()
-	if err := L.UnmarshalBinary(t.Table.L[:]); err != nil || L.IsIdentity() {
-		return fmt.Errorf("psi: %s client: table key L is not a valid non-identity element", thresholdName)
+	L, err := ec.TableKey(thresholdName, t.Table.L[:])
+	if err != nil {
+		return err
 	}
 	c.mu.Lock()
 	c.table, c.L = &t.Table, L
@@ -79,11 +79,8 @@ func (c *Client) NewQuery(h phash.Hash) (psi.Steps, error) {
 	c.mu.Lock()
 	t, L := c.table, c.L
 	c.mu.Unlock()
-	if t == nil {
-		return nil, fmt.Errorf("psi: %s client: query before setup", thresholdName)
-	}
-	if h.Kind() != c.kind || h.Bits() != c.bits {
-		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", thresholdName, h.Kind(), h.Bits(), c.kind, c.bits)
+	if err := ec.CheckQuery(thresholdName, t != nil, h, c.kind, c.bits); err != nil {
+		return nil, err
 	}
 	return &thresholdClientQuery{c: c, table: t, L: L, h: h}, nil
 }

@@ -56,6 +56,28 @@ func Scalar(rnd io.Reader) (group.Scalar, error) {
 	}
 }
 
+// TableKey decodes a served table's key L for the client of protocol
+// name, rejecting an invalid encoding and the identity.
+func TableKey(name string, b []byte) (group.Element, error) {
+	L := Group.NewElement()
+	if err := L.UnmarshalBinary(b); err != nil || L.IsIdentity() {
+		return nil, fmt.Errorf("psi: %s client: table key L is not a valid non-identity element", name)
+	}
+	return L, nil
+}
+
+// CheckQuery rejects a query made before setup (ready false) or for a hash
+// of another kind or length than the client's.
+func CheckQuery(name string, ready bool, h phash.Hash, kind phash.Kind, bits int) error {
+	if !ready {
+		return fmt.Errorf("psi: %s client: query before setup", name)
+	}
+	if h.Kind() != kind || h.Bits() != bits {
+		return fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", name, h.Kind(), h.Bits(), kind, bits)
+	}
+	return nil
+}
+
 // Item is the byte string hashed to the curve and to cuckoo rows: kind,
 // 0, bits (big-endian uint16), hash bytes.
 func Item(h phash.Hash) []byte {
