@@ -133,9 +133,9 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 		HashTimingImages: 5, Workers: *workers, Cache: cache,
 		IsHomomorphic: func(p string) bool { return strings.HasPrefix(p, "he-") },
 	}
-	// threshold-psi for one account: at the largest size up to 2^14 (the
-	// blinded table costs about 0.3 ms per entry to build; per-voucher
-	// costs do not depend on the size), Apple's k = 30 or 5 with --quick.
+	// threshold-psi for one account: at the largest size up to 2^14 (building
+	// the blinded table grows with the size; per-voucher costs do not),
+	// Apple's k = 30 or 5 with --quick.
 	o.Integrity.Threshold = bench.ThresholdRunOptions{DBSize: min(maxSize, thresholdMaxSize), K: 30, SyntheticRate: 0.01, Seed: *seed}
 	o.Device.Links = append([]bench.Link(nil), o.Device.Links...)
 	if *slowdown != o.Device.PhoneSlowdown.Value {

@@ -4,9 +4,9 @@
 // hash 20 bits away from a listed one, which matches at threshold 31. The
 // server learns the match bit; the client learns nothing.
 //
-// It takes about 15 s on two cores: key generation (a 46 MB upload), then
-// 7-13 s of server time for the one query, whatever the database size up
-// to 2^17.
+// Key generation (a 46 MB upload) comes first, then the server's time for
+// the one query, which is the same for every database size up to 2^17 (one
+// group of entries); the README gives measured figures.
 //
 //	go run ./examples/similarity-query
 package main

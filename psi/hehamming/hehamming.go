@@ -55,7 +55,7 @@ import (
 //	  |  level-0 public key, seeded (45.8 MB) ------->|  setup, up; opens a session
 //	  |                                               |
 //	  |  query (HEBlob): Enc(hash bits, parity,       |
-//	  |    half-weight), Enc(R); seeded (~0.96 MB) -->|  expand, distance per entry,
+//	  |    half-weight), Enc(R_o) per output; seeded ->|  expand, distance per entry,
 //	  |                                               |  f(h) = 0 iff d <= T,
 //	  |                                               |  R * product, + mask m,
 //	  |  answer (HEBlob): K level-0 ciphertexts       |  re-randomise, flood
