@@ -55,9 +55,9 @@ import (
 //	  |  level-0 public key, seeded (45.8 MB) ------->|  setup, up; opens a session
 //	  |                                               |
 //	  |  query (HEBlob): Enc(hash bits, parity,       |
-//	  |    half-weight), Enc(R_o) per output; seeded ->|  expand, distance per entry,
+//	  |    half-weight), Enc(R_o) per output, seeded>|  expand, distance per entry,
 //	  |                                               |  f(h) = 0 iff d <= T,
-//	  |                                               |  R * product, + mask m,
+//	  |                                               |  R_o * product, + mask m,
 //	  |  answer (HEBlob): K level-0 ciphertexts       |  re-randomise, flood
 //	  |<----------------------------------------------|
 //	  |  reply (HEBlob): R*F + m, 17 bits/slot ------>|  Verdict: any slot == m?
