@@ -18,14 +18,7 @@ import (
 // server learns only that the device claims a hash it already lists.
 func TestForgedVoucherDoesNotMatch(t *testing.T) {
 	db := psitest.Database(t, 300, 21)
-	srv, err := oprf.Protocol.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cli := psitest.Pair(t, oprf.Protocol, db)
 	msgs, sess := psitest.SetupExchange(t, srv, cli)
 	defer sess.Close()
 	tb := &oprf.Table{}

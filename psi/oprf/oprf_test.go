@@ -11,14 +11,7 @@ import (
 
 func TestOPRFSizesAndPayload(t *testing.T) {
 	db := psitest.Database(t, 1000, 11)
-	srv, err := oprf.Protocol.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cli := psitest.Pair(t, oprf.Protocol, db)
 	msgs, sess := psitest.SetupExchange(t, srv, cli)
 	defer sess.Close()
 	m := msgs[0].Sent
@@ -66,15 +59,8 @@ func TestOPRFSizesAndPayload(t *testing.T) {
 // table layout, decides.
 func TestOPRFOtherKeyDoesNotMatch(t *testing.T) {
 	db := psitest.Database(t, 50, 12)
-	a, err := oprf.Protocol.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := oprf.Protocol.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, _ := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
+	a, cli := psitest.Pair(t, oprf.Protocol, db)
+	b, _ := psitest.Pair(t, oprf.Protocol, db)
 	_, sa := psitest.SetupExchange(t, a, cli)
 	defer sa.Close()
 	sb, err := b.NewSession()
@@ -93,8 +79,7 @@ func TestOPRFOtherKeyDoesNotMatch(t *testing.T) {
 
 func TestOPRFRejectsBadTable(t *testing.T) {
 	db := psitest.Database(t, 20, 13)
-	srv, _ := oprf.Protocol.NewServer(db, psi.Options{})
-	cli, _ := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
+	srv, cli := psitest.Pair(t, oprf.Protocol, db)
 	msgs, _ := psitest.SetupExchange(t, srv, cli)
 	b := msgs[0].Bytes
 	// Corrupt L to the identity (all zero bytes encode it).
@@ -126,23 +111,17 @@ func TestOPRFRejectsBadTable(t *testing.T) {
 // setupWith runs cli's setup on the bytes b as the server's message.
 func setupWith(t *testing.T, cli psi.Client, b []byte) error {
 	t.Helper()
-	st, err := cli.Setup()
-	if err != nil {
-		return err
-	}
-	if _, err := st.Start(); err != nil {
-		return err
-	}
-	in := st.Expect()
-	if in == nil {
-		t.Fatal("client setup expects nothing")
-	}
-	if err := in.UnmarshalBinary(b); err != nil {
-		return err
-	}
-	_, err = st.Step(in)
-	return err
+	r := rawTable(b)
+	return psitest.OfferSetup(t, cli, &r)
 }
+
+// rawTable hands arbitrary bytes to a client as the server's table.
+type rawTable []byte
+
+func (r rawTable) Kind() string                    { return "oprf-psi/table" }
+func (r rawTable) BinarySize() int                 { return len(r) }
+func (r rawTable) MarshalBinary() ([]byte, error)  { return r, nil }
+func (r *rawTable) UnmarshalBinary(b []byte) error { *r = b; return nil }
 
 // TestVoucherWorkIndependentOfOutcome: the server does the same work on a
 // matching and a non-matching voucher (every part decoded, multiplied and
@@ -152,14 +131,7 @@ func setupWith(t *testing.T, cli psi.Client, b []byte) error {
 // opened.
 func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
 	db := psitest.Database(t, 500, 14)
-	srv, err := oprf.Protocol.NewServer(db, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cli := psitest.Pair(t, oprf.Protocol, db)
 	_, sess := psitest.SetupExchange(t, srv, cli)
 	defer sess.Close()
 	var want oprf.PartWork
