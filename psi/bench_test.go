@@ -134,8 +134,9 @@ func (q benchQuery) metrics(b *testing.B) {
 	b.ReportMetric(float64(q.tr.Rounds()), "rounds/op")
 }
 
-// clientSide is the client's first flight: start the query and encode.
-func clientSide(b *testing.B, cli psi.Client, h phash.Hash) {
+// clientSide is the client's first flight: start the query and encode. It
+// returns the started query.
+func clientSide(b *testing.B, cli psi.Client, h phash.Hash) psi.Steps {
 	cq, err := cli.NewQuery(h)
 	if err != nil {
 		b.Fatal(err)
@@ -149,6 +150,7 @@ func clientSide(b *testing.B, cli psi.Client, h phash.Hash) {
 			b.Fatal(err)
 		}
 	}
+	return cq
 }
 
 func clientMessages(b *testing.B, cli psi.Client, h phash.Hash) [][]byte {
@@ -164,8 +166,9 @@ func clientMessages(b *testing.B, cli psi.Client, h phash.Hash) [][]byte {
 	return [][]byte{e}
 }
 
-// serverSide decodes the client's first flight and answers it.
-func serverSide(b *testing.B, srv psi.ServerSession, msgs [][]byte) {
+// serverSide decodes the client's first flight and answers it. It returns
+// the encoding of the server's last answer (nil when it sent none).
+func serverSide(b *testing.B, srv psi.ServerSession, msgs [][]byte) (ans []byte) {
 	sq, err := srv.NewQuery()
 	if err != nil {
 		b.Fatal(err)
@@ -180,11 +183,12 @@ func serverSide(b *testing.B, srv psi.ServerSession, msgs [][]byte) {
 			b.Fatal(err)
 		}
 		if out != nil {
-			if _, err := out.MarshalBinary(); err != nil {
+			if ans, err = out.MarshalBinary(); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
+	return ans
 }
 
 // benchSizes are the log2 database sizes BenchmarkPSI runs for p. he-hamming

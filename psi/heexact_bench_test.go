@@ -30,36 +30,11 @@ func BenchmarkHEExact(b *testing.B) {
 			}
 			q := prepareQuery(b, p, logN)
 			msgs := clientMessages(b, q.cli, q.h)
-			sq, err := q.srv.NewQuery()
-			if err != nil {
-				b.Fatal(err)
-			}
-			in := sq.Expect()
-			if err := in.UnmarshalBinary(msgs[0]); err != nil {
-				b.Fatal(err)
-			}
-			ans, err := sq.Step(in)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ansBytes, err := ans.MarshalBinary()
-			if err != nil {
-				b.Fatal(err)
-			}
+			ansBytes := serverSide(b, q.srv, msgs)
 			b.ReportAllocs()
 			c0 := processCPU()
 			for b.Loop() {
-				cq, err := q.cli.NewQuery(q.h)
-				if err != nil {
-					b.Fatal(err)
-				}
-				m, err := cq.Start()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := m.MarshalBinary(); err != nil {
-					b.Fatal(err)
-				}
+				cq := clientSide(b, q.cli, q.h)
 				a := cq.Expect()
 				if err := a.UnmarshalBinary(ansBytes); err != nil {
 					b.Fatal(err)
