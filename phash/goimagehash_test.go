@@ -25,14 +25,7 @@ func TestGoImageHashMatchesLibrary(t *testing.T) {
 		"goimagehash-phash": func() (*goimagehash.ImageHash, error) { return goimagehash.PerceptionHash(img) },
 	}
 	for name, f := range lib {
-		h, err := phash.ByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := h.Hash(img)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := phashtest.Hash(t, phashtest.Hashers(t, name)[0], img)
 		want, err := f()
 		if err != nil {
 			t.Fatal(err)

@@ -34,6 +34,31 @@ func Photo(seed uint64, origin image.Point, w, h int) *image.NRGBA {
 	return img
 }
 
+// Hash returns h's hash of img, failing the test on an error.
+func Hash(t testing.TB, h phash.Hasher, img image.Image) phash.Hash {
+	t.Helper()
+	x, err := h.Hash(img)
+	if err != nil {
+		t.Fatalf("%s: %v", h.Name(), err)
+	}
+	return x
+}
+
+// Hashers returns the registered hashers of the given names, failing the
+// test when one is not registered.
+func Hashers(t testing.TB, names ...string) []phash.Hasher {
+	t.Helper()
+	out := make([]phash.Hasher, len(names))
+	for i, n := range names {
+		h, err := phash.ByName(n)
+		if err != nil {
+			t.Fatalf("hasher %s not registered: %v", n, err)
+		}
+		out[i] = h
+	}
+	return out
+}
+
 // TestHasher runs the conformance suite on h: determinism, distance to self
 // zero, symmetry of distance, the declared length and kind, independence from
 // the bounds' origin, concurrent use, and an error for an empty image.
@@ -43,14 +68,7 @@ func TestHasher(t *testing.T, h phash.Hasher) {
 	b := Photo(2, image.Point{}, 97, 61)
 
 	t.Run("deterministic", func(t *testing.T) {
-		h1, err := h.Hash(a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h2, err := h.Hash(a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h1, h2 := Hash(t, h, a), Hash(t, h, a)
 		if h1 != h2 {
 			t.Fatalf("two hashes of one image differ: %v %v", h1, h2)
 		}
@@ -59,10 +77,7 @@ func TestHasher(t *testing.T, h phash.Hasher) {
 		}
 	})
 	t.Run("length-and-kind", func(t *testing.T) {
-		x, err := h.Hash(a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		x := Hash(t, h, a)
 		if x.Bits() != h.Bits() || x.Kind() != h.Kind() {
 			t.Fatalf("hash is %s/%d, hasher declares %s/%d", x.Kind(), x.Bits(), h.Kind(), h.Bits())
 		}
@@ -75,8 +90,7 @@ func TestHasher(t *testing.T, h phash.Hasher) {
 		}
 	})
 	t.Run("symmetric", func(t *testing.T) {
-		ha, _ := h.Hash(a)
-		hb, _ := h.Hash(b)
+		ha, hb := Hash(t, h, a), Hash(t, h, b)
 		d1, err1 := phash.Distance(ha, hb)
 		d2, err2 := phash.Distance(hb, ha)
 		if err1 != nil || err2 != nil || d1 != d2 {
@@ -88,11 +102,7 @@ func TestHasher(t *testing.T, h phash.Hasher) {
 	})
 	t.Run("bounds-origin", func(t *testing.T) {
 		shifted := Photo(1, image.Pt(-13, 29), 97, 61)
-		h0, _ := h.Hash(a)
-		h1, err := h.Hash(shifted)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h0, h1 := Hash(t, h, a), Hash(t, h, shifted)
 		if h0 != h1 {
 			t.Fatalf("hash depends on bounds origin: %v vs %v", h0, h1)
 		}
@@ -100,16 +110,12 @@ func TestHasher(t *testing.T, h phash.Hasher) {
 		big := image.NewNRGBA(image.Rect(0, 0, 140, 100))
 		draw.Draw(big, image.Rect(20, 30, 117, 91), a, image.Point{}, draw.Src)
 		sub := big.SubImage(image.Rect(20, 30, 117, 91))
-		h2, err := h.Hash(sub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h0 != h2 {
+		if h2 := Hash(t, h, sub); h0 != h2 {
 			t.Fatalf("hash of sub-image differs: %v vs %v", h0, h2)
 		}
 	})
 	t.Run("concurrent", func(t *testing.T) {
-		want, _ := h.Hash(a)
+		want := Hash(t, h, a)
 		var wg sync.WaitGroup
 		errs := make(chan string, 8)
 		for i := 0; i < 8; i++ {
