@@ -123,20 +123,25 @@ func Robustness(ctx context.Context, c *Corpus, hs *HashSet, dd *DedupResult, op
 	}
 	for _, r := range out {
 		for s := range r.Steps {
-			sr := &r.Steps[s]
-			if sr.Images == 0 {
-				continue
-			}
-			sr.Recall = float64(sr.Matches) / float64(sr.Images)
-			sr.CI, _ = ClopperPearson(int64(sr.Matches), int64(sr.Images), Confidence)
-			var sum float64
-			for d, n := range sr.Counts {
-				sum += float64(d) * float64(n)
-			}
-			sr.MeanDistance = sum / float64(sr.Images)
+			r.Steps[s].summarise()
 		}
 	}
 	return out, nil
+}
+
+// summarise derives Recall, its interval and MeanDistance from the counts;
+// a step with no images keeps them zero.
+func (sr *StepResult) summarise() {
+	if sr.Images == 0 {
+		return
+	}
+	sr.Recall = float64(sr.Matches) / float64(sr.Images)
+	sr.CI, _ = ClopperPearson(int64(sr.Matches), int64(sr.Images), Confidence)
+	var sum float64
+	for d, n := range sr.Counts {
+		sum += float64(d) * float64(n)
+	}
+	sr.MeanDistance = sum / float64(sr.Images)
 }
 
 // robustOne edits one image with every step and returns the distances

@@ -80,15 +80,7 @@ func NewRobustnessResults(hashers []phash.Hasher, steps []transform.Step, corpus
 				return nil, fmt.Errorf("bench: robustness results: %s: %d bins for %d bits", h.Name(), len(t.Counts), h.Bits())
 			}
 			sr := StepResult{Step: st, Images: t.Images, Failed: t.Failed, Matches: t.Matches, Counts: append([]int64(nil), t.Counts...)}
-			if sr.Images > 0 {
-				sr.Recall = float64(sr.Matches) / float64(sr.Images)
-				sr.CI, _ = ClopperPearson(int64(sr.Matches), int64(sr.Images), Confidence)
-				var sum float64
-				for d, n := range sr.Counts {
-					sum += float64(d) * float64(n)
-				}
-				sr.MeanDistance = sum / float64(sr.Images)
-			}
+			sr.summarise()
 			r.Steps = append(r.Steps, sr)
 		}
 		out[h.Name()] = r
