@@ -76,19 +76,6 @@ func corpusDir(t *testing.T, n int) string {
 	return dir
 }
 
-func mustHashers(t testing.TB, names ...string) []phash.Hasher {
-	t.Helper()
-	var out []phash.Hasher
-	for _, n := range names {
-		h, err := phash.ByName(n)
-		if err != nil {
-			t.Skipf("hasher %s not registered: %v", n, err)
-		}
-		out = append(out, h)
-	}
-	return out
-}
-
 func TestOpenFormatsAgree(t *testing.T) {
 	dir := corpusDir(t, 5)
 	c, err := Open(dir)
@@ -158,7 +145,7 @@ func TestOpenFormatsAgree(t *testing.T) {
 }
 
 func TestHashCorpusAndCache(t *testing.T) {
-	hashers := mustHashers(t, "pdq", "phash8", "dhash8")
+	hashers := phashtest.Hashers(t, "pdq", "phash8", "dhash8")
 	dir := corpusDir(t, 6)
 	c, err := Open(dir)
 	if err != nil {
@@ -263,7 +250,7 @@ func TestHashCorpusAndCache(t *testing.T) {
 // deduplicates it with the default rule.
 func hashedCorpus(t *testing.T, n int) ([]phash.Hasher, *Corpus, *HashSet, *DedupResult) {
 	t.Helper()
-	hashers := mustHashers(t, "pdq", "phash8")
+	hashers := phashtest.Hashers(t, "pdq", "phash8")
 	c, err := Open(corpusDir(t, n))
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +370,7 @@ func collideAll(t *testing.T, hs *HashSet, alg string) (*DedupResult, *Collision
 }
 
 func TestCollisionsMatchNaive(t *testing.T) {
-	h := mustHashers(t, "dhash8")[0]
+	h := phashtest.Hashers(t, "dhash8")[0]
 	n := 500
 	raw := randomHashes(t, n, 64, 21)
 	hs := &HashSet{Corpus: "synthetic", Algorithms: []string{h.Name()}, Hashes: map[string][]phash.Hash{}}

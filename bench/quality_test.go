@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/phashtest"
 )
 
 // TestQualityGateMatchesNaive: the gated rate counts exactly the pairs of
 // images whose quality is above the floor, by brute force, and the
 // dropped count is exact.
 func TestQualityGateMatchesNaive(t *testing.T) {
-	h := mustHashers(t, "pdq")[0]
+	h := phashtest.Hashers(t, "pdq")[0]
 	floor := h.(phash.QualityHasher).MinQuality()
 	n := 300
 	raw := randomHashes(t, n, 256, 5)
@@ -59,7 +60,7 @@ func TestQualityGateMatchesNaive(t *testing.T) {
 		t.Fatalf("gated %d of %d pairs match, naive %d (want some)", at.Matches, at.Pairs, k)
 	}
 	// An algorithm without quality scores has no gate.
-	dh := mustHashers(t, "dhash8")[0]
+	dh := phashtest.Hashers(t, "dhash8")[0]
 	hs.Algorithms = append(hs.Algorithms, dh.Name())
 	for _, v := range raw {
 		w, _ := phash.NewHash(dh.Kind(), 64, v.Bytes()[:8])

@@ -1,8 +1,12 @@
-// Package benchtest holds test helpers shared by the tests of bench and of
-// the privmatch command. Production code does not import it.
+// Package benchtest holds test helpers shared by the tests of bench,
+// bench/report and the privmatch command. Production code does not import it.
 package benchtest
 
 import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
@@ -43,4 +47,32 @@ func VoucherLen(t testing.TB, params threshold.Params, n int, seed uint64) int {
 		t.Fatal(err)
 	}
 	return len(b)
+}
+
+// SVGText parses an SVG document strictly as XML and returns its root
+// element's name and the trimmed, non-empty character data of every
+// element, in document order. It fails the test on invalid XML.
+func SVGText(t testing.TB, r io.Reader) (root string, texts []string) {
+	t.Helper()
+	dec := xml.NewDecoder(r)
+	dec.Strict = true
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return root, texts
+		}
+		if err != nil {
+			t.Fatalf("invalid SVG: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = x.Name.Local
+			}
+		case xml.CharData:
+			if s := strings.TrimSpace(string(x)); s != "" {
+				texts = append(texts, s)
+			}
+		}
+	}
 }

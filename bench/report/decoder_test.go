@@ -14,6 +14,7 @@ import (
 
 	"github.com/privmatch/privmatch/bench"
 	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/phashtest"
 	"github.com/privmatch/privmatch/psi"
 )
 
@@ -56,7 +57,7 @@ func TestBuildMeasuresDecoderDrift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := mustHashers(t, "pdq", "phash8")
+	hs := phashtest.Hashers(t, "pdq", "phash8")
 	o := Options{Corpus: c, CorpusPath: "mixed", Hashers: hs, Protocols: []psi.Protocol{p}, Device: bench.DefaultDeviceModel,
 		ListSize: DefaultListSize, Prevalence: DefaultPrevalence, SkipEncryptedHash: true, Integrity: IntegrityOptions{Skip: true},
 		Robustness: bench.RobustnessOptions{Steps: jpegStep(90)}, Feasibility: bench.FeasibilityOptions{Sizes: []int{16}, Queries: 2, Seed: 1},

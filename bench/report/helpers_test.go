@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/phashtest"
 	"github.com/privmatch/privmatch/phash/transform"
 	"github.com/privmatch/privmatch/psi"
@@ -33,19 +32,6 @@ func corpusDir(t *testing.T, n int) string {
 		}
 	}
 	return dir
-}
-
-func mustHashers(t testing.TB, names ...string) []phash.Hasher {
-	t.Helper()
-	var out []phash.Hasher
-	for _, n := range names {
-		h, err := phash.ByName(n)
-		if err != nil {
-			t.Fatalf("hasher %s not registered: %v", n, err)
-		}
-		out = append(out, h)
-	}
-	return out
 }
 
 // testProtocols returns the registered protocols less he-hamming, whose

@@ -1,16 +1,16 @@
 package report
 
 import (
+	"bytes"
 	"context"
-	"encoding/xml"
-	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/bench/benchtest"
 	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/phashtest"
 	"github.com/privmatch/privmatch/phash/transform"
 )
 
@@ -18,29 +18,7 @@ import (
 // all character data joined by newlines.
 func svgText(t *testing.T, b []byte) (string, string) {
 	t.Helper()
-	dec := xml.NewDecoder(strings.NewReader(string(b)))
-	dec.Strict = true
-	var root string
-	var texts []string
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("invalid SVG: %v", err)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			if root == "" {
-				root = x.Name.Local
-			}
-		case xml.CharData:
-			if s := strings.TrimSpace(string(x)); s != "" {
-				texts = append(texts, s)
-			}
-		}
-	}
+	root, texts := benchtest.SVGText(t, bytes.NewReader(b))
 	return root, "\n" + strings.Join(texts, "\n") + "\n"
 }
 
@@ -116,7 +94,7 @@ func TestPlots(t *testing.T) {
 }
 
 func TestPlotHistogramRealHashes(t *testing.T) {
-	h := mustHashers(t, "phash8")[0]
+	h := phashtest.Hashers(t, "phash8")[0]
 	var hs []phash.Hash
 	for s := uint64(0); s < 6; s++ {
 		x, err := h.Hash(synthImage(s))

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/phash/phashtest"
 )
 
 func TestDocumentRendering(t *testing.T) {
@@ -45,7 +46,7 @@ func TestBuildOptionErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := Options{Corpus: c, Hashers: mustHashers(t, "pdq"), Device: bench.DefaultDeviceModel, ListSize: DefaultListSize, Prevalence: DefaultPrevalence}
+	good := Options{Corpus: c, Hashers: phashtest.Hashers(t, "pdq"), Device: bench.DefaultDeviceModel, ListSize: DefaultListSize, Prevalence: DefaultPrevalence}
 	for name, mut := range map[string]func(o *Options){
 		"no corpus":  func(o *Options) { o.Corpus = nil },
 		"no hashers": func(o *Options) { o.Hashers = nil },

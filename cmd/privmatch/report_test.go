@@ -4,16 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/privmatch/privmatch/bench/benchtest"
 	"github.com/privmatch/privmatch/bench/report"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -98,30 +96,7 @@ func svgTexts(t *testing.T, path string) (string, []string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	dec := xml.NewDecoder(f)
-	dec.Strict = true
-	var root string
-	var texts []string
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s is not valid XML: %v", path, err)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			if root == "" {
-				root = x.Name.Local
-			}
-		case xml.CharData:
-			if s := strings.TrimSpace(string(x)); s != "" {
-				texts = append(texts, s)
-			}
-		}
-	}
-	return root, texts
+	return benchtest.SVGText(t, f)
 }
 
 func TestReportQuickEndToEnd(t *testing.T) {
