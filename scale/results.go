@@ -124,15 +124,8 @@ func assemble(o Options, m Measure, iter func(*Part) bool) (*benchreport.Report,
 	if err != nil {
 		return nil, err
 	}
-	r := &benchreport.Report{Generated: time.Now().UTC().Format(time.RFC3339), Environment: benchreport.CurrentEnvironment(),
-		Corpus: md.Corpus, Dedup: md.Dedup,
-		Robustness: map[string]*bench.RobustnessResult{}, ROC: map[string]bench.ROCCurve{},
-		StageSeconds: map[string]float64{}, Plots: map[string]string{}}
-	r.Options.CorpusPath = corpusName(o.Sources)
-	r.Options.Algorithms = o.Algorithms
-	r.Options.Pairs = o.Pairs
-	r.Options.Robustness = o.Robustness
-	r.Options.ListSize, r.Options.Prevalence = benchreport.DefaultListSize, benchreport.DefaultPrevalence
+	r := newReport(o)
+	r.Corpus, r.Dedup = md.Corpus, md.Dedup
 	if m.Robustness {
 		t, err := robustTallies(hashers, len(o.Robustness.Steps), robust)
 		if err != nil {
@@ -150,17 +143,39 @@ func assemble(o Options, m Measure, iter func(*Part) bool) (*benchreport.Report,
 		if err != nil {
 			return nil, err
 		}
-		a := bench.Accuracy{Algorithm: h.Name(), Collision: col}
-		if m.Robustness {
-			var curve bench.ROCCurve
-			if a, curve, err = bench.AccuracyOf(col, r.Robustness[h.Name()], benchreport.DefaultListSize, benchreport.DefaultPrevalence); err != nil {
-				return nil, fmt.Errorf("scale: results: %s: %w", h.Name(), err)
-			}
-			r.ROC[h.Name()] = curve
+		if err := addAccuracy(r, h.Name(), col, m.Robustness); err != nil {
+			return nil, fmt.Errorf("scale: results: %s: %w", h.Name(), err)
 		}
-		r.Accuracy = append(r.Accuracy, a)
 	}
 	return r, nil
+}
+
+// newReport starts the report of a run of o: generation time, environment
+// and the run's options, with empty result maps.
+func newReport(o Options) *benchreport.Report {
+	r := &benchreport.Report{Generated: time.Now().UTC().Format(time.RFC3339), Environment: benchreport.CurrentEnvironment(),
+		Robustness: map[string]*bench.RobustnessResult{}, ROC: map[string]bench.ROCCurve{},
+		StageSeconds: map[string]float64{}, Plots: map[string]string{}}
+	r.Options.CorpusPath, r.Options.Algorithms = corpusName(o.Sources), o.Algorithms
+	r.Options.Pairs, r.Options.Robustness = o.Pairs, o.Robustness
+	r.Options.ListSize, r.Options.Prevalence = benchreport.DefaultListSize, benchreport.DefaultPrevalence
+	return r
+}
+
+// addAccuracy appends algorithm name's accuracy, from its false-match
+// result col, to r and, when robustness was measured, its ROC curve.
+func addAccuracy(r *benchreport.Report, name string, col *bench.CollisionResult, robust bool) error {
+	a := bench.Accuracy{Algorithm: name, Collision: col}
+	if robust {
+		var curve bench.ROCCurve
+		var err error
+		if a, curve, err = bench.AccuracyOf(col, r.Robustness[name], benchreport.DefaultListSize, benchreport.DefaultPrevalence); err != nil {
+			return err
+		}
+		r.ROC[name] = curve
+	}
+	r.Accuracy = append(r.Accuracy, a)
+	return nil
 }
 
 // collision builds one algorithm's bench.CollisionResult from the summed

@@ -34,12 +34,7 @@ func SingleMachine(ctx context.Context, o Options, m Measure) (*benchreport.Repo
 			c.Items = append(c.Items, it)
 		}
 	}
-	r := &benchreport.Report{Generated: time.Now().UTC().Format(time.RFC3339), Environment: benchreport.CurrentEnvironment(),
-		Robustness: map[string]*bench.RobustnessResult{}, ROC: map[string]bench.ROCCurve{},
-		StageSeconds: map[string]float64{}, Plots: map[string]string{}}
-	r.Options.CorpusPath, r.Options.Algorithms = corpusName(o.Sources), o.Algorithms
-	r.Options.Pairs, r.Options.Robustness = o.Pairs, o.Robustness
-	r.Options.ListSize, r.Options.Prevalence = benchreport.DefaultListSize, benchreport.DefaultPrevalence
+	r := newReport(o)
 	t0 := time.Now()
 	hs, err := bench.HashCorpus(ctx, c, hashers, bench.HashOptions{})
 	if err != nil {
@@ -70,15 +65,9 @@ func SingleMachine(ctx context.Context, o Options, m Measure) (*benchreport.Repo
 		if err != nil {
 			return nil, err
 		}
-		a := bench.Accuracy{Algorithm: h.Name(), Collision: col}
-		if m.Robustness {
-			var curve bench.ROCCurve
-			if a, curve, err = bench.AccuracyOf(col, r.Robustness[h.Name()], benchreport.DefaultListSize, benchreport.DefaultPrevalence); err != nil {
-				return nil, fmt.Errorf("scale: %s: %w", h.Name(), err)
-			}
-			r.ROC[h.Name()] = curve
+		if err := addAccuracy(r, h.Name(), col, m.Robustness); err != nil {
+			return nil, fmt.Errorf("scale: %s: %w", h.Name(), err)
 		}
-		r.Accuracy = append(r.Accuracy, a)
 	}
 	r.StageSeconds["false matches"] = time.Since(t0).Seconds()
 	return r, nil
