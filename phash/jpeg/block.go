@@ -177,6 +177,19 @@ func (d *decoder) acFirst(c *component, co *[64]int16) {
 	}
 }
 
+// refineBit applies a successive-approximation correction bit to the
+// nonzero coefficient *c: away from zero by p1 (or m1 when negative),
+// unless that bit is already set.
+func refineBit(br *bitReader, c *int16, p1, m1 int16) {
+	if br.getBit() && *c&p1 == 0 {
+		if *c >= 0 {
+			*c += p1
+		} else {
+			*c += m1
+		}
+	}
+}
+
 func (d *decoder) acRefine(c *component, co *[64]int16) {
 	br := &d.br
 	p1 := int16(1) << d.al
@@ -205,15 +218,8 @@ func (d *decoder) acRefine(c *component, co *[64]int16) {
 				break
 			}
 			for k <= d.se {
-				z := zigzag[k]
-				if co[z] != 0 {
-					if br.getBit() && co[z]&p1 == 0 {
-						if co[z] >= 0 {
-							co[z] += p1
-						} else {
-							co[z] += m1
-						}
-					}
+				if z := zigzag[k]; co[z] != 0 {
+					refineBit(br, &co[z], p1, m1)
 				} else {
 					r--
 					if r < 0 {
@@ -229,15 +235,8 @@ func (d *decoder) acRefine(c *component, co *[64]int16) {
 	}
 	if d.eobrun > 0 {
 		for ; k <= d.se; k++ {
-			z := zigzag[k]
-			if co[z] != 0 {
-				if br.getBit() && co[z]&p1 == 0 {
-					if co[z] >= 0 {
-						co[z] += p1
-					} else {
-						co[z] += m1
-					}
-				}
+			if z := zigzag[k]; co[z] != 0 {
+				refineBit(br, &co[z], p1, m1)
 			}
 		}
 		d.eobrun--
