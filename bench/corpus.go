@@ -241,20 +241,35 @@ func openZip(p string) (*Corpus, error) {
 	return c, nil
 }
 
-func openTar(p string) (*Corpus, error) {
+// openGunzip opens the file p and returns it (for the caller to close) and
+// a reader of its content, gunzipped when p's name ends in one of the
+// suffixes (case-insensitive).
+func openGunzip(p string, suffixes ...string) (*os.File, io.Reader, error) {
 	f, err := os.Open(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := strings.ToLower(p)
+	for _, s := range suffixes {
+		if !strings.HasSuffix(l, s) {
+			continue
+		}
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
+		}
+		return f, gz, nil
+	}
+	return f, f, nil
+}
+
+func openTar(p string) (*Corpus, error) {
+	f, r, err := openGunzip(p, ".gz", ".tgz")
 	if err != nil {
 		return nil, fmt.Errorf("bench: open corpus: %w", err)
 	}
 	defer f.Close()
-	var r io.Reader = f
-	if l := strings.ToLower(p); strings.HasSuffix(l, ".gz") || strings.HasSuffix(l, ".tgz") {
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("bench: open corpus %s: %w", p, err)
-		}
-		r = gz
-	}
 	tr := tar.NewReader(io.LimitReader(r, maxArchiveBytes))
 	c := &Corpus{Source: p}
 	seen := map[string]bool{}

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -70,19 +69,11 @@ func parseIDX(b []byte) (*IDX, error) {
 // readIDXFile reads and parses an IDX file, gunzipping it when its name
 // ends in .gz.
 func readIDXFile(p string) (*IDX, error) {
-	f, err := os.Open(p)
+	f, r, err := openGunzip(p, ".gz")
 	if err != nil {
 		return nil, fmt.Errorf("bench: idx: %w", err)
 	}
 	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(strings.ToLower(p), ".gz") {
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("bench: idx %s: %w", p, err)
-		}
-		r = gz
-	}
 	b, err := io.ReadAll(io.LimitReader(r, maxIDXBytes+64))
 	if err != nil {
 		return nil, fmt.Errorf("bench: idx %s: %w", p, err)

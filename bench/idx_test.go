@@ -167,3 +167,25 @@ func FuzzParseList(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenNotGzip: an archive or IDX file named .gz or .tgz that is not
+// gzip is a clean error naming the file, for both openers that share
+// openGunzip; a missing file is an error too.
+func TestOpenNotGzip(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"c.tgz", "c.tar.gz", "t10k-images-idx3-ubyte.gz", "absent.tgz"} {
+		p := filepath.Join(dir, name)
+		if name != "absent.tgz" {
+			if err := os.WriteFile(p, []byte("plain bytes, not gzip"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := Open(p)
+		if err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("Open(%s): %v, want an error naming the file", name, err)
+		}
+	}
+	if _, err := readIDXFile(filepath.Join(dir, "t10k-images-idx3-ubyte.gz")); err == nil || !strings.Contains(err.Error(), "gzip") {
+		t.Errorf("readIDXFile of a non-gzip .gz: %v", err)
+	}
+}
