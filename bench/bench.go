@@ -25,6 +25,12 @@
 // them as if they were; it is the sampling error of the pair sample (exact
 // when pairs were sampled uniformly), not a bound on how the rate would
 // vary across corpora.
+//
+// Measurements and rendering are apart: this package measures, one file
+// per measurement (collision.go, robustness.go, account.go, feasibility.go,
+// integrity_audit.go, threshold.go, encrypted_hash.go, attack.go, ...);
+// package bench/report turns the results into results.json, report.md,
+// report.html and plots; bench/benchtest holds helpers shared by the tests.
 package bench
 
 import "github.com/privmatch/privmatch/phash"

@@ -22,6 +22,14 @@
 // the alpha channel). A fully transparent pixel keeps the colour stored
 // under it. Colour conversion from Go's decoded types (YCbCr, CMYK,
 // paletted) follows the standard library's own 8-bit conversions.
+//
+// Where things are: phash.go (this registry), hash.go (the Hash value,
+// Distance, ParseHash), load.go and exif.go (decoding files), one file per
+// algorithm (pdq*.go, imagehash*.go, whash.go, colorhash.go,
+// goimagehash.go) and pillow_*.go (Pillow's convert('L') and LANCZOS resize
+// that the imagehash family depends on). Subpackages: jpeg (libjpeg-turbo's
+// pixels in pure Go), transform (the edits of the robustness suite), attack
+// (evasion and collision attacks) and phashtest (the conformance suite).
 package phash
 
 import (

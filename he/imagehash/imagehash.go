@@ -23,6 +23,11 @@
 // any membership test. The median threshold runs on the client in the
 // clear (pipeline (a)); a homomorphic comparison against an encrypted
 // median is not implemented.
+//
+// It is one of the engines on the he toolkit: NewParameters goes through
+// he.NewParameters (the one security table), and keys, queries and answers
+// use the toolkit's wire header, seeded key codec and seeded encryption
+// (he/internal/core).
 package imagehash
 
 import (
