@@ -1,6 +1,6 @@
 // Package transform is a deterministic suite of image edits used to measure
-// how robust perceptual hashes are (bench) and, later, to build adversarial
-// attacks: JPEG re-encoding, resizing, cropping, padding, rotation, flips,
+// how robust perceptual hashes are (bench's robustness suite, and scale's
+// at corpus scale): JPEG re-encoding, resizing, cropping, padding, rotation, flips,
 // blur, sharpening, noise, tone changes, grayscale, text and logo overlays,
 // and a screenshot-like re-render.
 //
