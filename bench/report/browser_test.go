@@ -75,22 +75,8 @@ func TestReportInBrowser(t *testing.T) {
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	eval := func(expr string) bool {
-		t.Helper()
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return ok
-	}
-	num := func(expr string) float64 {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
+	eval := func(expr string) bool { t.Helper(); return evaluate[bool](t, ctx, expr) }
+	num := func(expr string) float64 { t.Helper(); return evaluate[float64](t, ctx, expr) }
 	page := "file://" + filepath.Join(dir, HTMLFile)
 
 	for _, vp := range []struct {
@@ -187,4 +173,15 @@ func fixture(t testing.TB) *Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// evaluate runs the JavaScript expression expr in the page and returns its
+// value, failing the test on an error.
+func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
 }

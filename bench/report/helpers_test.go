@@ -49,3 +49,16 @@ func testProtocols() []psi.Protocol {
 func jpegStep(q float64) []transform.Step {
 	return []transform.Step{{Transform: "jpeg", Strength: q}}
 }
+
+// sameRender fails unless rendering back, a report read back from the
+// results.json in files, under command gives the same report.md as files.
+func sameRender(t *testing.T, back *Report, command string, files map[string][]byte) {
+	t.Helper()
+	again, err := back.Render(command)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again[MarkdownFile], files[MarkdownFile]) {
+		t.Error("rendering the written results.json again gives a different report.md")
+	}
+}
