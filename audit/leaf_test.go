@@ -13,36 +13,36 @@ import (
 // parseLeaf inverts Entry.leaf: a left inverse proves the encoding
 // injective.
 func parseLeaf(b []byte) (Entry, bool) {
-	uv := func() (uint64, bool) {
-		v, n := binary.Uvarint(b)
-		if n <= 0 {
-			return 0, false
-		}
-		b = b[n:]
-		return v, true
-	}
-	take := func(n uint64) ([]byte, bool) {
-		if uint64(len(b)) < n {
-			return nil, false
+	// Each reader consumes from b; after the first short read ok stays
+	// false and every later read returns nothing (fixed: zeros).
+	ok := true
+	take := func(n uint64) []byte {
+		if !ok || uint64(len(b)) < n {
+			ok = false
+			return nil
 		}
 		s := b[:n]
 		b = b[n:]
-		return s, true
+		return s
 	}
-	kl, ok := uv()
-	if !ok {
-		return Entry{}, false
+	fixed := func(n int) []byte {
+		if s := take(uint64(n)); ok {
+			return s
+		}
+		return make([]byte, n)
 	}
-	kind, ok := take(kl)
-	if !ok {
-		return Entry{}, false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(b)
+		if !ok || n <= 0 {
+			ok = false
+			return 0
+		}
+		b = b[n:]
+		return v
 	}
-	nb, ok := take(2)
-	if !ok {
-		return Entry{}, false
-	}
-	bits := int(binary.BigEndian.Uint16(nb))
-	hb, ok := take(uint64(bits+7) / 8)
+	kind := take(uv())
+	bits := int(binary.BigEndian.Uint16(fixed(2)))
+	hb := take(uint64(bits+7) / 8)
 	if !ok {
 		return Entry{}, false
 	}
@@ -51,26 +51,14 @@ func parseLeaf(b []byte) (Entry, bool) {
 		return Entry{}, false
 	}
 	e := Entry{Hash: h}
-	ns, ok := uv()
-	if !ok {
-		return Entry{}, false
+	for i, ns := uint64(0), uv(); ok && i < ns; i++ {
+		name := take(uv())
+		idx := binary.BigEndian.Uint64(fixed(8))
+		if ok {
+			e.Sources = append(e.Sources, Source{List: string(name), Index: idx})
+		}
 	}
-	for range ns {
-		nl, ok := uv()
-		if !ok {
-			return Entry{}, false
-		}
-		name, ok := take(nl)
-		if !ok {
-			return Entry{}, false
-		}
-		idx, ok := take(8)
-		if !ok {
-			return Entry{}, false
-		}
-		e.Sources = append(e.Sources, Source{List: string(name), Index: binary.BigEndian.Uint64(idx)})
-	}
-	return e, len(b) == 0
+	return e, ok && len(b) == 0
 }
 
 // collidingEntries are two different entries whose leaves were equal
@@ -117,8 +105,15 @@ func TestEntryLeafInjective(t *testing.T) {
 		t.Fatal("two different entries share a leaf")
 	}
 	for _, e := range []Entry{a, b, {Hash: testHash(t, 2)}, {Hash: testHash(t, 3), Sources: []Source{{strings.Repeat("x", 300), 7}}}} {
-		if got, ok := parseLeaf(e.leaf()); !ok || !reflect.DeepEqual(got, e) {
+		l := e.leaf()
+		if got, ok := parseLeaf(l); !ok || !reflect.DeepEqual(got, e) {
 			t.Errorf("leaf of %d sources does not parse back", len(e.Sources))
+		}
+		// The parser is strict: no proper prefix of a leaf parses.
+		for n := range len(l) {
+			if _, ok := parseLeaf(l[:n]); ok {
+				t.Fatalf("leaf of %d sources: its first %d of %d bytes parse", len(e.Sources), n, len(l))
+			}
 		}
 	}
 	// Names and counts under 128 encode as before: list and database
