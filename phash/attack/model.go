@@ -301,20 +301,25 @@ func (m *linearModel) threshold(f []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// lift returns the least-norm full-resolution luma change that moves the
-// features in idx by delta (to first order, leaving the others free): J_S^T
-// (J_S J_S^T)^-1 delta, mapped to full resolution through the resize's
-// adjoint Ry^T (.) Rx.
-func (m *linearModel) lift(idx []int, delta []float64, w, h int) ([]float64, error) {
-	k := len(m.feat)
-	n := len(idx)
+// solveGram solves (J_S J_S^T) y = delta for the features S in idx, the
+// Gram matrix's sub-block on them.
+func (m *linearModel) solveGram(idx []int, delta []float64) ([]float64, error) {
+	k, n := len(m.feat), len(idx)
 	g := make([]float64, n*n)
 	for a, i := range idx {
 		for b, j := range idx {
 			g[a*n+b] = m.gram[i*k+j]
 		}
 	}
-	y, err := solveSPD(g, delta, n)
+	return solveSPD(g, delta, n)
+}
+
+// lift returns the least-norm full-resolution luma change that moves the
+// features in idx by delta (to first order, leaving the others free): J_S^T
+// (J_S J_S^T)^-1 delta, mapped to full resolution through the resize's
+// adjoint Ry^T (.) Rx.
+func (m *linearModel) lift(idx []int, delta []float64, w, h int) ([]float64, error) {
+	y, err := m.solveGram(idx, delta)
 	if err != nil {
 		return nil, err
 	}

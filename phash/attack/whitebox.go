@@ -115,14 +115,7 @@ func (s *state) optimum(m *linearModel, f0 []float64) (float64, error) {
 	if len(idx) == 0 {
 		return math.Inf(1), nil
 	}
-	k, n := len(m.feat), len(idx)
-	g := make([]float64, n*n)
-	for a, i := range idx {
-		for b, j := range idx {
-			g[a*n+b] = m.gram[i*k+j]
-		}
-	}
-	y, err := solveSPD(g, d, n)
+	y, err := m.solveGram(idx, d)
 	if err != nil {
 		return 0, err
 	}
