@@ -29,24 +29,13 @@ func VoucherLen(t testing.TB, params threshold.Params, n int, seed uint64) int {
 		t.Fatal(err)
 	}
 	srv, cli := psitest.Pair(t, p, db)
-	conn, _, err := psi.Open(srv, cli, db.Kind, db.Bits)
-	if err != nil {
-		t.Fatal(err)
+	_, sess := psitest.SetupExchange(t, srv, cli)
+	defer sess.Close()
+	msgs, _, _ := psitest.QueryExchange(t, sess, cli, db.Hashes[0])
+	if len(msgs) == 0 || msgs[0].Dir != psi.Up {
+		t.Fatalf("threshold-psi query of %d messages does not start with the voucher going up", len(msgs))
 	}
-	defer conn.Close()
-	q, err := cli.NewQuery(db.Hashes[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := q.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(b)
+	return len(msgs[0].Bytes)
 }
 
 // SVGText parses an SVG document strictly as XML and returns its root
