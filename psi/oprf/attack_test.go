@@ -17,10 +17,7 @@ import (
 // forger learns nothing it would not learn holding that image, and the
 // server learns only that the device claims a hash it already lists.
 func TestForgedVoucherDoesNotMatch(t *testing.T) {
-	db := psitest.Database(t, 300, 21)
-	srv, cli := psitest.Pair(t, oprf.Protocol, db)
-	msgs, sess := psitest.SetupExchange(t, srv, cli)
-	defer sess.Close()
+	db, _, msgs, sess := setUp(t, 300, 21)
 	tb := &oprf.Table{}
 	if err := tb.UnmarshalBinary(msgs[0].Bytes); err != nil {
 		t.Fatal(err)

@@ -10,10 +10,7 @@ import (
 )
 
 func TestOPRFSizesAndPayload(t *testing.T) {
-	db := psitest.Database(t, 1000, 11)
-	srv, cli := psitest.Pair(t, oprf.Protocol, db)
-	msgs, sess := psitest.SetupExchange(t, srv, cli)
-	defer sess.Close()
+	db, cli, msgs, sess := setUp(t, 1000, 11)
 	m := msgs[0].Sent
 	if want := 52 + 32*1408; m.BinarySize() != want { // 1.3*1000+1 padded to 11*2^7
 		t.Errorf("table %d bytes, want %d", m.BinarySize(), want)
@@ -78,9 +75,7 @@ func TestOPRFOtherKeyDoesNotMatch(t *testing.T) {
 }
 
 func TestOPRFRejectsBadTable(t *testing.T) {
-	db := psitest.Database(t, 20, 13)
-	srv, cli := psitest.Pair(t, oprf.Protocol, db)
-	msgs, _ := psitest.SetupExchange(t, srv, cli)
+	db, cli, msgs, _ := setUp(t, 20, 13)
 	b := msgs[0].Bytes
 	// Corrupt L to the identity (all zero bytes encode it).
 	bad := append([]byte(nil), b...)
@@ -108,6 +103,18 @@ func TestOPRFRejectsBadTable(t *testing.T) {
 	}
 }
 
+// setUp builds an oprf-psi server over a synthetic database of n hashes
+// drawn from seed and a client, and runs the setup between them; the
+// session closes when the test ends.
+func setUp(t *testing.T, n int, seed uint64) (db *psi.Database, cli psi.Client, msgs []psitest.Message, sess psi.ServerSession) {
+	t.Helper()
+	db = psitest.Database(t, n, seed)
+	srv, cli := psitest.Pair(t, oprf.Protocol, db)
+	msgs, sess = psitest.SetupExchange(t, srv, cli)
+	t.Cleanup(func() { sess.Close() })
+	return db, cli, msgs, sess
+}
+
 // setupWith runs cli's setup on the bytes b as the server's message.
 func setupWith(t *testing.T, cli psi.Client, b []byte) error {
 	t.Helper()
@@ -130,10 +137,7 @@ func (r *rawTable) UnmarshalBinary(b []byte) error { *r = b; return nil }
 // deterministic. Before the fix the server stopped at the first part that
 // opened.
 func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
-	db := psitest.Database(t, 500, 14)
-	srv, cli := psitest.Pair(t, oprf.Protocol, db)
-	_, sess := psitest.SetupExchange(t, srv, cli)
-	defer sess.Close()
+	db, cli, _, sess := setUp(t, 500, 14)
 	var want oprf.PartWork
 	matched := 0
 	for i := 0; i < 40; i++ {
