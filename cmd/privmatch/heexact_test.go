@@ -33,24 +33,14 @@ func TestServeQueryHEExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkServerLearns(t, res, "he-exact", keys, exact.QuerySize(p)+exact.ReplySize(p, 1), exact.AnswerSize(p, 1))
 	for i, r := range res {
-		wantUp := 0
-		if i == 0 {
-			wantUp = keys
-		}
-		if r.Query != i || r.Protocol != "he-exact" || r.ResultTo != "server" || r.Match != nil {
-			t.Errorf("query %d: %+v", i, r)
-		}
-		if r.SetupUpBytes != wantUp || (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
-			t.Errorf("query %d: setup %d B, up %d B; want keys (%d B) up on the first query only", i, r.SetupBytes, r.SetupUpBytes, keys)
-		}
-		if r.UpBytes != exact.QuerySize(p)+exact.ReplySize(p, 1) || r.DownBytes != exact.AnswerSize(p, 1) || r.Rounds != 3 {
-			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
+		if (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
+			t.Errorf("query %d: setup %d B; want more than the keys (%d B) on the first query only", i, r.SetupBytes, keys)
 		}
 		if r.WallMS <= 0 || r.ClientMS <= 0 {
 			t.Errorf("query %d: times %v/%v ms", i, r.ClientMS, r.WallMS)
 		}
-		t.Logf("query %d: client %.1f ms, wall %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.WallMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
 	}
 	srv.waitLog(t, "session ", 4)
 	log := srv.stderr()
@@ -65,6 +55,30 @@ func TestQueryCountError(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "--count 0") {
 		t.Fatalf("query --count 0: %v\n%s", err, out)
+	}
+}
+
+// checkServerLearns checks the result lines of queries of an HE protocol
+// over one connection: numbered in order, the result to the server only,
+// the keys (keys bytes) up with the first query alone, and each query's
+// bytes up and down in three rounds.
+func checkServerLearns(t *testing.T, res []queryResult, proto string, keys, up, down int) {
+	t.Helper()
+	for i, r := range res {
+		wantUp := 0
+		if i == 0 {
+			wantUp = keys
+		}
+		if r.Query != i || r.Protocol != proto || r.ResultTo != "server" || r.Match != nil {
+			t.Errorf("query %d: %+v", i, r)
+		}
+		if r.SetupUpBytes != wantUp {
+			t.Errorf("query %d: setup up %d B, want %d", i, r.SetupUpBytes, wantUp)
+		}
+		if r.UpBytes != up || r.DownBytes != down || r.Rounds != 3 {
+			t.Errorf("query %d: up %d down %d rounds %d, want %d, %d and 3", i, r.UpBytes, r.DownBytes, r.Rounds, up, down)
+		}
+		t.Logf("query %d: client %.1f ms, wall %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.WallMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
 	}
 }
 

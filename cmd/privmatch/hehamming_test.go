@@ -53,22 +53,7 @@ func TestServeQueryHEHamming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range res {
-		wantUp := 0
-		if i == 0 {
-			wantUp = p.KeysSize()
-		}
-		if r.Query != i || r.Protocol != "he-hamming" || r.ResultTo != "server" || r.Match != nil {
-			t.Errorf("query %d: %+v", i, r)
-		}
-		if r.SetupUpBytes != wantUp {
-			t.Errorf("query %d: setup up %d B, want %d", i, r.SetupUpBytes, wantUp)
-		}
-		if r.UpBytes != p.QuerySize(1)+p.ReplySize(1) || r.DownBytes != p.AnswerSize(1) || r.Rounds != 3 {
-			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
-		}
-		t.Logf("query %d: client %.1f ms, wall %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.WallMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
-	}
+	checkServerLearns(t, res, "he-hamming", p.KeysSize(), p.QuerySize(1)+p.ReplySize(1), p.AnswerSize(1))
 	srv.waitLog(t, "session ", 2)
 	log := srv.stderr()
 	// Reports come in query order on one connection: distance 31, then 32.
