@@ -2,6 +2,7 @@ package psi
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -106,6 +107,36 @@ func (c Claim) String() string {
 		status = "known weakness; " + status
 	}
 	return fmt.Sprintf("[%s] %s (%s)", c.Adversary, c.Statement, status)
+}
+
+// TransportClaims are the claims every protocol makes about its messages
+// on psi's drivers, each checked by psitest.TestAdversarial run from the
+// protocol's package directory dir (such as "psi/oprf"): malformed,
+// misplaced and mismatched messages end a session cleanly. except names
+// attacks that do not apply to the protocol (psitest skips them). Replays,
+// echoes, adaptive clients and timing differ by protocol: each ledger
+// states its own.
+func TransportClaims(dir string, except ...string) []Claim {
+	test := func(attack string) string { return dir + ".TestAdversarial/" + attack }
+	all := []Claim{
+		{Adversary: Network, Holds: true, Test: test("truncated"),
+			Statement: "a message cut short, from either side, ends the session with an error naming it, never a panic or a hang; the server goes on serving"},
+		{Adversary: Network, Holds: true, Test: test("oversized"),
+			Statement: "a message longer than its parameters fix, from either side, ends the session with an error naming it; the server goes on serving"},
+		{Adversary: Network, Holds: true, Test: test("bit-flipped"),
+			Statement: "a message with a flipped bit ends the session with an error or completes, never a panic or a hang; the server goes on serving"},
+		{Adversary: Network, Holds: true, Test: test("reordered"),
+			Statement: "a message of another step sent in place of the expected one ends the session cleanly (error or completion)"},
+		{Adversary: MaliciousClient, Holds: true, Test: test("wrong-params"),
+			Statement: "a client of other hashes (kind or length) is refused at the hello, with an error naming both"},
+	}
+	var out []Claim
+	for _, c := range all {
+		if !slices.ContainsFunc(except, func(a string) bool { return strings.HasSuffix(c.Test, "/"+a) }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // String prints the ledger as an aligned text block.

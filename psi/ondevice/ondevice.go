@@ -63,16 +63,18 @@ func (onDeviceProtocol) Ledger() psi.Ledger {
 		Model:           "semi-honest server; the list is public by design",
 		MaliciousServer: "can ship any list, or different lists to different clients, unless clients compare list digests",
 		MaliciousClient: "reads the list, tests and edits images offline against it, and can skip the check",
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: true,
+		// No message per query: replays, reordering, echoes, altered
+		// replies and per-query timing have nothing to work on.
+		Claims: append(psi.TransportClaims("psi/ondevice", "reordered"),
+			psi.Claim{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the server learns only that a client downloaded the list: no message per image"},
-			{Adversary: psi.MaliciousServer, Holds: false,
+			psi.Claim{Adversary: psi.MaliciousServer, Holds: false,
 				Statement: "a malicious server can ship any list, or different lists to different clients, unless clients compare list digests"},
-			{Adversary: psi.MaliciousClient, Holds: false,
+			psi.Claim{Adversary: psi.MaliciousClient, Holds: false,
 				Statement: "a client reads the whole list, can test and edit images offline against it, and can skip the check"},
-			{Adversary: psi.Network, Holds: true,
+			psi.Claim{Adversary: psi.Network, Holds: true,
 				Statement: "an observer sees the list download (its size; its content without transport encryption), nothing per image"},
-		},
+		),
 	}
 }
 
