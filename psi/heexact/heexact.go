@@ -94,7 +94,7 @@ var heForgery = sync.OnceValue(func() float64 {
 
 func (heExactProtocol) Ledger() psi.Ledger {
 	forge := heForgery()
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: heExactName,
 		ResultTo: "server",
 		Setup: "down: the preset and partition count (about 30 B); up, once per session: the client's evaluation keys " +
@@ -123,34 +123,29 @@ func (heExactProtocol) Ledger() psi.Ledger {
 		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can make a run fail; "+
 			"an altered reply passes the server's check with probability at most %.1e per query however the client adapts (exact.ForgeryBound); "+
 			"a caught alteration is recorded by the server, and the client is sent the same frames as after an honest reply", forge),
-		Claims: append(psi.TransportClaims("psi/heexact"),
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true,
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the server learns nothing about a non-matching hash (IND-CPA under RLWE; false match at most exact.FalseMatch)"},
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true,
+			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "on a match the server learns the matching cell: the entry up to the L*H-1 entries sharing it (5 under PN14S, 19 under PN14M, 71 under PN14)"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: false, Test: "he/exact.TestEchoServerReadsQuery",
+			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/exact.TestEchoServerReadsQuery",
 				Statement: "a malicious server reads the query: echoing the client's query ciphertext as the answer makes the reply carry the decrypted fingerprint " +
 					"(64 bits of SHA-256 of the hash in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability)"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: true, Test: "he/exact.TestKnownTrapsDoNotHelp",
+			{Adversary: psi.MaliciousServer, Holds: false,
+				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability of the list itself; see the audit check)"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "he/exact.TestKnownTrapsDoNotHelp",
 				Statement: fmt.Sprintf("a client that alters its reply, even knowing every trap position, passes the server's check with probability at most %.1e per query (exact.ForgeryBound: check values keyed afresh per query)", forge)},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestTamperedReplyLooksNormal",
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestTamperedReplyLooksNormal",
 				Statement: "a client cannot tell whether its altered reply was caught: it receives the same frames as an honest client and its session goes on; the server records the query as tampered"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: true,
+			{Adversary: psi.MaliciousClient, Holds: true,
 				Statement: "the client learns nothing about the list beyond the preset and partition count (masked values uniform); circuit privacy (noise flooding) is not claimed"},
-			psi.Claim{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestHEExactTCPSeveralQueries",
+			{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestHEExactTCPSeveralQueries",
 				Statement: "message sizes are fixed by the preset and partitions: the same for a match and a non-match"},
-			psi.Claim{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestAdversarial/timing",
-				Statement: "an observer sees when queries happen and how long each side computes; the server's time per query does not differ between matches and non-matches beyond noise (rank test over many queries)"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/heexact.TestAdversarial/echo-server",
-				Statement: "a naive echo (the query's bytes sent back as the answer) is refused by the client's decoder; the well-formed echo above is not"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestAdversarial/adaptive-client",
-				Statement: "a client that alters its reply sees the same reaction for a listed and an unlisted hash, and its session goes on"},
-			psi.Claim{Adversary: psi.Network, Holds: false, Test: "psi/heexact.TestAdversarial/replayed",
-				Statement: "psi's transport does not authenticate: a network attacker can replay a client's query into a later query of the same session, the client replies honestly, and the server records the replayed hash's verdict (under another session's keys the replay records no match); run it under TLS"},
-		),
+		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/heexact")...)
+	led.Claims = append(led.Claims, headapter.Claims("psi/heexact")...)
+	return led
 }
 
 // heExactItem maps a hash to the 32 bytes he fingerprints.

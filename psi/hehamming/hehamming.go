@@ -102,7 +102,7 @@ type heHammingProtocol struct{ test *hamming.Literal }
 func (heHammingProtocol) Name() string { return heHammingName }
 
 func (heHammingProtocol) Ledger() psi.Ledger {
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: heHammingName,
 		ResultTo: "server",
 		Setup: fmt.Sprintf("down: the preset, hash length, threshold and answer count (about 12 B); up, once per session: the client's "+
@@ -134,39 +134,34 @@ func (heHammingProtocol) Ledger() psi.Ledger {
 		MaliciousClient: "can force either verdict undetected: a far hash or a garbage reply forces \"no match\", zeros in R or a " +
 			"crafted reply force \"match\"; can send non-binary \"bits\" to test weighted distances or other functions of the " +
 			"database; can make a run fail; the server has no way to detect any of it (no trap cells)",
-		Claims: append(psi.TransportClaims("psi/hehamming"),
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestNoRatioLeak",
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestNoRatioLeak",
 				Statement: "on a non-match the server learns nothing beyond \"no match\": with one randomiser per answer ciphertext it cannot confirm a guessed hash from the ratios of the outputs"},
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true,
+			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the server does not see the query hash or R (IND-CPA under RLWE)"},
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true,
+			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "on a match the server learns the zero slots: the matched entries up to the groups/K entries sharing each slot"},
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestEveryDatabaseSize",
+			{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestEveryDatabaseSize",
 				Statement: "every database size from 1 to the maximum answers correctly, whatever the split of groups across answer ciphertexts"},
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true,
+			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "decryption noise stays below the bound: measured at T = 31 (engine tests at N = 2^12, H14 benchmarks and this project's H14 end-to-end test), " +
 					"not proven, not measured above T = 31; per-level budgets are not measured"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: false, Test: "he/hamming.TestEchoServerReadsQuery",
+			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/hamming.TestEchoServerReadsQuery",
 				Statement: "a malicious server reads the query hash: echoing the client's query ciphertext as the answer makes the reply carry the decrypted hash bits " +
 					"(256 of 256 bits in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can load any hashes or near copies of any hash, serve different lists to different clients, or lie about the verdict (no verifiability)"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/hehamming.TestHEHammingAlteredReply",
+			{Adversary: psi.MaliciousServer, Holds: false,
+				Statement: "a malicious server can load any hashes or near copies of any hash, serve different lists to different clients, or lie about the verdict (no verifiability of the list itself; see the audit check)"},
+			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/hehamming.TestHEHammingAlteredReply",
 				Statement: "a client can alter its reply undetected and so force either verdict (no trap cells); it can also send non-binary bits to test other functions of the database"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: true,
+			{Adversary: psi.MaliciousClient, Holds: true,
 				Statement: "the client learns nothing about the list beyond K and the answer scale (masked values uniform); circuit privacy is not claimed (33-bit flooding)"},
-			psi.Claim{Adversary: psi.Network, Holds: true,
+			{Adversary: psi.Network, Holds: true,
 				Statement: "message sizes are fixed by the preset and K: the same for a match and a non-match"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/hehamming.TestAdversarial/echo-server",
-				Statement: "a naive echo (the query's bytes sent back as the answer) is refused by the client's object check; the well-formed level-0 echo above is not"},
-			psi.Claim{Adversary: psi.Network, Holds: true, Test: "psi/hehamming.TestAdversarial/timing",
-				Statement: "the server's computing time per query does not differ between matches and non-matches beyond noise (rank test over many queries, insecure test preset)"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/hehamming.TestAdversarial/adaptive-client",
-				Statement: "a client that alters its reply sees the same reaction for a listed and an unlisted hash, and its session goes on: the server's reaction tells it nothing of the match bit"},
-			psi.Claim{Adversary: psi.Network, Holds: false, Test: "psi/hehamming.TestAdversarial/replayed",
-				Statement: "psi's transport does not authenticate: a network attacker can replay a client's query into a later query of the same session, the client replies honestly, and the server records the replayed hash's verdict (under another session's keys the replay records no match); run it under TLS"},
-		),
+		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/hehamming")...)
+	led.Claims = append(led.Claims, headapter.Claims("psi/hehamming")...)
+	return led
 }
 
 // heHammingKeysSize is the size of a client's keys under H14 for 256-bit

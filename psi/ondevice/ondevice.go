@@ -42,7 +42,7 @@ type onDeviceProtocol struct{}
 func (onDeviceProtocol) Name() string { return onDeviceName }
 
 func (onDeviceProtocol) Ledger() psi.Ledger {
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: onDeviceName,
 		ResultTo: "client",
 		Setup:    "the whole list in the clear (4 + n*ceil(bits/8) bytes), downloaded once",
@@ -65,17 +65,19 @@ func (onDeviceProtocol) Ledger() psi.Ledger {
 		MaliciousClient: "reads the list, tests and edits images offline against it, and can skip the check",
 		// No message per query: replays, reordering, echoes, altered
 		// replies and per-query timing have nothing to work on.
-		Claims: append(psi.TransportClaims("psi/ondevice", "reordered"),
-			psi.Claim{Adversary: psi.SemiHonest, Holds: true,
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the server learns only that a client downloaded the list: no message per image"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: false,
+			{Adversary: psi.MaliciousServer, Holds: false,
 				Statement: "a malicious server can ship any list, or different lists to different clients, unless clients compare list digests"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: false,
+			{Adversary: psi.MaliciousClient, Holds: false,
 				Statement: "a client reads the whole list, can test and edit images offline against it, and can skip the check"},
-			psi.Claim{Adversary: psi.Network, Holds: true,
+			{Adversary: psi.Network, Holds: true,
 				Statement: "an observer sees the list download (its size; its content without transport encryption), nothing per image"},
-		),
+		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/ondevice", "reordered")...)
+	return led
 }
 
 func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {

@@ -115,3 +115,14 @@ func (c *oprfClient) checkServed(a *AuditedTable) error {
 	}
 	return nil
 }
+
+// AuditHead is TableHead of the server's table (psi.Auditable).
+func (s *oprfServer) AuditHead(log string) (audit.TreeHead, error) {
+	return TableHead(log, s.table, s.kind, s.bits)
+}
+
+// Audited serves the same keyed table with head and link
+// (NewAuditedServer; psi.Auditable).
+func (s *oprfServer) Audited(head audit.SignedHead, link audit.HeadProof) (psi.Server, error) {
+	return NewAuditedServer(s.keyed, head, link)
+}

@@ -38,7 +38,7 @@ type plaintextProtocol struct{}
 func (plaintextProtocol) Name() string { return plaintextName }
 
 func (plaintextProtocol) Ledger() psi.Ledger {
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: plaintextName,
 		ResultTo: "both",
 		Setup:    "none",
@@ -59,21 +59,23 @@ func (plaintextProtocol) Ledger() psi.Ledger {
 		Model:           "none: no privacy against any party",
 		MaliciousServer: "learns every query hash; can answer anything (no verifiability)",
 		MaliciousClient: "can test arbitrary hashes against the list and lie about its own",
-		Claims: append(psi.TransportClaims("psi/plaintext"),
-			psi.Claim{Adversary: psi.SemiHonest, Holds: false,
+		Claims: []psi.Claim{
+			{Adversary: psi.SemiHonest, Holds: false,
 				Statement: "the server reads every query hash (by design: this is the cost baseline, with no privacy)"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: false,
+			{Adversary: psi.MaliciousServer, Holds: false,
 				Statement: "a malicious server can answer anything (no verifiability)"},
-			psi.Claim{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/plaintext.TestAdversarial/echo-server",
+			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/plaintext.TestAdversarial/echo-server",
 				Statement: "a server that sends the client's query back as its answer is refused (the answer is one byte, 0 or 1); it has read the hash anyway"},
-			psi.Claim{Adversary: psi.MaliciousClient, Holds: false,
+			{Adversary: psi.MaliciousClient, Holds: false,
 				Statement: "a client can test any hash it likes against the list, one query each"},
-			psi.Claim{Adversary: psi.Network, Holds: false,
+			{Adversary: psi.Network, Holds: false,
 				Statement: "without transport encryption an observer reads the hash and the verdict; with TLS, sizes and timing only"},
-			psi.Claim{Adversary: psi.Network, Holds: false, Test: "psi/plaintext.TestAdversarial/replayed",
+			{Adversary: psi.Network, Holds: false, Test: "psi/plaintext.TestAdversarial/replayed",
 				Statement: "psi's transport does not authenticate: a network attacker can replay a client's query (from another session or an earlier query) and the server records its verdict again; run it under TLS"},
-		),
+		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/plaintext")...)
+	return led
 }
 
 func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {

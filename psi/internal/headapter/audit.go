@@ -130,3 +130,17 @@ func (c *Client[Q]) checkServed(a *Audited, threshold int) error {
 	}
 	return nil
 }
+
+// Claims are the ledger claims the HE protocols share, for the package
+// directory dir ("psi/heexact"): what the attack suite and the audited
+// setup test check.
+func Claims(dir string) []psi.Claim { return psi.AttackClaims(dir, claims) }
+
+var claims = []psi.AttackRow{
+	{Attack: "echo-server", Adversary: psi.MaliciousServer, Holds: true, Statement: "a naive echo (the query's bytes sent back as the answer) is refused by the client's decoder; the well-formed echo named above is not"},
+	{Attack: "timing", Adversary: psi.Network, Holds: true, Statement: "the server's computing time per query does not differ between matches and non-matches beyond noise (rank test over many queries); an observer still sees when queries happen"},
+	{Attack: "adaptive-client", Adversary: psi.MaliciousClient, Holds: true, Statement: "a client that alters its reply sees the same reaction for a listed and an unlisted hash, and its session goes on: the server's reaction does not tell it the match bit"},
+	{Attack: "replayed", Adversary: psi.Network, Holds: false, Statement: "psi's transport does not authenticate: a network attacker can replay a client's query into a later query of the same session, the client replies honestly, and the server records the replayed hash's verdict (under another session's keys the replay records no match); run it under TLS"},
+	{Attack: "TestAuditedSetup", Adversary: psi.MaliciousServer, Holds: true, Statement: "with Options.Audit the device refuses at setup a head not signed by the publisher, an older head than it has seen, a second head for its epoch (a split view) and parameters other than the head commits"},
+	{Attack: "TestAuditedSetup", Adversary: psi.MaliciousServer, Holds: false, Statement: "the device never sees the database: a server that answers from another list than the one its signed head commits passes the audit check (it checks the head and the parameters only)"},
+}
