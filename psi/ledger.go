@@ -2,6 +2,7 @@ package psi
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -106,6 +107,53 @@ func (c Claim) String() string {
 		status = "known weakness; " + status
 	}
 	return fmt.Sprintf("[%s] %s (%s)", c.Adversary, c.Statement, status)
+}
+
+// TransportClaims are the claims every protocol makes about its messages
+// on psi's drivers, each checked by psitest.TestAdversarial run from the
+// protocol's package directory dir (such as "psi/oprf"): malformed,
+// misplaced and mismatched messages end a session cleanly. except names
+// attacks that do not apply to the protocol (psitest skips them). Replays,
+// echoes, adaptive clients and timing differ by protocol: each ledger
+// states its own.
+func TransportClaims(dir string, except ...string) []Claim {
+	return AttackClaims(dir, transportClaims, except...)
+}
+
+// AttackRow is one ledger claim checked by an attack of
+// psitest.TestAdversarial (or, with an attack name starting "Test", by
+// that test of the protocol's package), written on one line.
+type AttackRow struct {
+	Attack    string
+	Adversary Adversary
+	Holds     bool
+	Statement string
+}
+
+// AttackClaims turns rows into claims whose tests are
+// dir.TestAdversarial/<attack> (dir.<attack> for an attack starting
+// "Test"), leaving out the attacks named in except.
+func AttackClaims(dir string, rows []AttackRow, except ...string) []Claim {
+	var out []Claim
+	for _, r := range rows {
+		if slices.Contains(except, r.Attack) {
+			continue
+		}
+		test := dir + ".TestAdversarial/" + r.Attack
+		if strings.HasPrefix(r.Attack, "Test") {
+			test = dir + "." + r.Attack
+		}
+		out = append(out, Claim{Adversary: r.Adversary, Statement: r.Statement, Holds: r.Holds, Test: test})
+	}
+	return out
+}
+
+var transportClaims = []AttackRow{
+	{"truncated", Network, true, "a message cut short, from either side, ends the session with an error naming it, never a panic or a hang; the server goes on serving"},
+	{"oversized", Network, true, "a message longer than its parameters fix, from either side, ends the session with an error naming it; the server goes on serving"},
+	{"bit-flipped", Network, true, "a message with a flipped bit ends the session with an error or completes, never a panic or a hang; the server goes on serving"},
+	{"reordered", Network, true, "a message of another step sent in place of the expected one ends the session cleanly (error or completion)"},
+	{"wrong-params", MaliciousClient, true, "a client of other hashes (kind or length) is refused at the hello, with an error naming both"},
 }
 
 // String prints the ledger as an aligned text block.

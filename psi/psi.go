@@ -110,12 +110,13 @@ type Options struct {
 	// state (uploaded keys) holds at once; 0 means
 	// DefaultMaxSessions. Other protocols ignore it.
 	MaxSessions int
-	// Audit, on a client, makes setup check that the table it is served
-	// is the published one (audit.Device.Setup against the publisher's
-	// key and the newest head it has accepted); nil skips the check. Only
-	// oprf-psi checks it so far; the other protocols' clients refuse a
-	// non-nil Audit rather than run unchecked. The device is
-	// not safe for concurrent use: give each client its own.
+	// Audit, on a client, makes setup check that the table or database
+	// it is served is the published one (audit.Device.Setup against the
+	// publisher's key and the newest head it has accepted); nil skips the
+	// check. The clients of protocols whose servers are Auditable
+	// (oprf-psi, he-exact, he-hamming) run it; the others refuse a
+	// non-nil Audit rather than run unchecked. The device is not safe
+	// for concurrent use: give each client its own.
 	Audit *audit.Device
 }
 

@@ -48,7 +48,7 @@ func (l *hexList) String() string     { return strings.Join(*l, ",") }
 func (l *hexList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] (--hash HEX ... | IMAGE)",
+	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] [--audit DIR] (--hash HEX ... | IMAGE)",
 		`privmatch query --protocol plaintext-server --server 127.0.0.1:7878 --hash 8f3a...e1
 privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg
 privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --hash 07c2...9d --count 3`, stderr)
@@ -62,6 +62,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	threshold := fs.Int("threshold", 0, "Hamming match threshold (exact protocols accept only 0)")
 	timeout := fs.Duration("timeout", psi.DefaultTimeout, "dial and per-frame deadline (the server's keep-alive frames reset it while it computes)")
 	wait := fs.Duration("wait", psi.DefaultDialWait, "keep retrying a refused connection this long (a server still preparing)")
+	auditDir := fs.String("audit", "", "audit log folder (public files: pub, PROTOCOL.heads): check at setup that the server serves the newest head published there, and refuse otherwise")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -105,7 +106,14 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	for i := 0; i < *count; i++ {
 		all = append(all, hs...)
 	}
-	cli, err := p.NewClient(hs[0].Kind(), hs[0].Bits(), psi.Options{Threshold: *threshold})
+	opts := psi.Options{Threshold: *threshold}
+	if *auditDir != "" {
+		if opts.Audit, err = auditDevice(*auditDir, p.Name()); err != nil {
+			fmt.Fprintf(stderr, "privmatch query: %v\n", err)
+			return 1
+		}
+	}
+	cli, err := p.NewClient(hs[0].Kind(), hs[0].Bits(), opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1

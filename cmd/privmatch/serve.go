@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/psi"
 )
 
@@ -41,7 +42,7 @@ func loadDatabase(path, algo string) (*psi.Database, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "serve --protocol P --db FILE [--listen ADDR] [--algo pdq] [--threshold T] [--ready-file FILE]",
+	fs := newFlagSet("serve", "serve --protocol P --db FILE [--listen ADDR] [--algo pdq] [--threshold T] [--ready-file FILE] [--audit DIR]",
 		`privmatch serve --protocol oprf-psi --db known.txt --listen 127.0.0.1:7878 &
 privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	proto := fs.String("protocol", "", fmt.Sprintf("protocol, one of %v (required)", psi.Names()))
@@ -53,6 +54,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	sessionWait := fs.Duration("session-wait", psi.DefaultSessionWait, "total time one session may spend waiting for its client")
 	maxSessions := fs.Int("max-sessions", 64, "clients served at once (also the per-client key sets a protocol such as he-exact holds)")
 	readyFile := fs.String("ready-file", "", "write the listening address to this file once the server accepts connections")
+	auditDir := fs.String("audit", "", "audit log folder: publish this server's signed head there (a new epoch when it changed; the folder's key is made on first use) and serve it at setup, for `privmatch query --audit`")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -88,6 +90,14 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	}
 	fmt.Fprintf(stderr, "privmatch serve: %s ready over %d %s/%d hashes (preprocessing %.3f s)\n",
 		p.Name(), len(db.Hashes), db.Kind, db.Bits, time.Since(t0).Seconds())
+	if *auditDir != "" {
+		var head audit.SignedHead
+		if srv, head, err = publishAudited(*auditDir, srv, p.Name()); err != nil {
+			fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "privmatch serve: serving the signed head of log %s, epoch %d, %d entries\n", head.Log, head.Epoch, head.Size)
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)

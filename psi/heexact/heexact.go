@@ -94,7 +94,7 @@ var heForgery = sync.OnceValue(func() float64 {
 
 func (heExactProtocol) Ledger() psi.Ledger {
 	forge := heForgery()
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: heExactName,
 		ResultTo: "server",
 		Setup: "down: the preset and partition count (about 30 B); up, once per session: the client's evaluation keys " +
@@ -132,7 +132,7 @@ func (heExactProtocol) Ledger() psi.Ledger {
 				Statement: "a malicious server reads the query: echoing the client's query ciphertext as the answer makes the reply carry the decrypted fingerprint " +
 					"(64 bits of SHA-256 of the hash in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
 			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability)"},
+				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability of the list itself; see the audit check)"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "he/exact.TestKnownTrapsDoNotHelp",
 				Statement: fmt.Sprintf("a client that alters its reply, even knowing every trap position, passes the server's check with probability at most %.1e per query (exact.ForgeryBound: check values keyed afresh per query)", forge)},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestTamperedReplyLooksNormal",
@@ -141,10 +141,11 @@ func (heExactProtocol) Ledger() psi.Ledger {
 				Statement: "the client learns nothing about the list beyond the preset and partition count (masked values uniform); circuit privacy (noise flooding) is not claimed"},
 			{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestHEExactTCPSeveralQueries",
 				Statement: "message sizes are fixed by the preset and partitions: the same for a match and a non-match"},
-			{Adversary: psi.Network, Holds: false,
-				Statement: "an observer sees when queries happen and how long each side computes; timing against outcome is not measured"},
 		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/heexact")...)
+	led.Claims = append(led.Claims, headapter.Claims("psi/heexact")...)
+	return led
 }
 
 // heExactItem maps a hash to the 32 bytes he fingerprints.
@@ -178,7 +179,12 @@ func (heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
-	return newHEExactServer(db.Kind, db.Bits, lit, items, opts)
+	srv, err := newHEExactServer(db.Kind, db.Bits, lit, items, opts)
+	if err != nil {
+		return nil, err
+	}
+	srv.Source = headapter.SourceOf(db, 0)
+	return srv, nil
 }
 
 func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]byte, opts psi.Options) (*heExactServer, error) {
@@ -218,16 +224,13 @@ type heExactServer struct {
 }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(heExactName, opts); err != nil {
-		return nil, err
-	}
 	if err := kit.RequireExact(heExactName, opts); err != nil {
 		return nil, err
 	}
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand,
+	return &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand, Audit: opts.Audit,
 		Item:   heExactItem,
 		Params: func() psi.Message { return &Params{} },
 		Configure: func(m psi.Message) (headapter.Config[exact.QueryState], error) {

@@ -224,3 +224,7 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 }
 
 func TestConformance(t *testing.T) { psitest.TestProtocol(t, heexact.Protocol) }
+
+func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, heexact.Protocol) }
+
+func TestAuditedSetup(t *testing.T) { psitest.TestAuditedSetup(t, heexact.Protocol) }

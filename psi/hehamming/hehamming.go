@@ -102,7 +102,7 @@ type heHammingProtocol struct{ test *hamming.Literal }
 func (heHammingProtocol) Name() string { return heHammingName }
 
 func (heHammingProtocol) Ledger() psi.Ledger {
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: heHammingName,
 		ResultTo: "server",
 		Setup: fmt.Sprintf("down: the preset, hash length, threshold and answer count (about 12 B); up, once per session: the client's "+
@@ -150,7 +150,7 @@ func (heHammingProtocol) Ledger() psi.Ledger {
 				Statement: "a malicious server reads the query hash: echoing the client's query ciphertext as the answer makes the reply carry the decrypted hash bits " +
 					"(256 of 256 bits in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
 			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can load any hashes or near copies of any hash, serve different lists to different clients, or lie about the verdict (no verifiability)"},
+				Statement: "a malicious server can load any hashes or near copies of any hash, serve different lists to different clients, or lie about the verdict (no verifiability of the list itself; see the audit check)"},
 			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/hehamming.TestHEHammingAlteredReply",
 				Statement: "a client can alter its reply undetected and so force either verdict (no trap cells); it can also send non-binary bits to test other functions of the database"},
 			{Adversary: psi.MaliciousClient, Holds: true,
@@ -159,6 +159,9 @@ func (heHammingProtocol) Ledger() psi.Ledger {
 				Statement: "message sizes are fixed by the preset and K: the same for a match and a non-match"},
 		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/hehamming")...)
+	led.Claims = append(led.Claims, headapter.Claims("psi/hehamming")...)
+	return led
 }
 
 // heHammingKeysSize is the size of a client's keys under H14 for 256-bit
@@ -265,20 +268,18 @@ func (hp heHammingProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.S
 			return match, err
 		},
 		Limits: kit.NewSessionLimit(opts.MaxSessions),
+		Source: headapter.SourceOf(db, lit.Threshold),
 	}, nil
 }
 
 func (hp heHammingProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(heHammingName, opts); err != nil {
-		return nil, err
-	}
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
 	if _, err := hp.literal(hamming.H14.Name, bits, opts.Threshold); err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heHammingName, err)
 	}
-	return &headapter.Client[hamming.QueryState]{Name: heHammingName, Kind: kind, Bits: bits, Rnd: opts.Rand,
+	return &headapter.Client[hamming.QueryState]{Name: heHammingName, Kind: kind, Bits: bits, Rnd: opts.Rand, Audit: opts.Audit,
 		Item:   heHammingItem,
 		Params: func() psi.Message { return &Params{} },
 		Configure: func(m psi.Message) (headapter.Config[hamming.QueryState], error) {
@@ -316,7 +317,7 @@ func (hp heHammingProtocol) configure(m psi.Message, bits, maxThreshold int) (he
 	if err != nil {
 		return cfg, err
 	}
-	return headapter.Config[hamming.QueryState]{Tag: fmt.Sprintf("%s/%d/k%d", lit.Name, lit.Threshold, pm.Outputs), AnswerSize: p.AnswerSize(pm.Outputs),
+	return headapter.Config[hamming.QueryState]{Tag: fmt.Sprintf("%s/%d/k%d", lit.Name, lit.Threshold, pm.Outputs), AnswerSize: p.AnswerSize(pm.Outputs), Threshold: lit.Threshold,
 		Engine: func(rnd io.Reader) (headapter.Engine[hamming.QueryState], error) {
 			c, err := hamming.NewClient(p, rnd)
 			if err != nil {

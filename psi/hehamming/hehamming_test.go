@@ -203,3 +203,7 @@ func TestHEHammingAlteredReply(t *testing.T) {
 }
 
 func TestConformance(t *testing.T) { psitest.TestProtocol(t, hehamming.Test) }
+
+func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, hehamming.Test) }
+
+func TestAuditedSetup(t *testing.T) { psitest.TestAuditedSetup(t, hehamming.Test) }

@@ -42,7 +42,7 @@ type onDeviceProtocol struct{}
 func (onDeviceProtocol) Name() string { return onDeviceName }
 
 func (onDeviceProtocol) Ledger() psi.Ledger {
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: onDeviceName,
 		ResultTo: "client",
 		Setup:    "the whole list in the clear (4 + n*ceil(bits/8) bytes), downloaded once",
@@ -63,6 +63,8 @@ func (onDeviceProtocol) Ledger() psi.Ledger {
 		Model:           "semi-honest server; the list is public by design",
 		MaliciousServer: "can ship any list, or different lists to different clients, unless clients compare list digests",
 		MaliciousClient: "reads the list, tests and edits images offline against it, and can skip the check",
+		// No message per query: replays, reordering, echoes, altered
+		// replies and per-query timing have nothing to work on.
 		Claims: []psi.Claim{
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the server learns only that a client downloaded the list: no message per image"},
@@ -74,6 +76,8 @@ func (onDeviceProtocol) Ledger() psi.Ledger {
 				Statement: "an observer sees the list download (its size; its content without transport encryption), nothing per image"},
 		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/ondevice", "reordered")...)
+	return led
 }
 
 func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {

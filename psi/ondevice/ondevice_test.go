@@ -8,3 +8,5 @@ import (
 )
 
 func TestConformance(t *testing.T) { psitest.TestProtocol(t, ondevice.Protocol) }
+
+func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, ondevice.Protocol) }

@@ -1,7 +1,6 @@
 package oprf
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/privmatch/privmatch/audit"
@@ -75,47 +74,24 @@ func (*AuditedTable) Kind() string { return oprfName + "/audited-table" }
 
 // BinarySize is 8 plus the head's, the link's and the table's sizes.
 func (a *AuditedTable) BinarySize() int {
-	return 8 + a.Head.BinarySize() + a.Link.BinarySize() + a.Table.BinarySize()
+	return kit.AuditedSize(a.Head, a.Link, a.Table.BinarySize())
 }
 
 // MarshalBinary writes the head, the link and the table.
 func (a *AuditedTable) MarshalBinary() ([]byte, error) {
-	h, err := a.Head.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	l, err := a.Link.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
 	t, err := a.Table.MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, 8+len(h)+len(l)+len(t))
-	b = binary.BigEndian.AppendUint32(b, uint32(len(h)))
-	b = append(b, h...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(l)))
-	b = append(b, l...)
-	return append(b, t...), nil
+	return kit.MarshalAudited(a.Head, a.Link, t)
 }
 
 // UnmarshalBinary decodes exactly one AuditedTable; it verifies nothing.
 func (a *AuditedTable) UnmarshalBinary(b []byte) error {
-	var parts [2][]byte
-	for i, name := range []string{"head", "link"} {
-		if len(b) < 4 || uint64(len(b)-4) < uint64(binary.BigEndian.Uint32(b)) {
-			return fmt.Errorf("psi: decode %s: %s truncated", a.Kind(), name)
-		}
-		n := int(binary.BigEndian.Uint32(b))
-		parts[i], b = b[4:4+n], b[4+n:]
-	}
 	var out AuditedTable
-	if err := out.Head.UnmarshalBinary(parts[0]); err != nil {
-		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
-	}
-	if err := out.Link.UnmarshalBinary(parts[1]); err != nil {
-		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
+	var err error
+	if out.Head, out.Link, b, err = kit.UnmarshalAudited(a.Kind(), b); err != nil {
+		return err
 	}
 	if err := out.Table.UnmarshalBinary(b); err != nil {
 		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
@@ -138,4 +114,15 @@ func (c *oprfClient) checkServed(a *AuditedTable) error {
 		return fmt.Errorf("psi: %s client: served table is not the published one: %w", oprfName, err)
 	}
 	return nil
+}
+
+// AuditHead is TableHead of the server's table (psi.Auditable).
+func (s *oprfServer) AuditHead(log string) (audit.TreeHead, error) {
+	return TableHead(log, s.table, s.kind, s.bits)
+}
+
+// Audited serves the same keyed table with head and link
+// (NewAuditedServer; psi.Auditable).
+func (s *oprfServer) Audited(head audit.SignedHead, link audit.HeadProof) (psi.Server, error) {
+	return NewAuditedServer(s.keyed, head, link)
 }

@@ -92,7 +92,7 @@ type oprfProtocol struct{}
 func (oprfProtocol) Name() string { return oprfName }
 
 func (oprfProtocol) Ledger() psi.Ledger {
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: oprfName,
 		ResultTo: "server",
 		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits (at most 1/8 more), downloaded once per server key",
@@ -127,16 +127,24 @@ func (oprfProtocol) Ledger() psi.Ledger {
 				Statement: "the server learns nothing about a non-matching hash: Q_i is uniform (argued)"},
 			{Adversary: psi.Network, Holds: true, Test: "psi/oprf.TestVoucherWorkIndependentOfOutcome",
 				Statement: "the server's work per voucher does not depend on the match bit, and the device is not sent the server's compute time"},
+			{Adversary: psi.Network, Holds: true, Test: "psi/oprf.TestAdversarial/timing",
+				Statement: "the server's computing time per voucher does not differ between matches and non-matches beyond noise (rank test over many queries)"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/oprf.TestForgedVoucherDoesNotMatch",
 				Statement: "a device that forges a voucher from the public L (Q = r*G, S = r*L) cannot make the server record a match for a hash outside the list"},
 			{Adversary: psi.MaliciousClient, Holds: false,
 				Statement: "a device can evade by sending garbage, another image's voucher or none; this is not prevented"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/oprf.TestAdversarial/adaptive-client",
+				Statement: "a device that alters its voucher sees the same reaction for a listed and an unlisted hash, wherever the server does not refuse the bytes as malformed: it is sent nothing per query"},
 			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/oprf.TestAuditedSetupRefusesTampering",
 				Statement: "with Options.Audit, a device refuses at setup a table that is not the one the publisher signed: an altered row, another seed or key L, an older head than it has seen, or a second head for one epoch"},
 			{Adversary: psi.MaliciousServer, Holds: false,
 				Statement: "a server can list any hashes (the signed head shows every device got the same table, not that its list is right), key rows differently, or ship different tables to devices that never compare heads; without Options.Audit the device does not verify the table"},
+			{Adversary: psi.Network, Holds: false, Test: "psi/oprf.TestAdversarial/replayed",
+				Statement: "a voucher is bound to no session: the device, or a network attacker (psi's transport does not authenticate; run it under TLS), can replay a voucher from another session or an earlier query and the server records its match again"},
 		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/oprf")...)
+	return led
 }
 
 func (oprfProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {

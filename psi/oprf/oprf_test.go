@@ -171,3 +171,7 @@ func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
 }
 
 func TestConformance(t *testing.T) { psitest.TestProtocol(t, oprf.Protocol) }
+
+func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, oprf.Protocol) }
+
+func TestAuditedSetup(t *testing.T) { psitest.TestAuditedSetup(t, oprf.Protocol) }

@@ -38,7 +38,7 @@ type plaintextProtocol struct{}
 func (plaintextProtocol) Name() string { return plaintextName }
 
 func (plaintextProtocol) Ledger() psi.Ledger {
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: plaintextName,
 		ResultTo: "both",
 		Setup:    "none",
@@ -64,12 +64,18 @@ func (plaintextProtocol) Ledger() psi.Ledger {
 				Statement: "the server reads every query hash (by design: this is the cost baseline, with no privacy)"},
 			{Adversary: psi.MaliciousServer, Holds: false,
 				Statement: "a malicious server can answer anything (no verifiability)"},
+			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/plaintext.TestAdversarial/echo-server",
+				Statement: "a server that sends the client's query back as its answer is refused (the answer is one byte, 0 or 1); it has read the hash anyway"},
 			{Adversary: psi.MaliciousClient, Holds: false,
 				Statement: "a client can test any hash it likes against the list, one query each"},
 			{Adversary: psi.Network, Holds: false,
 				Statement: "without transport encryption an observer reads the hash and the verdict; with TLS, sizes and timing only"},
+			{Adversary: psi.Network, Holds: false, Test: "psi/plaintext.TestAdversarial/replayed",
+				Statement: "psi's transport does not authenticate: a network attacker can replay a client's query (from another session or an earlier query) and the server records its verdict again; run it under TLS"},
 		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/plaintext")...)
+	return led
 }
 
 func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {

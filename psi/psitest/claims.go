@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,9 +61,9 @@ func claimErrors(name string, led psi.Ledger) []error {
 // moduleRoot is the nearest directory above the working directory (a
 // test's package directory) that holds go.mod.
 func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
+	dir, err := workDir()
 	if err != nil {
-		return "", fmt.Errorf("psitest: module root: %w", err)
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -76,14 +77,28 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// testExists reports whether name ("dir.TestName") is a test function
+// workDir is the working directory with slashes.
+func workDir() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("psitest: working directory: %w", err)
+	}
+	return filepath.ToSlash(dir), nil
+}
+
+// testExists reports whether name ("dir.TestName", or
+// "dir.TestAdversarial/<attack>" for one of Attacks) is a test function
 // declared in the _test.go files of dir under root.
 func testExists(root, name string) error {
 	i := strings.LastIndex(name, ".")
 	if i <= 0 || !strings.HasPrefix(name[i+1:], "Test") {
 		return fmt.Errorf("test %q is not of the form dir.TestName", name)
 	}
-	dir, fn := filepath.Join(root, filepath.FromSlash(name[:i])), name[i+1:]
+	fn, sub, hasSub := strings.Cut(name[i+1:], "/")
+	if hasSub && !slices.Contains(Attacks, sub) {
+		return fmt.Errorf("test %q: subtest %q is not one of psitest's attacks %v", name, sub, Attacks)
+	}
+	dir := filepath.Join(root, filepath.FromSlash(name[:i]))
 	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("test %q: no test files in %s", name, name[:i])

@@ -34,3 +34,16 @@ func TestClaimErrors(t *testing.T) {
 		t.Errorf("no claims: %v", errs)
 	}
 }
+
+// TestClaimNamesAttack: a claim may name one of the suite's attacks as a
+// subtest of an existing test, and no other subtest.
+func TestClaimNamesAttack(t *testing.T) {
+	ok := psi.Claim{Adversary: psi.Network, Statement: "s", Holds: true, Test: "psi/plaintext.TestAdversarial/" + AttackTruncated}
+	bad := psi.Claim{Adversary: psi.Network, Statement: "s", Holds: true, Test: "psi/plaintext.TestAdversarial/no-such-attack"}
+	if errs := claimErrors("p", psi.Ledger{Claims: []psi.Claim{ok}}); len(errs) != 0 {
+		t.Errorf("attack subtest: %v", errs)
+	}
+	if errs := claimErrors("p", psi.Ledger{Claims: []psi.Claim{bad}}); len(errs) != 1 {
+		t.Errorf("unknown subtest: %v, want one error", errs)
+	}
+}

@@ -148,6 +148,7 @@ type Served struct {
 	stopped  sync.Once
 	mu       sync.Mutex
 	sessions []psi.Session
+	closed   map[string]bool // remote addresses whose connection closed
 }
 
 // Serve starts psi.Serve for srv on a loopback port with opts, whose
@@ -160,15 +161,80 @@ func Serve(t testing.TB, srv psi.Server, db *psi.Database, opts psi.ServeOptions
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Served{Addr: ln.Addr().String(), t: t, cancel: cancel, done: make(chan error, 1)}
+	s := &Served{Addr: ln.Addr().String(), t: t, cancel: cancel, done: make(chan error, 1), closed: map[string]bool{}}
 	opts.Report = func(ss psi.Session) {
 		s.mu.Lock()
 		s.sessions = append(s.sessions, ss)
 		s.mu.Unlock()
 	}
-	go func() { s.done <- psi.Serve(ctx, ln, srv, db.Kind, db.Bits, opts) }()
+	go func() { s.done <- psi.Serve(ctx, trackListener{ln, s}, srv, db.Kind, db.Bits, opts) }()
 	t.Cleanup(cancel)
 	return s
+}
+
+// trackListener hands out connections that tell s when the server closes
+// them, which it does once it has reported the session.
+type trackListener struct {
+	net.Listener
+	s *Served
+}
+
+func (l trackListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &trackConn{Conn: c, s: l.s}, nil
+}
+
+type trackConn struct {
+	net.Conn
+	s    *Served
+	once sync.Once
+}
+
+// CloseWrite passes on to a TCP connection (the server's lingering close).
+func (c *trackConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+func (c *trackConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		c.s.closed[c.RemoteAddr().String()] = true
+		c.s.mu.Unlock()
+	})
+	return err
+}
+
+// ended waits up to d for the server to close the connection from the
+// client address remote, and fills in what the server reported of that
+// session: the error it ended with and its outcome of each query it
+// finished. It reports whether the session had ended.
+func (s *Served) ended(remote string, d time.Duration, a *Attempt) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		s.mu.Lock()
+		ok := s.closed[remote]
+		if ok {
+			for _, ss := range s.sessions {
+				switch {
+				case ss.Remote != remote:
+				case ss.Err != nil:
+					a.ServerErr = ss.Err
+				default:
+					a.ServerOutcomes = append(a.ServerOutcomes, ss.Transcript.ServerOutcome)
+				}
+			}
+		}
+		s.mu.Unlock()
+		if ok || time.Now().After(deadline) {
+			return ok
+		}
+	}
 }
 
 // Sessions returns the sessions reported so far.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/internal/kit"
 
@@ -88,6 +89,9 @@ type Server[K, V any] struct {
 	Verdict   func(*V, []byte) (bool, error)
 	// Limits bounds the sessions (key sets) held at once.
 	Limits *kit.SessionLimit
+	// Source, when set, is what the server answers from, for its signed
+	// head (AuditHead, Audited: psi.Auditable).
+	Source *Source
 	// Tampered, when set, is the engine's error for a reply the client
 	// altered. Such a query ends like any other (the client is sent
 	// nothing either way, and the session goes on), with an Outcome that
@@ -177,7 +181,10 @@ type Engine[Q any] interface {
 type Config[Q any] struct {
 	Tag        string
 	AnswerSize int
-	Engine     func(rnd io.Reader) (Engine[Q], error)
+	// Threshold is the threshold the parameters name (0: exact), which
+	// the audit check's parameters include.
+	Threshold int
+	Engine    func(rnd io.Reader) (Engine[Q], error)
 }
 
 // Client is the client role of an HE protocol. It keeps the encoded
@@ -197,6 +204,9 @@ type Client[Q any] struct {
 	// Configure checks the server's parameters (the protocol's own
 	// rules) and says how to make an engine for them.
 	Configure func(psi.Message) (Config[Q], error)
+	// Audit, when set (psi.Options.Audit), makes setup expect an Audited
+	// message and check its head and parameters before anything else.
+	Audit *audit.Device
 
 	mu         sync.Mutex // the engines are not safe for concurrent use
 	tag        string
@@ -211,16 +221,32 @@ func (c *Client[Q]) Protocol() string { return c.Name }
 // protocol's check does, and answers with the keys (generated on first
 // use under these parameters).
 func (c *Client[Q]) Setup() (psi.Steps, error) {
-	return kit.Reply(c.Name, c.Params, c.accept), nil
+	expect := c.Params
+	if c.Audit != nil {
+		expect = func() psi.Message { return &Audited{Name: c.Name, Params: c.Params()} }
+	}
+	return kit.Reply(c.Name, expect, c.accept), nil
 }
 
 func (c *Client[Q]) accept(m psi.Message) (psi.Message, error) {
+	served, audited := m.(*Audited)
+	if audited {
+		m = served.Params
+	}
+	if audited != (c.Audit != nil) {
+		return nil, fmt.Errorf("psi: %s client: setup got %T", c.Name, m)
+	}
 	cfg, err := c.Configure(m)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s client: %w", c.Name, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if audited {
+		if err := c.checkServed(served, cfg.Threshold); err != nil {
+			return nil, err
+		}
+	}
 	if c.engine == nil || c.tag != cfg.Tag {
 		e, err := cfg.Engine(c.Rnd)
 		if err != nil {

@@ -1,0 +1,54 @@
+package kit
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/privmatch/privmatch/audit"
+)
+
+// AuditedSize is the encoded size of an audited setup message: the
+// head's and the link's lengths (uint32 big-endian) and bytes, then rest
+// bytes of the protocol's own setup message.
+func AuditedSize(head audit.SignedHead, link audit.HeadProof, rest int) int {
+	return 8 + head.BinarySize() + link.BinarySize() + rest
+}
+
+// MarshalAudited writes head, link and rest as AuditedSize describes.
+func MarshalAudited(head audit.SignedHead, link audit.HeadProof, rest []byte) ([]byte, error) {
+	h, err := head.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	l, err := link.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 8+len(h)+len(l)+len(rest))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(h)))
+	b = append(b, h...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(l)))
+	b = append(b, l...)
+	return append(b, rest...), nil
+}
+
+// UnmarshalAudited reads the head and the link of an audited setup
+// message of the given kind and returns the rest, unparsed. It verifies
+// nothing.
+func UnmarshalAudited(kind string, b []byte) (head audit.SignedHead, link audit.HeadProof, rest []byte, err error) {
+	var parts [2][]byte
+	for i, name := range []string{"head", "link"} {
+		if len(b) < 4 || uint64(len(b)-4) < uint64(binary.BigEndian.Uint32(b)) {
+			return head, link, nil, fmt.Errorf("psi: decode %s: %s truncated", kind, name)
+		}
+		n := int(binary.BigEndian.Uint32(b))
+		parts[i], b = b[4:4+n], b[4+n:]
+	}
+	if err := head.UnmarshalBinary(parts[0]); err != nil {
+		return head, link, nil, fmt.Errorf("psi: decode %s: %w", kind, err)
+	}
+	if err := link.UnmarshalBinary(parts[1]); err != nil {
+		return head, link, nil, fmt.Errorf("psi: decode %s: %w", kind, err)
+	}
+	return head, link, b, nil
+}

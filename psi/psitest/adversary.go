@@ -1,0 +1,251 @@
+package psitest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+)
+
+// The attacks TestAdversarial runs, one subtest each. A ledger claim names
+// the one that checks it as "dir.TestAdversarial/<attack>", dir the
+// protocol's package directory (CheckLedgerClaims accepts these names).
+const (
+	// AttackTruncated cuts the last byte off each message, in turn.
+	AttackTruncated = "truncated"
+	// AttackOversized doubles each message, in turn.
+	AttackOversized = "oversized"
+	// AttackBitFlip flips one bit of each message, in turn.
+	AttackBitFlip = "bit-flipped"
+	// AttackReplayed sends a message of another session, or of an
+	// earlier query of the same session, in place of the honest one.
+	AttackReplayed = "replayed"
+	// AttackReordered sends, in place of each message, the message of
+	// another step of the same session.
+	AttackReordered = "reordered"
+	// AttackWrongParams connects a client to a server of other hashes,
+	// or of a higher threshold than the client asked for.
+	AttackWrongParams = "wrong-params"
+	// AttackEcho is a server that answers a query with the client's own
+	// query message.
+	AttackEcho = "echo-server"
+	// AttackAdaptive is a client that alters its last message of a query
+	// and watches the server's reaction, for a listed and an unlisted
+	// hash, then queries again.
+	AttackAdaptive = "adaptive-client"
+	// AttackTiming compares the server's computing time per query on
+	// matches and non-matches with a rank test.
+	AttackTiming = "timing"
+)
+
+// Attacks lists every attack of TestAdversarial, in the order it runs
+// them.
+var Attacks = []string{AttackTruncated, AttackOversized, AttackBitFlip, AttackReplayed, AttackReordered,
+	AttackWrongParams, AttackEcho, AttackAdaptive, AttackTiming}
+
+// TestAdversarial runs the attack suite on p over the real drivers and the
+// TCP transport: a malicious client, a malicious server and the network
+// tamper with the frames of an honest client's session (Attack). Every
+// attacked session must end, within its deadlines, in a completed run or
+// an error of psi's (never a panic or a hang), and the server must go on
+// serving honest clients. Beyond that each attack checks a property, or
+// that the ledger states the weakness (a claim with Holds false whose
+// statement names it); see the Attack constants. Call it from a test
+// named TestAdversarial in the protocol's package: the suite fails unless
+// p's ledger has a claim naming each attack that ran as
+// "dir.TestAdversarial/<attack>", and none naming an attack that skipped.
+func TestAdversarial(t *testing.T, p psi.Protocol) {
+	seed := uint64(rand.Uint32())
+	t.Logf("seed %d", seed)
+	db := Database(t, 64, seed)
+	srv, cli := Pair(t, p, db)
+	a := &adversary{p: p, db: db, srv: srv, cli: cli, led: p.Ledger(), rng: rand.New(rand.NewPCG(seed, 13))}
+	a.listed = db.Hashes[5]
+	a.near = FlipBit(t, a.listed, 9)
+	if db.Contains(a.near) {
+		t.Fatal("near miss happens to be listed; change the seed")
+	}
+	sv := Serve(t, srv, db, psi.ServeOptions{Timeout: attackTimeout})
+	honest := Attack(t, sv, cli, db.Kind, db.Bits, nil, a.listed, a.near)
+	if honest.Err != nil {
+		t.Fatalf("honest session: %v", honest.Err)
+	}
+	sv.Stop()
+	a.frames = honest.Frames
+	ran := map[string]bool{}
+	for _, name := range Attacks {
+		ran[name] = t.Run(name, func(t *testing.T) { a.run(t, name) })
+	}
+	top, _, _ := strings.Cut(t.Name(), "/")
+	dir, err := packageDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range Attacks {
+		want := dir + "." + top + "/" + name
+		switch {
+		case a.skipped[name] && a.claimNames(want):
+			t.Errorf("ledger of %s names %s, which skips for this protocol", p.Name(), want)
+		case ran[name] && !a.skipped[name] && !a.claimNames(want):
+			t.Errorf("ledger of %s has no claim tested by %s", p.Name(), want)
+		}
+	}
+}
+
+// adversary is the suite's state for one protocol.
+type adversary struct {
+	p            psi.Protocol
+	db           *psi.Database
+	srv          psi.Server
+	cli          psi.Client
+	led          psi.Ledger
+	rng          *rand.Rand
+	listed, near phash.Hash
+	frames       []Frame // an honest session: setup, a listed and an unlisted query
+	skipped      map[string]bool
+}
+
+func (a *adversary) run(t *testing.T, name string) {
+	switch name {
+	case AttackTruncated:
+		a.eachFrame(t, true, func(b []byte) []byte { return b[:len(b)-1] })
+	case AttackOversized:
+		a.eachFrame(t, true, func(b []byte) []byte { return append(b, b...) })
+	case AttackBitFlip:
+		a.eachFrame(t, false, func(b []byte) []byte {
+			i := a.rng.IntN(8 * len(b))
+			b[i/8] ^= 1 << (i % 8)
+			return b
+		})
+	case AttackReplayed:
+		a.replayed(t)
+	case AttackReordered:
+		a.reordered(t)
+	case AttackWrongParams:
+		a.wrongParams(t)
+	case AttackEcho:
+		a.echo(t)
+	case AttackAdaptive:
+		a.adaptive(t)
+	case AttackTiming:
+		a.timing(t)
+	}
+}
+
+func (a *adversary) skip(t *testing.T, why string) {
+	if a.skipped == nil {
+		a.skipped = map[string]bool{}
+	}
+	_, name, _ := strings.Cut(t.Name(), "/")
+	a.skipped[name] = true
+	t.Skip(why)
+}
+
+// serve starts a fresh server for one attack, so its reports are the
+// attack's alone.
+func (a *adversary) serve(t *testing.T) *Served {
+	return Serve(t, a.srv, a.db, psi.ServeOptions{Timeout: attackTimeout})
+}
+
+// attack runs one session with mut against sv, querying hashes.
+func (a *adversary) attack(t *testing.T, sv *Served, mut Mutation, hashes ...phash.Hash) Attempt {
+	t.Helper()
+	return Attack(t, sv, a.cli, a.db.Kind, a.db.Bits, mut, hashes...)
+}
+
+// stillServes ends an attack: an honest session on the same server gets
+// the right outcomes on both sides.
+func (a *adversary) stillServes(t *testing.T, sv *Served) {
+	t.Helper()
+	h := a.attack(t, sv, nil, a.listed, a.near)
+	if h.Failed() {
+		t.Errorf("honest session after the attack: client %v, server %v", h.Err, h.ServerErr)
+	}
+	if len(h.ServerOutcomes) != 2 {
+		t.Errorf("honest session after the attack: server finished %d queries, want 2", len(h.ServerOutcomes))
+	}
+	for i, o := range append(h.ServerOutcomes, h.Outcomes...) {
+		if want := i%2 == 0; o.Known && o.Match != want {
+			t.Errorf("honest query %d after the attack: outcome %v, want match=%v", i%2, o, want)
+		}
+	}
+	sv.Stop()
+}
+
+// eachFrame sends, in one session each, the honest session's setup and
+// first query with one message edited; with mustFail every such session must end in an error.
+func (a *adversary) eachFrame(t *testing.T, mustFail bool, edit func([]byte) []byte) {
+	sv := a.serve(t)
+	for _, f := range a.frames {
+		// The second query's messages are of the first's kinds.
+		if len(f.Bytes) == 0 || f.Exchange > 1 {
+			continue
+		}
+		at := a.attack(t, sv, only(f.Dir, f.Ordinal, edit), a.listed)
+		t.Logf("%s message %d (exchange %d, %d B): %s", f.Dir, f.Ordinal, f.Exchange, len(f.Bytes), at)
+		if mustFail && !at.Failed() {
+			t.Errorf("%s message %d edited to a wrong length: the session went on", f.Dir, f.Ordinal)
+		}
+	}
+	a.stillServes(t, sv)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "completed"
+	}
+	return err.Error()
+}
+
+// weakness reports whether the ledger states, as a claim that does not
+// hold against adv, a weakness whose statement contains word.
+func (a *adversary) weakness(adv psi.Adversary, word string) bool {
+	for _, c := range a.led.Claims {
+		if c.Adversary == adv && !c.Holds && strings.Contains(strings.ToLower(c.Statement), word) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *adversary) claimNames(test string) bool {
+	for _, c := range a.led.Claims {
+		if c.Test == test {
+			return true
+		}
+	}
+	return false
+}
+
+// queryUps returns the ordinals of the Up messages of the given exchange
+// in the honest session.
+func (a *adversary) ordinals(dir psi.Direction, exchange int) []int {
+	var out []int
+	for _, f := range a.frames {
+		if f.Dir == dir && f.Exchange == exchange {
+			out = append(out, f.Ordinal)
+		}
+	}
+	return out
+}
+
+// packageDir is the working directory (the calling test's package)
+// relative to the module root, with slashes.
+func packageDir() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	wd, err := workDir()
+	if err != nil {
+		return "", err
+	}
+	rel, ok := strings.CutPrefix(wd, root+"/")
+	if !ok {
+		return "", fmt.Errorf("psitest: %s is not under the module root %s", wd, root)
+	}
+	return rel, nil
+}
