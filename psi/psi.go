@@ -47,7 +47,7 @@
 // membership) and psi/hehamming ("he-hamming", BGV Hamming distance under
 // a threshold), the last two on one adapter over the HE engines; and
 // psi/threshold ("threshold-psi", account-level threshold reporting on
-// oprf-psi's table, built with threshold.New, outside the registry).
+// oprf-psi's table; threshold.New builds other policies).
 // psi/protocols imports them all. The registry is sealed at its first
 // lookup. psi/psitest is the conformance suite each package runs.
 package psi

@@ -48,7 +48,7 @@ func (l *hexList) String() string     { return strings.Join(*l, ",") }
 func (l *hexList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] (--hash HEX ... | IMAGE)",
+	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] [--account ID --k K --synthetic S] (--hash HEX ... | IMAGE)",
 		`privmatch query --protocol plaintext-server --server 127.0.0.1:7878 --hash 8f3a...e1
 privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg
 privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --hash 07c2...9d --count 3`, stderr)
@@ -62,6 +62,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	threshold := fs.Int("threshold", 0, "Hamming match threshold (exact protocols accept only 0)")
 	timeout := fs.Duration("timeout", psi.DefaultTimeout, "dial and per-frame deadline (the server's keep-alive frames reset it while it computes)")
 	wait := fs.Duration("wait", psi.DefaultDialWait, "keep retrying a refused connection this long (a server still preparing)")
+	policy := addPolicyFlags(fs, true)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -74,7 +75,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 		fmt.Fprintf(stderr, "privmatch query: --count %d, want at least 1\n", *count)
 		return 2
 	}
-	p, err := psi.ByName(*proto)
+	p, err := policy.protocol(*proto)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 2
@@ -105,7 +106,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	for i := 0; i < *count; i++ {
 		all = append(all, hs...)
 	}
-	cli, err := p.NewClient(hs[0].Kind(), hs[0].Bits(), psi.Options{Threshold: *threshold})
+	cli, err := policy.client(p, hs[0].Kind(), hs[0].Bits(), psi.Options{Threshold: *threshold})
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1

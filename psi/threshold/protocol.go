@@ -19,9 +19,22 @@ import (
 // New returns the "threshold-psi" protocol with threshold k and
 // synthetic rate s: account-level reporting in the shape of Apple's PSI
 // (Bhowmick et al. 2021), built on oprf-psi's blinded cuckoo table and
-// match test. The protocol is not in the registry: the registry's
-// conformance suite (psitest) requires that some side learn each query's
-// match bit, which this protocol withholds by design below k.
+// match test. Protocol, in psi's registry, is New(Defaults); the command
+// builds others with --k and --synthetic.
+//
+// Outcome: what the server learns of a query is its per-account verdict.
+// Below k it has none (Outcome unknown: the device learns nothing, ever);
+// once the account has been reconstructed, each of the account's vouchers,
+// earlier and later, is a match (a genuine share with a listed payload) or
+// not (synthetic, junk, or a voucher that did not open), and Server.Account
+// reports them. psitest's conformance suite needs some side to learn every
+// query's result, which this protocol withholds by design below k and for
+// a synthetic voucher above it; the suite therefore runs it at k = 1 and
+// s = 0 (TestConformance), where the first listed voucher reconstructs the
+// account and every later verdict reaches the server at once, and
+// psi.ProtocolsForTest leaves the registry's policy out, as it does
+// he-hamming's slow preset. The account-level behaviour at k > 1 and s > 0
+// is checked by this package's own tests.
 //
 // Each account (one Client) holds a secret s0 and a random polynomial f
 // of degree k-1 with f(0) = s0 over the ristretto255 scalar field, and
@@ -74,18 +87,35 @@ import (
 // opens, anyone who has seen an account's header can do so too, delaying
 // or (with the cap) blocking that account's reconstruction.
 func New(p Params) (psi.Protocol, error) {
+	return newProtocol(p)
+}
+
+// Protocol is "threshold-psi" under Defaults, as psi's registry holds it.
+var Protocol psi.Protocol = mustNew(Defaults)
+
+func init() { psi.Register(Protocol) }
+
+func mustNew(p Params) thresholdProtocol {
+	q, err := newProtocol(p)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
+func newProtocol(p Params) (thresholdProtocol, error) {
 	if p.K < 1 || p.K > MaxThreshold {
-		return nil, fmt.Errorf("psi: %s: threshold %d outside 1..%d", thresholdName, p.K, MaxThreshold)
+		return thresholdProtocol{}, fmt.Errorf("psi: %s: threshold %d outside 1..%d", thresholdName, p.K, MaxThreshold)
 	}
 	if !(p.SyntheticRate >= 0 && p.SyntheticRate < 1) {
-		return nil, fmt.Errorf("psi: %s: synthetic rate %v outside [0, 1)", thresholdName, p.SyntheticRate)
+		return thresholdProtocol{}, fmt.Errorf("psi: %s: synthetic rate %v outside [0, 1)", thresholdName, p.SyntheticRate)
 	}
 	maxOpened := p.MaxOpened
 	if maxOpened == 0 {
 		maxOpened = 2*p.K + 16
 	}
 	if maxOpened < p.K || maxOpened > MaxOpenedLimit {
-		return nil, fmt.Errorf("psi: %s: at most %d opened shares per account outside k..%d", thresholdName, maxOpened, MaxOpenedLimit)
+		return thresholdProtocol{}, fmt.Errorf("psi: %s: at most %d opened shares per account outside k..%d", thresholdName, maxOpened, MaxOpenedLimit)
 	}
 	return thresholdProtocol{k: p.K, rate32: uint32(math.Round(p.SyntheticRate * (1 << 32))), maxOpened: maxOpened}, nil
 }
@@ -135,13 +165,14 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 		ResultTo: "server",
 		Setup:    "k, s and the blinded cuckoo table: 58 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits, once per server key",
 		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactTiming},
-			Notes: fmt.Sprintf("per voucher, whether its outer layer opened (a genuine match or a synthetic voucher), so per account the count m = matches + synthetic; "+
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactQueryHash, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
+			Notes: fmt.Sprintf("the match bit and a match's hash only at the account level: none below k, every voucher's once the account has k = %d genuine matches; "+
+				"per voucher, whether its outer layer opened (a genuine match or a synthetic voucher), so per account the count m = matches + synthetic; "+
 				"synthetic vouchers hide little: total variation between the opened-count distributions of 0 and t matches is 0.37 (t = 1) and 1.00 (t = 5) at 100 uploads and s = 1%%, "+
 				"0.01 / 0.06 / 0.34 (t = 1 / 5 / 29) at 10,000 uploads and s = 10%% (bench.ThresholdLeak); "+
 				"a curious server recovers the account secret, every match bit and matched hash at k = %d genuine matches by subset search against the commitment; "+
-				"the honest decoder opens only when genuine - synthetic >= k", p.k),
+				"the honest decoder opens only when genuine - synthetic >= k", p.k, p.k),
 		},
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
@@ -208,6 +239,22 @@ func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Se
 }
 
 func (p thresholdProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	return p.newClient(kind, bits, opts, nil)
+}
+
+// NewAccountClient returns the device of account id under policy p (New's
+// checks apply): a device that reports under the server's identifier for
+// its account rather than a random one. The account's secret polynomial is
+// drawn afresh; a device that restarts starts a new key commitment.
+func NewAccountClient(p Params, id AccountID, kind phash.Kind, bits int, opts psi.Options) (*Client, error) {
+	q, err := newProtocol(p)
+	if err != nil {
+		return nil, err
+	}
+	return q.newClient(kind, bits, opts, &id)
+}
+
+func (p thresholdProtocol) newClient(kind phash.Kind, bits int, opts psi.Options, id *AccountID) (*Client, error) {
 	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
 		return nil, err
 	}
@@ -218,7 +265,9 @@ func (p thresholdProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options
 		return nil, err
 	}
 	c := &Client{k: p.k, rate32: p.rate32, kind: kind, bits: bits, rnd: ec.Rand(opts)}
-	if _, err := io.ReadFull(c.rnd, c.account[:]); err != nil {
+	if id != nil {
+		c.account = *id
+	} else if _, err := io.ReadFull(c.rnd, c.account[:]); err != nil {
 		return nil, fmt.Errorf("psi: %s: randomness: %w", thresholdName, err)
 	}
 	c.coef = make([]group.Scalar, p.k)

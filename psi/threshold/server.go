@@ -1,7 +1,9 @@
 package threshold
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -112,6 +114,22 @@ func (s *Server) Account(id AccountID) AccountReport {
 	}
 	return r
 }
+
+// Accounts returns the identifiers of every account that has sent a
+// voucher, sorted.
+func (s *Server) Accounts() []AccountID {
+	s.mu.Lock()
+	ids := make([]AccountID, 0, len(s.accounts))
+	for id := range s.accounts {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(ids, func(a, b AccountID) int { return bytes.Compare(a[:], b[:]) })
+	return ids
+}
+
+// K is the server's threshold.
+func (s *Server) K() int { return s.k }
 
 // bucket returns the account's bucket for commit, creating it if the
 // account has fewer than maxCommits, or nil.

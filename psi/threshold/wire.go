@@ -2,7 +2,11 @@ package threshold
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/privmatch/privmatch/psi/internal/ec"
 	"github.com/privmatch/privmatch/psi/internal/kit"
@@ -10,8 +14,30 @@ import (
 )
 
 // AccountID names the account a voucher belongs to. In a deployment it is
-// the server's own account identifier; here the device draws it at random.
+// the server's own account identifier; NewClient draws one at random,
+// NewAccountClient takes it (ParseAccount reads a name).
 type AccountID [16]byte
+
+// ParseAccount makes an AccountID of a name of 1 to 16 bytes, padded
+// with zero bytes.
+func ParseAccount(name string) (AccountID, error) {
+	var id AccountID
+	if len(name) == 0 || len(name) > len(id) || strings.IndexByte(name, 0) >= 0 {
+		return id, fmt.Errorf("psi: %s: account name %q: want 1 to %d bytes, no NUL", thresholdName, name, len(id))
+	}
+	copy(id[:], name)
+	return id, nil
+}
+
+// String returns the name ParseAccount read, quoted, when the identifier
+// is a printable name; otherwise its hex.
+func (a AccountID) String() string {
+	name := strings.TrimRight(string(a[:]), "\x00")
+	if name != "" && strings.IndexByte(name, 0) < 0 && strconv.CanBackquote(name) && utf8.ValidString(name) {
+		return strconv.Quote(name)
+	}
+	return hex.EncodeToString(a[:])
+}
 
 // SetupMessage is what a device downloads once: the server's policy
 // (threshold k and synthetic rate) and the blinded cuckoo table of
