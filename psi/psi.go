@@ -113,8 +113,8 @@ type Options struct {
 	// Audit, on a client, makes setup check that the table it is served
 	// is the published one (audit.Device.Setup against the publisher's
 	// key and the newest head it has accepted); nil skips the check. Only
-	// oprf-psi checks it so far; the other protocols' clients refuse a
-	// non-nil Audit rather than run unchecked. The device is
+	// oprf-psi and threshold-psi check it so far; the other protocols'
+	// clients refuse a non-nil Audit rather than run unchecked. The device is
 	// not safe for concurrent use: give each client its own.
 	Audit *audit.Device
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/internal/ec"
 	"github.com/privmatch/privmatch/psi/internal/kit"
@@ -25,7 +26,8 @@ type Client struct {
 	kind   phash.Kind
 	bits   int
 	rnd    io.Reader
-	mu     sync.Mutex // serialises reads of rnd
+	audit  *audit.Device // when set, checks an AuditedSetup at setup
+	mu     sync.Mutex    // serialises reads of rnd
 	table  *oprf.Table
 	L      group.Element
 
@@ -57,14 +59,32 @@ func (c *Client) Synthetic() (synthetic, genuine int) {
 func (c *Client) Protocol() string { return thresholdName }
 
 // Setup downloads the policy and the table; the device checks the
-// policy against its own and keeps the table.
+// policy against its own and keeps the table. With Options.Audit it
+// expects an AuditedSetup, which must pass the device's audit check.
 func (c *Client) Setup() (psi.Steps, error) {
+	if c.audit != nil {
+		return kit.Recv(thresholdName, func() psi.Message { return &AuditedSetup{} }, c.accept), nil
+	}
 	return kit.Recv(thresholdName, func() psi.Message { return &SetupMessage{} }, c.accept), nil
 }
 
 func (c *Client) accept(m psi.Message) error {
-	t, ok := m.(*SetupMessage)
-	if !ok {
+	var t *SetupMessage
+	switch m := m.(type) {
+	case *SetupMessage:
+		if c.audit != nil {
+			return fmt.Errorf("psi: %s client: setup got an unaudited table", thresholdName)
+		}
+		t = m
+	case *AuditedSetup:
+		if c.audit == nil {
+			return fmt.Errorf("psi: %s client: setup got an audited table without an audit device", thresholdName)
+		}
+		var err error
+		if t, err = c.checkServed(m); err != nil {
+			return err
+		}
+	default:
 		return fmt.Errorf("psi: %s client: setup got %T", thresholdName, m)
 	}
 	if t.K != c.k || t.Rate32 != c.rate32 || t.S != c.s {

@@ -61,8 +61,13 @@
 // every genuine match's payload and which vouchers were synthetic.
 //
 // A malicious server can lower k or s in its setup (the device refuses a
-// policy other than its own) or fill the table with anything (see package
-// audit). A malicious device can evade: withhold vouchers, or send shares
+// policy other than its own) or fill the table with anything. With
+// Options.Audit the device checks at setup that the table, its seed and
+// L and the policy are those of the publisher's signed head (NewSetup,
+// TableHead, NewAuditedServer, AuditedSetup; package audit): a server that
+// ships another table to some devices is refused, and caught when devices
+// compare heads; the check shows that everyone got the same table, not
+// that its list is right. A malicious device can evade: withhold vouchers, or send shares
 // off f (its rows then close a dependency whose secret fails C). Anyone
 // who has seen an account's header can send vouchers that open from the
 // public L: their rows are uniform, so detection sets them aside like

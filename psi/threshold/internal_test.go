@@ -125,3 +125,9 @@ func FuzzSetupMessage(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) { thresholdCheckDecode(t, &SetupMessage{}, b) })
 }
+
+func FuzzAuditedSetup(f *testing.F) {
+	f.Add(append([]byte{0, 3, 0, 0, 0, 0, 0, 19, 0, 0, 0, 0, 0, 0, 0, 0}, make([]byte, ec.TableHeader+16*ec.ElemSize)...))
+	f.Add([]byte{0, 1, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255})
+	f.Fuzz(func(t *testing.T, b []byte) { thresholdCheckDecode(t, &AuditedSetup{}, b) })
+}

@@ -118,7 +118,7 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 			Notes:      "one fixed-size voucher per image, tagged with the account",
 		},
 		Model:           "semi-honest device; curious server (threshold k genuine matches, synthetic vouchers present or not); DDH in ristretto255, hash-to-curve and SHA-256 as random oracles, AES-GCM",
-		MaliciousServer: "as oprf-psi (any table, per-device tables); cannot lower k or s unseen since the device checks the policy",
+		MaliciousServer: "can fill the table with any hashes; with Options.Audit a device refuses a table or policy other than the published one; without it, can ship different tables to different devices; cannot lower k or s unseen since the device checks the policy",
 		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); anyone who has seen an account's header can add always-opening junk shares, which the server sets aside but which fill the per-account cap and can block that account, or fill the 8 commitment buckets of an account it knows before the owner's first voucher",
 		Claims: []psi.Claim{
 			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/threshold.TestThresholdOpensAtK",
@@ -145,8 +145,10 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 				Statement: "a device cannot make the server record an unlisted hash as a match, though it can seal any payload in a share whose outer layer it forged from L: only listed payloads count"},
 			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/threshold.TestThresholdPolicyChecked",
 				Statement: "a server cannot lower k or s for a device unseen: the device refuses a policy other than its own"},
+			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/threshold.TestAuditedSetupRefusesTampering",
+				Statement: "with Options.Audit, a device refuses at setup a table or policy that is not the one the publisher signed: an altered row, another seed, key L or k, or an older head than it has seen"},
 			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "as oprf-psi, a server can list any hashes or ship different tables to different devices; the device does not verify the table"},
+				Statement: "a server can list any hashes (the signed head shows every device got the same table, not that its list is right) or ship different tables to devices that never compare heads; without Options.Audit the device does not verify the table"},
 		},
 	}
 }
@@ -166,9 +168,21 @@ func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Se
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", thresholdName, err)
 	}
+	return p.server(o)
+}
+
+// server serves the keyed table o under policy p.
+func (p thresholdProtocol) server(o *oprf.Keyed) (*Server, error) {
+	if o == nil || o.Table == nil {
+		return nil, fmt.Errorf("psi: %s: nil keyed table", thresholdName)
+	}
+	if err := kit.CheckKind(o.Kind, o.Bits); err != nil {
+		return nil, err
+	}
+	setup := &SetupMessage{K: p.k, Rate32: p.rate32, S: p.s, Table: *o.Table}
 	return &Server{
 		k: p.k, rate32: p.rate32, maxOpened: p.maxOpened, s: p.s, kind: o.Kind, bits: o.Bits, a: o.Key, keyed: o,
-		setup:    &SetupMessage{K: p.k, Rate32: p.rate32, S: p.s, Table: *o.Table},
+		setup: setup, down: setup,
 		accounts: map[AccountID][]*thresholdAccount{},
 	}, nil
 }
@@ -190,16 +204,13 @@ func NewAccountClient(p Params, id AccountID, kind phash.Kind, bits int, opts ps
 }
 
 func (p thresholdProtocol) newClient(kind phash.Kind, bits int, opts psi.Options, id *AccountID) (*Client, error) {
-	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
-		return nil, err
-	}
 	if err := kit.RequireExact(thresholdName, opts); err != nil {
 		return nil, err
 	}
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	c := &Client{k: p.k, rate32: p.rate32, s: p.s, kind: kind, bits: bits, rnd: ec.Rand(opts)}
+	c := &Client{k: p.k, rate32: p.rate32, s: p.s, kind: kind, bits: bits, rnd: ec.Rand(opts), audit: opts.Audit}
 	if id != nil {
 		c.account = *id
 	} else if _, err := io.ReadFull(c.rnd, c.account[:]); err != nil {

@@ -28,6 +28,7 @@ type Server struct {
 	a         group.Scalar
 	keyed     *ec.Keyed
 	setup     *SetupMessage
+	down      psi.Message // setup, or an AuditedSetup
 
 	mu sync.Mutex
 	// accounts files shares by account and key commitment: a voucher
@@ -158,7 +159,7 @@ func (s *Server) Protocol() string { return thresholdName }
 // NewSession starts a device's session: the policy and the blinded table
 // down, then one voucher per query. Accounts are shared by all sessions.
 func (s *Server) NewSession() (psi.ServerSession, error) {
-	return kit.Shared{Proto: thresholdName, Down: s.setup, Query: func() (psi.Steps, error) { return &thresholdServerQuery{s: s}, nil }}, nil
+	return kit.Shared{Proto: thresholdName, Down: s.down, Query: func() (psi.Steps, error) { return &thresholdServerQuery{s: s}, nil }}, nil
 }
 
 type thresholdServerQuery struct {

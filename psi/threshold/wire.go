@@ -1,6 +1,7 @@
 package threshold
 
 import (
+	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -71,41 +72,70 @@ func (t *SetupMessage) BinarySize() int { return thresholdSetupHeader + t.Table.
 // MarshalBinary writes k (uint16), the rate (uint32), S (uint16), then the
 // table.
 func (t *SetupMessage) MarshalBinary() ([]byte, error) {
-	if t.K < 1 || t.K > MaxThreshold {
-		return nil, fmt.Errorf("psi: encode %s: threshold %d outside 1..%d", t.Kind(), t.K, MaxThreshold)
-	}
-	if t.S < 0 || t.S > MaxOpenedLimit {
-		return nil, fmt.Errorf("psi: encode %s: %d detectable-hash values outside 0..%d", t.Kind(), t.S, MaxOpenedLimit)
-	}
-	tb, err := t.Table.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	b := binary.BigEndian.AppendUint16(make([]byte, 0, t.BinarySize()), uint16(t.K))
-	b = binary.BigEndian.AppendUint32(b, t.Rate32)
-	b = binary.BigEndian.AppendUint16(b, uint16(t.S))
-	return append(b, tb...), nil
+	return marshalPolicy(t.Kind(), t.K, t.Rate32, t.S, &t.Table)
 }
 
 // UnmarshalBinary checks k's and S's ranges and decodes the table.
 func (t *SetupMessage) UnmarshalBinary(b []byte) error {
-	if len(b) < thresholdSetupHeader {
-		return fmt.Errorf("psi: decode %s: %d bytes, header needs %d", t.Kind(), len(b), thresholdSetupHeader)
-	}
-	k := int(binary.BigEndian.Uint16(b))
-	if k < 1 || k > MaxThreshold {
-		return fmt.Errorf("psi: decode %s: threshold %d outside 1..%d", t.Kind(), k, MaxThreshold)
-	}
-	s := int(binary.BigEndian.Uint16(b[6:]))
-	if s > MaxOpenedLimit {
-		return fmt.Errorf("psi: decode %s: %d detectable-hash values outside 0..%d", t.Kind(), s, MaxOpenedLimit)
-	}
 	var tab oprf.Table
-	if err := tab.UnmarshalBinary(b[thresholdSetupHeader:]); err != nil {
-		return fmt.Errorf("psi: decode %s: %w", t.Kind(), err)
+	k, rate, s, err := unmarshalPolicy(t.Kind(), b, &tab)
+	if err != nil {
+		return err
 	}
-	t.K, t.Rate32, t.S, t.Table = k, binary.BigEndian.Uint32(b[2:]), s, tab
+	t.K, t.Rate32, t.S, t.Table = k, rate, s, tab
 	return nil
+}
+
+// marshalPolicy writes the policy header, then what follows it.
+func marshalPolicy(kind string, k int, rate uint32, s int, rest encoding.BinaryMarshaler) ([]byte, error) {
+	b, err := appendPolicy(nil, kind, k, rate, s)
+	if err != nil {
+		return nil, err
+	}
+	r, err := rest.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return append(b, r...), nil
+}
+
+// unmarshalPolicy reads the policy header and decodes the rest into rest.
+func unmarshalPolicy(kind string, b []byte, rest encoding.BinaryUnmarshaler) (k int, rate uint32, s int, err error) {
+	if k, rate, s, err = parsePolicy(kind, b); err != nil {
+		return 0, 0, 0, err
+	}
+	if err := rest.UnmarshalBinary(b[thresholdSetupHeader:]); err != nil {
+		return 0, 0, 0, fmt.Errorf("psi: decode %s: %w", kind, err)
+	}
+	return k, rate, s, nil
+}
+
+// appendPolicy appends k (uint16), the rate (uint32) and S (uint16).
+func appendPolicy(b []byte, kind string, k int, rate uint32, s int) ([]byte, error) {
+	if k < 1 || k > MaxThreshold {
+		return nil, fmt.Errorf("psi: encode %s: threshold %d outside 1..%d", kind, k, MaxThreshold)
+	}
+	if s < 0 || s > MaxOpenedLimit {
+		return nil, fmt.Errorf("psi: encode %s: %d detectable-hash values outside 0..%d", kind, s, MaxOpenedLimit)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(k))
+	b = binary.BigEndian.AppendUint32(b, rate)
+	return binary.BigEndian.AppendUint16(b, uint16(s)), nil
+}
+
+// parsePolicy reads and range-checks appendPolicy's header.
+func parsePolicy(kind string, b []byte) (k int, rate uint32, s int, err error) {
+	if len(b) < thresholdSetupHeader {
+		return 0, 0, 0, fmt.Errorf("psi: decode %s: %d bytes, header needs %d", kind, len(b), thresholdSetupHeader)
+	}
+	k, s = int(binary.BigEndian.Uint16(b)), int(binary.BigEndian.Uint16(b[6:]))
+	if k < 1 || k > MaxThreshold {
+		return 0, 0, 0, fmt.Errorf("psi: decode %s: threshold %d outside 1..%d", kind, k, MaxThreshold)
+	}
+	if s > MaxOpenedLimit {
+		return 0, 0, 0, fmt.Errorf("psi: decode %s: %d detectable-hash values outside 0..%d", kind, s, MaxOpenedLimit)
+	}
+	return k, binary.BigEndian.Uint32(b[2:]), s, nil
 }
 
 // VoucherPart is one cuckoo way's part of a voucher: Q and the outer
