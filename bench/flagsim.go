@@ -41,8 +41,9 @@ func ChooseThreshold(p float64, n int64, target float64) (ThresholdChoice, error
 type DetectionPoint struct {
 	Shared int64 `json:"shared"`
 	// Exact is P(at least k genuine matches): an ideal decoder at
-	// threshold k. Robust is P(genuine - synthetic >= k): what
-	// threshold-psi's Berlekamp-Welch reconstruction needs.
+	// threshold k, what threshold-psi's server needs. Robust is
+	// P(genuine - synthetic >= k): what its earlier Berlekamp-Welch
+	// reconstruction needed.
 	Exact  float64 `json:"exact"`
 	Robust float64 `json:"robust"`
 }

@@ -141,12 +141,12 @@ func TestRunThreshold(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Berlekamp-Welch opens only once genuine - synthetic >= k; the
-		// server's synthetic count cannot exceed the device's.
-		if r.Reconstructed && (r.Genuine-r.Synthetic < 3 || r.Synthetic > r.DeviceSynthetic) {
-			t.Errorf("run %+v: opened with genuine - synthetic < k", *r)
+		// The server opens at exactly k genuine shares, synthetic ones
+		// present; its synthetic count cannot exceed the device's.
+		if !r.Reconstructed || r.Genuine < 3 || r.Synthetic > r.DeviceSynthetic {
+			t.Errorf("run %+v: want opened at k genuine", *r)
 		}
-		if !strings.Contains(r.ShortfallNote, "genuine - synthetic >= k") {
+		if !strings.Contains(r.ShortfallNote, "exactly k genuine") {
 			t.Errorf("shortfall not stated: %q", r.ShortfallNote)
 		}
 	})

@@ -68,10 +68,10 @@ type ThresholdRun struct {
 }
 
 // thresholdShortfall is the known gap between the policy and what
-// Berlekamp-Welch reconstruction needs.
-const thresholdShortfall = "reconstruction needs genuine - synthetic >= k opened shares, not genuine >= k: " +
-	"each synthetic share is an error the decoder must correct, so an account with k genuine matches and " +
-	"any synthetic voucher opened stays closed until more genuine matches arrive"
+// reconstruction needs.
+const thresholdShortfall = "the server opens an account at exactly k genuine shares with up to S = MaxOpened - k synthetic or junk " +
+	"shares present (detectable hash function), but keeps at most MaxOpened opened shares per account: an account " +
+	"flooded with opened junk (anyone who has seen its header can forge it) before its k-th genuine match stays closed"
 
 // ThresholdAnalysis is the model side of threshold reporting: what the
 // server learns below k, what the synthetic vouchers cost in detection,

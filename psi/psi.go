@@ -47,7 +47,7 @@
 // membership) and psi/hehamming ("he-hamming", BGV Hamming distance under
 // a threshold), the last two on one adapter over the HE engines; and
 // psi/threshold ("threshold-psi", account-level threshold reporting on
-// oprf-psi's table, built with threshold.New, outside the registry).
+// oprf-psi's table; threshold.New builds other policies).
 // psi/protocols imports them all. The registry is sealed at its first
 // lookup. psi/psitest is the conformance suite each package runs.
 package psi
@@ -114,7 +114,7 @@ type Options struct {
 	// it is served is the published one (audit.Device.Setup against the
 	// publisher's key and the newest head it has accepted); nil skips the
 	// check. The clients of protocols whose servers are Auditable
-	// (oprf-psi, he-exact, he-hamming) run it; the others refuse a
+	// (oprf-psi, threshold-psi, he-exact, he-hamming) run it; the others refuse a
 	// non-nil Audit rather than run unchecked. The device is not safe
 	// for concurrent use: give each client its own.
 	Audit *audit.Device

@@ -140,7 +140,7 @@ func (r *Report) thresholdModel(d *document, ta *bench.ThresholdAnalysis) {
 	}
 	d.table([]string{"synthetic rate s", "uploads n", "k", "TV(0 vs k-1 matches)", "mean abs. error of t", "exact guess"}, rows)
 	if ta.MaxShared > 0 {
-		d.p("Detection cost of the synthetic vouchers: chance that an account sharing t listed images (n = %d uploads a year, per-image recall %s: PDQ's pooled edit-suite recall from this run) is opened, by an ideal decoder at k (genuine >= k) and by Berlekamp-Welch (genuine - synthetic >= k):", ta.Uploads, fmtPct(ta.Recall))
+		d.p("Detection cost of the synthetic vouchers: chance that an account sharing t listed images (n = %d uploads a year, per-image recall %s: PDQ's pooled edit-suite recall from this run) is opened, at k genuine matches (threshold-psi's server, which tells genuine shares from synthetic ones) and, for comparison, by its earlier Berlekamp-Welch decoder (genuine - synthetic >= k):", ta.Uploads, fmtPct(ta.Recall))
 		rows = nil
 		for _, p := range ta.Detection {
 			rows = append(rows, []string{fmt.Sprint(p.Shared), fmtRate(p.Exact), fmtRate(p.Robust)})

@@ -48,7 +48,7 @@ func (l *hexList) String() string     { return strings.Join(*l, ",") }
 func (l *hexList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] [--audit DIR] (--hash HEX ... | IMAGE)",
+	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] [--account ID --k K --synthetic S] [--audit DIR] (--hash HEX ... | IMAGE)",
 		`privmatch query --protocol plaintext-server --server 127.0.0.1:7878 --hash 8f3a...e1
 privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg
 privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --hash 07c2...9d --count 3`, stderr)
@@ -63,6 +63,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	timeout := fs.Duration("timeout", psi.DefaultTimeout, "dial and per-frame deadline (the server's keep-alive frames reset it while it computes)")
 	wait := fs.Duration("wait", psi.DefaultDialWait, "keep retrying a refused connection this long (a server still preparing)")
 	auditDir := fs.String("audit", "", "audit log folder (public files: pub, PROTOCOL.heads): check at setup that the server serves the newest head published there, and refuse otherwise")
+	policy := addPolicyFlags(fs, true)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -75,7 +76,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 		fmt.Fprintf(stderr, "privmatch query: --count %d, want at least 1\n", *count)
 		return 2
 	}
-	p, err := psi.ByName(*proto)
+	p, err := policy.protocol(*proto)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 2
@@ -113,7 +114,7 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 			return 1
 		}
 	}
-	cli, err := p.NewClient(hs[0].Kind(), hs[0].Bits(), opts)
+	cli, err := policy.client(p, hs[0].Kind(), hs[0].Bits(), opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1

@@ -42,9 +42,11 @@ func loadDatabase(path, algo string) (*psi.Database, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "serve --protocol P --db FILE [--listen ADDR] [--algo pdq] [--threshold T] [--ready-file FILE] [--audit DIR]",
+	fs := newFlagSet("serve", "serve --protocol P --db FILE [--listen ADDR] [--algo pdq] [--threshold T] [--k K --synthetic S] [--ready-file FILE] [--audit DIR]",
 		`privmatch serve --protocol oprf-psi --db known.txt --listen 127.0.0.1:7878 &
-privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
+privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg
+privmatch serve --protocol threshold-psi --k 3 --db known.txt &
+privmatch query --protocol threshold-psi --k 3 --account alice --hash 8f3a...e1 --hash 07c2...9d`, stderr)
 	proto := fs.String("protocol", "", fmt.Sprintf("protocol, one of %v (required)", psi.Names()))
 	dbPath := fs.String("db", "", "database file: one hex hash per line (required)")
 	listen := fs.String("listen", "127.0.0.1:7878", "address to listen on (port 0 picks a free port; the address is printed to stderr)")
@@ -55,6 +57,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	maxSessions := fs.Int("max-sessions", 64, "clients served at once (also the per-client key sets a protocol such as he-exact holds)")
 	readyFile := fs.String("ready-file", "", "write the listening address to this file once the server accepts connections")
 	auditDir := fs.String("audit", "", "audit log folder: publish this server's signed head there (a new epoch when it changed; the folder's key is made on first use) and serve it at setup, for `privmatch query --audit`")
+	policy := addPolicyFlags(fs, false)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -62,7 +65,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 		fs.Usage()
 		return 2
 	}
-	p, err := psi.ByName(*proto)
+	p, err := policy.protocol(*proto)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
 		return 2
@@ -113,6 +116,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 	}
 	// The server's computing time is logged here and never sent to the
 	// client.
+	accounts := newAccountLog(srv)
 	report := func(s psi.Session) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -123,6 +127,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 		tr := s.Transcript
 		fmt.Fprintf(stderr, "session %s query %d: protocol=%s server_ms=%.3f up_bytes=%d down_bytes=%d setup_bytes=%d rounds=%d server_outcome=%s\n",
 			s.Remote, s.Query, tr.Protocol, float64(tr.Server.Query.Microseconds())/1e3, tr.UpBytes(), tr.DownBytes(), tr.SetupBytes(), tr.Rounds(), tr.ServerOutcome)
+		accounts.print(stderr)
 	}
 	err = psi.Serve(ctx, ln, srv, db.Kind, db.Bits, psi.ServeOptions{Timeout: *timeout, SessionWait: *sessionWait, MaxSessions: *maxSessions, Report: report})
 	if err != nil {

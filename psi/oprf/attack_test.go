@@ -28,21 +28,7 @@ func TestForgedVoucherDoesNotMatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := v.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sq, err := sess.NewQuery()
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := sq.Expect()
-		if err := in.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sq.Step(in); err != nil {
-			t.Fatal(err)
-		}
+		sq := psitest.Deliver(t, sess, v)
 		return sq.Outcome(), oprf.VoucherWork(sq)
 	}
 	forged := 0

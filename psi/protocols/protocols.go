@@ -15,4 +15,5 @@ import (
 	_ "github.com/privmatch/privmatch/psi/ondevice"  // on-device-list
 	_ "github.com/privmatch/privmatch/psi/oprf"      // oprf-psi
 	_ "github.com/privmatch/privmatch/psi/plaintext" // plaintext-server
+	_ "github.com/privmatch/privmatch/psi/threshold" // threshold-psi
 )

@@ -61,32 +61,11 @@ func TestMaxOpenedChecked(t *testing.T) {
 func TestForeignCommitmentDoesNotLockOut(t *testing.T) {
 	const k = 3
 	r := newThresholdRig(t, k, 0, 32)
-	cq, err := r.cli.NewQuery(r.db.Hashes[10])
-	if err != nil {
-		t.Fatal(err)
+	v := r.build(t, "genuine", r.db.Hashes[10])
+	for i := range v.Commit {
+		v.Commit[i] ^= 0x5a // another key's commitment
 	}
-	m, err := cq.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 16; i < 48; i++ {
-		b[i] ^= 0x5a // the commitment: another key's
-	}
-	sq, err := r.sess.NewQuery()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := sq.Expect()
-	if err := in.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sq.Step(in); err != nil {
-		t.Fatalf("voucher under a foreign commitment: %v", err)
-	}
+	r.upload(t, v)
 	for i := 0; i < k; i++ {
 		r.send(t, r.db.Hashes[i])
 	}
@@ -108,21 +87,7 @@ func TestForgedShareNotCountedAsMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := v.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sq, err := r.sess.NewQuery()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := sq.Expect()
-	if err := in.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sq.Step(in); err != nil {
-		t.Fatal(err)
-	}
+	r.upload(t, v)
 	if rep := r.srv.Account(r.cli.Account()); rep.Opened != 1 {
 		t.Fatalf("forged share did not open (control): %+v", rep)
 	}

@@ -90,16 +90,18 @@ func BenchmarkThreshold(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeShares is the server's reconstruction: Berlekamp-Welch on
-// m opened shares with z synthetic among them, k = 30.
-func BenchmarkDecodeShares(b *testing.B) {
-	for _, tc := range []struct{ g, z int }{{30, 0}, {40, 10}, {60, 30}, {100, 40}} {
-		b.Run(fmt.Sprintf("k=30/genuine=%d/synthetic=%d", tc.g, tc.z), func(b *testing.B) {
-			xs, ys := threshold.SampleShares(30, tc.g, tc.z)
+// BenchmarkDetect is the server's detection over one account, k = 30 and
+// S = 46 (Defaults): adding g genuine and z synthetic detectable-hash rows
+// (synthetic first) until the k-th genuine row closes the dependency.
+func BenchmarkDetect(b *testing.B) {
+	for _, z := range []int{0, 10, 46} {
+		b.Run(fmt.Sprintf("k=30/synthetic=%d", z), func(b *testing.B) {
+			rows := threshold.SampleRows(30, 46, 30, z)
+			rows = append(rows[30:], rows[:30]...)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := threshold.DecodeSharesForBench(xs, ys, 30); err != nil {
-					b.Fatal(err)
+				if at, _ := threshold.Detect(rows); at != len(rows)-1 {
+					b.Fatalf("dependency at %d", at)
 				}
 			}
 		})

@@ -7,28 +7,43 @@ import (
 	"github.com/privmatch/privmatch/psi/internal/ec"
 )
 
-// SampleShares returns g points on a random polynomial of degree k-1 and z
-// random points (tests and benchmarks only).
-func SampleShares(k, g, z int) (xs, ys []group.Scalar) {
+// SampleRows returns the detectable-hash rows of g genuine shares of one
+// device (k, S) followed by z synthetic ones (tests and benchmarks only).
+func SampleRows(k, s, g, z int) [][]group.Scalar {
 	rnd := ec.Rand(psi.Options{})
-	f := make([]group.Scalar, k)
-	for i := range f {
-		f[i], _ = ec.Scalar(rnd)
+	var d dhfKey
+	d.coef = make([][]group.Scalar, k-1)
+	for l := range d.coef {
+		for j := 0; j < s; j++ {
+			c, _ := ec.Scalar(rnd)
+			d.coef[l] = append(d.coef[l], c)
+		}
 	}
+	var rows [][]group.Scalar
 	for i := 0; i < g+z; i++ {
 		x, _ := ec.Scalar(rnd)
-		y := polyEval(f, x)
+		w := d.eval(x, s)
 		if i >= g {
-			y, _ = ec.Scalar(rnd)
+			for j := range w {
+				w[j], _ = ec.Scalar(rnd)
+			}
 		}
-		xs, ys = append(xs, x), append(ys, y)
+		rows = append(rows, dhfRow(x, w, k))
 	}
-	return xs, ys
+	return rows
 }
 
-// DecodeSharesForBench exposes decodeShares to benchmarks.
-func DecodeSharesForBench(xs, ys []group.Scalar, k int) ([]group.Scalar, error) {
-	return decodeShares(xs, ys, k)
+// Detect adds rows to a fresh detector in order and returns the index of
+// the first row that closes a dependency and that dependency's support
+// (-1, nil if none does).
+func Detect(rows [][]group.Scalar) (int, []int) {
+	var d detector
+	for i, r := range rows {
+		if sup := d.add(i, r); sup != nil {
+			return i, sup
+		}
+	}
+	return -1, nil
 }
 
 // PartWork is the server's count of element decodings, scalar
@@ -42,43 +57,62 @@ func VoucherWork(q psi.Steps) PartWork {
 }
 
 // ForgeShareVoucher is what a device can build from its own account key
-// and the public L alone: a genuine share (x, f(x)) whose inner layer
-// carries payload h, in a part whose outer key it forged (Q = r*G,
-// S = r*L), so the part opens whatever the table holds.
+// and the public L alone: a genuine share (x, f(x)) with its
+// detectable-hash values, whose inner layer carries payload h, in a part
+// whose outer key it forged (Q = r*G, S = r*L), so the part opens whatever
+// the table holds.
 func ForgeShareVoucher(c *Client, h phash.Hash) (*Voucher, error) {
-	rnd := ec.Rand(psi.Options{})
-	x, err := ec.Scalar(rnd)
+	return forge(c, c.account, c.commit, h, false)
+}
+
+// StrangerVoucher is what anyone who has seen an account's (account,
+// commitment) can send: a voucher whose part opens from L alone and whose
+// body is uniform (the stranger lacks the account's keys). c supplies only
+// randomness, the table key L and the hash shape.
+func StrangerVoucher(c *Client, acct AccountID, commit [32]byte) (*Voucher, error) {
+	return forge(c, acct, commit, phash.Hash{}, true)
+}
+
+func forge(c *Client, acct AccountID, commit [32]byte, h phash.Hash, junk bool) (*Voucher, error) {
+	plain, err := c.body(h, junk)
 	if err != nil {
 		return nil, err
 	}
-	xb, _ := x.MarshalBinary()
-	yb, _ := polyEval(c.coef, x).MarshalBinary()
-	inAEAD, err := thresholdInnerKey(c.account, c.coef[0], xb)
+	v := &Voucher{bits: c.bits, s: c.s, Account: acct, Commit: commit}
+	key, _ := c.random(bodyKeySize)
+	aead, err := gcmFromKey(key)
 	if err != nil {
 		return nil, err
 	}
-	inner := inAEAD.Seal(nil, ec.ZeroNonce[:], h.Bytes(), append(c.account[:], xb...))
-	plain := append(append(xb, yb...), inner...)
-	v := &Voucher{bits: c.bits, Account: c.account, Commit: c.commit}
+	v.Body = aead.Seal(nil, ec.ZeroNonce[:], plain, bodyAD(v))
 	if err := c.junkPart(&v.Parts[1]); err != nil {
 		return nil, err
 	}
 	if err := c.junkPart(&v.Parts[2]); err != nil {
 		return nil, err
 	}
-	r, err := ec.Scalar(rnd)
+	r, err := c.scalar()
 	if err != nil {
 		return nil, err
 	}
-	qb, err := ec.Group.NewElement().MulGen(r).MarshalBinaryCompress()
+	return v, sealPart(&v.Parts[0], v, ec.Group.NewElement().MulGen(r), ec.Group.NewElement().Mul(c.L, r), key)
+}
+
+// SyntheticVoucher builds the device's synthetic voucher for h, as Start
+// does when its coin says so.
+func SyntheticVoucher(c *Client, h phash.Hash) (*Voucher, error) {
+	q, err := c.NewQuery(h)
 	if err != nil {
 		return nil, err
 	}
-	copy(v.Parts[0].Q[:], qb)
-	outAEAD, err := thresholdOuterKey(ec.Group.NewElement().Mul(c.L, r), qb)
+	return q.(*thresholdClientQuery).build(true)
+}
+
+// GenuineVoucher builds the device's genuine voucher for h.
+func GenuineVoucher(c *Client, h phash.Hash) (*Voucher, error) {
+	q, err := c.NewQuery(h)
 	if err != nil {
 		return nil, err
 	}
-	v.Parts[0].Outer = outAEAD.Seal(nil, ec.ZeroNonce[:], plain, outerAD(v, qb))
-	return v, nil
+	return q.(*thresholdClientQuery).build(false)
 }

@@ -60,3 +60,8 @@ func outerAD(v *Voucher, q []byte) []byte {
 	ad = append(ad, v.Commit[:]...)
 	return append(ad, q...)
 }
+
+// bodyAD binds a voucher's body to its account and commitment.
+func bodyAD(v *Voucher) []byte {
+	return append(append(make([]byte, 0, thresholdHeader), v.Account[:]...), v.Commit[:]...)
+}

@@ -1,7 +1,9 @@
 package threshold
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,11 +22,13 @@ type Server struct {
 	k         int
 	rate32    uint32
 	maxOpened int
+	s         int
 	kind      phash.Kind
 	bits      int
 	a         group.Scalar
 	keyed     *ec.Keyed
 	setup     *SetupMessage
+	down      psi.Message // setup, or an AuditedSetup
 
 	mu sync.Mutex
 	// accounts files shares by account and key commitment: a voucher
@@ -42,6 +46,7 @@ const maxCommits = 8
 
 type thresholdShare struct {
 	x, y  group.Scalar
+	w     []group.Scalar // detectable-hash values
 	xb    []byte
 	inner []byte
 	// After reconstruction: genuine (inner opened) and the payload.
@@ -58,6 +63,7 @@ type thresholdAccount struct {
 	xs       map[[32]byte]bool
 	open     bool
 	s0       group.Scalar
+	det      detector
 	attempts int
 	decode   time.Duration
 }
@@ -113,6 +119,22 @@ func (s *Server) Account(id AccountID) AccountReport {
 	return r
 }
 
+// Accounts returns the identifiers of every account that has sent a
+// voucher, sorted.
+func (s *Server) Accounts() []AccountID {
+	s.mu.Lock()
+	ids := make([]AccountID, 0, len(s.accounts))
+	for id := range s.accounts {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(ids, func(a, b AccountID) int { return bytes.Compare(a[:], b[:]) })
+	return ids
+}
+
+// K is the server's threshold.
+func (s *Server) K() int { return s.k }
+
 // bucket returns the account's bucket for commit, creating it if the
 // account has fewer than maxCommits, or nil.
 func (s *Server) bucket(id AccountID, commit [32]byte) *thresholdAccount {
@@ -137,7 +159,7 @@ func (s *Server) Protocol() string { return thresholdName }
 // NewSession starts a device's session: the policy and the blinded table
 // down, then one voucher per query. Accounts are shared by all sessions.
 func (s *Server) NewSession() (psi.ServerSession, error) {
-	return kit.Shared{Proto: thresholdName, Down: s.setup, Query: func() (psi.Steps, error) { return &thresholdServerQuery{s: s}, nil }}, nil
+	return kit.Shared{Proto: thresholdName, Down: s.down, Query: func() (psi.Steps, error) { return &thresholdServerQuery{s: s}, nil }}, nil
 }
 
 type thresholdServerQuery struct {
@@ -152,7 +174,7 @@ func (q *thresholdServerQuery) Expect() psi.Message {
 	if q.done {
 		return nil
 	}
-	return &Voucher{bits: q.s.bits}
+	return &Voucher{bits: q.s.bits, s: q.s.s}
 }
 
 // Outcome is unknown until the voucher's account has been reconstructed;
@@ -168,33 +190,9 @@ func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
 	}
 	q.done = true
 	s := q.s
-	// Every part is tried, whatever the earlier ones gave, so the work
-	// of opening a voucher does not depend on whether it opens.
-	var share *thresholdShare
-	Q, S := ec.Group.NewElement(), ec.Group.NewElement()
-	for i := range v.Parts {
-		p := &v.Parts[i]
-		q.work.decoded++
-		if err := Q.UnmarshalBinary(p.Q[:]); err != nil {
-			return nil, fmt.Errorf("psi: %s server: voucher part %d: bad element", thresholdName, i)
-		}
-		q.work.multiplied++
-		aead, err := thresholdOuterKey(S.Mul(Q, s.a), p.Q[:])
-		if err != nil {
-			return nil, fmt.Errorf("psi: %s server: %w", thresholdName, err)
-		}
-		q.work.opened++
-		pt, err := aead.Open(nil, ec.ZeroNonce[:], p.Outer, outerAD(v, p.Q[:]))
-		if err != nil {
-			continue
-		}
-		x, y := ec.Group.NewScalar(), ec.Group.NewScalar()
-		if x.UnmarshalBinary(pt[:32]) != nil || y.UnmarshalBinary(pt[32:64]) != nil || x.IsZero() || share != nil {
-			// A device sealed a malformed share under the right key, or
-			// a second part opened too.
-			continue
-		}
-		share = &thresholdShare{x: x, y: y, xb: pt[:32], inner: pt[64:]}
+	share, err := q.open(v)
+	if err != nil {
+		return nil, err
 	}
 	a := s.bucket(v.Account, v.Commit)
 	if a == nil {
@@ -219,15 +217,17 @@ func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
 	var xk [32]byte
 	copy(xk[:], share.xb)
 	if a.xs[xk] {
-		return nil, fmt.Errorf("psi: %s server: repeated share x-coordinate", thresholdName)
+		// A replayed share. Dropped unseen: an error would tell the
+		// sender that the voucher opened.
+		a.dropped++
+		return nil, nil
 	}
 	a.xs[xk] = true
 	a.shares = append(a.shares, share)
-	switch {
-	case a.open:
+	if a.open {
 		s.classify(v.Account, a, share)
-	case len(a.shares) >= s.k:
-		s.reconstruct(v.Account, a)
+	} else {
+		s.detect(v.Account, a, len(a.shares)-1)
 	}
 	if a.open {
 		q.out = psi.Outcome{Known: true, Match: share.genuine}
@@ -235,24 +235,88 @@ func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
 	return nil, nil
 }
 
-// reconstruct decodes the account's shares; on success it classifies every
-// share. The caller holds a.mu.
-func (s *Server) reconstruct(id AccountID, a *thresholdAccount) {
-	t0 := time.Now()
-	defer func() { a.decode += time.Since(t0); a.attempts++ }()
-	xs := make([]group.Scalar, len(a.shares))
-	ys := make([]group.Scalar, len(a.shares))
-	for i, sh := range a.shares {
-		xs[i], ys[i] = sh.x, sh.y
+// open tries every part of v for the body key and opens the body with it.
+// Every part is tried and the body opened (under a zero key when no part
+// gave one), so the work does not depend on whether the voucher opens. It
+// returns the share, or nil when the voucher did not open or its body is
+// malformed.
+func (q *thresholdServerQuery) open(v *Voucher) (*thresholdShare, error) {
+	s := q.s
+	var key []byte
+	Q, S := ec.Group.NewElement(), ec.Group.NewElement()
+	for i := range v.Parts {
+		p := &v.Parts[i]
+		q.work.decoded++
+		if err := Q.UnmarshalBinary(p.Q[:]); err != nil {
+			return nil, fmt.Errorf("psi: %s server: voucher part %d: bad element", thresholdName, i)
+		}
+		q.work.multiplied++
+		aead, err := thresholdOuterKey(S.Mul(Q, s.a), p.Q[:])
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s server: %w", thresholdName, err)
+		}
+		q.work.opened++
+		pt, err := aead.Open(nil, ec.ZeroNonce[:], p.Outer[:], outerAD(v, p.Q[:]))
+		if err == nil && key == nil {
+			key = pt
+		}
 	}
-	f, err := decodeShares(xs, ys, s.k)
+	opened := key != nil
+	if !opened {
+		key = make([]byte, bodyKeySize)
+	}
+	aead, err := gcmFromKey(key)
 	if err != nil {
+		return nil, fmt.Errorf("psi: %s server: %w", thresholdName, err)
+	}
+	q.work.opened++
+	pt, err := aead.Open(nil, ec.ZeroNonce[:], v.Body, bodyAD(v))
+	if err != nil || !opened {
+		return nil, nil
+	}
+	// The body's length is fixed by the voucher's; its scalars may still
+	// be malformed (a device sealed junk under the right key).
+	x, y := ec.Group.NewScalar(), ec.Group.NewScalar()
+	if x.UnmarshalBinary(pt[:32]) != nil || y.UnmarshalBinary(pt[32:64]) != nil || x.IsZero() {
+		return nil, nil
+	}
+	w := make([]group.Scalar, s.s)
+	for j := range w {
+		w[j] = ec.Group.NewScalar()
+		if w[j].UnmarshalBinary(pt[64+32*j:96+32*j]) != nil {
+			return nil, nil
+		}
+	}
+	return &thresholdShare{x: x, y: y, w: w, xb: pt[:32], inner: pt[64+32*s.s:]}, nil
+}
+
+// detect adds share i's detectable-hash row to the account's basis; when
+// it closes a linear dependency, whose support is the genuine shares (the
+// first time: exactly k of them), it interpolates f(0) from k of them and
+// accepts it if it matches the commitment, then classifies every share.
+// The caller holds a.mu.
+func (s *Server) detect(id AccountID, a *thresholdAccount, i int) {
+	t0 := time.Now()
+	defer func() { a.decode += time.Since(t0) }()
+	sh := a.shares[i]
+	support := a.det.add(i, dhfRow(sh.x, sh.w, s.k))
+	if len(support) < s.k {
+		// Independent (nil), or a dependency too small to hold k genuine
+		// shares: any k-1 genuine rows are independent.
 		return
 	}
-	if thresholdCommit(id, f[0]) != a.commit {
+	a.attempts++
+	slices.Sort(support)
+	xs := make([]group.Scalar, s.k)
+	ys := make([]group.Scalar, s.k)
+	for j, r := range support[:s.k] {
+		xs[j], ys[j] = a.shares[r].x, a.shares[r].y
+	}
+	s0 := lagrangeAtZero(xs, ys)
+	if thresholdCommit(id, s0) != a.commit {
 		return
 	}
-	a.open, a.s0 = true, f[0]
+	a.open, a.s0 = true, s0
 	for _, sh := range a.shares {
 		s.classify(id, a, sh)
 	}
