@@ -137,6 +137,8 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 				Statement: "replaying a voucher tells the sender nothing: a replayed share is dropped without an error, opened or not"},
 			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/threshold.TestStrangerJunkFillsCap",
 				Statement: "anyone who has seen an account's (account, commitment) can send always-opening junk shares; the server sets them aside, but enough of them fill the per-account cap and keep the account closed"},
+			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/threshold.TestDeviceOffPolynomialShare",
+				Statement: "a device can delay or keep closed its own account with shares off its polynomial (evasion, as by withholding vouchers); such a share fails the commitment, so the server never accepts a wrong secret"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForeignCommitmentDoesNotLockOut",
 				Statement: "a voucher under another key commitment does not claim the account: each commitment is filed apart (up to 8 per account; beyond, a stranger can still fill them first)"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForgedShareNotCountedAsMatch",
