@@ -37,10 +37,6 @@ func TableHead(log string, t *SetupMessage, kind phash.Kind, bits int) (audit.Tr
 	return h, nil
 }
 
-// Setup returns the setup message the server serves (policy and table),
-// for TableHead.
-func (s *Server) Setup() *SetupMessage { return s.setup }
-
 // NewAuditedServer serves threshold-psi under policy p over the keyed
 // table k (oprf.BuildTable) with the signed head of its setup (TableHead)
 // and, when head is newer than the devices' one, the link proof. Its

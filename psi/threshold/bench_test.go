@@ -9,25 +9,31 @@ import (
 	"github.com/privmatch/privmatch/psi/threshold"
 )
 
-// BenchmarkThreshold measures threshold-psi per image: the device's time
-// to build a voucher (role=client), the server's time to process one
-// (role=server, for a listed and an unlisted hash) and the voucher size,
-// against a 2^16-entry table. Reconstruction cost is BenchmarkDecodeShares.
+// BenchmarkThreshold measures threshold-psi per image under Defaults
+// (k = 30, s = 1%, S = 46) against tables of 2^16 and 2^20 entries: the
+// device's time to build a voucher (role=client, with the voucher and
+// setup sizes as up-B/op and setup-B/op), and the server's time to
+// process one (role=server, for a listed and an unlisted hash; k-1
+// vouchers per account, so no reconstruction runs: BenchmarkDetect is
+// that). Run one size at a time, e.g. -bench 'Threshold/db=2\^16'; the
+// 2^20 table takes minutes to blind.
 func BenchmarkThreshold(b *testing.B) {
-	const logN = 16
-	p, err := threshold.New(threshold.Defaults)
-	if err != nil {
-		b.Fatal(err)
+	for _, logN := range []int{16, 20} {
+		b.Run(fmt.Sprintf("db=2^%d", logN), func(b *testing.B) { benchThreshold(b, logN) })
 	}
+}
+
+func benchThreshold(b *testing.B, logN int) {
+	p := threshold.Protocol
 	db := psitest.Database(b, 1<<logN, 9)
 	srv, err := p.NewServer(db, psi.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	cli, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
-	psitest.SetupExchange(b, srv, cli)
-	name := fmt.Sprintf("proto=threshold-psi/k=%d/db=2^%d", threshold.Defaults.K, logN)
-	b.Run(name+"/role=client", func(b *testing.B) {
+	msgs, _ := psitest.SetupExchange(b, srv, cli)
+	setupBytes := len(msgs[0].Bytes)
+	b.Run("role=client", func(b *testing.B) {
 		b.ReportAllocs()
 		size := 0
 		for b.Loop() {
@@ -39,40 +45,39 @@ func BenchmarkThreshold(b *testing.B) {
 			size = m.BinarySize()
 		}
 		b.ReportMetric(float64(size), "up-B/op")
+		b.ReportMetric(float64(setupBytes), "setup-B/op")
 	})
 	for _, tc := range []struct {
 		name string
-		i    int
 		flip bool
-	}{{"listed", 2, false}, {"unlisted", 3, true}} {
-		b.Run(name+"/role=server/hash="+tc.name, func(b *testing.B) {
-			h := db.Hashes[tc.i]
+	}{{"listed", false}, {"unlisted", true}} {
+		b.Run("role=server/hash="+tc.name, func(b *testing.B) {
+			h := db.Hashes[2]
 			if tc.flip {
 				h = psitest.FlipBit(b, h, 5)
 			}
-			// Fresh vouchers from a fresh account each, k-1 per account so
-			// no reconstruction runs: the server refuses a repeated share.
-			c2, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
-			_, sess := psitest.SetupExchange(b, srv, c2)
+			// Fresh vouchers, k-1 per account, so no reconstruction
+			// runs and no share repeats.
+			var sess psi.ServerSession
 			var enc [][]byte
-			for i := 0; i < threshold.Defaults.K-1; i++ {
-				cq, _ := c2.NewQuery(h)
-				m, _ := cq.Start()
-				e, _ := m.MarshalBinary()
-				enc = append(enc, e)
+			refill := func() {
+				c2, _ := p.NewClient(db.Kind, db.Bits, psi.Options{})
+				_, sess = psitest.SetupExchange(b, srv, c2)
+				enc = enc[:0]
+				for i := 0; i < threshold.Defaults.K-1; i++ {
+					cq, _ := c2.NewQuery(h)
+					m, _ := cq.Start()
+					e, _ := m.MarshalBinary()
+					enc = append(enc, e)
+				}
 			}
+			refill()
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				if i == len(enc) {
 					b.StopTimer()
-					c2, _ = p.NewClient(db.Kind, db.Bits, psi.Options{})
-					psitest.SetupExchange(b, srv, c2)
-					for j := range enc {
-						cq, _ := c2.NewQuery(h)
-						m, _ := cq.Start()
-						enc[j], _ = m.MarshalBinary()
-					}
+					refill()
 					i = 0
 					b.StartTimer()
 				}

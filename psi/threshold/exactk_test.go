@@ -129,3 +129,36 @@ func TestStrangerJunkFillsCap(t *testing.T) {
 	}
 	t.Logf("junk filled the cap: %+v", rep)
 }
+
+// TestDeviceOffPolynomialShare: a device's own share with the right
+// detectable-hash values but y off f closes a dependency whose secret
+// fails the commitment, so the account stays closed at k genuine-looking
+// shares (evasion, which a device can always do); the bad row never joins
+// the basis, so the next genuine share closes a dependency of genuine
+// shares only and opens the account.
+func TestDeviceOffPolynomialShare(t *testing.T) {
+	const k = 3
+	r := newThresholdRig(t, k, 0, 64)
+	for i := 0; i < k-1; i++ {
+		r.upload(t, r.build(t, "genuine", r.db.Hashes[i]))
+	}
+	bad, err := threshold.OffPolynomialVoucher(r.cli, r.db.Hashes[10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.upload(t, bad)
+	if rep := r.srv.Account(r.cli.Account()); rep.Reconstructed || rep.Attempts != 1 {
+		t.Fatalf("after k-1 genuine and one off-polynomial share: %+v, want closed after one failed interpolation", rep)
+	}
+	r.upload(t, r.build(t, "genuine", r.db.Hashes[20]))
+	rep := r.srv.Account(r.cli.Account())
+	if !rep.Reconstructed || rep.Attempts != 2 {
+		t.Fatalf("after the k-th genuine share: %+v, want open at the second interpolation", rep)
+	}
+	// The bad share's inner layer is the device's own, sealing a listed
+	// hash, so it counts as that match: a device can only add its own
+	// real matches this way.
+	if rep.Genuine != k+1 || rep.Synthetic != 0 {
+		t.Errorf("classification after opening: %+v", rep)
+	}
+}

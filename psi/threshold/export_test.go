@@ -62,7 +62,17 @@ func VoucherWork(q psi.Steps) PartWork {
 // whose outer key it forged (Q = r*G, S = r*L), so the part opens whatever
 // the table holds.
 func ForgeShareVoucher(c *Client, h phash.Hash) (*Voucher, error) {
-	return forge(c, c.account, c.commit, h, false)
+	return forge(c, c.account, c.commit, h, false, nil)
+}
+
+// OffPolynomialVoucher is a device's share whose detectable-hash values
+// are right but whose y is not f(x), in a part forged from L.
+func OffPolynomialVoucher(c *Client, h phash.Hash) (*Voucher, error) {
+	return forge(c, c.account, c.commit, h, false, func(plain []byte) {
+		y, _ := c.scalar()
+		yb, _ := y.MarshalBinary()
+		copy(plain[32:64], yb)
+	})
 }
 
 // StrangerVoucher is what anyone who has seen an account's (account,
@@ -70,13 +80,16 @@ func ForgeShareVoucher(c *Client, h phash.Hash) (*Voucher, error) {
 // body is uniform (the stranger lacks the account's keys). c supplies only
 // randomness, the table key L and the hash shape.
 func StrangerVoucher(c *Client, acct AccountID, commit [32]byte) (*Voucher, error) {
-	return forge(c, acct, commit, phash.Hash{}, true)
+	return forge(c, acct, commit, phash.Hash{}, true, nil)
 }
 
-func forge(c *Client, acct AccountID, commit [32]byte, h phash.Hash, junk bool) (*Voucher, error) {
+func forge(c *Client, acct AccountID, commit [32]byte, h phash.Hash, junk bool, edit func([]byte)) (*Voucher, error) {
 	plain, err := c.body(h, junk)
 	if err != nil {
 		return nil, err
+	}
+	if edit != nil {
+		edit(plain)
 	}
 	v := &Voucher{bits: c.bits, s: c.s, Account: acct, Commit: commit}
 	key, _ := c.random(bodyKeySize)

@@ -94,6 +94,12 @@ type thresholdProtocol struct {
 func (thresholdProtocol) Name() string { return thresholdName }
 
 func (p thresholdProtocol) Ledger() psi.Ledger {
+	// The device's and the network's views are oprf-psi's: same table,
+	// one fixed-size voucher per image, nothing back.
+	base := oprf.Protocol.Ledger()
+	client, network := base.Client, base.Network
+	client.Notes = "the table size names n to within about 9/8; no answer comes back, and shares beyond the per-account cap or replayed are dropped without telling the device"
+	network.Notes = "one fixed-size voucher per image, tagged with the account"
 	return psi.Ledger{
 		Protocol: thresholdName,
 		ResultTo: "server",
@@ -107,16 +113,8 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 				"0.01 / 0.06 / 0.34 (t = 1 / 5 / 29) at 10,000 uploads and s = 10%% (bench.ThresholdLeak); "+
 				"the server opens the account at exactly k genuine matches with up to S = %d synthetic or junk shares present (detectable hash function)", p.k, p.s),
 		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "the table size names n to within about 9/8; no answer comes back, and shares beyond the per-account cap or replayed are dropped without telling the device",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "one fixed-size voucher per image, tagged with the account",
-		},
+		Client:  client,
+		Network: network,
 		Model:           "semi-honest device; curious server (threshold k genuine matches, synthetic vouchers present or not); DDH in ristretto255, hash-to-curve and SHA-256 as random oracles, AES-GCM",
 		MaliciousServer: "can fill the table with any hashes; with Options.Audit a device refuses a table or policy other than the published one; without it, can ship different tables to different devices; cannot lower k or s unseen since the device checks the policy",
 		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); anyone who has seen an account's header can add always-opening junk shares, which the server sets aside but which fill the per-account cap and can block that account, or fill the 8 commitment buckets of an account it knows before the owner's first voucher",
@@ -139,6 +137,8 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 				Statement: "replaying a voucher tells the sender nothing: a replayed share is dropped without an error, opened or not"},
 			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/threshold.TestStrangerJunkFillsCap",
 				Statement: "anyone who has seen an account's (account, commitment) can send always-opening junk shares; the server sets them aside, but enough of them fill the per-account cap and keep the account closed"},
+			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/threshold.TestDeviceOffPolynomialShare",
+				Statement: "a device can delay or keep closed its own account with shares off its polynomial (evasion, as by withholding vouchers); such a share fails the commitment, so the server never accepts a wrong secret"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForeignCommitmentDoesNotLockOut",
 				Statement: "a voucher under another key commitment does not claim the account: each commitment is filed apart (up to 8 per account; beyond, a stranger can still fill them first)"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/threshold.TestForgedShareNotCountedAsMatch",

@@ -83,8 +83,9 @@ type AccountReport struct {
 	// Dropped counts opened shares beyond the account's cap
 	// (Params.MaxOpened), kept out of reconstruction.
 	Dropped int
-	// Attempts and DecodeTime are the reconstruction attempts so far and
-	// the time they took.
+	// Attempts is the interpolations tried so far (one per dependency
+	// the detection found); DecodeTime the time detection and
+	// interpolation took in all.
 	Attempts   int
 	DecodeTime time.Duration
 }
@@ -182,7 +183,8 @@ func (q *thresholdServerQuery) Expect() psi.Message {
 func (q *thresholdServerQuery) Outcome() psi.Outcome { return q.out }
 
 // Step opens what it can of the voucher, files the share under its
-// account and tries reconstruction when the account has k shares or more.
+// account and runs detection on it, which reconstructs the account at its
+// k-th genuine share.
 func (q *thresholdServerQuery) Step(in psi.Message) (psi.Message, error) {
 	v, ok := in.(*Voucher)
 	if !ok || q.done {

@@ -227,67 +227,74 @@ func TestThresholdPolicyChecked(t *testing.T) {
 	}
 }
 
+// deliverBytes decodes b as a voucher in a new query of the rig's session
+// and steps it; it returns the decode error, if any.
+func (r *thresholdRig) deliverBytes(t *testing.T, b []byte) error {
+	t.Helper()
+	sq, err := r.sess.NewQuery()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sq.Expect()
+	if err := in.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	if _, err := sq.Step(in); err != nil {
+		t.Fatal(err)
+	}
+	return nil
+}
+
 // Garbage that decodes (valid elements, random ciphertexts) opens nothing
 // and does not disturb the account; bytes that do not decode are refused.
 func TestThresholdGarbageVoucher(t *testing.T) {
 	r := newThresholdRig(t, 3, 0, 32)
-	cq, _ := r.cli.NewQuery(r.db.Hashes[0])
-	m, err := cq.Start()
+	b, err := r.build(t, "genuine", r.db.Hashes[0]).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := m.MarshalBinary()
-	sq, _ := r.sess.NewQuery()
-	in := sq.Expect()
 	for _, n := range []int{0, 47, len(b) - 1} {
-		if err := in.UnmarshalBinary(b[:n]); err == nil {
+		if err := r.deliverBytes(t, b[:n]); err == nil {
 			t.Errorf("truncated to %d bytes: accepted", n)
 		}
 	}
-	// Flip one bit of each outer ciphertext: the voucher decodes but opens
-	// nothing.
-	bad := append([]byte(nil), b...)
-	step := (len(b) - 48) / 3
-	for i := 0; i < 3; i++ {
-		bad[48+i*step+40] ^= 1
+	const header, part = 48, 32 + 48
+	flip := func(at ...int) []byte {
+		bad := append([]byte(nil), b...)
+		for _, i := range at {
+			bad[i] ^= 1
+		}
+		return bad
 	}
-	if err := in.UnmarshalBinary(bad); err != nil {
-		t.Fatal(err)
+	for i, tc := range []struct {
+		name string
+		bad  []byte
+	}{
+		// One bit of each part's sealed key: no part gives the body key.
+		{"parts", flip(header+40, header+part+40, header+2*part+40)},
+		// One bit of the body: the key opens, the body does not.
+		{"body", flip(header + 3*part + 10)},
+		// Another commitment goes to its own bucket
+		// (TestForeignCommitmentDoesNotLockOut) and opens nothing there.
+		{"commitment", flip(20)},
+	} {
+		if err := r.deliverBytes(t, tc.bad); err != nil {
+			t.Fatal(err)
+		}
+		if rep := r.srv.Account(r.cli.Account()); rep.Opened != 0 || rep.Vouchers != i+1 {
+			t.Errorf("%s altered: %+v", tc.name, rep)
+		}
 	}
-	if _, err := sq.Step(in); err != nil {
-		t.Fatal(err)
-	}
-	if rep := r.srv.Account(r.cli.Account()); rep.Opened != 0 || rep.Vouchers != 1 {
-		t.Errorf("tampered voucher: %+v", rep)
-	}
-	// The same account with another commitment goes to its own bucket
-	// (TestForeignCommitmentDoesNotLockOut) and opens nothing there.
-	bad = append([]byte(nil), b...)
-	bad[20] ^= 1
-	sq, _ = r.sess.NewQuery()
-	in = sq.Expect()
-	if err := in.UnmarshalBinary(bad); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sq.Step(in); err != nil {
-		t.Fatal(err)
-	}
-	if rep := r.srv.Account(r.cli.Account()); rep.Opened != 0 || rep.Vouchers != 2 {
-		t.Errorf("voucher under another commitment: %+v", rep)
-	}
-	// Random bytes of the right length: rejected at decode (invalid Q)
-	// or opens nothing.
+	// Random bytes of the right length under the account's header:
+	// rejected at decode (invalid Q) or opens nothing.
 	for i := 0; i < 20; i++ {
 		junk := make([]byte, len(b))
 		rand.Read(junk)
-		sq, _ = r.sess.NewQuery()
-		in = sq.Expect()
-		if in.UnmarshalBinary(junk) != nil {
-			continue
-		}
-		if _, err := sq.Step(in); err != nil {
-			t.Fatal(err)
-		}
+		copy(junk, b[:header])
+		r.deliverBytes(t, junk)
+	}
+	if rep := r.srv.Account(r.cli.Account()); rep.Opened != 0 {
+		t.Errorf("random vouchers opened: %+v", rep)
 	}
 }
 
