@@ -51,9 +51,31 @@ func NewAuditedServer(p Params, k *oprf.Keyed, head audit.SignedHead, link audit
 	if err != nil {
 		return nil, err
 	}
-	s.down = &AuditedSetup{K: s.setup.K, Rate32: s.setup.Rate32, S: s.setup.S,
-		Audited: oprf.AuditedTable{Table: s.setup.Table, Head: head, Link: link}}
+	s.down = auditedSetup(s.setup, head, link)
 	return s, nil
+}
+
+func auditedSetup(t *SetupMessage, head audit.SignedHead, link audit.HeadProof) *AuditedSetup {
+	return &AuditedSetup{K: t.K, Rate32: t.Rate32, S: t.S,
+		Audited: oprf.AuditedTable{Table: t.Table, Head: head, Link: link}}
+}
+
+var _ psi.Auditable = (*Server)(nil)
+
+// AuditHead is TableHead of the server's setup (psi.Auditable).
+func (s *Server) AuditHead(log string) (audit.TreeHead, error) {
+	return TableHead(log, s.setup, s.kind, s.bits)
+}
+
+// Audited returns a server under the same policy and keyed table whose
+// setup is an AuditedSetup with head and link (psi.Auditable, for
+// privmatch serve --audit). Its accounts start empty.
+func (s *Server) Audited(head audit.SignedHead, link audit.HeadProof) (psi.Server, error) {
+	return &Server{
+		k: s.k, rate32: s.rate32, maxOpened: s.maxOpened, s: s.s, kind: s.kind, bits: s.bits, a: s.a, keyed: s.keyed,
+		setup: s.setup, down: auditedSetup(s.setup, head, link),
+		accounts: map[AccountID][]*thresholdAccount{},
+	}, nil
 }
 
 // AuditedSetup is the setup message of an audited server: the policy,

@@ -113,8 +113,8 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 				"0.01 / 0.06 / 0.34 (t = 1 / 5 / 29) at 10,000 uploads and s = 10%% (bench.ThresholdLeak); "+
 				"the server opens the account at exactly k genuine matches with up to S = %d synthetic or junk shares present (detectable hash function)", p.k, p.s),
 		},
-		Client:  client,
-		Network: network,
+		Client:          client,
+		Network:         network,
 		Model:           "semi-honest device; curious server (threshold k genuine matches, synthetic vouchers present or not); DDH in ristretto255, hash-to-curve and SHA-256 as random oracles, AES-GCM",
 		MaliciousServer: "can fill the table with any hashes; with Options.Audit a device refuses a table or policy other than the published one; without it, can ship different tables to different devices; cannot lower k or s unseen since the device checks the policy",
 		MaliciousClient: "can withhold, corrupt or fake vouchers (evasion); anyone who has seen an account's header can add always-opening junk shares, which the server sets aside but which fill the per-account cap and can block that account, or fill the 8 commitment buckets of an account it knows before the owner's first voucher",
