@@ -225,17 +225,7 @@ func NewDHashVertical(size int) (*ImageHash, error) {
 // columns then rows, and one bit per coefficient of the low size x size
 // block above that block's median. size must be 2..16, highfreq 1..64.
 func NewPHash(size, highfreq int) (*ImageHash, error) {
-	if err := checkHashSize("phash", size); err != nil {
-		return nil, err
-	}
-	if highfreq < 1 || highfreq > 64 {
-		return nil, fmt.Errorf("phash: phash: highfreq_factor %d outside 1..64", highfreq)
-	}
-	name := fmt.Sprintf("phash%d", size)
-	if highfreq != 4 {
-		name = fmt.Sprintf("phash%d-hf%d", size, highfreq)
-	}
-	return newImageHash(name, "phash", ihPerceptual, size, highfreq, size*size), nil
+	return newDCTHash("phash", "phash", ihPerceptual, size, highfreq, 1)
 }
 
 // NewPHashSimple returns imagehash.phash_simple(image, hash_size=size,
@@ -244,17 +234,24 @@ func NewPHash(size, highfreq int) (*ImageHash, error) {
 // per coefficient of rows 0..size-1, columns 1..size above their mean.
 // size must be 2..16 and highfreq at least 2 (so that n > size).
 func NewPHashSimple(size, highfreq int) (*ImageHash, error) {
-	if err := checkHashSize("phash_simple", size); err != nil {
+	return newDCTHash("phash_simple", "phash-simple", ihPerceptualSimple, size, highfreq, 2)
+}
+
+// newDCTHash checks the arguments of imagehash function fn (a DCT hash
+// with highfreq_factor minHF..64) and returns the hasher of kind, named
+// kind+size with "-hf" and the factor appended when it is not 4.
+func newDCTHash(fn string, kind Kind, m ihMethod, size, highfreq, minHF int) (*ImageHash, error) {
+	if err := checkHashSize(fn, size); err != nil {
 		return nil, err
 	}
-	if highfreq < 2 || highfreq > 64 {
-		return nil, fmt.Errorf("phash: phash_simple: highfreq_factor %d outside 2..64", highfreq)
+	if highfreq < minHF || highfreq > 64 {
+		return nil, fmt.Errorf("phash: %s: highfreq_factor %d outside %d..64", fn, highfreq, minHF)
 	}
-	name := fmt.Sprintf("phash-simple%d", size)
+	name := fmt.Sprintf("%s%d", kind, size)
 	if highfreq != 4 {
-		name = fmt.Sprintf("phash-simple%d-hf%d", size, highfreq)
+		name += fmt.Sprintf("-hf%d", highfreq)
 	}
-	return newImageHash(name, "phash-simple", ihPerceptualSimple, size, highfreq, size*size), nil
+	return newImageHash(name, kind, m, size, highfreq, size*size), nil
 }
 
 func mustImageHash(h *ImageHash, err error) *ImageHash {

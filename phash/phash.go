@@ -26,8 +26,10 @@
 // Where things are: phash.go (this registry), hash.go (the Hash value,
 // Distance, ParseHash), load.go and exif.go (decoding files), one file per
 // algorithm (pdq*.go, imagehash*.go, whash.go, colorhash.go,
-// goimagehash.go) and pillow_*.go (Pillow's convert('L') and LANCZOS resize
-// that the imagehash family depends on). Subpackages: jpeg (libjpeg-turbo's
+// goimagehash.go), pillow_*.go (Pillow's convert('L') and LANCZOS resize
+// that the imagehash family depends on) and features.go (the inputs a hash
+// reads, PillowGrey and PDQLuma64, for computing its later stages
+// elsewhere). Subpackages: jpeg (libjpeg-turbo's
 // pixels in pure Go), transform (the edits of the robustness suite), attack
 // (evasion and collision attacks) and phashtest (the conformance suite).
 package phash

@@ -174,21 +174,32 @@ func serverSide(b *testing.B, srv psi.ServerSession, msgs [][]byte) (ans []byte)
 		b.Fatal(err)
 	}
 	for _, e := range msgs {
-		in := sq.Expect()
-		if err := in.UnmarshalBinary(e); err != nil {
-			b.Fatal(err)
-		}
-		out, err := sq.Step(in)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if out != nil {
-			if ans, err = out.MarshalBinary(); err != nil {
-				b.Fatal(err)
-			}
+		if out := step(b, sq, e); out != nil {
+			ans = out
 		}
 	}
 	return ans
+}
+
+// step hands st the message encoded in e and returns the encoding of its
+// reply (nil when it sends none).
+func step(b *testing.B, st psi.Steps, e []byte) []byte {
+	in := st.Expect()
+	if err := in.UnmarshalBinary(e); err != nil {
+		b.Fatal(err)
+	}
+	out, err := st.Step(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if out == nil {
+		return nil
+	}
+	enc, err := out.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return enc
 }
 
 // benchSizes are the log2 database sizes BenchmarkPSI runs for p. he-hamming

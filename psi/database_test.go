@@ -6,17 +6,11 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/psitest"
 )
 
 func TestDatabaseRoundTrip(t *testing.T) {
-	db, err := psi.Synth("pdq", 256, 50, 42)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := psi.Synth("pdq", 256, 50, 42)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, again := psitest.Database(t, 50, 42), psitest.Database(t, 50, 42)
 	for i := range db.Hashes {
 		if db.Hashes[i] != again.Hashes[i] {
 			t.Fatal("Synth is not deterministic")
@@ -26,7 +20,7 @@ func TestDatabaseRoundTrip(t *testing.T) {
 	if _, err := db.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	back, err := psi.ReadDatabase(&buf, "pdq", 256)
+	back, err := psi.ReadDatabase(&buf, psitest.Kind, 256)
 	if err != nil {
 		t.Fatal(err)
 	}

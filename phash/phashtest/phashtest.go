@@ -1,5 +1,7 @@
 // Package phashtest holds the conformance suite every phash.Hasher must pass
-// and helpers that build test images. It is for tests only.
+// (TestHasher) and helpers for tests: synthetic images (Photo), hashing that
+// fails the test on an error (Hash) and registered hashers by name
+// (Hashers). It is for tests only.
 package phashtest
 
 import (

@@ -75,14 +75,17 @@ func TestOPRFOtherKeyDoesNotMatch(t *testing.T) {
 }
 
 func TestOPRFRejectsBadTable(t *testing.T) {
-	db, cli, msgs, _ := setUp(t, 20, 13)
+	db, _, msgs, _ := setUp(t, 20, 13)
 	b := msgs[0].Bytes
 	// Corrupt L to the identity (all zero bytes encode it).
 	bad := append([]byte(nil), b...)
 	for i := 20; i < 52; i++ {
 		bad[i] = 0
 	}
-	cli, _ = oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
+	cli, err := oprf.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := setupWith(t, cli, bad); err == nil {
 		t.Error("identity L accepted")
 	}
