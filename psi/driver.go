@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -189,6 +190,9 @@ func (p *peer) run(s Steps, ph Phase, tr *Transcript, clock *time.Duration, limi
 		}
 		err = p.compute(clock, func() error {
 			if err := in.UnmarshalBinary(b); err != nil {
+				if strings.HasPrefix(err.Error(), "psi: decode "+in.Kind()+":") {
+					return err // the message named itself already
+				}
 				return fmt.Errorf("psi: decode %s: %w", in.Kind(), err)
 			}
 			if in.BinarySize() != len(b) {
