@@ -77,7 +77,10 @@ func TestAdversarial(t *testing.T, p psi.Protocol) {
 	a.frames = honest.Frames
 	ran := map[string]bool{}
 	for _, name := range Attacks {
-		ran[name] = t.Run(name, func(t *testing.T) { a.run(t, name) })
+		t.Run(name, func(t *testing.T) {
+			ran[name] = true // not set for a subtest -run filters out
+			a.run(t, name)
+		})
 	}
 	top, _, _ := strings.Cut(t.Name(), "/")
 	dir, err := packageDir()

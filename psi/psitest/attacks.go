@@ -98,7 +98,8 @@ func (a *adversary) reordered(t *testing.T) {
 }
 
 // wrongParams: a client of other hashes (kind, then length) is refused
-// with an error that names them; a client that asks for a lower threshold
+// with an error that names them, and so is one that asks for another
+// protocol; a client that asks for a lower threshold
 // than the server applies refuses the server at setup, or the ledger
 // states that a malicious server can choose the threshold.
 func (a *adversary) wrongParams(t *testing.T) {
@@ -120,6 +121,10 @@ func (a *adversary) wrongParams(t *testing.T) {
 		if at.Err == nil || !strings.Contains(at.Err.Error(), "hashes") || at.ServerErr == nil {
 			t.Errorf("client of %s/%d against a %s/%d server: %v, want a refusal naming the hashes", shape.kind, shape.bits, a.db.Kind, a.db.Bits, at.Err)
 		}
+	}
+	other := renamed{a.cli, a.p.Name() + "-other"}
+	if at := Attack(t, sv, other, a.db.Kind, a.db.Bits, nil, a.listed); at.Err == nil || !strings.Contains(at.Err.Error(), other.name) {
+		t.Errorf("client asking for protocol %q: %v, want a refusal naming it", other.name, at.Err)
 	}
 	a.stillServes(t, sv)
 	high, err := a.p.NewServer(a.db, psi.Options{Threshold: SuiteThreshold})
@@ -298,3 +303,11 @@ func reaction(at Attempt) string {
 	}
 	return fmt.Sprintf("failed after %d queries", len(at.Outcomes))
 }
+
+// renamed is a client that names another protocol in its hello.
+type renamed struct {
+	psi.Client
+	name string
+}
+
+func (r renamed) Protocol() string { return r.name }
