@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
 )
 
 // TestOraclesDecide: the adaptive attack flags an alteration whose
@@ -39,5 +40,30 @@ func TestOraclesDecide(t *testing.T) {
 	}
 	if got := a.oracles(t, malformed, alts); len(got) != 0 {
 		t.Errorf("malformed alterations: %v, want none", got)
+	}
+}
+
+// TestCoverage: the attack suite fails a ledger that names no claim for an
+// attack that ran, or names one for an attack that skipped, and passes
+// one that names exactly the attacks that ran.
+func TestCoverage(t *testing.T) {
+	test := "psi/x.TestAdversarial"
+	ran := map[string]bool{AttackTruncated: true, AttackTiming: true}
+	skipped := map[string]bool{AttackTiming: true}
+	claim := func(attack string) psi.Claim {
+		return psi.Claim{Adversary: psi.Network, Statement: "s", Holds: true, Test: test + "/" + attack}
+	}
+	for _, tc := range []struct {
+		name   string
+		claims []psi.Claim
+		errs   int
+	}{
+		{"exact", []psi.Claim{claim(AttackTruncated)}, 0},
+		{"missing", nil, 1},
+		{"names a skipped attack", []psi.Claim{claim(AttackTruncated), claim(AttackTiming)}, 1},
+	} {
+		if errs := coverage(psi.Ledger{Protocol: "x", Claims: tc.claims}, test, ran, skipped); len(errs) != tc.errs {
+			t.Errorf("%s: %v, want %d errors", tc.name, errs, tc.errs)
+		}
 	}
 }
