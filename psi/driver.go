@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -189,6 +190,9 @@ func (p *peer) run(s Steps, ph Phase, tr *Transcript, clock *time.Duration, limi
 		}
 		err = p.compute(clock, func() error {
 			if err := in.UnmarshalBinary(b); err != nil {
+				if strings.HasPrefix(err.Error(), "psi: decode "+in.Kind()+":") {
+					return err // the message named itself already
+				}
 				return fmt.Errorf("psi: decode %s: %w", in.Kind(), err)
 			}
 			if in.BinarySize() != len(b) {
@@ -397,7 +401,9 @@ func (c *Conn) Query(h phash.Hash) (*Transcript, error) {
 	return tr, nil
 }
 
-// Close tells the server the session is over and hangs up.
+// Close tells the server the session is over and hangs up. Over TCP it
+// returns the server's error (a *PeerError) when the server failed on a
+// message it sends no reply to.
 func (c *Conn) Close() error {
 	if c.closed {
 		return nil
@@ -406,6 +412,13 @@ func (c *Conn) Close() error {
 	var err error
 	if c.err == nil {
 		err = c.p.t.Send(FrameNext, []byte{nextDone})
+		// A server that failed on a message it does not answer (a
+		// voucher) has sent its reason and is waiting for the client to
+		// stop: read it now, so the session is not taken for a clean
+		// one. An honest server hangs up at once.
+		if fc, ok := c.p.t.(errorReader); ok && err == nil {
+			err = fc.pendingError()
+		}
 	}
 	if c.local != nil {
 		if lerr := c.local.wait(); err == nil {
@@ -425,7 +438,7 @@ func (c *Conn) Close() error {
 func (c *Conn) fail(err error) error {
 	var pe *PeerError
 	if !errors.As(err, &pe) {
-		if fc, ok := c.p.t.(*FrameConn); ok {
+		if fc, ok := c.p.t.(errorReader); ok {
 			if perr := fc.pendingError(); perr != nil {
 				err = perr
 			} else {
@@ -447,6 +460,10 @@ func (c *Conn) fail(err error) error {
 	c.err = err
 	return err
 }
+
+// errorReader is a stream transport that can read an error frame its
+// peer sent before hanging up: a *FrameConn, or a type that embeds one.
+type errorReader interface{ pendingError() error }
 
 // maxErrorText bounds an error frame's text.
 const maxErrorText = 200

@@ -153,7 +153,7 @@ var transportClaims = []AttackRow{
 	{"oversized", Network, true, "a message longer than its parameters fix, from either side, ends the session with an error naming it; the server goes on serving"},
 	{"bit-flipped", Network, true, "a message with a flipped bit ends the session with an error or completes, never a panic or a hang; the server goes on serving"},
 	{"reordered", Network, true, "a message of another step sent in place of the expected one ends the session cleanly (error or completion)"},
-	{"wrong-params", MaliciousClient, true, "a client of other hashes (kind or length) is refused at the hello, with an error naming both"},
+	{"wrong-params", MaliciousClient, true, "a client of other hashes (kind or length), or of another protocol, is refused at the hello, with an error naming both"},
 }
 
 // String prints the ledger as an aligned text block.

@@ -49,7 +49,8 @@
 // psi/threshold ("threshold-psi", account-level threshold reporting on
 // oprf-psi's table; threshold.New builds other policies).
 // psi/protocols imports them all. The registry is sealed at its first
-// lookup. psi/psitest is the conformance suite each package runs.
+// lookup. psi/psitest holds the conformance and attack suites each
+// package runs.
 package psi
 
 import (

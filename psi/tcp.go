@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"syscall"
@@ -157,23 +156,9 @@ func serveConn(conn net.Conn, srv Server, cfg serverConfig, opts ServeOptions) {
 		var pe *PeerError
 		if !errors.As(err, &pe) {
 			sendError(f, err)
-			lingerClose(conn)
 		}
 		report(Session{Remote: remote, Transcript: tr, Err: err, Elapsed: time.Since(t0), Query: q})
 	}
-}
-
-// lingerClose ends the server's writing after its error frame and reads
-// what the client still sends, for up to a second, before the connection
-// is closed: closing with the client's frames unread would reset the
-// connection, and the client would lose the error frame that says why.
-func lingerClose(conn net.Conn) {
-	cw, ok := conn.(interface{ CloseWrite() error })
-	if !ok || cw.CloseWrite() != nil {
-		return
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
-	_, _ = io.Copy(io.Discard, io.LimitReader(conn, 1<<20))
 }
 
 // ServeConn serves one session on conn with the given limits (Report,

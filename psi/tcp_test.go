@@ -12,6 +12,7 @@ import (
 
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/ondevice"
+	"github.com/privmatch/privmatch/psi/oprf"
 	"github.com/privmatch/privmatch/psi/plaintext"
 	"github.com/privmatch/privmatch/psi/psitest"
 )
@@ -243,5 +244,31 @@ func TestDialRetry(t *testing.T) {
 	_, _, err = psi.Dial(ctx, "127.0.0.1:1", cli, db.Kind, db.Bits, psi.DialOptions{Wait: 300 * time.Millisecond})
 	if err == nil {
 		t.Error("Dial to a closed port succeeded")
+	}
+}
+
+// TestTCPErrorAfterSilentQuery: a client whose query the server rejects
+// without a reply (an oprf-psi voucher cut short) and that goes on with
+// more queries reads the server's reason when it closes the session, not
+// a reset connection or nothing: the server lingers after its error frame
+// and Close reads it (before, the next write met a broken pipe, or the
+// client saw no error at all).
+func TestTCPErrorAfterSilentQuery(t *testing.T) {
+	db := psitest.Database(t, 20, 6)
+	srv, cli := psitest.Pair(t, oprf.Protocol, db)
+	sv := psitest.Serve(t, srv, db, psi.ServeOptions{Timeout: 5 * time.Second})
+	defer sv.Stop()
+	cut := func(f psitest.Frame) []byte {
+		if f.Dir == psi.Up && f.Exchange == 1 {
+			return f.Bytes[:len(f.Bytes)-1]
+		}
+		return f.Bytes
+	}
+	for i := 0; i < 5; i++ {
+		at := psitest.Attack(t, sv, cli, db.Kind, db.Bits, cut, db.Hashes[0], db.Hashes[1], db.Hashes[2])
+		var pe *psi.PeerError
+		if !errors.As(at.Err, &pe) || !strings.Contains(pe.Text, "decode oprf-psi/voucher") {
+			t.Fatalf("attempt %d: %s, want the server's decode error at the client", i, at)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package heexact
 
 import (
+	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/privmatch/privmatch/psi"
 )
@@ -12,3 +13,8 @@ func init() { hetest.AllowInsecure() }
 // Insecure is he-exact with a client that accepts he's insecure test
 // presets (tests only).
 var Insecure psi.Protocol = heExactProtocol{allowInsecure: true}
+
+// Small is he-exact whose server uses he/exact's INSECURE PN12Test preset
+// and whose client accepts it (tests only): the attack suite runs on it so
+// that CI stays fast.
+var Small psi.Protocol = heExactProtocol{allowInsecure: true, test: &exact.PN12Test}

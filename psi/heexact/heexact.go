@@ -77,8 +77,13 @@ const heExactName = "he-exact"
 func init() { psi.Register(Protocol) }
 
 // heExactProtocol is he-exact; allowInsecure, set only by this package's
-// tests, lets the client accept he's insecure test presets.
-type heExactProtocol struct{ allowInsecure bool }
+// tests, lets the client accept he's insecure test presets, and test,
+// set only by them too, is the preset the server uses instead of
+// exact.PresetFor's.
+type heExactProtocol struct {
+	allowInsecure bool
+	test          *exact.Literal
+}
 
 func (heExactProtocol) Name() string { return heExactName }
 
@@ -156,7 +161,7 @@ func heExactItem(h phash.Hash) [32]byte {
 	return sha256.Sum256(b)
 }
 
-func (heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+func (hp heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if err := kit.RequireExact(heExactName, opts); err != nil {
 		return nil, err
 	}
@@ -178,6 +183,9 @@ func (heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server
 	lit, err := exact.PresetFor(len(items))
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	if hp.test != nil {
+		lit = *hp.test
 	}
 	srv, err := newHEExactServer(db.Kind, db.Bits, lit, items, opts)
 	if err != nil {

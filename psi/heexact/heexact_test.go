@@ -225,6 +225,8 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 
 func TestConformance(t *testing.T) { psitest.TestProtocol(t, heexact.Protocol) }
 
-func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, heexact.Protocol) }
+// TestAdversarial runs the attack suite on the insecure PN12Test preset
+// (the protocol code is the same as under the 128-bit presets).
+func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, heexact.Small) }
 
-func TestAuditedSetup(t *testing.T) { psitest.TestAuditedSetup(t, heexact.Protocol) }
+func TestAuditedSetup(t *testing.T) { psitest.TestAuditedSetup(t, heexact.Small) }

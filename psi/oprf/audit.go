@@ -79,22 +79,15 @@ func (a *AuditedTable) BinarySize() int {
 
 // MarshalBinary writes the head, the link and the table.
 func (a *AuditedTable) MarshalBinary() ([]byte, error) {
-	t, err := a.Table.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	return kit.MarshalAudited(a.Head, a.Link, t)
+	return kit.MarshalAudited(a.Head, a.Link, &a.Table)
 }
 
 // UnmarshalBinary decodes exactly one AuditedTable; it verifies nothing.
 func (a *AuditedTable) UnmarshalBinary(b []byte) error {
 	var out AuditedTable
 	var err error
-	if out.Head, out.Link, b, err = kit.UnmarshalAudited(a.Kind(), b); err != nil {
+	if out.Head, out.Link, err = kit.UnmarshalAudited(a.Kind(), b, &out.Table); err != nil {
 		return err
-	}
-	if err := out.Table.UnmarshalBinary(b); err != nil {
-		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
 	}
 	*a = out
 	return nil

@@ -77,22 +77,40 @@ func TestAdversarial(t *testing.T, p psi.Protocol) {
 	a.frames = honest.Frames
 	ran := map[string]bool{}
 	for _, name := range Attacks {
-		ran[name] = t.Run(name, func(t *testing.T) { a.run(t, name) })
+		t.Run(name, func(t *testing.T) {
+			ran[name] = true // not set for a subtest -run filters out
+			a.run(t, name)
+		})
 	}
 	top, _, _ := strings.Cut(t.Name(), "/")
 	dir, err := packageDir()
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, err := range coverage(a.led, dir+"."+top, ran, a.skipped) {
+		t.Error(err)
+	}
+}
+
+// coverage lists what is wrong with how led names the attacks of test
+// (such as "psi/oprf.TestAdversarial"): an attack that ran and did not
+// skip must be named by a claim, and one that skipped must not be.
+func coverage(led psi.Ledger, test string, ran, skipped map[string]bool) []error {
+	named := map[string]bool{}
+	for _, c := range led.Claims {
+		named[c.Test] = true
+	}
+	var errs []error
 	for _, name := range Attacks {
-		want := dir + "." + top + "/" + name
+		want := test + "/" + name
 		switch {
-		case a.skipped[name] && a.claimNames(want):
-			t.Errorf("ledger of %s names %s, which skips for this protocol", p.Name(), want)
-		case ran[name] && !a.skipped[name] && !a.claimNames(want):
-			t.Errorf("ledger of %s has no claim tested by %s", p.Name(), want)
+		case skipped[name] && named[want]:
+			errs = append(errs, fmt.Errorf("ledger of %s names %s, which skips for this protocol", led.Protocol, want))
+		case ran[name] && !skipped[name] && !named[want]:
+			errs = append(errs, fmt.Errorf("ledger of %s has no claim tested by %s", led.Protocol, want))
 		}
 	}
+	return errs
 }
 
 // adversary is the suite's state for one protocol.
@@ -205,15 +223,6 @@ func errText(err error) string {
 func (a *adversary) weakness(adv psi.Adversary, word string) bool {
 	for _, c := range a.led.Claims {
 		if c.Adversary == adv && !c.Holds && strings.Contains(strings.ToLower(c.Statement), word) {
-			return true
-		}
-	}
-	return false
-}
-
-func (a *adversary) claimNames(test string) bool {
-	for _, c := range a.led.Claims {
-		if c.Test == test {
 			return true
 		}
 	}

@@ -98,7 +98,8 @@ func (a *adversary) reordered(t *testing.T) {
 }
 
 // wrongParams: a client of other hashes (kind, then length) is refused
-// with an error that names them; a client that asks for a lower threshold
+// with an error that names them, and so is one that asks for another
+// protocol; a client that asks for a lower threshold
 // than the server applies refuses the server at setup, or the ledger
 // states that a malicious server can choose the threshold.
 func (a *adversary) wrongParams(t *testing.T) {
@@ -120,6 +121,10 @@ func (a *adversary) wrongParams(t *testing.T) {
 		if at.Err == nil || !strings.Contains(at.Err.Error(), "hashes") || at.ServerErr == nil {
 			t.Errorf("client of %s/%d against a %s/%d server: %v, want a refusal naming the hashes", shape.kind, shape.bits, a.db.Kind, a.db.Bits, at.Err)
 		}
+	}
+	other := renamed{a.cli, a.p.Name() + "-other"}
+	if at := Attack(t, sv, other, a.db.Kind, a.db.Bits, nil, a.listed); at.Err == nil || !strings.Contains(at.Err.Error(), other.name) {
+		t.Errorf("client asking for protocol %q: %v, want a refusal naming it", other.name, at.Err)
 	}
 	a.stillServes(t, sv)
 	high, err := a.p.NewServer(a.db, psi.Options{Threshold: SuiteThreshold})
@@ -177,18 +182,21 @@ func (a *adversary) echo(t *testing.T) {
 }
 
 // adaptive: a client that learns no outcome alters its last message of a
-// query (one bit, at four places in turn), for a listed and an unlisted
-// hash, and then queries a listed hash on the same session. Places where
-// the server refuses the altered bytes as malformed (its error says
-// "decode": a property of the bytes the client can check itself) are
-// logged and left out; at every other place what the client sees (a
-// normal end, or the server's error text, digits aside: they may echo
+// query, for a listed and an unlisted hash, between an honest unlisted
+// query and an honest listed one on the same session. It sends its
+// previous query's message instead (well formed), or flips one bit, at
+// three places in turn. Alterations the server refuses as malformed (its
+// error says "decode": a property of the bytes the client can check
+// itself) are logged and left out; for the others what the client sees
+// (a normal end, or the server's error text, digits aside: they may echo
 // the client's own values) must be the same for the listed and the
-// unlisted hash, so altering its message does not tell the client the
-// match bit. Whether the reaction tells it which places the server checks
-// (a secret trap set, say) depends on the protocol's secrets and is left
-// to its own tests. When the session goes on, the next honest query must
-// match.
+// unlisted hash, so altering its message does not tell it the match bit.
+// Where the two differ the pair is probed again, up to six times: a check
+// of a value's range can depend on the values the client encrypted, an
+// oracle on the match bit, which keeps the two apart every time. Whether
+// the reaction tells the client which places the server checks (a secret
+// trap set, say) depends on the protocol's secrets and is left to its own
+// tests. When the session goes on, the honest listed query must match.
 func (a *adversary) adaptive(t *testing.T) {
 	if !a.led.Learns("server", true, psi.FactMatchBit) || a.led.Learns("client", false, psi.FactMatchBit) {
 		a.skip(t, "the client learns the match bit by design, or the server does not")
@@ -200,51 +208,80 @@ func (a *adversary) adaptive(t *testing.T) {
 	k := len(ups) - 1
 	f, _ := frameAt(a.frames, psi.Up, ups[k])
 	sv := a.serve(t)
-	reactions := map[string]int{} // logged: which places the server checks is each protocol's own test
-	for at16 := 1; at16 < 16; at16 += 4 {
-		bit := len(f.Bytes) * at16 / 2 // byte len*at16/16, bit 0
-		seen := map[bool]string{}
-		malformed := false
-		for _, listed := range []bool{true, false} {
-			h := a.near
-			if listed {
-				h = a.listed
+	probe := func(h phash.Hash, alter func(b, prev []byte) []byte) (string, bool) {
+		var prev []byte
+		n := map[int]int{} // Up messages seen per exchange
+		mut := func(g Frame) []byte {
+			if g.Dir != psi.Up {
+				return g.Bytes
 			}
-			i := 0
-			mut := func(g Frame) []byte {
-				if g.Dir != psi.Up || g.Exchange != 1 {
-					return g.Bytes
-				}
-				if i++; i-1 != k {
-					return g.Bytes
-				}
-				b := append([]byte(nil), g.Bytes...)
-				b[bit/8] ^= 1 << (bit % 8)
-				return b
+			n[g.Exchange]++
+			switch {
+			case n[g.Exchange]-1 != k:
+			case g.Exchange == 1:
+				prev = g.Bytes
+			case g.Exchange == 2:
+				return alter(append([]byte(nil), g.Bytes...), prev)
 			}
-			at := a.attack(t, sv, mut, h, a.listed)
-			seen[listed] = reaction(at)
-			if at.ServerErr != nil && strings.Contains(at.ServerErr.Error(), "decode") {
-				malformed = true
-			}
-			if len(at.ServerOutcomes) == 2 {
-				if o := at.ServerOutcomes[1]; o.Known && !o.Match {
-					t.Errorf("honest listed query after an altered one: server outcome %v, want a match", o)
-				}
+			return g.Bytes
+		}
+		at := a.attack(t, sv, mut, a.near, h, a.listed)
+		if len(at.ServerOutcomes) == 3 {
+			if o := at.ServerOutcomes[2]; o.Known && !o.Match {
+				t.Errorf("honest listed query after an altered one: server outcome %v, want a match", o)
 			}
 		}
-		t.Logf("bit %d of %d: listed: %s; unlisted: %s; malformed: %v", bit, 8*len(f.Bytes), seen[true], seen[false], malformed)
-		if malformed {
+		return reaction(at), at.ServerErr != nil && strings.Contains(at.ServerErr.Error(), "decode")
+	}
+	alts := []alteration{{"its previous message", func(_, prev []byte) []byte { return prev }}}
+	for _, at8 := range []int{1, 4, 7} {
+		bit := len(f.Bytes) * at8 // byte len*at8/8, bit 0
+		alts = append(alts, alteration{fmt.Sprintf("bit %d of %d flipped", bit, 8*len(f.Bytes)), func(b, _ []byte) []byte {
+			b[bit/8] ^= 1 << (bit % 8)
+			return b
+		}})
+	}
+	for _, e := range a.oracles(t, probe, alts) {
+		t.Error(e)
+	}
+	a.stillServes(t, sv)
+}
+
+// alteration is one way adaptive alters the client's last message of a
+// query, given it and the previous query's.
+type alteration struct {
+	name  string
+	alter func(b, prev []byte) []byte
+}
+
+// oracles runs adaptive's comparisons with probe and returns each
+// alteration whose reaction tells the client the match bit.
+func (a *adversary) oracles(t *testing.T, probe func(phash.Hash, func(b, prev []byte) []byte) (string, bool), alts []alteration) []string {
+	var found []string
+	for _, alt := range alts {
+		l, ml := probe(a.listed, alt.alter)
+		u, mu := probe(a.near, alt.alter)
+		t.Logf("%s: listed: %s; unlisted: %s; malformed: %v", alt.name, l, u, ml || mu)
+		if ml || mu || l == u {
 			continue
 		}
-		reactions[seen[true]]++
-		reactions[seen[false]]++
-		if seen[true] != seen[false] {
-			t.Errorf("altered message at bit %d: the client sees %q for a listed hash, %q for an unlisted one (an oracle for the match bit)", bit, seen[true], seen[false])
+		seenL, seenU := map[string]bool{l: true}, map[string]bool{u: true}
+		apart := true
+		for r := 0; r < 6 && apart; r++ {
+			l, _ := probe(a.listed, alt.alter)
+			u, _ := probe(a.near, alt.alter)
+			seenL[l], seenU[u] = true, true
+			for x := range seenL {
+				apart = apart && !seenU[x]
+			}
+		}
+		if apart {
+			found = append(found, fmt.Sprintf("%s: the client sees %v for a listed hash and %v for an unlisted one, every time (an oracle for the match bit)", alt.name, seenL, seenU))
+		} else {
+			t.Logf("%s: the reactions differ with the values sent, not with the match bit: listed %v, unlisted %v", alt.name, seenL, seenU)
 		}
 	}
-	t.Logf("reactions at the places compared: %v", reactions)
-	a.stillServes(t, sv)
+	return found
 }
 
 // reaction is what a client sees of a session: how many queries it
@@ -266,3 +303,11 @@ func reaction(at Attempt) string {
 	}
 	return fmt.Sprintf("failed after %d queries", len(at.Outcomes))
 }
+
+// renamed is a client that names another protocol in its hello.
+type renamed struct {
+	psi.Client
+	name string
+}
+
+func (r renamed) Protocol() string { return r.name }

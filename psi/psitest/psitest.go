@@ -1,5 +1,9 @@
-// Package psitest holds the conformance suite every psi.Protocol must pass.
-// It is for tests only.
+// Package psitest holds the suites every psi.Protocol runs from its own
+// package's tests: the conformance suite (TestProtocol), the attack suite
+// (TestAdversarial: a malicious client, a malicious server and the
+// network against the real drivers over TCP, each attack named by the
+// ledger claim it checks) and, for servers that are psi.Auditable, the
+// device's audit check at setup (TestAuditedSetup). It is for tests only.
 package psitest
 
 import (

@@ -31,11 +31,12 @@ type Frame struct {
 // change to an Up frame what a malicious client (or the network) sends.
 type Mutation func(f Frame) []byte
 
-// tamperConn is the client's Transport with a Mutation applied to every
-// message frame in both directions, and a record of the frames as the
-// honest roles produced them.
+// tamperConn is the client's TCP transport with a Mutation applied to
+// every message frame in both directions, and a record of the frames as
+// the honest roles produced them. It embeds the FrameConn so that the
+// driver still reads the server's error frames as over a plain one.
 type tamperConn struct {
-	psi.Transport
+	*psi.FrameConn
 	mut      Mutation
 	exchange int
 	n        [2]int // message ordinals per direction
@@ -65,11 +66,11 @@ func (c *tamperConn) Send(typ psi.FrameType, p []byte) error {
 	case psi.FrameMessage:
 		p = c.frame(psi.Up, p)
 	}
-	return c.Transport.Send(typ, p)
+	return c.FrameConn.Send(typ, p)
 }
 
 func (c *tamperConn) Recv(limit int) (psi.FrameType, []byte, error) {
-	typ, p, err := c.Transport.Recv(limit)
+	typ, p, err := c.FrameConn.Recv(limit)
 	if err == nil && typ == psi.FrameMessage {
 		p = c.frame(psi.Down, p)
 	}
@@ -103,7 +104,7 @@ func (a Attempt) Failed() bool { return a.Err != nil || a.ServerErr != nil }
 // time; attackHang bounds a whole session (a hang is a failure).
 const (
 	attackTimeout = 20 * time.Second
-	attackHang    = 3 * time.Minute
+	attackHang    = 5 * time.Minute
 )
 
 // Attack runs one client session against sv with mut applied to its
@@ -132,21 +133,22 @@ func Attack(t testing.TB, sv *Served, cli psi.Client, kind phash.Kind, bits int,
 		}
 		defer nc.Close()
 		local = nc.LocalAddr().String()
-		tc.Transport = psi.NewFrameConn(nc, attackTimeout)
+		tc.FrameConn = psi.NewFrameConn(nc, attackTimeout)
 		conn, _, err := psi.NewConn(tc, cli, kind, bits, 0)
 		if err != nil {
 			a.Err = err
 			return
 		}
-		defer conn.Close()
 		for _, h := range hashes {
 			tr, err := conn.Query(h)
 			if err != nil {
 				a.Err = err
+				conn.Close()
 				return
 			}
 			a.Outcomes = append(a.Outcomes, tr.ClientOutcome)
 		}
+		a.Err = conn.Close()
 	}()
 	select {
 	case a := <-done:

@@ -95,23 +95,16 @@ func (a *Audited) BinarySize() int { return kit.AuditedSize(a.Head, a.Link, a.Pa
 
 // MarshalBinary writes the head, the link and the parameters.
 func (a *Audited) MarshalBinary() ([]byte, error) {
-	p, err := a.Params.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	return kit.MarshalAudited(a.Head, a.Link, p)
+	return kit.MarshalAudited(a.Head, a.Link, a.Params)
 }
 
 // UnmarshalBinary decodes the head and the link, and the parameters into
 // a.Params (an empty message of the protocol's parameters type). It
 // verifies nothing.
 func (a *Audited) UnmarshalBinary(b []byte) error {
-	head, link, rest, err := kit.UnmarshalAudited(a.Kind(), b)
+	head, link, err := kit.UnmarshalAudited(a.Kind(), b, a.Params)
 	if err != nil {
 		return err
-	}
-	if err := a.Params.UnmarshalBinary(rest); err != nil {
-		return fmt.Errorf("psi: decode %s: %w", a.Kind(), err)
 	}
 	a.Head, a.Link = head, link
 	return nil

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"encoding"
 	"encoding/binary"
 	"fmt"
 
@@ -14,16 +15,16 @@ func AuditedSize(head audit.SignedHead, link audit.HeadProof, rest int) int {
 	return 8 + head.BinarySize() + link.BinarySize() + rest
 }
 
-// MarshalAudited writes head, link and rest as AuditedSize describes.
-func MarshalAudited(head audit.SignedHead, link audit.HeadProof, rest []byte) ([]byte, error) {
-	h, err := head.MarshalBinary()
-	if err != nil {
-		return nil, err
+// MarshalAudited writes head, link and then m, as AuditedSize describes.
+func MarshalAudited(head audit.SignedHead, link audit.HeadProof, m encoding.BinaryMarshaler) ([]byte, error) {
+	var parts [3][]byte
+	for i, p := range []encoding.BinaryMarshaler{head, link, m} {
+		var err error
+		if parts[i], err = p.MarshalBinary(); err != nil {
+			return nil, err
+		}
 	}
-	l, err := link.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
+	h, l, rest := parts[0], parts[1], parts[2]
 	b := make([]byte, 0, 8+len(h)+len(l)+len(rest))
 	b = binary.BigEndian.AppendUint32(b, uint32(len(h)))
 	b = append(b, h...)
@@ -33,22 +34,24 @@ func MarshalAudited(head audit.SignedHead, link audit.HeadProof, rest []byte) ([
 }
 
 // UnmarshalAudited reads the head and the link of an audited setup
-// message of the given kind and returns the rest, unparsed. It verifies
-// nothing.
-func UnmarshalAudited(kind string, b []byte) (head audit.SignedHead, link audit.HeadProof, rest []byte, err error) {
+// message of the given kind, and the rest into m. It verifies nothing.
+func UnmarshalAudited(kind string, b []byte, m encoding.BinaryUnmarshaler) (head audit.SignedHead, link audit.HeadProof, err error) {
 	var parts [2][]byte
 	for i, name := range []string{"head", "link"} {
 		if len(b) < 4 || uint64(len(b)-4) < uint64(binary.BigEndian.Uint32(b)) {
-			return head, link, nil, fmt.Errorf("psi: decode %s: %s truncated", kind, name)
+			return head, link, fmt.Errorf("psi: decode %s: %s truncated", kind, name)
 		}
 		n := int(binary.BigEndian.Uint32(b))
 		parts[i], b = b[4:4+n], b[4+n:]
 	}
 	if err := head.UnmarshalBinary(parts[0]); err != nil {
-		return head, link, nil, fmt.Errorf("psi: decode %s: %w", kind, err)
+		return head, link, fmt.Errorf("psi: decode %s: %w", kind, err)
 	}
 	if err := link.UnmarshalBinary(parts[1]); err != nil {
-		return head, link, nil, fmt.Errorf("psi: decode %s: %w", kind, err)
+		return head, link, fmt.Errorf("psi: decode %s: %w", kind, err)
 	}
-	return head, link, b, nil
+	if err := m.UnmarshalBinary(b); err != nil {
+		return head, link, fmt.Errorf("psi: decode %s: %w", kind, err)
+	}
+	return head, link, nil
 }
