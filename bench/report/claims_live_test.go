@@ -34,8 +34,9 @@ func TestClaimsFromLiveLedgers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sec, ok := strings.Cut(string(out[MarkdownFile]), "# Integrity: what each party learns")
-	if sec, _, ok = strings.Cut(sec, "# The claim"); !ok {
+	_, sec, found := strings.Cut(string(out[MarkdownFile]), "# Integrity: what each party learns")
+	sec, _, ended := strings.Cut(sec, "# The claim")
+	if !found || !ended {
 		t.Fatal("integrity section not found")
 	}
 	attacks := 0
