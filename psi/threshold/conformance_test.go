@@ -27,6 +27,17 @@ func TestConformance(t *testing.T) {
 	psitest.CheckLedgerClaims(t, reg)
 }
 
+// TestAdversarial runs psitest's attack suite at k = 1 without synthetic
+// vouchers (as TestConformance), where every voucher's verdict reaches
+// the server, so the suite can see what an attack changes.
+func TestAdversarial(t *testing.T) {
+	p, err := threshold.New(threshold.Params{K: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	psitest.TestAdversarial(t, p)
+}
+
 // TestAccountNames: names of 1 to 16 bytes print back as given; others
 // are refused.
 func TestAccountNames(t *testing.T) {

@@ -100,7 +100,7 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 	client, network := base.Client, base.Network
 	client.Notes = "the table size names n to within about 9/8; no answer comes back, and shares beyond the per-account cap or replayed are dropped without telling the device"
 	network.Notes = "one fixed-size voucher per image, tagged with the account"
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: thresholdName,
 		ResultTo: "server",
 		Setup:    "k, s, S and the blinded cuckoo table: 60 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits, once per server key",
@@ -151,6 +151,16 @@ func (p thresholdProtocol) Ledger() psi.Ledger {
 				Statement: "a server can list any hashes (the signed head shows every device got the same table, not that its list is right) or ship different tables to devices that never compare heads; without Options.Audit the device does not verify the table"},
 		},
 	}
+	led.Claims = append(led.Claims, psi.AttackClaims("psi/threshold", []psi.AttackRow{
+		{Attack: "replayed", Adversary: psi.Network, Holds: true,
+			Statement: "a voucher replayed from another session or an earlier query is not counted again: the account files each share once (checked at k = 1, where every opened share is a verdict)"},
+		{Attack: "adaptive-client", Adversary: psi.MaliciousClient, Holds: true,
+			Statement: "a device that alters its voucher sees the same reaction for a listed and an unlisted hash, wherever the server does not refuse the bytes as malformed: it is sent nothing per voucher"},
+		{Attack: "timing", Adversary: psi.Network, Holds: true,
+			Statement: "the server's computing time per voucher does not differ between listed and unlisted hashes beyond noise at k = 1 (rank test over many vouchers); nothing is sent back per voucher"},
+	})...)
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/threshold")...)
+	return led
 }
 
 func (p thresholdProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
