@@ -12,3 +12,10 @@ func init() { hetest.AllowInsecure() }
 // Insecure is he-exact with a client that accepts he's insecure test
 // presets (tests only).
 var Insecure psi.Protocol = heExactProtocol{allowInsecure: true}
+
+// OPRFRequestSize is the size of the OPRF request and of its evaluation.
+const OPRFRequestSize = oprfElemSize
+
+// WithMaxOPRF is he-exact whose server grants max OPRF evaluations per
+// session, with a client that accepts insecure test presets.
+func WithMaxOPRF(max int) psi.Protocol { return heExactProtocol{allowInsecure: true, maxOPRF: max} }

@@ -2,6 +2,7 @@
 package heexact
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -78,7 +79,10 @@ func init() { psi.Register(Protocol) }
 
 // heExactProtocol is he-exact; allowInsecure, set only by this package's
 // tests, lets the client accept he's insecure test presets.
-type heExactProtocol struct{ allowInsecure bool }
+type heExactProtocol struct {
+	allowInsecure bool
+	maxOPRF       int // OPRF evaluations per session; 0 means DefaultMaxOPRF
+}
 
 func (heExactProtocol) Name() string { return heExactName }
 
@@ -155,7 +159,7 @@ func heExactItem(h phash.Hash) [32]byte {
 	return sha256.Sum256(b)
 }
 
-func (heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+func (hp heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if err := kit.RequireExact(heExactName, opts); err != nil {
 		return nil, err
 	}
@@ -166,23 +170,33 @@ func (heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server
 		return nil, err
 	}
 	seen := make(map[phash.Hash]struct{}, len(db.Hashes))
-	items := make([][32]byte, 0, len(db.Hashes))
+	inputs := make([][32]byte, 0, len(db.Hashes))
 	for _, h := range db.Hashes {
 		if _, dup := seen[h]; dup {
 			continue
 		}
 		seen[h] = struct{}{}
-		items = append(items, heExactItem(h))
+		inputs = append(inputs, heExactItem(h))
 	}
-	lit, err := exact.PresetFor(len(items))
+	lit, err := exact.PresetFor(len(inputs))
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
-	return newHEExactServer(db.Kind, db.Bits, lit, items, opts)
+	return hp.newServer(lit, inputs, opts)
 }
 
-func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]byte, opts psi.Options) (*heExactServer, error) {
+// newServer draws the database's OPRF key, evaluates every input (the
+// encoded hashes) under it and loads the items under lit.
+func (hp heExactProtocol) newServer(lit exact.Literal, inputs [][32]byte, opts psi.Options) (*heExactServer, error) {
 	p, err := exact.NewParameters(lit)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	key, err := newOPRFKey(opts.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	items, err := key.items(inputs)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
@@ -205,16 +219,28 @@ func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]
 			Tampered:  exact.ErrTampered,
 			Limits:    kit.NewSessionLimit(opts.MaxSessions),
 		},
-		es: es, params: p, setup: setup,
+		es: es, params: p, setup: setup, key: key, maxOPRF: cmp.Or(hp.maxOPRF, DefaultMaxOPRF),
 	}, nil
+}
+
+// NewSession starts a client's session whose queries each begin with one
+// OPRF evaluation, at most maxOPRF of them.
+func (s *heExactServer) NewSession() (psi.ServerSession, error) {
+	inner, err := s.Server.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	return &oprfSession{ServerSession: inner, key: s.key, left: s.maxOPRF}, nil
 }
 
 // heExactServer is the shared HE adapter over he/exact's server.
 type heExactServer struct {
 	*headapter.Server[exact.Keys, exact.VerdictState]
-	es     *exact.Server
-	params exact.Parameters
-	setup  *Params
+	es      *exact.Server
+	params  exact.Parameters
+	setup   *Params
+	key     *oprfKey
+	maxOPRF int
 }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
@@ -227,13 +253,15 @@ func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options)
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand,
-		Item:   heExactItem,
+	return &heExactClient{rnd: opts.Rand, Client: &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand,
+		Item: func(phash.Hash) [32]byte {
+			panic("psi: he-exact: the engine's item comes from the OPRF round") // heExactClient.NewQuery never asks
+		},
 		Params: func() psi.Message { return &Params{} },
 		Configure: func(m psi.Message) (headapter.Config[exact.QueryState], error) {
 			return heExactConfigure(m, hp.allowInsecure)
 		},
-	}, nil
+	}}, nil
 }
 
 // heExactConfigure accepts the server's parameters only if they are,
