@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/he/exact"
+	"github.com/privmatch/privmatch/psi/heexact"
 )
 
 // TestServeQueryHEExact runs `privmatch serve --protocol he-exact` and one
@@ -44,7 +45,7 @@ func TestServeQueryHEExact(t *testing.T) {
 		if r.SetupUpBytes != wantUp || (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
 			t.Errorf("query %d: setup %d B, up %d B; want keys (%d B) up on the first query only", i, r.SetupBytes, r.SetupUpBytes, keys)
 		}
-		if r.UpBytes != exact.QuerySize(p)+exact.ReplySize(p, 1) || r.DownBytes != exact.AnswerSize(p, 1) || r.Rounds != 3 {
+		if r.UpBytes != heexact.OPRFSize+exact.QuerySize(p)+exact.ReplySize(p, 1) || r.DownBytes != heexact.OPRFSize+exact.AnswerSize(p, 1) || r.Rounds != 5 {
 			t.Errorf("query %d: up %d down %d rounds %d", i, r.UpBytes, r.DownBytes, r.Rounds)
 		}
 		if r.WallMS <= 0 || r.ClientMS <= 0 {

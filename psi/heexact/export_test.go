@@ -13,9 +13,6 @@ func init() { hetest.AllowInsecure() }
 // presets (tests only).
 var Insecure psi.Protocol = heExactProtocol{allowInsecure: true}
 
-// OPRFRequestSize is the size of the OPRF request and of its evaluation.
-const OPRFRequestSize = oprfElemSize
-
 // WithMaxOPRF is he-exact whose server grants max OPRF evaluations per
 // session, with a client that accepts insecure test presets.
 func WithMaxOPRF(max int) psi.Protocol { return heExactProtocol{allowInsecure: true, maxOPRF: max} }

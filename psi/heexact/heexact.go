@@ -26,9 +26,14 @@ import (
 // that holds them in one answer ciphertext (exact.PresetFor: PN14S up to
 // about 75k entries, PN14M up to about 286k, PN14 up to about 1.07M);
 // larger databases use PN14 with more partitions, one answer ciphertext
-// per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash enters he as
-// SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 || bits || hash
-// bytes), which binds the hash kind and length. The client checks that the
+// per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash is
+// encoded as x = SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 ||
+// bits || hash bytes), which binds the hash kind and length, and enters he
+// as SHA-256(label || F_k(x)), F_k the OPRF of RFC 9497 over ristretto255
+// under a key the server draws once per database (oprf.go): the server
+// evaluates its list in full when it loads, a client gets F_k of its hash
+// by one blinded evaluation at the start of every query, at most
+// DefaultMaxOPRF per session. The client checks that the
 // parameters the server names are its own copy of a secure preset, makes a
 // secret key and sends its evaluation keys up once per session; the server
 // keeps them for that client's session only, at most
@@ -41,7 +46,9 @@ import (
 //	  |  keys (HEBlob): relin + 3 rotation keys      |
 //	  |  (11.6 MB PN14S, 17.2 MB PN14) ------------>|  setup, up; opens a session
 //	  |                                             |
-//	  |  query (HEBlob): Enc(f(h)), seeded ----->|  evaluate all cells,
+//	  |  oprf-request: b*H(x), 32 B -------------->|  counted per session
+//	  |  <------------- oprf-eval: k*b*H(x), 32 B   |
+//	  |  query (HEBlob): Enc(f(F_k(x))), seeded -->|  evaluate all cells,
 //	  |                                             |  times r, plus mask m
 //	  |  answer (HEBlob): level 0, compressed,      |
 //	  |  one ciphertext per 4 partitions            |
@@ -106,7 +113,8 @@ func (heExactProtocol) Ledger() psi.Ledger {
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes: "semi-honest: on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
+			Notes: "semi-honest: from the OPRF round nothing (the request b*H(x) is uniform for a fresh b); " +
+				"on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
 				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
 				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22); " +
 				"a malicious server reads the query (see its claims)",
@@ -114,27 +122,34 @@ func (heExactProtocol) Ledger() psi.Ledger {
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed",
+			Notes: "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed; " +
+				"F_k of each hash it queries (one OPRF evaluation each, at most DefaultMaxOPRF per session), which says nothing about the list",
 		},
 		Network: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "message sizes are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
+			Notes:      "message sizes (the two 32-byte OPRF messages included) are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
 		},
-		Model: "semi-honest server (a malicious server reads the query hash's fingerprint), malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
+		Model: "semi-honest server (a malicious server reads the query hash's fingerprint), malicious client; RLWE (BGV, 128-bit presets), " +
+			"one-more-gap-DH in ristretto255 (the OPRF, RFC 9497), SHA-256 and SHA-512 as random functions",
 		MaliciousServer: "can read the query: it echoes the client's own query ciphertext as the answer and the client's reply carries the decrypted fingerprint " +
-			"(64 bits of SHA-256 of the hash, one query); can also load any hashes (unverifiable list), use different lists per client, or lie about the verdict",
-		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can make a run fail; "+
+			"(64 bits of an item derived from F_k(hash); holding k, it tests candidate hashes against them offline); can also load any hashes (unverifiable list), " +
+			"use different lists or OPRF keys per client, or lie about the verdict",
+		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can obtain F_k of hashes of its choice, at most %d OPRF evaluations per session "+
+			"(a new session costs a key upload; no limit across sessions: a per-device rate limit is the operator's); can make a run fail; "+
 			"an altered reply passes the server's check with probability at most %.1e per query however the client adapts (exact.ForgeryBound); "+
-			"a caught alteration is recorded by the server, and the client is sent the same frames as after an honest reply", forge),
+			"a caught alteration is recorded by the server, and the client is sent the same frames as after an honest reply", DefaultMaxOPRF, forge),
 		Claims: []psi.Claim{
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the server learns nothing about a non-matching hash (IND-CPA under RLWE; false match at most exact.FalseMatch)"},
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/heexact.TestOPRFRequestHidesHash",
+				Statement: "the OPRF round tells the server nothing about the hash: the request b*H(x) is a uniform group element for the fresh nonzero b, whatever x (no assumption needed)"},
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "on a match the server learns the matching cell: the entry up to the L*H-1 entries sharing it (5 under PN14S, 19 under PN14M, 71 under PN14)"},
 			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/exact.TestEchoServerReadsQuery",
 				Statement: "a malicious server reads the query: echoing the client's query ciphertext as the answer makes the reply carry the decrypted fingerprint " +
-					"(64 bits of SHA-256 of the hash in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
+					"(64 bits of the hash's item in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server. " +
+					"The OPRF does not help here: the server holds k, so it tests candidate hashes against the fingerprint it reads offline, as it could with SHA-256 before"},
 			{Adversary: psi.MaliciousServer, Holds: false,
 				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability)"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "he/exact.TestKnownTrapsDoNotHelp",
@@ -143,6 +158,13 @@ func (heExactProtocol) Ledger() psi.Ledger {
 				Statement: "a client cannot tell whether its altered reply was caught: it receives the same frames as an honest client and its session goes on; the server records the query as tampered"},
 			{Adversary: psi.MaliciousClient, Holds: true,
 				Statement: "the client learns nothing about the list beyond the preset and partition count (masked values uniform); circuit privacy (noise flooding) is not claimed"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestOPRFKeyedItems",
+				Statement: "items are F_k(hash) under a key drawn per database: without the server nobody computes a hash's item, so fingerprints that leak (the encoded database, a reply) " +
+					"can be tested against candidate hashes only through the server, one OPRF evaluation each; a client crafting a hash that falsely matches pays one evaluation per try, " +
+					"each succeeding with probability at most exact.FalseMatch (the fingerprints of F_k outputs are uniform to it under one-more-gap-DH)"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestOPRFRateLimit",
+				Statement: fmt.Sprintf("a session gets at most %d OPRF evaluations, counted as requests arrive (a client that abandons queries after the OPRF round spends them too); "+
+					"a new session, which costs a key upload, starts afresh: across sessions the protocol does not limit a client", DefaultMaxOPRF)},
 			{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestHEExactTCPSeveralQueries",
 				Statement: "message sizes are fixed by the preset and partitions: the same for a match and a non-match"},
 			{Adversary: psi.Network, Holds: false,

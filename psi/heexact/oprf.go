@@ -27,11 +27,11 @@ import (
 // blinded evaluation per query, before the HE query:
 //
 //	client                                       server (OPRF key k)
-//	  | oprf-request: r*H(x) (32 B) ------------> |  counted against the
-//	  | <------------ oprf-eval: k*r*H(x) (32 B)  |  session's MaxOPRF
+//	  | oprf-request: b*H(x) (32 B) ------------> |  counted against the
+//	  | <------------ oprf-eval: k*b*H(x) (32 B)  |  session's MaxOPRF
 //	  | item = SHA-256(label || F_k(x)), then the HE query as before
 //
-// r is a fresh nonzero scalar, so the request is a uniform group element
+// b is a fresh nonzero scalar, so the request is a uniform group element
 // whatever the hash: the server learns nothing about x from it. Without k
 // nobody can compute an item, so a leaked encoded database, or fingerprints
 // read some other way, can be tested against candidate hashes only through
@@ -40,9 +40,9 @@ import (
 // oprfSuite is the OPRF suite of the front.
 var oprfSuite = oprf.SuiteRistretto255
 
-// oprfElemSize is the size of a compressed ristretto255 element: the
-// request and the evaluation.
-const oprfElemSize = 32
+// OPRFSize is the size of each OPRF message, the request up and the
+// evaluation down: one compressed ristretto255 element.
+const OPRFSize = 32
 
 // DefaultMaxOPRF is the number of OPRF evaluations, hence queries, a
 // server grants one client session; the next request is refused with an
@@ -93,8 +93,8 @@ func (k *oprfKey) evaluate(req []byte) ([]byte, error) {
 // parseElement decodes a peer's element: 32 bytes, canonical, not the
 // identity.
 func parseElement(b []byte, what string) (group.Element, error) {
-	if len(b) != oprfElemSize {
-		return nil, fmt.Errorf("%s: %d bytes, want %d", what, len(b), oprfElemSize)
+	if len(b) != OPRFSize {
+		return nil, fmt.Errorf("%s: %d bytes, want %d", what, len(b), OPRFSize)
 	}
 	e := oprfSuite.Group().NewElement()
 	if err := e.UnmarshalBinary(b); err != nil {
@@ -189,7 +189,7 @@ func (r *oprfRound) Step(in psi.Message) (psi.Message, error) {
 
 func (r *oprfRound) Expect() psi.Message {
 	if r.wait {
-		return headapter.NewBlob(r.want, oprfElemSize)
+		return headapter.NewBlob(r.want, OPRFSize)
 	}
 	if r.inner != nil {
 		return r.inner.Expect()

@@ -59,7 +59,7 @@ func TestHEExactManyPartitions(t *testing.T) {
 		if o := tr.ServerOutcome; !o.Known || o.Match != want {
 			t.Errorf("query %d: outcome %+v, want match %v", i, o, want)
 		}
-		down, up := oprfElemSize+exact.AnswerSize(p, 5), oprfElemSize+exact.QuerySize(p)+exact.ReplySize(p, 5)
+		down, up := OPRFSize+exact.AnswerSize(p, 5), OPRFSize+exact.QuerySize(p)+exact.ReplySize(p, 5)
 		if tr.DownBytes() != down || tr.UpBytes() != up {
 			t.Errorf("query %d: down %d up %d, want %d and %d", i, tr.DownBytes(), tr.UpBytes(), down, up)
 		}
