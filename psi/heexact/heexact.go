@@ -60,8 +60,9 @@ import (
 //
 // Threat model (he's, restated): the server is semi-honest (a malicious
 // server that echoes the query as its answer reads the query's fingerprint
-// in the client's reply; the ledger names this) and learns, per
-// query, the match bit and on a match which cell (bin and partition)
+// in the client's reply and, holding k, tests candidate hashes against it;
+// the ledger names this) and learns, per query, nothing from the OPRF
+// request (uniform for a fresh blind), the match bit and on a match which cell (bin and partition)
 // matched, which narrows the entry to the at most L*H-1 entries of that
 // cell (5 under PN14S, 19 under PN14M, 71 under PN14); the query is
 // IND-CPA-encrypted under the client's key and on a non-match the values
@@ -71,7 +72,9 @@ import (
 // database from the masked values, but circuit privacy is not claimed (no
 // noise flooding). Beyond four partitions the partition count reveals the
 // size within about 268k entries. It can query any hash it likes (each query costs it a
-// round trip and tells it nothing), make the run fail, or alter its reply:
+// round trip and tells it nothing), learn F_k of hashes of its choice (at
+// most DefaultMaxOPRF a session; items, and so fingerprints that leak, are
+// useless without k), make the run fail, or alter its reply:
 // keyed check values, fresh for every query, catch an alteration except
 // with probability exact.ForgeryBound however the client adapts; the
 // server records the query as tampered (Outcome.Tampered) and the client
@@ -85,7 +88,8 @@ const heExactName = "he-exact"
 func init() { psi.Register(Protocol) }
 
 // heExactProtocol is he-exact; allowInsecure, set only by this package's
-// tests, lets the client accept he's insecure test presets.
+// tests, lets the client accept he's insecure test presets, and maxOPRF,
+// also set only by tests, lowers the server's OPRF allowance per session.
 type heExactProtocol struct {
 	allowInsecure bool
 	maxOPRF       int // OPRF evaluations per session; 0 means DefaultMaxOPRF
