@@ -288,21 +288,30 @@ func (q *oprfClientQuery) Start() (psi.Message, error) {
 // finish unblinds the evaluation into the engine's item and starts the
 // HE query.
 func (q *oprfClientQuery) finish(data []byte) (psi.Message, error) {
-	e, err := parseElement(data, "oprf evaluation")
+	item, err := q.unblind(data)
 	if err != nil {
-		return nil, fmt.Errorf("psi: %s client: %w", heExactName, err)
+		return nil, err
 	}
-	outs, err := oprf.NewClient(oprfSuite).Finalize(q.fin, &oprf.Evaluation{Elements: []oprf.Evaluated{e}})
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s client: oprf finalize: %w", heExactName, err)
-	}
-	q.fin = nil
-	inner, err := q.c.NewItemQuery(oprfItem(outs[0]))
+	inner, err := q.c.NewItemQuery(item)
 	if err != nil {
 		return nil, err
 	}
 	q.inner = inner
 	return inner.Start()
+}
+
+// unblind turns the server's evaluation into the engine's item.
+func (q *oprfClientQuery) unblind(data []byte) ([32]byte, error) {
+	e, err := parseElement(data, "oprf evaluation")
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("psi: %s client: %w", heExactName, err)
+	}
+	outs, err := oprf.NewClient(oprfSuite).Finalize(q.fin, &oprf.Evaluation{Elements: []oprf.Evaluated{e}})
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("psi: %s client: oprf finalize: %w", heExactName, err)
+	}
+	q.fin = nil
+	return oprfItem(outs[0]), nil
 }
 
 // Outcome is always unknown: the client learns nothing.
