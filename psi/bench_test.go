@@ -50,7 +50,9 @@ func getServer(b *testing.B, p psi.Protocol, logN int) benchServer {
 // bench time, so at 2^20 it is measured once, not looped. client and
 // server are the per-query costs, with sizes and rounds read from a
 // transcript. Every sub-benchmark builds what it needs lazily, so -bench
-// filters skip the expensive sizes.
+// filters skip the expensive sizes. prep and server also report the
+// process's CPU time per op (cpu-ns/op, all threads), steadier than wall
+// time on a loaded machine.
 func BenchmarkPSI(b *testing.B) {
 	for _, p := range psi.All() {
 		for _, logN := range benchSizes(b, p) {
@@ -59,12 +61,13 @@ func BenchmarkPSI(b *testing.B) {
 				db := psitest.Database(b, 1<<logN, uint64(logN))
 				var srv psi.Server
 				var err error
-				t0 := time.Now()
+				t0, c0 := time.Now(), processCPU()
 				for b.Loop() {
 					if srv, err = p.NewServer(db, psi.Options{}); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 				benchMu.Lock()
 				benchServers[fmt.Sprintf("%s/%d", p.Name(), logN)] = benchServer{db, srv, time.Since(t0)}
 				benchMu.Unlock()
@@ -81,9 +84,11 @@ func BenchmarkPSI(b *testing.B) {
 				q := prepareQuery(b, p, logN)
 				msgs := clientMessages(b, q.srv, q.cli, q.h)
 				b.ReportAllocs()
+				c0 := processCPU()
 				for b.Loop() {
 					serverSide(b, q.srv, msgs)
 				}
+				b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 				q.metrics(b)
 			})
 		}
