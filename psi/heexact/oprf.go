@@ -9,12 +9,12 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/cloudflare/circl/group"
-	"github.com/cloudflare/circl/oprf"
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/internal/headapter"
 	"github.com/privmatch/privmatch/psi/internal/kit"
 
+	"github.com/cloudflare/circl/group"
+	"github.com/cloudflare/circl/oprf"
 	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/phash"
 )
@@ -28,7 +28,7 @@ import (
 //
 //	client                                       server (OPRF key k)
 //	  | oprf-request: b*H(x) (32 B) ------------> |  counted against the
-//	  | <------------ oprf-eval: k*b*H(x) (32 B)  |  session's MaxOPRF
+//	  | <------------ oprf-eval: k*b*H(x) (32 B)  |  session's allowance
 //	  | item = SHA-256(label || F_k(x)), then the HE query as before
 //
 // b is a fresh nonzero scalar, so the request is a uniform group element
