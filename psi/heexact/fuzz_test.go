@@ -24,7 +24,7 @@ func FuzzHEExactParams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { psitest.CheckDecode(t, &Params{}, b) })
 }
 
-// FuzzHEExactBlobs: keys, query, answer and reply decoders accept exactly
+// FuzzHEExactBlobs: keys, OPRF, query, answer and reply decoders accept exactly
 // their parameter-fixed length and round-trip it; anything else is a
 // clean error. Real sizes are hundreds of kB, so the fuzzer runs the
 // decoders at small sizes; the protocol tests decode real messages.
@@ -32,7 +32,7 @@ func FuzzHEExactBlobs(f *testing.F) {
 	f.Add([]byte{}, uint8(0))
 	f.Add(make([]byte, 33), uint8(33))
 	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
-		for _, k := range []string{"keys", "query", "answer", "reply"} {
+		for _, k := range []string{"keys", "oprf-request", "oprf-eval", "query", "answer", "reply"} {
 			psitest.CheckFixedSize(t, headapter.NewBlob(heExactName+"/"+k, int(size)), b, int(size))
 		}
 	})
