@@ -50,7 +50,9 @@ func getServer(b *testing.B, p psi.Protocol, logN int) benchServer {
 // bench time, so at 2^20 it is measured once, not looped. client and
 // server are the per-query costs, with sizes and rounds read from a
 // transcript. Every sub-benchmark builds what it needs lazily, so -bench
-// filters skip the expensive sizes.
+// filters skip the expensive sizes. prep and server also report the
+// process's CPU time per op (cpu-ns/op, all threads), steadier than wall
+// time on a loaded machine.
 func BenchmarkPSI(b *testing.B) {
 	for _, p := range psi.All() {
 		for _, logN := range benchSizes(b, p) {
@@ -59,12 +61,13 @@ func BenchmarkPSI(b *testing.B) {
 				db := psitest.Database(b, 1<<logN, uint64(logN))
 				var srv psi.Server
 				var err error
-				t0 := time.Now()
+				t0, c0 := time.Now(), processCPU()
 				for b.Loop() {
 					if srv, err = p.NewServer(db, psi.Options{}); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 				benchMu.Lock()
 				benchServers[fmt.Sprintf("%s/%d", p.Name(), logN)] = benchServer{db, srv, time.Since(t0)}
 				benchMu.Unlock()
@@ -79,11 +82,13 @@ func BenchmarkPSI(b *testing.B) {
 			})
 			b.Run(name+"/role=server", func(b *testing.B) {
 				q := prepareQuery(b, p, logN)
-				msgs := clientMessages(b, q.cli, q.h)
+				msgs := clientMessages(b, q.srv, q.cli, q.h)
 				b.ReportAllocs()
+				c0 := processCPU()
 				for b.Loop() {
 					serverSide(b, q.srv, msgs)
 				}
+				b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 				q.metrics(b)
 			})
 		}
@@ -134,9 +139,8 @@ func (q benchQuery) metrics(b *testing.B) {
 	b.ReportMetric(float64(q.tr.Rounds()), "rounds/op")
 }
 
-// clientSide is the client's first flight: start the query and encode. It
-// returns the started query.
-func clientSide(b *testing.B, cli psi.Client, h phash.Hash) psi.Steps {
+// clientSide is the client's first flight: start the query and encode.
+func clientSide(b *testing.B, cli psi.Client, h phash.Hash) {
 	cq, err := cli.NewQuery(h)
 	if err != nil {
 		b.Fatal(err)
@@ -150,56 +154,77 @@ func clientSide(b *testing.B, cli psi.Client, h phash.Hash) psi.Steps {
 			b.Fatal(err)
 		}
 	}
-	return cq
 }
 
-func clientMessages(b *testing.B, cli psi.Client, h phash.Hash) [][]byte {
+// clientMessages is the client's part of one query the server answers:
+// its messages, encoded, each answered by the server's steps of a fresh
+// query. A final reply (the last of several messages, which the server
+// checks against the masks of that query) is left out, so replaying the
+// rest costs what the server computes per query: oprf-psi's voucher,
+// he-hamming's query, he-exact's OPRF request and HE query.
+func clientMessages(b *testing.B, srv psi.ServerSession, cli psi.Client, h phash.Hash) [][]byte {
+	up, _ := record(b, srv, cli, h)
+	if len(up) > 1 {
+		up = up[:len(up)-1]
+	}
+	return up
+}
+
+// record runs one query between cli and a fresh query of srv and returns
+// every message each side sent, encoded, in order.
+func record(b *testing.B, srv psi.ServerSession, cli psi.Client, h phash.Hash) (up, down [][]byte) {
 	cq, err := cli.NewQuery(h)
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := cq.Start()
-	if err != nil || m == nil {
-		return nil
+	sq, err := srv.NewQuery()
+	if err != nil {
+		b.Fatal(err)
 	}
-	e, _ := m.MarshalBinary()
-	return [][]byte{e}
+	m, err := cq.Start()
+	for err == nil && m != nil {
+		var e []byte
+		if e, err = m.MarshalBinary(); err != nil {
+			break
+		}
+		up = append(up, e)
+		var ans psi.Message
+		if ans, err = sq.Step(m); err != nil || ans == nil {
+			break
+		}
+		if e, err = ans.MarshalBinary(); err != nil {
+			break
+		}
+		down = append(down, e)
+		m, err = cq.Step(ans)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return up, down
 }
 
-// serverSide decodes the client's first flight and answers it. It returns
-// the encoding of the server's last answer (nil when it sent none).
-func serverSide(b *testing.B, srv psi.ServerSession, msgs [][]byte) (ans []byte) {
+// serverSide decodes the client's messages and answers each.
+func serverSide(b *testing.B, srv psi.ServerSession, msgs [][]byte) {
 	sq, err := srv.NewQuery()
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, e := range msgs {
-		if out := step(b, sq, e); out != nil {
-			ans = out
+		in := sq.Expect()
+		if err := in.UnmarshalBinary(e); err != nil {
+			b.Fatal(err)
+		}
+		out, err := sq.Step(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if out != nil {
+			if _, err := out.MarshalBinary(); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
-	return ans
-}
-
-// step hands st the message encoded in e and returns the encoding of its
-// reply (nil when it sends none).
-func step(b *testing.B, st psi.Steps, e []byte) []byte {
-	in := st.Expect()
-	if err := in.UnmarshalBinary(e); err != nil {
-		b.Fatal(err)
-	}
-	out, err := st.Step(in)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if out == nil {
-		return nil
-	}
-	enc, err := out.MarshalBinary()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return enc
 }
 
 // benchSizes are the log2 database sizes BenchmarkPSI runs for p. he-hamming

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/he/exact"
+	"github.com/privmatch/privmatch/psi/heexact"
 )
 
 // TestServeQueryHEExact runs `privmatch serve --protocol he-exact` and one
@@ -33,7 +34,7 @@ func TestServeQueryHEExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkServerLearns(t, res, "he-exact", keys, exact.QuerySize(p)+exact.ReplySize(p, 1), exact.AnswerSize(p, 1))
+	checkServerLearns(t, res, "he-exact", keys, heexact.OPRFSize+exact.QuerySize(p)+exact.ReplySize(p, 1), heexact.OPRFSize+exact.AnswerSize(p, 1), 5)
 	for i, r := range res {
 		if (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
 			t.Errorf("query %d: setup %d B; want more than the keys (%d B) on the first query only", i, r.SetupBytes, keys)
@@ -61,8 +62,8 @@ func TestQueryCountError(t *testing.T) {
 // checkServerLearns checks the result lines of queries of an HE protocol
 // over one connection: numbered in order, the result to the server only,
 // the keys (keys bytes) up with the first query alone, and each query's
-// bytes up and down in three rounds.
-func checkServerLearns(t *testing.T, res []queryResult, proto string, keys, up, down int) {
+// bytes up and down in the given number of rounds.
+func checkServerLearns(t *testing.T, res []queryResult, proto string, keys, up, down, rounds int) {
 	t.Helper()
 	for i, r := range res {
 		wantUp := 0
@@ -75,8 +76,8 @@ func checkServerLearns(t *testing.T, res []queryResult, proto string, keys, up, 
 		if r.SetupUpBytes != wantUp {
 			t.Errorf("query %d: setup up %d B, want %d", i, r.SetupUpBytes, wantUp)
 		}
-		if r.UpBytes != up || r.DownBytes != down || r.Rounds != 3 {
-			t.Errorf("query %d: up %d down %d rounds %d, want %d, %d and 3", i, r.UpBytes, r.DownBytes, r.Rounds, up, down)
+		if r.UpBytes != up || r.DownBytes != down || r.Rounds != rounds {
+			t.Errorf("query %d: up %d down %d rounds %d, want %d, %d and %d", i, r.UpBytes, r.DownBytes, r.Rounds, up, down, rounds)
 		}
 		t.Logf("query %d: client %.1f ms, wall %.1f ms, up %d B, down %d B, setup %d B (up %d)", i, r.ClientMS, r.WallMS, r.UpBytes, r.DownBytes, r.SetupBytes, r.SetupUpBytes)
 	}

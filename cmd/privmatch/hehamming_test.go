@@ -53,7 +53,7 @@ func TestServeQueryHEHamming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkServerLearns(t, res, "he-hamming", p.KeysSize(), p.QuerySize(1)+p.ReplySize(1), p.AnswerSize(1))
+	checkServerLearns(t, res, "he-hamming", p.KeysSize(), p.QuerySize(1)+p.ReplySize(1), p.AnswerSize(1), 3)
 	srv.waitLog(t, "session ", 2)
 	log := srv.stderr()
 	// Reports come in query order on one connection: distance 31, then 32.

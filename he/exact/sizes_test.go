@@ -3,6 +3,8 @@ package exact
 import (
 	"testing"
 
+	"github.com/privmatch/privmatch/he"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,4 +44,21 @@ func TestExactSizesPN14(t *testing.T) {
 	require.Equal(t, 16, parts)
 	_, err = PresetFor(Capacity(p, MaxPartitions) + 1)
 	require.ErrorIs(t, err, ErrTooLarge)
+}
+
+// TestNoN13Preset backs the README's account of why he-exact has no
+// N=2^13 preset (issue 18): its shallowest circuit (L=H=2) still needs
+// depth 5, one level of powers, the Paterson-Stockmeyer step, two for
+// the quartic fold of the four fingerprint slots and one for the
+// blinding multiply. At the prime sizes the presets use, that chain has
+// log2(QP) = 36 + 3 x 34 + 52 + 34 + 40 = 264 bits, above the 218 the
+// security table allows N=2^13, and NewParameters refuses it. Shorter
+// OPRF fingerprints do not help enough: three slots fold with the same
+// two levels, and a two-slot fold (one level, a 32-bit fingerprint)
+// still needs 36 + 3 x 34 + 52 + 40 = 230 bits.
+func TestNoN13Preset(t *testing.T) {
+	l := Literal{Literal: he.Literal{Name: "PN13", LogN: 13, LogQ: []int{36, 34, 34, 34, 52, 34}, LogP: []int{40}, T: 65537}, Low: 2, High: 2}
+	require.Equal(t, 5, l.depth())
+	_, err := NewParameters(l)
+	require.ErrorIs(t, err, he.ErrInsecure)
 }

@@ -18,3 +18,7 @@ var Insecure psi.Protocol = heExactProtocol{allowInsecure: true}
 // and whose client accepts it (tests only): the attack suite runs on it so
 // that CI stays fast.
 var Small psi.Protocol = heExactProtocol{allowInsecure: true, test: &exact.PN12Test}
+
+// WithMaxOPRF is he-exact whose server grants max OPRF evaluations per
+// session, with a client that accepts insecure test presets.
+func WithMaxOPRF(max int) psi.Protocol { return heExactProtocol{allowInsecure: true, maxOPRF: max} }

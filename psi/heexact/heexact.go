@@ -2,6 +2,7 @@
 package heexact
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -25,9 +26,14 @@ import (
 // that holds them in one answer ciphertext (exact.PresetFor: PN14S up to
 // about 75k entries, PN14M up to about 286k, PN14 up to about 1.07M);
 // larger databases use PN14 with more partitions, one answer ciphertext
-// per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash enters he as
-// SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 || bits || hash
-// bytes), which binds the hash kind and length. The client checks that the
+// per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash is
+// encoded as x = SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 ||
+// bits || hash bytes), which binds the hash kind and length, and enters he
+// as SHA-256(label || F_k(x)), F_k the OPRF of RFC 9497 over ristretto255
+// under a key the server draws once per database (oprf.go): the server
+// evaluates its list in full when it loads, a client gets F_k of its hash
+// by one blinded evaluation at the start of every query, at most
+// DefaultMaxOPRF per session. The client checks that the
 // parameters the server names are its own copy of a secure preset, makes a
 // secret key and sends its evaluation keys up once per session; the server
 // keeps them for that client's session only, at most
@@ -40,7 +46,9 @@ import (
 //	  |  keys (HEBlob): relin + 3 rotation keys      |
 //	  |  (11.6 MB PN14S, 17.2 MB PN14) ------------>|  setup, up; opens a session
 //	  |                                             |
-//	  |  query (HEBlob): Enc(f(h)), seeded ----->|  evaluate all cells,
+//	  |  oprf-request: b*H(x), 32 B -------------->|  counted per session
+//	  |  <------------- oprf-eval: k*b*H(x), 32 B   |
+//	  |  query (HEBlob): Enc(f(F_k(x))), seeded -->|  evaluate all cells,
 //	  |                                             |  times r, plus mask m
 //	  |  answer (HEBlob): level 0, compressed,      |
 //	  |  one ciphertext per 4 partitions            |
@@ -52,8 +60,9 @@ import (
 //
 // Threat model (he's, restated): the server is semi-honest (a malicious
 // server that echoes the query as its answer reads the query's fingerprint
-// in the client's reply; the ledger names this) and learns, per
-// query, the match bit and on a match which cell (bin and partition)
+// in the client's reply and, holding k, tests candidate hashes against it;
+// the ledger names this) and learns, per query, nothing from the OPRF
+// request (uniform for a fresh blind), the match bit and on a match which cell (bin and partition)
 // matched, which narrows the entry to the at most L*H-1 entries of that
 // cell (5 under PN14S, 19 under PN14M, 71 under PN14); the query is
 // IND-CPA-encrypted under the client's key and on a non-match the values
@@ -63,7 +72,9 @@ import (
 // database from the masked values, but circuit privacy is not claimed (no
 // noise flooding). Beyond four partitions the partition count reveals the
 // size within about 268k entries. It can query any hash it likes (each query costs it a
-// round trip and tells it nothing), make the run fail, or alter its reply:
+// round trip and tells it nothing), learn F_k of hashes of its choice (at
+// most DefaultMaxOPRF a session; items, and so fingerprints that leak, are
+// useless without k), make the run fail, or alter its reply:
 // keyed check values, fresh for every query, catch an alteration except
 // with probability exact.ForgeryBound however the client adapts; the
 // server records the query as tampered (Outcome.Tampered) and the client
@@ -77,12 +88,14 @@ const heExactName = "he-exact"
 func init() { psi.Register(Protocol) }
 
 // heExactProtocol is he-exact; allowInsecure, set only by this package's
-// tests, lets the client accept he's insecure test presets, and test,
-// set only by them too, is the preset the server uses instead of
-// exact.PresetFor's.
+// tests, lets the client accept he's insecure test presets; test, set
+// only by them too, is the preset the server uses instead of
+// exact.PresetFor's; and maxOPRF, also set only by tests, lowers the
+// server's OPRF allowance per session.
 type heExactProtocol struct {
 	allowInsecure bool
 	test          *exact.Literal
+	maxOPRF       int // OPRF evaluations per session; 0 means DefaultMaxOPRF
 }
 
 func (heExactProtocol) Name() string { return heExactName }
@@ -107,7 +120,8 @@ func (heExactProtocol) Ledger() psi.Ledger {
 		Server: psi.View{
 			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes: "semi-honest: on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
+			Notes: "semi-honest: from the OPRF round nothing (the request b*H(x) is uniform for a fresh b); " +
+				"on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
 				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
 				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22); " +
 				"a malicious server reads the query (see its claims)",
@@ -115,27 +129,34 @@ func (heExactProtocol) Ledger() psi.Ledger {
 		Client: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed",
+			Notes: "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed; " +
+				"F_k of each hash it queries (one OPRF evaluation each, at most DefaultMaxOPRF per session), which says nothing about the list",
 		},
 		Network: psi.View{
 			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
 			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "message sizes are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
+			Notes:      "message sizes (the two 32-byte OPRF messages included) are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
 		},
-		Model: "semi-honest server (a malicious server reads the query hash's fingerprint), malicious client; RLWE (BGV, 128-bit presets), SHA-256 as a random function",
+		Model: "semi-honest server (a malicious server reads the query hash's fingerprint), malicious client; RLWE (BGV, 128-bit presets), " +
+			"one-more-gap-DH in ristretto255 (the OPRF, RFC 9497), SHA-256 and SHA-512 as random functions",
 		MaliciousServer: "can read the query: it echoes the client's own query ciphertext as the answer and the client's reply carries the decrypted fingerprint " +
-			"(64 bits of SHA-256 of the hash, one query); can also load any hashes (unverifiable list), use different lists per client, or lie about the verdict",
-		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can make a run fail; "+
+			"(64 bits of an item derived from F_k(hash); holding k, it tests candidate hashes against them offline); can also load any hashes (unverifiable list), " +
+			"use different lists or OPRF keys per client, or lie about the verdict",
+		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can obtain F_k of hashes of its choice, at most %d OPRF evaluations per session "+
+			"(a new session costs a key upload; no limit across sessions: a per-device rate limit is the operator's); can make a run fail; "+
 			"an altered reply passes the server's check with probability at most %.1e per query however the client adapts (exact.ForgeryBound); "+
-			"a caught alteration is recorded by the server, and the client is sent the same frames as after an honest reply", forge),
+			"a caught alteration is recorded by the server, and the client is sent the same frames as after an honest reply", DefaultMaxOPRF, forge),
 		Claims: []psi.Claim{
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "the server learns nothing about a non-matching hash (IND-CPA under RLWE; false match at most exact.FalseMatch)"},
+			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/heexact.TestOPRFRequestHidesHash",
+				Statement: "the OPRF round tells the server nothing about the hash: the request b*H(x) is a uniform group element for the fresh nonzero b, whatever x (no assumption needed)"},
 			{Adversary: psi.SemiHonest, Holds: true,
 				Statement: "on a match the server learns the matching cell: the entry up to the L*H-1 entries sharing it (5 under PN14S, 19 under PN14M, 71 under PN14)"},
 			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/exact.TestEchoServerReadsQuery",
 				Statement: "a malicious server reads the query: echoing the client's query ciphertext as the answer makes the reply carry the decrypted fingerprint " +
-					"(64 bits of SHA-256 of the hash in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
+					"(64 bits of the hash's item in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server. " +
+					"The OPRF does not help here: the server holds k, so it tests candidate hashes against the fingerprint it reads offline, as it could with SHA-256 before"},
 			{Adversary: psi.MaliciousServer, Holds: false,
 				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability of the list itself; see the audit check)"},
 			{Adversary: psi.MaliciousClient, Holds: true, Test: "he/exact.TestKnownTrapsDoNotHelp",
@@ -144,6 +165,13 @@ func (heExactProtocol) Ledger() psi.Ledger {
 				Statement: "a client cannot tell whether its altered reply was caught: it receives the same frames as an honest client and its session goes on; the server records the query as tampered"},
 			{Adversary: psi.MaliciousClient, Holds: true,
 				Statement: "the client learns nothing about the list beyond the preset and partition count (masked values uniform); circuit privacy (noise flooding) is not claimed"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestOPRFKeyedItems",
+				Statement: "items are F_k(hash) under a key drawn per database: without the server nobody computes a hash's item, so fingerprints that leak (the encoded database, a reply) " +
+					"can be tested against candidate hashes only through the server, one OPRF evaluation each; a client crafting a hash that falsely matches pays one evaluation per try, " +
+					"each succeeding with probability at most exact.FalseMatch (the fingerprints of F_k outputs are uniform to it under one-more-gap-DH)"},
+			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestOPRFRateLimit",
+				Statement: fmt.Sprintf("a session gets at most %d OPRF evaluations, counted as requests arrive (a client that abandons queries after the OPRF round spends them too); "+
+					"a new session, which costs a key upload, starts afresh: across sessions the protocol does not limit a client", DefaultMaxOPRF)},
 			{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestHEExactTCPSeveralQueries",
 				Statement: "message sizes are fixed by the preset and partitions: the same for a match and a non-match"},
 		},
@@ -172,22 +200,22 @@ func (hp heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Ser
 		return nil, err
 	}
 	seen := make(map[phash.Hash]struct{}, len(db.Hashes))
-	items := make([][32]byte, 0, len(db.Hashes))
+	inputs := make([][32]byte, 0, len(db.Hashes))
 	for _, h := range db.Hashes {
 		if _, dup := seen[h]; dup {
 			continue
 		}
 		seen[h] = struct{}{}
-		items = append(items, heExactItem(h))
+		inputs = append(inputs, heExactItem(h))
 	}
-	lit, err := exact.PresetFor(len(items))
+	lit, err := exact.PresetFor(len(inputs))
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
 	if hp.test != nil {
 		lit = *hp.test
 	}
-	srv, err := newHEExactServer(db.Kind, db.Bits, lit, items, opts)
+	srv, err := hp.newServer(lit, inputs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -195,8 +223,18 @@ func (hp heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Ser
 	return srv, nil
 }
 
-func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]byte, opts psi.Options) (*heExactServer, error) {
+// newServer draws the database's OPRF key, evaluates every input (the
+// encoded hashes) under it and loads the items under lit.
+func (hp heExactProtocol) newServer(lit exact.Literal, inputs [][32]byte, opts psi.Options) (*heExactServer, error) {
 	p, err := exact.NewParameters(lit)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	key, err := newOPRFKey(opts.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	}
+	items, err := key.items(inputs)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
@@ -219,16 +257,28 @@ func newHEExactServer(kind phash.Kind, bits int, lit exact.Literal, items [][32]
 			Tampered:  exact.ErrTampered,
 			Limits:    kit.NewSessionLimit(opts.MaxSessions),
 		},
-		es: es, params: p, setup: setup,
+		es: es, params: p, setup: setup, key: key, maxOPRF: cmp.Or(hp.maxOPRF, DefaultMaxOPRF),
 	}, nil
+}
+
+// NewSession starts a client's session whose queries each begin with one
+// OPRF evaluation, at most maxOPRF of them.
+func (s *heExactServer) NewSession() (psi.ServerSession, error) {
+	inner, err := s.Server.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	return &oprfSession{ServerSession: inner, key: s.key, left: s.maxOPRF}, nil
 }
 
 // heExactServer is the shared HE adapter over he/exact's server.
 type heExactServer struct {
 	*headapter.Server[exact.Keys, exact.VerdictState]
-	es     *exact.Server
-	params exact.Parameters
-	setup  *Params
+	es      *exact.Server
+	params  exact.Parameters
+	setup   *Params
+	key     *oprfKey
+	maxOPRF int
 }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
@@ -238,13 +288,15 @@ func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options)
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
-	return &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand, Audit: opts.Audit,
-		Item:   heExactItem,
+	return &heExactClient{rnd: opts.Rand, Client: &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand, Audit: opts.Audit,
+		Item: func(phash.Hash) [32]byte {
+			panic("psi: he-exact: the engine's item comes from the OPRF round") // heExactClient.NewQuery never asks
+		},
 		Params: func() psi.Message { return &Params{} },
 		Configure: func(m psi.Message) (headapter.Config[exact.QueryState], error) {
 			return heExactConfigure(m, hp.allowInsecure)
 		},
-	}, nil
+	}}, nil
 }
 
 // heExactConfigure accepts the server's parameters only if they are,

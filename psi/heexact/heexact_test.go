@@ -175,7 +175,8 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 			if i == 0 {
 				wantUp = keys
 			}
-			if s.SetupUpBytes != wantUp || s.UpBytes != exact.QuerySize(p)+exact.ReplySize(p, 1) || s.DownBytes != exact.AnswerSize(p, 1) || s.Rounds != 3 {
+			if s.SetupUpBytes != wantUp || s.UpBytes != heexact.OPRFSize+exact.QuerySize(p)+exact.ReplySize(p, 1) ||
+				s.DownBytes != heexact.OPRFSize+exact.AnswerSize(p, 1) || s.Rounds != 5 {
 				t.Errorf("connection %d query %d: %v", conn, i, s)
 			}
 			t.Logf("connection %d query %d: %v", conn, i, s)

@@ -25,7 +25,7 @@ func TestHEExactManyPartitions(t *testing.T) {
 	}
 	lit := exact.PN12Test
 	hetest.AllowInsecure()
-	srv, err := newHEExactServer(db.Kind, db.Bits, lit, items, psi.Options{})
+	srv, err := heExactProtocol{allowInsecure: true}.newServer(lit, items, psi.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +59,9 @@ func TestHEExactManyPartitions(t *testing.T) {
 		if o := tr.ServerOutcome; !o.Known || o.Match != want {
 			t.Errorf("query %d: outcome %+v, want match %v", i, o, want)
 		}
-		if tr.DownBytes() != exact.AnswerSize(p, 5) || tr.UpBytes() != exact.QuerySize(p)+exact.ReplySize(p, 5) {
-			t.Errorf("query %d: down %d up %d, want %d and %d", i, tr.DownBytes(), tr.UpBytes(), exact.AnswerSize(p, 5), exact.QuerySize(p)+exact.ReplySize(p, 5))
+		down, up := OPRFSize+exact.AnswerSize(p, 5), OPRFSize+exact.QuerySize(p)+exact.ReplySize(p, 5)
+		if tr.DownBytes() != down || tr.UpBytes() != up {
+			t.Errorf("query %d: down %d up %d, want %d and %d", i, tr.DownBytes(), tr.UpBytes(), down, up)
 		}
 	}
 }

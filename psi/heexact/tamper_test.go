@@ -3,6 +3,7 @@ package heexact_test
 import (
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // tamperClient is an he-exact client that zeroes the last quarter of its
-// reply in the queries whose index is in bad (a malicious client trying
+// reply (not the query the OPRF round is answered with) in the queries whose index is in bad (a malicious client trying
 // to turn a match into a non-match).
 type tamperClient struct {
 	psi.Client
@@ -33,7 +34,7 @@ type tamperSteps struct {
 
 func (s *tamperSteps) Step(in psi.Message) (psi.Message, error) {
 	out, err := s.Steps.Step(in)
-	if err != nil || out == nil || !s.on {
+	if err != nil || out == nil || !s.on || !strings.HasSuffix(out.Kind(), "/reply") {
 		return out, err
 	}
 	b, err := out.MarshalBinary()

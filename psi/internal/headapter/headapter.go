@@ -266,15 +266,39 @@ func (c *Client[Q]) accept(m psi.Message) (psi.Message, error) {
 }
 
 func (c *Client[Q]) NewQuery(h phash.Hash) (psi.Steps, error) {
-	if h.Kind() != c.Kind || h.Bits() != c.Bits {
-		return nil, fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", c.Name, h.Kind(), h.Bits(), c.Kind, c.Bits)
+	if err := c.CheckHash(h); err != nil {
+		return nil, err
 	}
+	return c.NewItemQuery(c.Item(h))
+}
+
+// CheckHash refuses a hash of another kind or length than the client's.
+func (c *Client[Q]) CheckHash(h phash.Hash) error {
+	if h.Kind() != c.Kind || h.Bits() != c.Bits {
+		return fmt.Errorf("psi: %s: query hash is %s/%d, want %s/%d", c.Name, h.Kind(), h.Bits(), c.Kind, c.Bits)
+	}
+	return nil
+}
+
+// Ready refuses a query before the session's setup has made the engine.
+func (c *Client[Q]) Ready() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.engine == nil {
-		return nil, fmt.Errorf("psi: %s client: query before setup", c.Name)
+		return fmt.Errorf("psi: %s client: query before setup", c.Name)
 	}
-	return &clientQuery[Q]{c: c, engine: c.engine, answerSize: c.answerSize, h: h}, nil
+	return nil
+}
+
+// NewItemQuery starts the engine's query for an item the protocol has
+// already derived (he-exact derives it from an OPRF round of its own).
+func (c *Client[Q]) NewItemQuery(item [32]byte) (psi.Steps, error) {
+	if err := c.Ready(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &clientQuery[Q]{c: c, engine: c.engine, answerSize: c.answerSize, item: item}, nil
 }
 
 // clientQuery holds the per-query state between Query and Finish; it
@@ -283,7 +307,7 @@ type clientQuery[Q any] struct {
 	c          *Client[Q]
 	engine     Engine[Q]
 	answerSize int
-	h          phash.Hash
+	item       [32]byte
 	stage      int // 0: not started, 1: wait for answer, 2: done
 	st         *Q
 }
@@ -294,7 +318,7 @@ func (q *clientQuery[Q]) Start() (psi.Message, error) {
 	}
 	q.stage = 1
 	q.c.mu.Lock()
-	b, st, err := q.engine.Query(q.c.Item(q.h))
+	b, st, err := q.engine.Query(q.item)
 	q.c.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s client: %w", q.c.Name, err)
