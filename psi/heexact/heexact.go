@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"fmt"
+	"github.com/privmatch/privmatch/audit"
 	"io"
 	"reflect"
 	"sync"
@@ -279,6 +280,18 @@ type heExactServer struct {
 	setup   *Params
 	key     *oprfKey
 	maxOPRF int
+}
+
+// Audited is the adapter's audited server (psi.Auditable) with the same
+// OPRF front: its sessions still begin each query with an evaluation.
+func (s *heExactServer) Audited(head audit.SignedHead, link audit.HeadProof) (psi.Server, error) {
+	inner, err := s.Server.Audited(head, link)
+	if err != nil {
+		return nil, err
+	}
+	c := *s
+	c.Server = inner.(*headapter.Server[exact.Keys, exact.VerdictState])
+	return &c, nil
 }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
