@@ -1,0 +1,74 @@
+package hamminglsh
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/privmatch/privmatch/he/hamming"
+	"github.com/privmatch/privmatch/he/hetest"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAnswerMatchesClear runs the engine under the test layout (C = 1024,
+// 16 tables) on a database large enough to bucket (k > 0) and checks every
+// verdict against the clear rule (Server.Match): a listed hash, copies at
+// distances around the threshold, and unrelated hashes. It also checks that
+// the clear rule is the bucket rule: a near copy whose buckets all differ
+// is not matched although it is within the threshold (the recall price).
+func TestAnswerMatchesClear(t *testing.T) {
+	p := testParams(t)
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 5))
+	db := make([][32]byte, 6000)
+	for i := range db {
+		db[i] = randItem(r)
+	}
+	s, err := NewServer(p, db, hamming.Options{})
+	require.NoError(t, err)
+	require.Equal(t, 8, s.KeyBits()) // ceil(log2(2*16*6000/1024))
+	c, err := NewClient(p, s.KeyBits(), hetest.Rand(t, 7))
+	require.NoError(t, err)
+	kb, err := c.Setup()
+	require.NoError(t, err)
+	keys, err := ParseKeys(p, kb)
+	require.NoError(t, err)
+	var matched, missed int
+	for i := 0; i < 12; i++ {
+		listed := db[r.IntN(len(db))]
+		x := listed
+		switch i % 4 {
+		case 1:
+			x = flip(r, listed, 31)
+		case 2:
+			x = flip(r, listed, 32)
+		case 3:
+			x = randItem(r)
+		}
+		q, st, err := c.Query(x)
+		require.NoError(t, err)
+		require.Len(t, q, p.QuerySize(s.KeyBits()))
+		ans, vs, err := s.Answer(keys, q)
+		require.NoError(t, err)
+		require.Len(t, ans, p.AnswerSize())
+		require.LessOrEqual(t, len(vs.Candidates), p.Capacity())
+		reply, err := c.Finish(st, ans)
+		require.NoError(t, err)
+		got, _, err := s.Verdict(vs, reply)
+		require.NoError(t, err)
+		want := s.Match(x)
+		require.Equal(t, want, got, "query %d", i)
+		if i%4 == 0 {
+			require.True(t, got, "a listed hash must match")
+		}
+		if i%4 == 1 && vs.Cut == 0 {
+			require.Equal(t, p.Collide(x, listed, s.KeyBits()), got, "within the threshold: matched iff some bucket is shared")
+			if got {
+				matched++
+			} else {
+				missed++
+			}
+		}
+	}
+	t.Logf("copies at distance 31: %d matched, %d missed by the buckets", matched, missed)
+}
