@@ -3,6 +3,8 @@ package hamminglsh
 import (
 	"crypto/sha256"
 	"encoding/binary"
+
+	"github.com/privmatch/privmatch/phash"
 )
 
 // The bucket layout: a public pool of bit positions, and for every table
@@ -107,4 +109,16 @@ func (p Parameters) LeakedPositions(k int) []int {
 		}
 	}
 	return out
+}
+
+// Item writes h's bits in the engine's order: bit i of the printed
+// integer (phash.Hash.Bit(i)) at byte i/8, bit i%8, as psi's he-hamming
+// protocols do, so the pool names the same bits everywhere.
+func Item(h phash.Hash) (x [32]byte) {
+	for i := range min(h.Bits(), 256) {
+		if h.Bit(i) {
+			x[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return x
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/he/hetest"
+	"github.com/privmatch/privmatch/phash"
 	"github.com/stretchr/testify/require"
 )
 
@@ -165,5 +166,20 @@ func TestKeysRoundTrip(t *testing.T) {
 			_, err = p.unpackKeys(b, k)
 			require.Error(t, err, "padding bit accepted")
 		}
+	}
+}
+
+// TestItemBitOrder: the engine's bit j is phash's Bit(j).
+func TestItemBitOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	h, err := phash.NewHash("pdq", 256, b)
+	require.NoError(t, err)
+	x := Item(h)
+	for j := 0; j < 256; j++ {
+		require.Equal(t, h.Bit(j), bit(&x, j) == 1, "bit %d", j)
 	}
 }

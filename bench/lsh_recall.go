@@ -1,0 +1,219 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/privmatch/privmatch/he/hamming"
+	"github.com/privmatch/privmatch/he/hamminglsh"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/phash/transform"
+)
+
+// LSHRecallOptions controls LSHRecall.
+type LSHRecallOptions struct {
+	// Steps are the edits; nil means transform.Suite().
+	Steps []transform.Step `json:"steps"`
+	// Seed is mixed with each image's ID as in Robustness, so the edited
+	// copies are the report's.
+	Seed uint64 `json:"seed"`
+	// MaxImages, if positive, edits only the first MaxImages images.
+	MaxImages int `json:"max_images"`
+	// FalseImages, if positive, hashes the first FalseImages images for
+	// the unrelated pairs (default: the edited images only).
+	FalseImages int `json:"false_images"`
+	// Sizes are the database sizes whose key bits are measured (default
+	// 2^20, 2^22, 2^24).
+	Sizes []int `json:"sizes"`
+	// Layout is the bucket layout (default hamminglsh.P64).
+	Layout hamminglsh.Literal `json:"-"`
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int `json:"-"`
+}
+
+// LSHRecallRow counts one edit's pairs (original, edited copy).
+type LSHRecallRow struct {
+	Step transform.Step `json:"step"`
+	// Pairs is the number of images edited and hashed; Exact those within
+	// the threshold; LSH[s] those within the threshold that also share a
+	// bucket at Sizes[s]'s key bits.
+	Pairs int   `json:"pairs"`
+	Exact int   `json:"exact"`
+	LSH   []int `json:"lsh"`
+}
+
+// LSHRecallResult is PDQ's recall under he-hamming-lsh's bucket rule
+// against exact matching, per edit and overall, and the false matches
+// among unrelated images under both.
+type LSHRecallResult struct {
+	Corpus    string `json:"corpus"`
+	Layout    string `json:"layout"`
+	Threshold int    `json:"threshold"`
+	Sizes     []int  `json:"sizes"`
+	KeyBits   []int  `json:"key_bits"`
+	// Steps holds one row per edit; Total sums them.
+	Steps []LSHRecallRow `json:"steps"`
+	Total LSHRecallRow   `json:"total"`
+	// RecallExact is Total.Exact/Total.Pairs; RecallLSH[s] is
+	// Total.LSH[s]/Total.Pairs; LossPP[s] is the difference in
+	// percentage points.
+	RecallExact float64   `json:"recall_exact"`
+	RecallLSH   []float64 `json:"recall_lsh"`
+	LossPP      []float64 `json:"loss_pp"`
+	// UnrelatedPairs is the number of pairs of distinct images compared;
+	// FalseExact those within the threshold, FalseLSH[s] those that also
+	// share a bucket (never more than FalseExact: the bucket rule only
+	// removes candidates).
+	UnrelatedPairs int64   `json:"unrelated_pairs"`
+	FalseExact     int64   `json:"false_exact"`
+	FalseLSH       []int64 `json:"false_lsh"`
+}
+
+// LSHRecall edits the first images of c with every step (as Robustness
+// does), hashes original and copy with PDQ and counts, per edit, the
+// pairs within PDQ's threshold (exact matching) and those that the bucket
+// rule also keeps (hamminglsh's Collide at each size's key bits). The
+// per-table cut of a full bucket is not modelled: at the layout's key bits
+// a uniform database fills a bucket to half its share on average.
+func LSHRecall(ctx context.Context, c *Corpus, opt LSHRecallOptions) (*LSHRecallResult, error) {
+	if opt.Steps == nil {
+		opt.Steps = transform.Suite()
+	}
+	if opt.Sizes == nil {
+		opt.Sizes = []int{1 << 20, 1 << 22, 1 << 24}
+	}
+	if opt.Layout.Name == "" {
+		opt.Layout = hamminglsh.P64
+	}
+	h, err := phash.ByName("pdq")
+	if err != nil {
+		return nil, fmt.Errorf("bench: lsh recall: %w", err)
+	}
+	lp, err := hamminglsh.NewParameters(opt.Layout)
+	if err != nil {
+		return nil, fmt.Errorf("bench: lsh recall: %w", err)
+	}
+	res := &LSHRecallResult{Corpus: c.Source, Layout: opt.Layout.Name, Threshold: h.Threshold().Distance, Sizes: opt.Sizes}
+	for _, n := range opt.Sizes {
+		k, err := lp.KeyBits(n)
+		if err != nil {
+			return nil, fmt.Errorf("bench: lsh recall: %w", err)
+		}
+		res.KeyBits = append(res.KeyBits, k)
+	}
+	newRow := func(s transform.Step) LSHRecallRow {
+		return LSHRecallRow{Step: s, LSH: make([]int, len(opt.Sizes))}
+	}
+	res.Total = newRow(transform.Step{})
+	for _, s := range opt.Steps {
+		res.Steps = append(res.Steps, newRow(s))
+	}
+	n := len(c.Items)
+	if opt.MaxImages > 0 {
+		n = min(n, opt.MaxImages)
+	}
+	origs := make([]*[32]byte, max(n, min(opt.FalseImages, len(c.Items))))
+	err = parallel(ctx, n, opt.Workers, nil, func(i int) func() {
+		o, pairs := lshPairs(c.Items[i], h, opt.Steps, imageSeed(opt.Seed, c.Items[i].ID))
+		return func() {
+			origs[i] = o
+			for s, y := range pairs {
+				if o == nil || y == nil {
+					continue
+				}
+				res.countPair(&res.Steps[s], lp, *o, *y)
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bench: lsh recall: %w", err)
+	}
+	err = parallel(ctx, len(origs)-n, opt.Workers, nil, func(i int) func() {
+		o, _ := lshPairs(c.Items[n+i], h, nil, 0)
+		return func() { origs[n+i] = o }
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bench: lsh recall: %w", err)
+	}
+	res.falseMatches(lp, origs)
+	res.finish()
+	return res, nil
+}
+
+// lshPairs hashes an image and its edited copies (nil where that failed).
+func lshPairs(it Item, h phash.Hasher, steps []transform.Step, seed uint64) (*[32]byte, []*[32]byte) {
+	edited := make([]*[32]byte, len(steps))
+	img, err := it.load()
+	if err != nil {
+		return nil, edited
+	}
+	v, err := h.Hash(img)
+	if err != nil {
+		return nil, edited
+	}
+	o := hamminglsh.Item(v)
+	for s, st := range steps {
+		e, err := st.Apply(img, seed)
+		if err != nil {
+			continue
+		}
+		if v, err := h.Hash(e); err == nil {
+			x := hamminglsh.Item(v)
+			edited[s] = &x
+		}
+	}
+	return &o, edited
+}
+
+// countPair adds one (original, copy) pair to row and to the total.
+func (r *LSHRecallResult) countPair(row *LSHRecallRow, lp hamminglsh.Parameters, o, y [32]byte) {
+	within := hamming.Distance(o, y, 256) <= r.Threshold
+	for _, w := range []*LSHRecallRow{row, &r.Total} {
+		w.Pairs++
+		if !within {
+			continue
+		}
+		w.Exact++
+		for s, k := range r.KeyBits {
+			if lp.Collide(o, y, k) {
+				w.LSH[s]++
+			}
+		}
+	}
+}
+
+// falseMatches compares every pair of distinct originals.
+func (r *LSHRecallResult) falseMatches(lp hamminglsh.Parameters, origs []*[32]byte) {
+	r.FalseLSH = make([]int64, len(r.Sizes))
+	for i, a := range origs {
+		for _, b := range origs[i+1:] {
+			if a == nil || b == nil {
+				continue
+			}
+			r.UnrelatedPairs++
+			if hamming.Distance(*a, *b, 256) > r.Threshold {
+				continue
+			}
+			r.FalseExact++
+			for s, k := range r.KeyBits {
+				if lp.Collide(*a, *b, k) {
+					r.FalseLSH[s]++
+				}
+			}
+		}
+	}
+}
+
+// finish computes the recalls and the losses.
+func (r *LSHRecallResult) finish() {
+	t := r.Total
+	if t.Pairs == 0 {
+		return
+	}
+	r.RecallExact = float64(t.Exact) / float64(t.Pairs)
+	for _, m := range t.LSH {
+		rl := float64(m) / float64(t.Pairs)
+		r.RecallLSH = append(r.RecallLSH, rl)
+		r.LossPP = append(r.LossPP, 100*(r.RecallExact-rl))
+	}
+}
