@@ -190,7 +190,7 @@ type Client struct {
 // NewClient makes a client for a server that uses k key bits; the secret
 // key and every blinding value come from rng (nil: crypto/rand).
 func NewClient(p Parameters, k int, rng io.Reader) (*Client, error) {
-	if err := p.checkKeyBits(k); err != nil {
+	if err := p.CheckKeyBits(k); err != nil {
 		return nil, err
 	}
 	c, err := hamming.NewClient(p.he, rng)

@@ -167,8 +167,8 @@ func (p Parameters) KeyBits(n int) (int, error) {
 	return k, nil
 }
 
-// checkKeyBits rejects a k the layout cannot use.
-func (p Parameters) checkKeyBits(k int) error {
+// CheckKeyBits rejects a key-bit count k the layout cannot use.
+func (p Parameters) CheckKeyBits(k int) error {
 	if k < 0 || k > min(p.lit.Pool, MaxKeyBits) {
 		return fmt.Errorf("hamminglsh: %d key bits outside 0..%d", k, min(p.lit.Pool, MaxKeyBits))
 	}
