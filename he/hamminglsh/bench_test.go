@@ -21,20 +21,11 @@ import (
 //	taskset -c 0 go test ./he/hamminglsh -run '^$' -bench LSH -cpu 1 -benchtime 5x
 //
 // The client's Finish is timed once (its state is single-use) and
-// reported as finish-s. Server time includes gathering the candidates, encoding them (he/hamming's
-// NewServer on at most 2^14 entries) and the circuit.
+// reported as finish-s. Server time includes gathering the candidates,
+// encoding them (he/hamming's NewServer on at most 2^14 entries) and the
+// circuit.
 func BenchmarkLSH(b *testing.B) {
-	logs := []int{16, 20}
-	if v := os.Getenv("LSH_BENCH_LOGS"); v != "" {
-		logs = nil
-		for _, f := range strings.Split(v, ",") {
-			lg, err := strconv.Atoi(f)
-			if err != nil {
-				b.Fatalf("LSH_BENCH_LOGS: %v", err)
-			}
-			logs = append(logs, lg)
-		}
-	}
+	logs := benchLogs(b, os.Getenv("LSH_BENCH_LOGS"))
 	l := P64
 	l.HE.Threshold = 31
 	p, err := NewParameters(l)
@@ -131,4 +122,19 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchLogs parses a comma-separated list of log2 sizes ("16,20" if empty).
+func benchLogs(b *testing.B, list string) (logs []int) {
+	if list == "" {
+		list = "16,20"
+	}
+	for f := range strings.SplitSeq(list, ",") {
+		lg, err := strconv.Atoi(f)
+		if err != nil {
+			b.Fatalf("LSH_BENCH_LOGS: %v", err)
+		}
+		logs = append(logs, lg)
+	}
+	return logs
 }
