@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/he/hamminglsh"
@@ -67,6 +68,12 @@ type LSHRecallResult struct {
 	UnrelatedPairs int64   `json:"unrelated_pairs"`
 	FalseExact     int64   `json:"false_exact"`
 	FalseLSH       []int64 `json:"false_lsh"`
+	// BucketSkew[s] is how much more often two unrelated images share a
+	// table's key at Sizes[s]'s key bits than two uniform hashes do
+	// (2^-k): a list of such images fills the buckets BucketSkew times
+	// fuller than the uniform one the key bits are chosen for, and
+	// buckets beyond their share of the capacity are cut.
+	BucketSkew []float64 `json:"bucket_skew"`
 }
 
 // LSHRecall edits the first images of c with every step (as Robustness
@@ -182,15 +189,32 @@ func (r *LSHRecallResult) countPair(row *LSHRecallRow, lp hamminglsh.Parameters,
 	}
 }
 
-// falseMatches compares every pair of distinct originals.
+// falseMatches compares every pair of distinct originals: distance, and
+// how many tables' keys agree (for BucketSkew).
 func (r *LSHRecallResult) falseMatches(lp hamminglsh.Parameters, origs []*[32]byte) {
 	r.FalseLSH = make([]int64, len(r.Sizes))
+	keys := make([][][]uint64, len(origs))
 	for i, a := range origs {
-		for _, b := range origs[i+1:] {
+		if a != nil {
+			for _, k := range r.KeyBits {
+				keys[i] = append(keys[i], lp.Keys(*a, k))
+			}
+		}
+	}
+	same := make([]int64, len(r.Sizes))
+	for i, a := range origs {
+		for j, b := range origs[i+1:] {
 			if a == nil || b == nil {
 				continue
 			}
 			r.UnrelatedPairs++
+			for s := range r.KeyBits {
+				for t, v := range keys[i][s] {
+					if keys[i+1+j][s][t] == v {
+						same[s]++
+					}
+				}
+			}
 			if hamming.Distance(*a, *b, 256) > r.Threshold {
 				continue
 			}
@@ -200,6 +224,12 @@ func (r *LSHRecallResult) falseMatches(lp hamminglsh.Parameters, origs []*[32]by
 					r.FalseLSH[s]++
 				}
 			}
+		}
+	}
+	tables := float64(lp.Literal().Tables)
+	for s, k := range r.KeyBits {
+		if r.UnrelatedPairs > 0 {
+			r.BucketSkew = append(r.BucketSkew, float64(same[s])/float64(r.UnrelatedPairs)/tables*math.Ldexp(1, k))
 		}
 	}
 }

@@ -37,6 +37,8 @@ func TestLSHRecall(t *testing.T) {
 	require.Positive(t, r.Total.Exact, "jpeg 50 of a photo is within PDQ's threshold")
 	require.Equal(t, int64(6), r.UnrelatedPairs)
 	require.InDelta(t, 0, r.LossPP[0], 1e-12)
+	require.Len(t, r.BucketSkew, len(r.Sizes))
+	require.Equal(t, 1.0, r.BucketSkew[0], "no key bits: every pair shares every table")
 	for s := range r.Sizes {
 		require.LessOrEqual(t, r.FalseLSH[s], r.FalseExact)
 	}
@@ -62,7 +64,7 @@ func TestLSHRecallReport(t *testing.T) {
 	}
 	t.Logf("sizes %v key bits %v", r.Sizes, r.KeyBits)
 	t.Logf("total: pairs %d exact %d (recall %.4f) lsh %v recall %v loss-pp %v", r.Total.Pairs, r.Total.Exact, r.RecallExact, r.Total.LSH, r.RecallLSH, r.LossPP)
-	t.Logf("unrelated pairs %d: false exact %d, false lsh %v", r.UnrelatedPairs, r.FalseExact, r.FalseLSH)
+	t.Logf("unrelated pairs %d: false exact %d, false lsh %v; bucket skew %v", r.UnrelatedPairs, r.FalseExact, r.FalseLSH, r.BucketSkew)
 	if out := os.Getenv("LSH_RECALL_JSON"); out != "" {
 		b, err := json.MarshalIndent(r, "", " ")
 		require.NoError(t, err)
