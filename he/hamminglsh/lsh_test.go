@@ -183,3 +183,27 @@ func TestItemBitOrder(t *testing.T) {
 		require.Equal(t, h.Bit(j), bit(&x, j) == 1, "bit %d", j)
 	}
 }
+
+// FuzzKeys: the bucket-key decoder refuses bytes or decodes them to keys
+// that pack back to the same bytes, every key below 2^k.
+func FuzzKeys(f *testing.F) {
+	p := testParams(f)
+	f.Add([]byte{}, uint8(0))
+	f.Add(make([]byte, p.keysLen(13)), uint8(13))
+	f.Add([]byte{0xff, 0xff}, uint8(1))
+	f.Fuzz(func(t *testing.T, b []byte, k8 uint8) {
+		k := int(k8) % (MaxKeyBits + 1)
+		keys, err := p.unpackKeys(b, k)
+		if err != nil {
+			return
+		}
+		for _, v := range keys {
+			if v>>k != 0 {
+				t.Fatalf("key %x above %d bits", v, k)
+			}
+		}
+		if got := p.packKeys(nil, keys, k); string(got) != string(b) {
+			t.Fatalf("round trip: %x -> %x", b, got)
+		}
+	})
+}
