@@ -28,21 +28,45 @@ type VerdictState struct {
 	Cut        int
 }
 
+// MaxCutShare is the largest share of bucket entries (summed over the
+// tables) that NewServer lets the per-table cut drop before it adds a key
+// bit: a list whose hashes cluster (real images do) fills some buckets
+// beyond their share of the capacity.
+const MaxCutShare = 0.01
+
 // NewServer indexes the database at the key bits its size needs
-// ([Parameters.KeyBits]). opt is passed to the he/hamming server each
-// query builds over its candidates.
+// ([Parameters.KeyBits]), adding key bits while the per-table cut would
+// drop more than MaxCutShare of the bucket entries ([Server.CutShare]) and
+// 2^k stays within the entry count (which bounds the index's bucket
+// offsets by its entry ids).
+// opt is passed to the he/hamming server each query builds over its
+// candidates.
 func NewServer(p Parameters, db [][32]byte, opt hamming.Options) (*Server, error) {
 	k, err := p.KeyBits(len(db))
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{p: p, k: k, items: db, opt: opt}
-	if k > 0 {
-		if s.ix, err = newIndex(p, db, k); err != nil {
+	for s.k > 0 {
+		if s.ix, err = newIndex(p, db, s.k); err != nil {
 			return nil, err
 		}
+		if s.CutShare() <= MaxCutShare || p.CheckKeyBits(s.k+1) != nil || 1<<(s.k+1) > len(db) {
+			break
+		}
+		s.k++
 	}
 	return s, nil
+}
+
+// CutShare is the share of bucket entries, over all tables, that lie
+// beyond their bucket's share of the capacity and so are never candidates
+// in that table.
+func (s *Server) CutShare() float64 {
+	if s.ix == nil || len(s.items) == 0 {
+		return 0
+	}
+	return float64(s.ix.cut(s.p.share())) / float64(len(s.items)*s.p.lit.Tables)
 }
 
 // KeyBits returns k, the key bits per table the server's clients use.

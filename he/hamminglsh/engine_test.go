@@ -72,3 +72,35 @@ func TestAnswerMatchesClear(t *testing.T) {
 	}
 	t.Logf("copies at distance 31: %d matched, %d missed by the buckets", matched, missed)
 }
+
+// TestClusteredListAddsKeyBits: a list whose hashes agree on most pool
+// bits overfills buckets at the size's key bits; the server adds key bits
+// until the cut drops at most MaxCutShare (or 2^k reaches the entry
+// count), while a uniform list keeps the size's k with nothing cut.
+func TestClusteredListAddsKeyBits(t *testing.T) {
+	p := testParams(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	uniform := make([][32]byte, 6000)
+	clustered := make([][32]byte, 6000)
+	base := randItem(r)
+	for i := range uniform {
+		uniform[i] = randItem(r)
+		clustered[i] = flip(r, base, 80) // about 20 of the 64 pool bits differ
+	}
+	k0, err := p.KeyBits(6000)
+	require.NoError(t, err)
+	s, err := NewServer(p, uniform, hamming.Options{})
+	require.NoError(t, err)
+	require.Equal(t, k0, s.KeyBits())
+	require.Zero(t, s.CutShare())
+	ix, err := newIndex(p, clustered, k0)
+	require.NoError(t, err)
+	cut0 := float64(ix.cut(p.share())) / float64(len(clustered)*p.lit.Tables)
+	require.Greater(t, cut0, MaxCutShare, "the cluster must overfill buckets at k0")
+	s, err = NewServer(p, clustered, hamming.Options{})
+	require.NoError(t, err)
+	require.Greater(t, s.KeyBits(), k0)
+	require.Less(t, s.CutShare(), cut0)
+	require.True(t, s.CutShare() <= MaxCutShare || 1<<(s.KeyBits()+1) > len(clustered), "stopped early")
+	t.Logf("clustered list: k %d -> %d, cut share %.4f -> %.4f", k0, s.KeyBits(), cut0, s.CutShare())
+}

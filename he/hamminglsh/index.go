@@ -61,6 +61,17 @@ func (ix *index) candidates(keys []uint64, share int) (out []uint32, cut int) {
 	return slices.Compact(out), cut
 }
 
+// cut counts the entries, over all tables, beyond their bucket's share.
+func (ix *index) cut(share int) int {
+	n := 0
+	for _, off := range ix.off {
+		for b := 1; b < len(off); b++ {
+			n += max(0, int(off[b]-off[b-1])-share)
+		}
+	}
+	return n
+}
+
 // memBytes is the memory the index holds.
 func (ix *index) memBytes() int {
 	n := 0

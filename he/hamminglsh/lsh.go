@@ -41,7 +41,9 @@
 // the P pool bits of the query (P = 64 in [P64], 256 - 64 bits stay
 // hidden); L = 64 tables of k bits each, k = ceil(log2(2 L n / C)) for n
 // entries (13 at 2^20, 15 at 2^22, 17 at 2^24), so the expected candidate
-// count is C/2 and a table's bucket is cut at C/L entries. A pair at
+// count of a uniform list is C/2 and a table's bucket is cut at C/L
+// entries; a clustered list (real images) gets more key bits until the
+// cut drops at most 1% of the bucket entries ([NewServer]). A pair at
 // distance d collides in a table iff none of the j differing pool bits is
 // among the table's k; j is hypergeometric (256, d, P). For independent bit
 // flips the miss rate at d = 31 is then about 0.6% at 2^20, 2% at 2^22 and
@@ -75,7 +77,8 @@
 //     of about 2^-P for random hashes, more for correlated ones), and it
 //     learns the candidate set, so on a match the zero slot names the
 //     matched entry. None of this depends on the match bit.
-//   - Client: the key bits k, hence the database size within a factor of 2;
+//   - Client: the key bits k, hence the database size within a factor of 2
+//     for a uniform list (an upper bound, and how clustered it is, otherwise);
 //     nothing from the answer beyond he/hamming's one group.
 //   - Network observer: message sizes (fixed by k) and timing.
 package hamminglsh
@@ -152,8 +155,9 @@ func (p Parameters) share() int { return p.Capacity() / p.lit.Tables }
 
 // KeyBits returns k, the key bits per table for a database of n entries:
 // 0 (no bucketing, every entry a candidate) up to the capacity, otherwise
-// the least k with 2 L n <= C 2^k, so the expected candidates are at most
-// C/2. It fails when k would exceed the pool or MaxKeyBits.
+// the least k with 2 L n <= C 2^k, so the expected candidates of a
+// uniform list are at most C/2 (NewServer may add bits for a clustered
+// one). It fails when k would exceed the pool or MaxKeyBits.
 func (p Parameters) KeyBits(n int) (int, error) {
 	C := p.Capacity()
 	if n <= C {

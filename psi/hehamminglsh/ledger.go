@@ -15,7 +15,8 @@ const (
 		"all 64 bits of a public pool of 64 of the 256 (P64, k >= 8; none up to 2^14 entries, where no key is sent), on a match and a non-match alike; " +
 		"with them the server can test any hash of its choosing, listed or not, for agreement on those 64 bits, and it knows the candidates; " +
 		"on a match the zero slot of the single group names the matched entry; the other 192 bits stay under RLWE"
-	clientNotes = "the key bits k give the database size within a factor of 2 above 2^14 entries; decrypted values are uniform under the " +
+	clientNotes = "the key bits k give the database size within a factor of 2 above 2^14 entries for a uniform list (for a clustered one, " +
+		"which gets more bits, an upper bound and how clustered it is); decrypted values are uniform under the " +
 		"server's mask; circuit privacy is he-hamming's known gap (33-bit flooding)"
 	networkNotes = "the bucket keys travel in the clear inside the query (as the framing carries it; a TLS channel hides them from the network " +
 		"but not from the server); message sizes are fixed by k, the same for a match and a non-match"
@@ -60,7 +61,7 @@ func (lshProtocol) Ledger() psi.Ledger {
 			claim(psi.MaliciousClient, false, "psi/hehamminglsh.TestLSHAlteredReply",
 				"a client can alter its reply undetected and so force either verdict; its keys choose the buckets searched"),
 			claim(psi.MaliciousClient, true, "",
-				"the client learns nothing about the list beyond k (the size within a factor of 2) and the answer scale"),
+				"the client learns nothing about the list beyond k (the size within a factor of 2, and its clustering) and the answer scale"),
 			claim(psi.Network, true, "",
 				"message sizes are fixed by k: the same for a match and a non-match (the keys themselves are visible without TLS)"),
 		},
