@@ -23,6 +23,10 @@ type LSHRecallOptions struct {
 	// FalseImages, if positive, hashes the first FalseImages images for
 	// the unrelated pairs (default: the edited images only).
 	FalseImages int `json:"false_images"`
+	// List, if positive, also indexes the first List images as a real
+	// list (hamminglsh.NewServer: its key bits, its per-table cut) and
+	// counts the edited pairs whose original stays a candidate of the copy.
+	List int `json:"list"`
 	// Sizes are the database sizes whose key bits are measured (default
 	// 2^20, 2^22, 2^24).
 	Sizes []int `json:"sizes"`
@@ -41,6 +45,9 @@ type LSHRecallRow struct {
 	Pairs int   `json:"pairs"`
 	Exact int   `json:"exact"`
 	LSH   []int `json:"lsh"`
+	// InList counts the pairs within the threshold whose original is a
+	// candidate of the copy on the real list (Options.List).
+	InList int `json:"in_list"`
 }
 
 // LSHRecallResult is PDQ's recall under he-hamming-lsh's bucket rule
@@ -74,6 +81,13 @@ type LSHRecallResult struct {
 	// fuller than the uniform one the key bits are chosen for, and
 	// buckets beyond their share of the capacity are cut.
 	BucketSkew []float64 `json:"bucket_skew"`
+	// ListSize, ListKeyBits and ListCutShare describe the real list's
+	// index (Options.List); ListLossPP is its recall loss against exact
+	// matching, cut included.
+	ListSize     int     `json:"list_size"`
+	ListKeyBits  int     `json:"list_key_bits"`
+	ListCutShare float64 `json:"list_cut_share"`
+	ListLossPP   float64 `json:"list_loss_pp"`
 }
 
 // LSHRecall edits the first images of c with every step (as Robustness
@@ -119,11 +133,12 @@ func LSHRecall(ctx context.Context, c *Corpus, opt LSHRecallOptions) (*LSHRecall
 	if opt.MaxImages > 0 {
 		n = min(n, opt.MaxImages)
 	}
-	origs := make([]*[32]byte, max(n, min(opt.FalseImages, len(c.Items))))
+	origs := make([]*[32]byte, max(n, min(max(opt.FalseImages, opt.List), len(c.Items))))
+	edits := make([][]*[32]byte, n)
 	err = parallel(ctx, n, opt.Workers, nil, func(i int) func() {
 		o, pairs := lshPairs(c.Items[i], h, opt.Steps, imageSeed(opt.Seed, c.Items[i].ID))
 		return func() {
-			origs[i] = o
+			origs[i], edits[i] = o, pairs
 			for s, y := range pairs {
 				if o == nil || y == nil {
 					continue
@@ -142,9 +157,46 @@ func LSHRecall(ctx context.Context, c *Corpus, opt LSHRecallOptions) (*LSHRecall
 	if err != nil {
 		return nil, fmt.Errorf("bench: lsh recall: %w", err)
 	}
-	res.falseMatches(lp, origs)
+	res.falseMatches(lp, origs[:min(len(origs), max(n, opt.FalseImages))])
+	if opt.List > 0 {
+		if err := res.listRecall(lp, origs[:min(len(origs), opt.List)], edits); err != nil {
+			return nil, fmt.Errorf("bench: lsh recall: %w", err)
+		}
+	}
 	res.finish()
 	return res, nil
+}
+
+// listRecall indexes the list's images as the protocol's server does and
+// counts, per edit, the pairs within the threshold whose original stays a
+// candidate of the copy.
+func (r *LSHRecallResult) listRecall(lp hamminglsh.Parameters, list []*[32]byte, edits [][]*[32]byte) error {
+	items := make([][32]byte, 0, len(list))
+	at := make([]int, len(list)) // corpus index -> list index
+	for i, o := range list {
+		at[i] = len(items)
+		if o != nil {
+			items = append(items, *o)
+		}
+	}
+	s, err := hamminglsh.NewServer(lp, items, hamming.Options{})
+	if err != nil {
+		return err
+	}
+	r.ListSize, r.ListKeyBits, r.ListCutShare = len(items), s.KeyBits(), s.CutShare()
+	for i, pairs := range edits {
+		if i >= len(list) || list[i] == nil {
+			continue
+		}
+		o := list[i]
+		for st, y := range pairs {
+			if y != nil && hamming.Distance(*o, *y, 256) <= r.Threshold && s.IsCandidate(*y, at[i]) {
+				r.Steps[st].InList++
+				r.Total.InList++
+			}
+		}
+	}
+	return nil
 }
 
 // lshPairs hashes an image and its edited copies (nil where that failed).
@@ -245,5 +297,8 @@ func (r *LSHRecallResult) finish() {
 		rl := float64(m) / float64(t.Pairs)
 		r.RecallLSH = append(r.RecallLSH, rl)
 		r.LossPP = append(r.LossPP, 100*(r.RecallExact-rl))
+	}
+	if r.ListSize > 0 {
+		r.ListLossPP = 100 * float64(t.Exact-t.InList) / float64(t.Pairs)
 	}
 }

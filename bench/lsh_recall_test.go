@@ -19,7 +19,7 @@ import (
 func TestLSHRecall(t *testing.T) {
 	c := openLSHCorpus(t, filepath.Join("..", bench.DefaultCorpusPath))
 	steps := []transform.Step{{Transform: "jpeg", Strength: 50}, {Transform: "crop", Strength: 0.05}, {Transform: "rotate", Strength: 4}, {Transform: "flip-h", Strength: 1}}
-	r, err := bench.LSHRecall(context.Background(), c, bench.LSHRecallOptions{Steps: steps, MaxImages: 2, FalseImages: 4, Sizes: []int{1 << 10, 1 << 20, 1 << 24}})
+	r, err := bench.LSHRecall(context.Background(), c, bench.LSHRecallOptions{Steps: steps, MaxImages: 2, FalseImages: 4, List: 11, Sizes: []int{1 << 10, 1 << 20, 1 << 24}})
 	require.NoError(t, err)
 	require.Equal(t, []int{0, 13, 17}, r.KeyBits)
 	var pairs, exact int
@@ -37,6 +37,9 @@ func TestLSHRecall(t *testing.T) {
 	require.Positive(t, r.Total.Exact, "jpeg 50 of a photo is within PDQ's threshold")
 	require.Equal(t, int64(6), r.UnrelatedPairs)
 	require.InDelta(t, 0, r.LossPP[0], 1e-12)
+	require.Equal(t, 11, r.ListSize)
+	require.Equal(t, 0, r.ListKeyBits, "11 images fit the capacity: no buckets")
+	require.Equal(t, r.Total.Exact, r.Total.InList, "without buckets every match stays a candidate")
 	require.Len(t, r.BucketSkew, len(r.Sizes))
 	require.Equal(t, 1.0, r.BucketSkew[0], "no key bits: every pair shares every table")
 	for s := range r.Sizes {
@@ -47,6 +50,7 @@ func TestLSHRecall(t *testing.T) {
 var lshCorpus = flag.String("lsh-corpus", "", `corpus for TestLSHRecallReport (a path, or "fashion-mnist"); empty skips it`)
 var lshImages = flag.Int("lsh-images", 200, "images TestLSHRecallReport edits (0: all)")
 var lshFalse = flag.Int("lsh-false-images", 2000, "images TestLSHRecallReport compares pairwise for false matches")
+var lshList = flag.Int("lsh-list", 0, "images TestLSHRecallReport indexes as a real list (0: none)")
 
 // TestLSHRecallReport prints the README's recall table:
 //
@@ -57,13 +61,14 @@ func TestLSHRecallReport(t *testing.T) {
 		t.Skip("no -lsh-corpus")
 	}
 	c := openLSHCorpus(t, *lshCorpus)
-	r, err := bench.LSHRecall(context.Background(), c, bench.LSHRecallOptions{MaxImages: *lshImages, FalseImages: *lshFalse})
+	r, err := bench.LSHRecall(context.Background(), c, bench.LSHRecallOptions{MaxImages: *lshImages, FalseImages: *lshFalse, List: *lshList})
 	require.NoError(t, err)
 	for _, row := range r.Steps {
 		t.Logf("%-10s %6g  pairs %5d  exact %5d  lsh %v", row.Step.Transform, row.Step.Strength, row.Pairs, row.Exact, row.LSH)
 	}
 	t.Logf("sizes %v key bits %v", r.Sizes, r.KeyBits)
 	t.Logf("total: pairs %d exact %d (recall %.4f) lsh %v recall %v loss-pp %v", r.Total.Pairs, r.Total.Exact, r.RecallExact, r.Total.LSH, r.RecallLSH, r.LossPP)
+	t.Logf("real list of %d: key bits %d, cut share %.4f, kept %d of %d exact, loss %.3f pp", r.ListSize, r.ListKeyBits, r.ListCutShare, r.Total.InList, r.Total.Exact, r.ListLossPP)
 	t.Logf("unrelated pairs %d: false exact %d, false lsh %v; bucket skew %v", r.UnrelatedPairs, r.FalseExact, r.FalseLSH, r.BucketSkew)
 	if out := os.Getenv("LSH_RECALL_JSON"); out != "" {
 		b, err := json.MarshalIndent(r, "", " ")

@@ -3,6 +3,7 @@ package hamminglsh
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/privmatch/privmatch/he/hamming"
 )
@@ -189,6 +190,15 @@ func (s *Server) Verdict(st *VerdictState, reply []byte) (match bool, slots int,
 		return false, 0, fmt.Errorf("hamminglsh: %w", err)
 	}
 	return match, slots, nil
+}
+
+// IsCandidate reports, in the clear, whether entry i is among x's
+// candidates (after the per-table cut): the bucket rule on the server's
+// actual index, for measuring recall on a real list.
+func (s *Server) IsCandidate(x [32]byte, i int) bool {
+	cands, _ := s.candidates(s.p.Keys(x, s.k))
+	_, ok := slices.BinarySearch(cands, uint32(i))
+	return ok && i < len(s.items)
 }
 
 // Match is the protocol's answer in the clear: whether some candidate of
