@@ -32,7 +32,7 @@ import (
 // of 64 of the 256 bit positions.
 //
 //	client (secret key)                          server (db, L tables)
-//	  |  Params: layout, preset, T, k (~16 B)  |
+//	  |  Params: layout, preset, T, k (~12 B)  |
 //	  |<---------------------------------------------|  setup, down
 //	  |  keys (HEBlob): he/hamming's keys (45.8 MB)->|  setup, up
 //	  |                                              |

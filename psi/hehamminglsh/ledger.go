@@ -34,7 +34,7 @@ func (lshProtocol) Ledger() psi.Ledger {
 	wire := []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactQueryBits, psi.FactMessageSizes, psi.FactTiming}
 	return psi.Ledger{
 		Protocol: lshName, ResultTo: "server",
-		Setup: fmt.Sprintf("down: the layout, preset, threshold and key bits k (about 16 B); up, once per session: he/hamming's "+
+		Setup: fmt.Sprintf("down: the layout, preset, threshold and key bits k (about 12 B); up, once per session: he/hamming's "+
 			"keys (%d B under H14), kept by the server for that client only", keysSize()),
 		Server:  psi.View{OnMatch: append(slices.Clone(seen), psi.FactMatchedEntry), OnNonMatch: seen, Notes: serverNotes},
 		Client:  psi.View{OnMatch: size, OnNonMatch: size, Notes: clientNotes},
