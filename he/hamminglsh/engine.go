@@ -3,6 +3,7 @@ package hamminglsh
 import (
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 
 	"github.com/privmatch/privmatch/he/hamming"
@@ -137,7 +138,10 @@ func (p Parameters) unpackKeys(b []byte, k int) ([]uint64, error) {
 	return keys, nil
 }
 
-// candidates returns the query's candidates for its keys.
+// candidates returns the query's candidates for its keys: the entries of
+// its buckets, less those whose pool bits already differ from the ones the
+// keys reveal in more than the threshold (they cannot match; the server
+// sees those bits anyway), each table's bucket cut at its share.
 func (s *Server) candidates(keys []uint64) ([]uint32, int) {
 	if s.k == 0 {
 		all := make([]uint32, len(s.items))
@@ -146,7 +150,10 @@ func (s *Server) candidates(keys []uint64) ([]uint32, int) {
 		}
 		return all, 0
 	}
-	return s.ix.candidates(keys, s.p.share())
+	mask, val := s.p.revealed(keys, s.k)
+	T := s.p.he.Literal().Threshold
+	far := func(pb uint64) bool { return bits.OnesCount64((pb^val)&mask) > T }
+	return s.ix.candidates(keys, s.p.share(), far)
 }
 
 // Answer reads the bucket keys, gathers at most C candidates and runs

@@ -1,6 +1,7 @@
 package hamminglsh
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 
@@ -103,4 +104,32 @@ func TestClusteredListAddsKeyBits(t *testing.T) {
 	require.Less(t, s.CutShare(), cut0)
 	require.True(t, s.CutShare() <= MaxCutShare || 1<<(s.KeyBits()+1) > len(clustered), "stopped early")
 	t.Logf("clustered list: k %d -> %d, cut share %.4f -> %.4f", k0, s.KeyBits(), cut0, s.CutShare())
+}
+
+// TestCandidatesDropFarPoolBits: no candidate differs from the query in
+// more than the threshold among the revealed pool bits (it could not
+// match), the filter removes some bucket entries of a random query, and it
+// keeps a listed hash's near copy's original.
+func TestCandidatesDropFarPoolBits(t *testing.T) {
+	p := testParams(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	db := make([][32]byte, 6000)
+	for i := range db {
+		db[i] = randItem(r)
+	}
+	s, err := NewServer(p, db, hamming.Options{})
+	require.NoError(t, err)
+	x := randItem(r)
+	keys := p.Keys(x, s.KeyBits())
+	mask, _ := p.revealed(keys, s.KeyBits())
+	cands, _ := s.candidates(keys)
+	raw, _ := s.ix.candidates(keys, p.share(), func(uint64) bool { return false })
+	require.Less(t, len(cands), len(raw), "the filter removed nothing")
+	for _, c := range cands {
+		require.LessOrEqual(t, bits.OnesCount64((p.poolBits(&db[c])^p.poolBits(&x))&mask), 31)
+	}
+	near := flip(r, db[77], 31)
+	if p.Collide(near, db[77], s.KeyBits()) {
+		require.True(t, s.IsCandidate(near, 77))
+	}
 }

@@ -11,6 +11,7 @@ type index struct {
 	k   int
 	off [][]uint32
 	ids [][]uint32
+	pb  []uint64 // every entry's pool bits
 }
 
 // newIndex buckets the items at k key bits (k > 0).
@@ -22,7 +23,7 @@ func newIndex(p Parameters, items [][32]byte, k int) (*index, error) {
 	for i := range items {
 		pbs[i] = p.poolBits(&items[i])
 	}
-	ix := &index{k: k}
+	ix := &index{k: k, pb: pbs}
 	keys := make([]uint64, len(items))
 	for t := 0; t < p.lit.Tables; t++ {
 		off := make([]uint32, 1<<k+1)
@@ -45,17 +46,23 @@ func newIndex(p Parameters, items [][32]byte, k int) (*index, error) {
 	return ix, nil
 }
 
-// candidates returns the distinct entries of the keys' buckets, at most
-// share from each table (the lowest indices first), in increasing order,
-// and how many entries the cut left out (counted per table).
-func (ix *index) candidates(keys []uint64, share int) (out []uint32, cut int) {
+// candidates returns the distinct entries of the keys' buckets that far
+// does not rule out, at most share from each table (the lowest indices
+// first), in increasing order, and how many entries the cut left out
+// (counted per table).
+func (ix *index) candidates(keys []uint64, share int, far func(pb uint64) bool) (out []uint32, cut int) {
 	for t, key := range keys {
-		b := ix.ids[t][ix.off[t][key]:ix.off[t][key+1]]
-		if len(b) > share {
-			cut += len(b) - share
-			b = b[:share]
+		taken := 0
+		for _, id := range ix.ids[t][ix.off[t][key]:ix.off[t][key+1]] {
+			switch {
+			case far(ix.pb[id]):
+			case taken == share:
+				cut++
+			default:
+				out = append(out, id)
+				taken++
+			}
 		}
-		out = append(out, b...)
 	}
 	slices.Sort(out)
 	return slices.Compact(out), cut
@@ -74,7 +81,7 @@ func (ix *index) cut(share int) int {
 
 // memBytes is the memory the index holds.
 func (ix *index) memBytes() int {
-	n := 0
+	n := 8 * len(ix.pb)
 	for t := range ix.off {
 		n += 4 * (len(ix.off[t]) + len(ix.ids[t]))
 	}

@@ -92,6 +92,18 @@ func (p Parameters) Collide(x, y [32]byte, k int) bool {
 	return false
 }
 
+// revealed returns the pool bits the keys reveal: a mask of the pool
+// positions covered by the tables' first k positions, and their values.
+func (p Parameters) revealed(keys []uint64, k int) (mask, val uint64) {
+	for t, v := range keys {
+		for i, j := range p.perm[t][:k] {
+			mask |= 1 << j
+			val |= (v >> i & 1) << j
+		}
+	}
+	return mask, val
+}
+
 // LeakedPositions returns the hash bit positions whose values the keys
 // reveal at k key bits: the union of the tables' positions (empty at
 // k = 0), a subset of the pool.

@@ -43,7 +43,9 @@
 // entries (13 at 2^20, 15 at 2^22, 17 at 2^24), so the expected candidate
 // count of a uniform list is C/2 and a table's bucket is cut at C/L
 // entries; a clustered list (real images) gets more key bits until the
-// cut drops at most 1% of the bucket entries ([NewServer]). A pair at
+// cut drops at most 1% of the bucket entries ([NewServer]). Entries whose
+// pool bits already differ from the revealed ones in more than T cannot
+// match and are left out before the cut. A pair at
 // distance d collides in a table iff none of the j differing pool bits is
 // among the table's k; j is hypergeometric (256, d, P). For independent bit
 // flips the miss rate at d = 31 is then about 0.6% at 2^20, 2% at 2^22 and
