@@ -18,6 +18,9 @@ const (
 	FactMatchBit Fact = "match bit"
 	// FactQueryHash: the client's hash itself.
 	FactQueryHash Fact = "query hash"
+	// FactQueryBits: some bits of the client's hash (the ledger's notes
+	// say how many).
+	FactQueryBits Fact = "bits of the query hash"
 	// FactMatchedEntry: which database entry matched.
 	FactMatchedEntry Fact = "matched entry"
 	// FactDatabase: the whole database in the clear.

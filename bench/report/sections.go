@@ -155,6 +155,7 @@ func (r *Report) claimSection(d *document) {
 // factWords says each ledger fact in plain language.
 var factWords = map[psi.Fact]string{
 	psi.FactNothing: "nothing", psi.FactMatchBit: "whether the image matched", psi.FactQueryHash: "the image's hash",
+	psi.FactQueryBits:    "part of the image's hash",
 	psi.FactMatchedEntry: "which list entry matched", psi.FactDatabase: "the whole list", psi.FactDatabaseSize: "the list's size",
 	psi.FactMessageSizes: "message sizes", psi.FactTiming: "timing", psi.FactQueryHappened: "that a check happened",
 }
