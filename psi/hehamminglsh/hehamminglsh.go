@@ -140,20 +140,18 @@ func (lp lshProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server,
 			return match, err
 		},
 		Limits: kit.NewSessionLimit(opts.MaxSessions),
+		Source: headapter.SourceOf(db, lit.HE.Threshold),
 	}, nil
 }
 
 func (lp lshProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(lshName, opts); err != nil {
-		return nil, err
-	}
 	if err := kit.CheckKind(kind, bits); err != nil {
 		return nil, err
 	}
 	if _, err := lp.layout(hamminglsh.P64.Name, hamminglsh.P64.HE.Name, bits, opts.Threshold); err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", lshName, err)
 	}
-	return &headapter.Client[hamming.QueryState]{Name: lshName, Kind: kind, Bits: bits, Rnd: opts.Rand, Item: hamminglsh.Item,
+	return &headapter.Client[hamming.QueryState]{Name: lshName, Kind: kind, Bits: bits, Rnd: opts.Rand, Audit: opts.Audit, Item: hamminglsh.Item,
 		Params: func() psi.Message { return &Params{} }, Configure: lp.configurer(bits, opts.Threshold)}, nil
 }
 

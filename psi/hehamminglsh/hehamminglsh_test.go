@@ -142,3 +142,9 @@ func FuzzLSHParams(f *testing.F) {
 	f.Add([]byte{1, 255})
 	f.Fuzz(func(t *testing.T, b []byte) { psitest.CheckDecode(t, &hehamminglsh.Params{}, b) })
 }
+
+// TestAdversarial runs psitest's attack suite under TestLayout.
+func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, hehamminglsh.Test) }
+
+// TestAuditedSetup runs psitest's audited-setup suite under TestLayout.
+func TestAuditedSetup(t *testing.T) { psitest.TestAuditedSetup(t, hehamminglsh.Test) }

@@ -2,6 +2,7 @@ package hehamminglsh
 
 import (
 	"fmt"
+	"github.com/privmatch/privmatch/psi/internal/headapter"
 	"slices"
 	"sync"
 
@@ -32,7 +33,7 @@ func (lshProtocol) Ledger() psi.Ledger {
 	seen := []psi.Fact{psi.FactQueryHappened, psi.FactQueryBits, psi.FactMatchBit, psi.FactTiming}
 	size := []psi.Fact{psi.FactDatabaseSize}
 	wire := []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactQueryBits, psi.FactMessageSizes, psi.FactTiming}
-	return psi.Ledger{
+	led := psi.Ledger{
 		Protocol: lshName, ResultTo: "server",
 		Setup: fmt.Sprintf("down: the layout, preset, threshold and key bits k (about 12 B); up, once per session: he/hamming's "+
 			"keys (%d B under H14), kept by the server for that client only", keysSize()),
@@ -66,6 +67,9 @@ func (lshProtocol) Ledger() psi.Ledger {
 				"message sizes are fixed by k: the same for a match and a non-match (the keys themselves are visible without TLS)"),
 		},
 	}
+	led.Claims = append(led.Claims, psi.TransportClaims("psi/hehamminglsh")...)
+	led.Claims = append(led.Claims, headapter.Claims("psi/hehamminglsh")...)
+	return led
 }
 
 // keysSize is the size of a client's keys under P64, or -1 if it does

@@ -11,11 +11,11 @@ import (
 )
 
 // TestAuditRefusedWhereUnsupported checks that a client asked to audit its
-// list either supports the check (oprf-psi, threshold-psi, he-exact, he-hamming: their
+// list either supports the check (oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh: their
 // servers are psi.Auditable) or refuses to be built, so no device
 // believes it checked a list it did not.
 func TestAuditRefusedWhereUnsupported(t *testing.T) {
-	auditing := map[string]bool{"oprf-psi": true, "threshold-psi": true, "he-exact": true, "he-hamming": true}
+	auditing := map[string]bool{"oprf-psi": true, "threshold-psi": true, "he-exact": true, "he-hamming": true, "he-hamming-lsh": true}
 	opts := psi.Options{Audit: &audit.Device{}}
 	for _, p := range psi.All() {
 		t.Run(p.Name(), func(t *testing.T) {
