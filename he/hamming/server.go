@@ -283,7 +283,6 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 	p := s.p
 	d := s.db
 	n := p.lit.HashBits
-	N := p.N()
 	top := p.bgv.MaxLevel()
 	W := len(evals)
 	t := uint64(PlaintextModulus)
@@ -291,17 +290,13 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 	kk, _ := p.half()
 	fs := make([]*rlwe.Ciphertext, d.groups)
 	errs := make([]error, W)
-	type buf struct {
-		pq  ring.Poly
-		ecd *bgv.Encoder
-	}
-	bufs := make([]buf, W)
-	for i := range bufs {
-		bufs[i] = buf{pq: p.bgv.RingQ().NewPoly(), ecd: bgv.NewEncoder(p.bgv)}
+	ecds := make([]*bgv.Encoder, W)
+	for i := range ecds {
+		ecds[i] = bgv.NewEncoder(p.bgv)
 	}
 	// The plaintexts are lifted without the Montgomery factor: multiplying
-	// E[c] by it once here (in place) makes MulCoeffsMontgomery return
-	// E[c] * pt.
+	// E[c] by it once here (in place) makes the Montgomery reduction of the
+	// accumulated products return sum_c E[c] * pt.
 	ringTop := p.bgv.RingQ().AtLevel(top)
 	EM := E[:n+1]
 	parallel(W, n+1, func(_, c int) {
@@ -309,42 +304,17 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 			ringTop.MForm(EM[c].Value[i], EM[c].Value[i])
 		}
 	})
-	isPre := make([]bool, top+1)
-	for _, i := range d.preIdx {
-		isPre[i] = true
-	}
-	var liveSubs []*ring.SubRing
-	for i, sr := range ringTop.SubRings[:top+1] {
-		if !isPre[i] {
-			liveSubs = append(liveSubs, sr)
-		}
-	}
+	accs := s.linear(W, EM)
 	parallel(W, d.groups, func(w, g int) {
-		ringQ := p.bgv.RingQ().AtLevel(top)
-		acc := bgv.NewCiphertext(p.bgv, 1, top)
-		acc.Scale = E[0].Scale
-		pt := bufs[w].pq
-		var live [][]uint64
-		for i := range isPre {
-			if !isPre[i] {
-				live = append(live, pt.Coeffs[i])
-			}
-		}
-		for c := 0; c <= n; c++ {
-			off := (g*d.cols + c) * N
-			liftNTT(liveSubs, d.coef[off:off+N], live)
-			for k, i := range d.preIdx {
-				d.getPre(g, c, k, pt.Coeffs[i])
-			}
-			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[0], pt, acc.Value[0])
-			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[1], pt, acc.Value[1])
-		}
+		ringQ := ringTop
+		acc := accs[g]
+		accs[g] = nil
 		ringQ.MulScalarThenAdd(E[n+1].Value[0], inv, acc.Value[0])
 		ringQ.MulScalarThenAdd(E[n+1].Value[1], inv, acc.Value[1])
 		pb := bgv.NewPlaintext(p.bgv, top)
 		pb.Scale = acc.Scale
 		ev := evals[w]
-		if err := bufs[w].ecd.Encode(d.base[g], pb); err != nil {
+		if err := ecds[w].Encode(d.base[g], pb); err != nil {
 			errs[w] = err
 			return
 		}
