@@ -55,9 +55,9 @@ func (s *Server) linear(W int, EM []*rlwe.Ciphertext) []*rlwe.Ciphertext {
 		scr := make([][]uint64, W)
 		parallel(W, len(d.preIdx)*nb, func(w, task int) {
 			if scr[w] == nil {
-				scr[w] = make([]uint64, d.groups*4*macBlock)
+				scr[w] = make([]uint64, (d.groups*4+1)*macBlock)
 			}
-			acc := scr[w]
+			acc, buf := scr[w][macBlock:], scr[w][:macBlock]
 			clear(acc)
 			k, k0 := task/nb, (task%nb)*macBlock
 			i := d.preIdx[k]
@@ -66,7 +66,7 @@ func (s *Server) linear(W int, EM []*rlwe.Ciphertext) []*rlwe.Ciphertext {
 				e1 := EM[c].Value[1].Coeffs[i][k0 : k0+macBlock]
 				for g := 0; g < d.groups; g++ {
 					off := d.preIndex(g, c, k, N) + k0
-					macPacked(acc[g*4*macBlock:(g+1)*4*macBlock], e0, e1, d.preLo[off:off+macBlock], d.preHi[off/32:off/32+macBlock/32])
+					macPacked(acc[g*4*macBlock:(g+1)*4*macBlock], e0, e1, d.preLo[off:off+macBlock], d.preHi[off/32:off/32+macBlock/32], buf)
 				}
 			}
 			sr := ringTop.SubRings[i]
@@ -109,26 +109,18 @@ func (s *Server) linear(W int, EM []*rlwe.Ciphertext) []*rlwe.Ciphertext {
 	return out
 }
 
-// macPacked adds e0[j]*p[j] and e1[j]*p[j] to the 128-bit accumulators in
-// acc (low and high words of the c0 sums, then of the c1 sums), p[j]
-// unpacked from its low 32 bits lo[j] and its two top bits in hi.
-func macPacked(acc, e0, e1 []uint64, lo []uint32, hi []uint64) {
-	n := len(lo)
-	l0, h0, l1, h1 := acc[:n], acc[n:2*n], acc[2*n:3*n], acc[3*n:4*n]
-	e0, e1 = e0[:n], e1[:n]
-	for j := range lo {
-		v := uint64(lo[j]) | (hi[j>>5]>>(2*(j&31))&3)<<32
-		ph, pl := bits.Mul64(e0[j], v)
-		var cy uint64
-		l0[j], cy = bits.Add64(l0[j], pl, 0)
-		h0[j] += ph + cy
-		ph, pl = bits.Mul64(e1[j], v)
-		l1[j], cy = bits.Add64(l1[j], pl, 0)
-		h1[j] += ph + cy
+// macPacked is macPlain for residues packed as their low 32 bits lo[j]
+// and their two top bits in hi, unpacked into buf first.
+func macPacked(acc, e0, e1 []uint64, lo []uint32, hi []uint64, buf []uint64) {
+	buf = buf[:len(lo)]
+	for j := range buf {
+		buf[j] = uint64(lo[j]) | (hi[j>>5]>>(2*(j&31))&3)<<32
 	}
+	macPlain(acc, e0, e1, buf)
 }
 
-// macPlain is macPacked for unpacked residues.
+// macPlain adds e0[j]*p[j] and e1[j]*p[j] to the 128-bit accumulators in
+// acc: the low and high words of the c0 sums, then of the c1 sums.
 func macPlain(acc, e0, e1, p []uint64) {
 	n := len(p)
 	l0, h0, l1, h1 := acc[:n], acc[n:2*n], acc[2*n:3*n], acc[3*n:4*n]
