@@ -66,7 +66,12 @@ func (s *Server) linear(W int, EM []*rlwe.Ciphertext) []*rlwe.Ciphertext {
 				e1 := EM[c].Value[1].Coeffs[i][k0 : k0+macBlock]
 				for g := 0; g < d.groups; g++ {
 					off := d.preIndex(g, c, k, N) + k0
-					macPacked(acc[g*4*macBlock:(g+1)*4*macBlock], e0, e1, d.preLo[off:off+macBlock], d.preHi[off/32:off/32+macBlock/32], buf)
+					a := acc[g*4*macBlock : (g+1)*4*macBlock]
+					if k < d.narrow {
+						macPacked(a, e0, e1, d.preLo[off:off+macBlock], d.preHi[off/32:off/32+macBlock/32], buf)
+					} else {
+						macPlain(a, e0, e1, d.preW[off:off+macBlock])
+					}
 				}
 			}
 			sr := ringTop.SubRings[i]
@@ -80,13 +85,14 @@ func (s *Server) linear(W int, EM []*rlwe.Ciphertext) []*rlwe.Ciphertext {
 	}
 	// Other primes: lift each plaintext, group by group.
 	type scratch struct {
-		pt  [][]uint64
-		acc []uint64
+		pt   [][]uint64
+		acc  []uint64
+		coef []uint64
 	}
 	scr := make([]*scratch, W)
 	parallel(W, d.groups, func(w, g int) {
 		if scr[w] == nil {
-			sc := &scratch{pt: make([][]uint64, len(liveIdx)), acc: make([]uint64, len(liveIdx)*4*N)}
+			sc := &scratch{pt: make([][]uint64, len(liveIdx)), acc: make([]uint64, len(liveIdx)*4*N), coef: make([]uint64, N)}
 			for j := range sc.pt {
 				sc.pt[j] = make([]uint64, N)
 			}
@@ -95,8 +101,8 @@ func (s *Server) linear(W int, EM []*rlwe.Ciphertext) []*rlwe.Ciphertext {
 		sc := scr[w]
 		clear(sc.acc)
 		for c := range EM {
-			off := (g*d.cols + c) * N
-			liftNTT(liveSubs, d.coef[off:off+N], sc.pt)
+			d.getCoef(g, c, sc.coef)
+			liftNTT(liveSubs, sc.coef, sc.pt)
 			for j, i := range liveIdx {
 				macPlain(sc.acc[j*4*N:(j+1)*4*N], EM[c].Value[0].Coeffs[i], EM[c].Value[1].Coeffs[i], sc.pt[j])
 			}

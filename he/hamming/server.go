@@ -16,15 +16,16 @@ import (
 // Options tune the server.
 type Options struct {
 	// PreEncode keeps every database plaintext in NTT form at every
-	// ciphertext prime below 2^34 (8 of H14's 10; the 55- and 52-bit primes
-	// are still lifted at query time): faster answers, 4.25 bytes per
-	// database bit per prime.
-	// Otherwise plaintexts are kept mod t (4 bytes per coefficient) and
-	// lifted and transformed at query time.
+	// ciphertext prime, so that no plaintext is transformed at query time
+	// (4.25 bytes per database bit for each of the eight primes below 2^34
+	// of H14, 8 for each of the two others; the coefficients mod t are then
+	// not kept).
+	// Otherwise plaintexts are kept mod t (17 bits per coefficient) and
+	// lifted and transformed at query time at the primes not pre-encoded.
 	PreEncode bool
-	// PreEncodeLimbs, when PreEncode is false, pre-encodes only the first
-	// PreEncodeLimbs primes below 2^34 (4.25 bytes per database bit each);
-	// the others are lifted at query time. 0: none.
+	// PreEncodeLimbs, when PreEncode is false, pre-encodes this many
+	// primes: those below 2^34 first (4.25 bytes per database bit each),
+	// then the others (8 bytes each). 0: none.
 	PreEncodeLimbs int
 	// Workers is the number of goroutines (default GOMAXPROCS).
 	Workers int
