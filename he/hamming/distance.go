@@ -10,9 +10,9 @@ import (
 
 // The linear stage: for every group g, acc_g = sum_{c<=n} E_c * P_{g,c} at
 // the top level, in NTT form, where E_c are the expanded query ciphertexts
-// (in Montgomery form) and P_{g,c} the database plaintexts. It is 2^28
-// multiply-accumulates per prime per 2^20 entries, the server's largest
-// stage. Products are summed as 128-bit integers and reduced once per
+// (in Montgomery form) and P_{g,c} the database plaintexts. It is 2^29
+// multiply-accumulates per prime per 2^20 entries (two per database bit),
+// the server's largest stage. Products are summed as 128-bit integers and reduced once per
 // coefficient (a Montgomery reduction), not once per product.
 //
 // Pre-encoded primes are read straight from the database, with the groups
