@@ -44,7 +44,12 @@ package hamming
 // (the parity trick), because floor((|x|+|y|+e)/2) = a + floor(|y|/2) +
 // pi*(|y| mod 2) with a, pi from the client. f(h) = prod_{r=0..k}(h-r) is zero
 // iff the entry matches; with u = h(h-k) it is prod_{r<(k+1)/2}(u + r(k-r)),
-// depth 1 + ceil(log2 8) = 4 for T = 31. Products over groups aggregate with
+// depth 1 + ceil(log2 8) = 4 for T = 31. Factors are paired into
+// quadratics u^2 + (c_a+c_b)u + c_a*c_b, formed from one u^2 before their
+// rescale: 5 relinearisations per group instead of 8, same depth. The
+// linear stage (257 plaintext products per group at all 10 primes) sums
+// 128-bit products and reduces once per coefficient (distance.go).
+// Products over groups aggregate with
 // depth ceil(log2(groups/K)); K (answer ciphertexts) is the smallest count for
 // which the circuit fits the levels ([Server.Outputs]). When K does not
 // divide the groups, outputs with fewer groups also multiply the value of

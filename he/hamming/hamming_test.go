@@ -106,8 +106,9 @@ func TestProtocolMatchesReference(t *testing.T) {
 var floodForTest = 0 // default flooding
 
 // TestPreEncodeAgrees runs the protocol with the database pre-encoded at
-// every prime, at the lowest three primes and at none: the verdicts must
-// agree with the reference at and just beyond the threshold.
+// every prime (no coefficients kept), at three narrow primes, at nine
+// (one wide prime stored, one lifted) and at none: the verdicts must agree
+// with the reference at and just beyond the threshold.
 func TestPreEncodeAgrees(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	p := testParams(t, 64, 10)
@@ -118,7 +119,7 @@ func TestPreEncodeAgrees(t *testing.T) {
 	c, err := NewClient(p, nil)
 	require.NoError(t, err)
 	keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
-	for _, opt := range []Options{{PreEncode: true}, {PreEncodeLimbs: 3}} {
+	for _, opt := range []Options{{PreEncode: true}, {PreEncodeLimbs: 3}, {PreEncodeLimbs: 9}, {}} {
 		srv, err := NewServer(p, db, opt)
 		require.NoError(t, err)
 		for _, d := range []int{10, 11} {

@@ -16,15 +16,16 @@ import (
 // Options tune the server.
 type Options struct {
 	// PreEncode keeps every database plaintext in NTT form at every
-	// ciphertext prime below 2^34 (8 of H14's 10; the 55- and 52-bit primes
-	// are still lifted at query time): faster answers, 4.25 bytes per
-	// database bit per prime.
-	// Otherwise plaintexts are kept mod t (4 bytes per coefficient) and
-	// lifted and transformed at query time.
+	// ciphertext prime, so that no plaintext is transformed at query time
+	// (4.25 bytes per database bit for each of the eight primes below 2^34
+	// of H14, 8 for each of the two others; the coefficients mod t are then
+	// not kept).
+	// Otherwise plaintexts are kept mod t (17 bits per coefficient) and
+	// lifted and transformed at query time at the primes not pre-encoded.
 	PreEncode bool
-	// PreEncodeLimbs, when PreEncode is false, pre-encodes only the first
-	// PreEncodeLimbs primes below 2^34 (4.25 bytes per database bit each);
-	// the others are lifted at query time. 0: none.
+	// PreEncodeLimbs, when PreEncode is false, pre-encodes this many
+	// primes: those below 2^34 first (4.25 bytes per database bit each),
+	// then the others (8 bytes each). 0: none.
 	PreEncodeLimbs int
 	// Workers is the number of goroutines (default GOMAXPROCS).
 	Workers int
@@ -283,7 +284,6 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 	p := s.p
 	d := s.db
 	n := p.lit.HashBits
-	N := p.N()
 	top := p.bgv.MaxLevel()
 	W := len(evals)
 	t := uint64(PlaintextModulus)
@@ -291,17 +291,13 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 	kk, _ := p.half()
 	fs := make([]*rlwe.Ciphertext, d.groups)
 	errs := make([]error, W)
-	type buf struct {
-		pq  ring.Poly
-		ecd *bgv.Encoder
-	}
-	bufs := make([]buf, W)
-	for i := range bufs {
-		bufs[i] = buf{pq: p.bgv.RingQ().NewPoly(), ecd: bgv.NewEncoder(p.bgv)}
+	ecds := make([]*bgv.Encoder, W)
+	for i := range ecds {
+		ecds[i] = bgv.NewEncoder(p.bgv)
 	}
 	// The plaintexts are lifted without the Montgomery factor: multiplying
-	// E[c] by it once here (in place) makes MulCoeffsMontgomery return
-	// E[c] * pt.
+	// E[c] by it once here (in place) makes the Montgomery reduction of the
+	// accumulated products return sum_c E[c] * pt.
 	ringTop := p.bgv.RingQ().AtLevel(top)
 	EM := E[:n+1]
 	parallel(W, n+1, func(_, c int) {
@@ -309,42 +305,17 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 			ringTop.MForm(EM[c].Value[i], EM[c].Value[i])
 		}
 	})
-	isPre := make([]bool, top+1)
-	for _, i := range d.preIdx {
-		isPre[i] = true
-	}
-	var liveSubs []*ring.SubRing
-	for i, sr := range ringTop.SubRings[:top+1] {
-		if !isPre[i] {
-			liveSubs = append(liveSubs, sr)
-		}
-	}
+	accs := s.linear(W, EM)
 	parallel(W, d.groups, func(w, g int) {
-		ringQ := p.bgv.RingQ().AtLevel(top)
-		acc := bgv.NewCiphertext(p.bgv, 1, top)
-		acc.Scale = E[0].Scale
-		pt := bufs[w].pq
-		var live [][]uint64
-		for i := range isPre {
-			if !isPre[i] {
-				live = append(live, pt.Coeffs[i])
-			}
-		}
-		for c := 0; c <= n; c++ {
-			off := (g*d.cols + c) * N
-			liftNTT(liveSubs, d.coef[off:off+N], live)
-			for k, i := range d.preIdx {
-				d.getPre(g, c, k, pt.Coeffs[i])
-			}
-			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[0], pt, acc.Value[0])
-			ringQ.MulCoeffsMontgomeryThenAdd(EM[c].Value[1], pt, acc.Value[1])
-		}
+		ringQ := ringTop
+		acc := accs[g]
+		accs[g] = nil
 		ringQ.MulScalarThenAdd(E[n+1].Value[0], inv, acc.Value[0])
 		ringQ.MulScalarThenAdd(E[n+1].Value[1], inv, acc.Value[1])
 		pb := bgv.NewPlaintext(p.bgv, top)
 		pb.Scale = acc.Scale
 		ev := evals[w]
-		if err := bufs[w].ecd.Encode(d.base[g], pb); err != nil {
+		if err := ecds[w].Encode(d.base[g], pb); err != nil {
 			errs[w] = err
 			return
 		}
