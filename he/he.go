@@ -5,6 +5,8 @@
 //     of a 256-bit hash in a database ("he-exact", BGV);
 //   - [github.com/privmatch/privmatch/he/hamming]: private membership within
 //     a Hamming distance ("he-hamming", BGV);
+//   - [github.com/privmatch/privmatch/he/hamminglsh]: the same test on one
+//     group of candidates from bit-sampling buckets ("he-hamming-lsh");
 //   - [github.com/privmatch/privmatch/he/imagehash]: the linear stage of a
 //     perceptual hash evaluated on an encrypted image (CKKS).
 //

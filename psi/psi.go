@@ -44,8 +44,10 @@
 // they import psi): psi/plaintext ("plaintext-server", the cost baseline),
 // psi/ondevice ("on-device-list"), psi/oprf ("oprf-psi", Apple-style
 // blinded cuckoo table and vouchers), psi/heexact ("he-exact", BGV exact
-// membership) and psi/hehamming ("he-hamming", BGV Hamming distance under
-// a threshold), the last two on one adapter over the HE engines; and
+// membership behind an OPRF round), psi/hehamming ("he-hamming", BGV
+// Hamming distance under a threshold) and psi/hehamminglsh
+// ("he-hamming-lsh", the same test on one bucketed group of candidates),
+// the last three on one adapter over the HE engines; and
 // psi/threshold ("threshold-psi", account-level threshold reporting on
 // oprf-psi's table; threshold.New builds other policies).
 // psi/protocols imports them all. The registry is sealed at its first
@@ -115,9 +117,10 @@ type Options struct {
 	// it is served is the published one (audit.Device.Setup against the
 	// publisher's key and the newest head it has accepted); nil skips the
 	// check. The clients of protocols whose servers are Auditable
-	// (oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh) run it; the others refuse a
-	// non-nil Audit rather than run unchecked. The device is not safe
-	// for concurrent use: give each client its own.
+	// (oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh)
+	// run it; the others refuse a non-nil Audit rather than run
+	// unchecked. The device is not safe for concurrent use: give each
+	// client its own.
 	Audit *audit.Device
 }
 
