@@ -87,12 +87,20 @@ func BenchmarkHashMatch(b *testing.B) {
 	}
 	keygen, keygenCPU := time.Since(t0), cpuClock()-c0
 	circ, boot := keys.Count()
-	b.Logf("keygen %.1f s wall, %.1f s CPU; %d circuit + %d bootstrapping keys, %d B", keygen.Seconds(), keygenCPU.Seconds(), circ, boot, keys.BinarySize())
+	c0 = cpuClock()
+	ks, err := keys.decode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	decodeCPU := cpuClock() - c0
+	unseeded := ks.evk.BinarySize() + ks.btp.BinarySize()
+	b.Logf("keygen %.1f s wall, %.1f s CPU; %d circuit + %d bootstrapping keys, %d B seeded (%d B in Lattigo's encoding, ratio %.3f); decode %.1f s CPU",
+		keygen.Seconds(), keygenCPU.Seconds(), circ, boot, keys.BinarySize(), unseeded, float64(keys.BinarySize())/float64(unseeded), decodeCPU.Seconds())
 	ps := photos(b)
 	const T = 10
 
 	b.Run("op=bootstrap", func(b *testing.B) {
-		be, err := bootstrapping.NewEvaluator(p.btp, keys.btp)
+		be, err := bootstrapping.NewEvaluator(p.btp, ks.btp)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,6 +109,8 @@ func BenchmarkHashMatch(b *testing.B) {
 		b.ReportMetric(keygenCPU.Seconds(), "keygen-cpu-s")
 		eb := evalBootstrapper{be}
 		b.ReportMetric(float64(keys.BinarySize()), "keys-B")
+		b.ReportMetric(float64(unseeded), "keys-lattigo-B")
+		b.ReportMetric(decodeCPU.Seconds(), "keys-decode-cpu-s")
 		var cpu time.Duration
 		for b.Loop() {
 			c0 := cpuClock()

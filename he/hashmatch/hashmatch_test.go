@@ -148,13 +148,7 @@ func TestLayoutInTheClear(t *testing.T) {
 // SecretKeyBootstrapper): it checks the circuit and the reveal, not
 // bootstrapping's precision (BenchmarkHashMatch does, at Default).
 func TestPipelineInsecure(t *testing.T) {
-	if testing.Short() {
-		t.Skip("encrypted pipeline: about a minute")
-	}
-	p, err := newInsecureParams(insecureLiteral)
-	require.NoError(t, err)
-	c, err := NewClient(p, rand.Reader)
-	require.NoError(t, err)
+	p, c := insecureClient(t, "encrypted pipeline: about a minute")
 	ps := photos(t)
 	const T = 10
 	target := ps[3]

@@ -67,14 +67,18 @@ type group struct {
 // distance of at most threshold, 0..63) and loads a client's keys,
 // bootstrapping keys included.
 func NewServer(p Params, keys *Keys, db []phash.Hash, threshold int) (*Server, error) {
-	if keys == nil || keys.btp == nil {
-		return nil, fmt.Errorf("hashmatch: new server: keys without bootstrapping keys")
+	if keys == nil || p.lit.LogN == 0 || keys.p.id() != p.id() {
+		return nil, fmt.Errorf("hashmatch: new server: keys for other parameters")
 	}
-	be, err := bootstrapping.NewEvaluator(p.btp, keys.btp)
+	ks, err := keys.decode()
+	if err != nil {
+		return nil, fmt.Errorf("hashmatch: new server: %w", err)
+	}
+	be, err := bootstrapping.NewEvaluator(p.btp, ks.btp)
 	if err != nil {
 		return nil, fmt.Errorf("hashmatch: new server: bootstrapper: %w", err)
 	}
-	return newServer(p, keys, db, threshold, evalBootstrapper{be})
+	return newServer(p, ks, db, threshold, evalBootstrapper{be})
 }
 
 // evalBootstrapper bootstraps one sparse ciphertext with Evaluate:
@@ -93,10 +97,7 @@ func (e evalBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, erro
 	return out, nil
 }
 
-func newServer(p Params, keys *Keys, db []phash.Hash, threshold int, btp he.Bootstrapper[rlwe.Ciphertext]) (*Server, error) {
-	if p.lit.LogN == 0 || keys == nil || keys.p.lit.LogN != p.lit.LogN {
-		return nil, fmt.Errorf("hashmatch: new server: keys for other parameters")
-	}
+func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bootstrapper[rlwe.Ciphertext]) (*Server, error) {
 	if threshold < 0 || threshold >= nCoef {
 		return nil, fmt.Errorf("hashmatch: new server: threshold %d outside 0..%d", threshold, nCoef-1)
 	}
