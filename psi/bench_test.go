@@ -52,7 +52,7 @@ func getServer(b *testing.B, p psi.Protocol, logN int) benchServer {
 // transcript. Every sub-benchmark builds what it needs lazily, so -bench
 // filters skip the expensive sizes.
 func BenchmarkPSI(b *testing.B) {
-	for _, p := range psi.All() {
+	for _, p := range psi.HashProtocols() {
 		for _, logN := range benchSizes(b, p) {
 			name := fmt.Sprintf("proto=%s/db=2^%d", p.Name(), logN)
 			b.Run(name+"/role=prep", func(b *testing.B) {

@@ -16,12 +16,7 @@ import (
 
 // insecureLiteral is a small, INSECURE parameter set for tests: N = 2^13
 // (4096 slots, as Default uses), logQP far above the 128-bit bound.
-var insecureLiteral = ParamsLiteral{
-	LogN:     13,
-	LogQ:     []int{55, 40, 40, 40, 40, 40},
-	LogP:     []int{61, 61},
-	LogScale: 40,
-}
+var insecureLiteral = HM13Insecure
 
 // newInsecureParams builds parameters without the security check.
 func newInsecureParams(lit ParamsLiteral) (Params, error) { return newParams(lit, true) }

@@ -372,3 +372,17 @@ func (t *timedBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, er
 	t.n++
 	return out, err
 }
+
+// CalibrateBootstrap bootstraps one ciphertext of the circuit's shape
+// (4096 slots, level 1) and returns the time it took on the server's
+// clock: the figure that scales the answer's bootstrapping share to other
+// hardware.
+func (s *Server) CalibrateBootstrap() (time.Duration, error) {
+	ct := hefloat.NewCiphertext(s.p.residual, 1, 1)
+	ct.LogDimensions = dims
+	t0 := s.clock()
+	if _, err := s.btp.Bootstrapper.Bootstrap(ct); err != nil {
+		return 0, fmt.Errorf("hashmatch: calibrate: %w", err)
+	}
+	return s.clock() - t0, nil
+}
