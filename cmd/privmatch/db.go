@@ -108,10 +108,11 @@ func runDBSynth(args []string, stdout, stderr io.Writer) int {
 }
 
 func runDBBuild(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("db build", "db build [--algo pdq] [--out FILE] PATH...",
+	fs := newFlagSet("db build", "db build [--algo pdq] [--out|-o FILE] PATH...",
 		`privmatch db build --algo pdq --out known.txt ./images extra.jpg`, stderr)
 	algo := fs.String("algo", "pdq", "hash algorithm")
 	out := fs.String("out", "-", "output file (- for stdout)")
+	fs.StringVar(out, "o", "-", "short for --out")
 	prog := fs.String("progress", "auto", "progress bar on stderr: auto (when a terminal), always or never")
 	decoder := decoderFlag(fs)
 	if st, ok := parseFlags(fs, args); !ok {

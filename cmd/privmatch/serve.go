@@ -60,7 +60,7 @@ privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg`, stderr)
 		fs.Usage()
 		return 2
 	}
-	p, err := psi.ByName(*proto)
+	p, err := protocolByName(*proto)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch serve: %v\n", err)
 		return 2
