@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"math"
+
+	"github.com/privmatch/privmatch/bench"
 )
 
 // This file renders the --fhe measurement: one image's whole phash8 and
@@ -68,4 +70,26 @@ func (r *Report) fheClaim(d *document) {
 		fmtSeconds(per), fmt.Sprintf("%.3g (10^%.1f)", claim/per, math.Log10(claim/per))}})
 	d.p("**Includes**: decoding the query, the whole pHash (DCT, all 4,096 pairwise comparisons, ranks, median threshold), the Hamming match against every entry, the OR over the list, masking and encoding the answer; the client's encryption. **Excludes**: image decoding and downsampling on the device, one-time key generation (%s) and upload (%s), the server's per-client setup (%s), the client's decryption and reply, network time, and any verifiability. One bootstrap took %s here: multiply by %d and add the rest to scale to other hardware. One image, one run: a sample, not a distribution.",
 		fmtSeconds(x.KeygenS), fmtBytes(float64(x.KeysBytes)), fmtSeconds(x.ServerSetupS), fmtSeconds(x.OneBootstrapS), x.Bootstraps)
+}
+
+// checkFHE refuses a read run whose figures cannot be rendered: a list
+// size outside 1..2^40, a negative or non-finite time or size, or a
+// bootstrap count below zero.
+func checkFHE(x *bench.FHERun) error {
+	if x == nil {
+		return nil
+	}
+	if x.DBSize < 1 || x.DBSize > 1<<40 || x.Bootstraps < 0 || x.Threshold < 0 {
+		return fmt.Errorf("fhe run: list size %d, threshold %d, %d bootstraps", x.DBSize, x.Threshold, x.Bootstraps)
+	}
+	for _, v := range []float64{x.KeygenS, x.ServerSetupS, x.ClientQueryMS, x.ServerS, x.ServerCPUS, x.HashS, x.MatchS, x.RevealS,
+		x.BootstrapS, x.OneBootstrapS, x.OneBootstrapCPUS, float64(x.KeysBytes), float64(x.QueryBytes), float64(x.AnswerBytes), float64(x.ReplyBytes)} {
+		if !(v >= 0 && v < 1e15) {
+			return fmt.Errorf("fhe run: a time or size of %v", v)
+		}
+	}
+	if x.ServerS+x.ServerCPUS+x.ClientQueryMS <= 0 {
+		return fmt.Errorf("fhe run: no time measured")
+	}
+	return nil
 }
