@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"image"
 	"io"
@@ -122,4 +123,30 @@ func printQueries(p psi.Protocol, conn *psi.Conn, setup *psi.Transcript, n int, 
 		return 1
 	}
 	return 0
+}
+
+// parseInterspersed parses flags placed before, between or after the
+// positional arguments (`db build --algo phash8 a.png b.png -o db.txt`)
+// and returns the positional ones. An argument after "--" is positional
+// even if it starts with "-".
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var pos []string
+	for {
+		if st, ok := parseFlags(fs, args); !ok {
+			return nil, st, false
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), 0, true
+		}
+		i := 0
+		for i < len(rest) && (len(rest[i]) < 2 || rest[i][0] != '-') {
+			i++
+		}
+		pos = append(pos, rest[:i]...)
+		if i == len(rest) {
+			return pos, 0, true
+		}
+		args = rest[i:]
+	}
 }
