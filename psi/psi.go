@@ -45,7 +45,10 @@
 // psi/ondevice ("on-device-list"), psi/oprf ("oprf-psi", Apple-style
 // blinded cuckoo table and vouchers), psi/heexact ("he-exact", BGV exact
 // membership) and psi/hehamming ("he-hamming", BGV Hamming distance under
-// a threshold), the last two on one adapter over the HE engines; and
+// a threshold), the last two on one adapter over the HE engines;
+// psi/hehashmatch ("he-hash-match", the whole phash8 and its match
+// computed by the server on an encrypted image: its client is an
+// ImageClient, queried with Conn.QueryImage); and
 // psi/threshold ("threshold-psi", account-level threshold reporting on
 // oprf-psi's table, built with threshold.New, outside the registry).
 // psi/protocols imports them all. The registry is sealed at its first
