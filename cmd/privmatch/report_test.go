@@ -349,6 +349,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{"algo", []string{"--algo", "nope"}, "--algo"},
 		{"protocols", []string{"--protocols", "nope"}, "--protocols"},
 		{"protocols empty", []string{"--protocols", ","}, "--protocols"},
+		{"image protocol", []string{"--protocols", "he-hash-match"}, "the --fhe section"},
 		{"corpus", []string{"--corpus", filepath.Join(dir, "missing")}, "not found"},
 		{"workers", []string{"--workers", "0"}, "--workers"},
 		{"prevalence", []string{"--prevalence", "2"}, "--prevalence"},
