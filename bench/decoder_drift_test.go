@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -70,5 +71,38 @@ func TestMeasureDecoderDrift(t *testing.T) {
 	cancel()
 	if _, err := bench.MeasureDecoderDrift(ctx, c, hashers); err == nil {
 		t.Error("cancelled context: no error")
+	}
+}
+
+// TestMeasureFHE runs bench.MeasureFHE on the first bundled photo at
+// hashmatch.Default with real bootstrapping (minutes of one core, about
+// 10 GB), checks the verdict and the split, and writes the run as JSON to
+// the file PRIVMATCH_FHE names (bench/report's fixture
+// testdata/fhe-run.json was recorded this way). Opt in with
+// PRIVMATCH_FHE=path.
+func TestMeasureFHE(t *testing.T) {
+	out, ok := os.LookupEnv("PRIVMATCH_FHE")
+	if !ok || out == "" {
+		t.Skip("set PRIVMATCH_FHE=out.json to run (hashmatch.Default with bootstrapping: minutes, about 10 GB)")
+	}
+	var run *bench.FHERun
+	c, err := bench.Open(filepath.Join("..", bench.DefaultCorpusPath))
+	if err == nil {
+		defer c.Close()
+		run, err = bench.MeasureFHE(c, 0)
+	}
+	var b []byte
+	if err == nil {
+		b, err = json.MarshalIndent(run, "", "  ")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s", b)
+	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !run.Correct || run.Bootstraps == 0 || run.HashS+run.MatchS+run.RevealS > run.ServerS*1.001 || run.BootstrapS > run.HashS+run.MatchS {
+		t.Errorf("implausible run: %+v", run)
 	}
 }

@@ -7,7 +7,7 @@ import "github.com/privmatch/privmatch/psi"
 // only secure preset, and Feasibility treats it exactly as any other
 // protocol. Its correctness is tested in psi and he/hamming, its cost by
 // BenchmarkPSI and the report itself.
-var slowProtocols = map[string]bool{"he-hamming": true, "he-hamming-lsh": true}
+var slowProtocols = map[string]bool{"he-hamming": true, "he-hamming-lsh": true, "he-hash-match": true}
 
 // testProtocols returns the registered protocols less slowProtocols.
 func testProtocols() []psi.Protocol {

@@ -54,7 +54,7 @@ func getServer(b *testing.B, p psi.Protocol, logN int) benchServer {
 // process's CPU time per op (cpu-ns/op, all threads), steadier than wall
 // time on a loaded machine.
 func BenchmarkPSI(b *testing.B) {
-	for _, p := range psi.All() {
+	for _, p := range psi.HashProtocols() {
 		for _, logN := range benchSizes(b, p) {
 			name := fmt.Sprintf("proto=%s/db=2^%d", p.Name(), logN)
 			b.Run(name+"/role=prep", func(b *testing.B) {

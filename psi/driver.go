@@ -374,6 +374,11 @@ func (c *Conn) frameLimit(Message) (int, error) { return c.limit, nil }
 // messages and time, and what the client learned. On an in-process Conn
 // the transcript also holds the server's time and outcome.
 func (c *Conn) Query(h phash.Hash) (*Transcript, error) {
+	return c.query(func() (Steps, error) { return c.cli.NewQuery(h) })
+}
+
+// query runs one query whose client steps newSteps makes.
+func (c *Conn) query(newSteps func() (Steps, error)) (*Transcript, error) {
 	tr := &Transcript{Protocol: c.cli.Protocol()}
 	if c.err != nil {
 		return tr, c.err
@@ -385,7 +390,7 @@ func (c *Conn) Query(h phash.Hash) (*Transcript, error) {
 		return tr, c.fail(err)
 	}
 	var q Steps
-	err := c.p.compute(&tr.Client.Query, func() (err error) { q, err = c.cli.NewQuery(h); return err })
+	err := c.p.compute(&tr.Client.Query, func() (err error) { q, err = newSteps(); return err })
 	if err == nil {
 		err = c.p.run(q, PhaseQuery, tr, &tr.Client.Query, c.frameLimit)
 	}

@@ -47,7 +47,10 @@
 // membership behind an OPRF round), psi/hehamming ("he-hamming", BGV
 // Hamming distance under a threshold) and psi/hehamminglsh
 // ("he-hamming-lsh", the same test on one bucketed group of candidates),
-// the last three on one adapter over the HE engines; and
+// the last three on one adapter over the HE engines; psi/hehashmatch
+// ("he-hash-match", the whole phash8 and its match computed by the server
+// on an encrypted image: its client is an ImageClient, queried with
+// Conn.QueryImage); and
 // psi/threshold ("threshold-psi", account-level threshold reporting on
 // oprf-psi's table; threshold.New builds other policies).
 // psi/protocols imports them all. The registry is sealed at its first

@@ -32,7 +32,12 @@ func Open(srv Server, cli Client, kind phash.Kind, bits int) (*Conn, *Transcript
 	}
 	a, b := newPipe()
 	ls := &localServer{end: b, setup: make(chan *Transcript, 1), queries: make(chan *Transcript, 1), done: make(chan struct{})}
-	cfg := serverConfig{kind: kind, bits: bits, maxFrame: DefaultMaxDownFrame, maxSetupFrame: DefaultMaxDownFrame}
+	cfg := serverConfig{kind: kind, bits: bits, maxFrame: DefaultMaxDownFrame}
+	var total int64
+	setupLimits(srv, &cfg.maxSetupFrame, &total)
+	if cfg.maxSetupFrame <= 0 {
+		cfg.maxSetupFrame = DefaultMaxDownFrame
+	}
 	go func() {
 		defer close(ls.done)
 		_, err := serveSession(b, srv, cfg, func(tr *Transcript) { ls.setup <- tr }, func(tr *Transcript) { ls.queries <- tr })
@@ -102,11 +107,16 @@ func (ls *localServer) abort() error {
 // the transcript: setup and query messages, both sides' times and
 // outcomes.
 func Run(srv Server, cli Client, h phash.Hash) (*Transcript, error) {
-	c, tr, err := Open(srv, cli, h.Kind(), h.Bits())
+	return runOnce(srv, cli, h.Kind(), h.Bits(), func(c *Conn) (*Transcript, error) { return c.Query(h) })
+}
+
+// runOnce opens an in-process session, runs one query and closes it.
+func runOnce(srv Server, cli Client, kind phash.Kind, bits int, query func(*Conn) (*Transcript, error)) (*Transcript, error) {
+	c, tr, err := Open(srv, cli, kind, bits)
 	if err != nil {
 		return tr, err
 	}
-	q, err := c.Query(h)
+	q, err := query(c)
 	tr.Append(q)
 	if cerr := c.Close(); err == nil {
 		err = cerr

@@ -84,6 +84,7 @@ type Session struct {
 // cancelled Serve stops accepting, closes ln, waits for running sessions
 // to finish and returns nil.
 func Serve(ctx context.Context, ln net.Listener, srv Server, kind phash.Kind, bits int, opts ServeOptions) error {
+	setupLimits(srv, &opts.MaxSetupFrame, &opts.MaxSetupBytes)
 	opts.defaults()
 	cfg := serverConfig{kind: kind, bits: bits, maxFrame: opts.MaxFrame, maxSetupFrame: opts.MaxSetupFrame,
 		keep: keepAlive(opts.Timeout), budget: &byteBudget{left: opts.MaxSetupBytes}}
@@ -165,6 +166,7 @@ func serveConn(conn net.Conn, srv Server, cfg serverConfig, opts ServeOptions) {
 // MaxSessions and the setup budget apply per call) and returns when the
 // client is done or the session fails. It never closes conn.
 func ServeConn(conn net.Conn, srv Server, kind phash.Kind, bits int, opts ServeOptions) {
+	setupLimits(srv, &opts.MaxSetupFrame, &opts.MaxSetupBytes)
 	opts.defaults()
 	cfg := serverConfig{kind: kind, bits: bits, maxFrame: opts.MaxFrame, maxSetupFrame: opts.MaxSetupFrame,
 		keep: keepAlive(opts.Timeout), budget: &byteBudget{left: opts.MaxSetupBytes}}

@@ -54,6 +54,10 @@ type Options struct {
 	// SkipEncryptedHash turns off hashing one image under encryption
 	// (package he/imagehash).
 	SkipEncryptedHash bool `json:"skip_encrypted_hash"`
+	// FHE runs one image's whole hash and match under encryption with
+	// bootstrapping (bench.MeasureFHE, package he/hashmatch): minutes of
+	// one core and about 10 GB, so it is off unless asked for.
+	FHE bool `json:"fhe"`
 	// SkipDecoderDrift turns off hashing each JPEG file from both
 	// decoders (Go's image/jpeg and libjpeg-turbo's pixels).
 	SkipDecoderDrift bool `json:"skip_decoder_drift"`
@@ -130,10 +134,27 @@ type Report struct {
 	// he/imagehash supports; EncryptedHashError says why it is missing.
 	EncryptedHash      []bench.EncryptedHashRun `json:"encrypted_hash"`
 	EncryptedHashError string                   `json:"encrypted_hash_error,omitempty"`
+	// FHE is the whole hash and match under encryption (Options.FHE);
+	// FHEError says why it is missing when it was asked for.
+	FHE      *bench.FHERun `json:"fhe,omitempty"`
+	FHEError string        `json:"fhe_error,omitempty"`
 	// StageSeconds is the wall time of each stage.
 	StageSeconds map[string]float64 `json:"stage_seconds"`
 	// Plots lists the plot files, by role.
 	Plots map[string]string `json:"plots"`
+}
+
+// optionalStage runs f as a one-step stage whose failure is recorded in
+// *msg (the report then says why the measurement is missing) instead of
+// failing the report.
+func (o *Options) optionalStage(r *Report, name string, msg *string, f func() error) {
+	_ = o.stage(r, name, 1, func(p func(int, int)) error {
+		if err := f(); err != nil {
+			*msg = err.Error()
+		}
+		p(1, 1)
+		return nil
+	})
 }
 
 // stage runs f as a named stage with progress.
@@ -253,13 +274,15 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	if !o.SkipEncryptedHash {
-		_ = o.stage(r, "encrypted hash", 1, func(p func(int, int)) error {
-			var err error
-			if r.EncryptedHash, err = bench.MeasureEncryptedHash(o.Corpus, r.Dedup.Keep[0]); err != nil {
-				r.EncryptedHashError = err.Error()
-			}
-			p(1, 1)
-			return nil
+		o.optionalStage(r, "encrypted hash", &r.EncryptedHashError, func() (err error) {
+			r.EncryptedHash, err = bench.MeasureEncryptedHash(o.Corpus, r.Dedup.Keep[0])
+			return err
+		})
+	}
+	if o.FHE {
+		o.optionalStage(r, "whole hash and match under encryption", &r.FHEError, func() (err error) {
+			r.FHE, err = bench.MeasureFHE(o.Corpus, r.Dedup.Keep[0])
+			return err
 		})
 	}
 

@@ -56,6 +56,7 @@ func (r *Report) feasibilitySection(d *document, figs map[string]figure) {
 	d.table([]string{"algorithm", "this machine (median, one core)", "slow phone (assumed)", "images timed"}, hr)
 	d.p("Decoding the file is not included. Every protocol needs this hash first.")
 	r.encryptedHashSubsection(d)
+	r.fheSubsection(d)
 
 	d.hID(2, idDevices, "On a slow phone and a slow link")
 	dm := o.Device
@@ -132,6 +133,7 @@ func (r *Report) claimSection(d *document) {
 	d.table([]string{"protocol", "homomorphic", "database (largest measured)", "measured per query", "with the slow phone", "claim / measured"}, rows)
 	d.p("**Includes**: %s. **Excludes**: %s.", c.Includes, c.Excludes)
 	r.encryptedHashClaim(d)
+	r.fheClaim(d)
 	anyHE := false
 	for _, x := range c.Rows {
 		anyHE = anyHE || x.Homomorphic

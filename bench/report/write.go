@@ -96,6 +96,9 @@ func (r *Report) check() error {
 	if err := checkDecoderDrift(r.DecoderDrift); err != nil {
 		return err
 	}
+	if err := checkFHE(r.FHE); err != nil {
+		return err
+	}
 	if r.Plots == nil {
 		r.Plots = map[string]string{}
 	}

@@ -108,16 +108,18 @@ func runDBSynth(args []string, stdout, stderr io.Writer) int {
 }
 
 func runDBBuild(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("db build", "db build [--algo pdq] [--out FILE] PATH...",
+	fs := newFlagSet("db build", "db build [--algo pdq] [--out|-o FILE] PATH... (flags may follow the paths)",
 		`privmatch db build --algo pdq --out known.txt ./images extra.jpg`, stderr)
 	algo := fs.String("algo", "pdq", "hash algorithm")
 	out := fs.String("out", "-", "output file (- for stdout)")
+	fs.StringVar(out, "o", "-", "short for --out")
 	prog := fs.String("progress", "auto", "progress bar on stderr: auto (when a terminal), always or never")
 	decoder := decoderFlag(fs)
-	if st, ok := parseFlags(fs, args); !ok {
+	paths, st, ok := parseInterspersed(fs, args)
+	if !ok {
 		return st
 	}
-	if fs.NArg() == 0 {
+	if len(paths) == 0 {
 		fs.Usage()
 		return 2
 	}
@@ -131,7 +133,7 @@ func runDBBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "privmatch db build: %v\n", err)
 		return 2
 	}
-	files, errs := collectImages(fs.Args())
+	files, errs := collectImages(paths)
 	failed := len(errs)
 	for _, e := range errs {
 		fmt.Fprintf(stderr, "privmatch db build: skip: %v\n", e)

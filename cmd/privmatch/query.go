@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -48,10 +45,11 @@ func (l *hexList) String() string     { return strings.Join(*l, ",") }
 func (l *hexList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] [--account ID --k K --synthetic S] [--audit DIR] (--hash HEX ... | IMAGE)",
+	fs := newFlagSet("query", "query --protocol P --server ADDR [--algo pdq] [--count N] [--account ID --k K --synthetic S] [--audit DIR] (--hash HEX ... | IMAGE | IMAGE... for he-hash-match)",
 		`privmatch query --protocol plaintext-server --server 127.0.0.1:7878 --hash 8f3a...e1
 privmatch query --protocol oprf-psi --server 127.0.0.1:7878 photo.jpg
-privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --hash 07c2...9d --count 3`, stderr)
+privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --hash 07c2...9d --count 3
+privmatch query --protocol he-hash-match --algo phash8 --threshold 10 --server 127.0.0.1:7878 photo.jpg other.png`, stderr)
 	proto := fs.String("protocol", "", fmt.Sprintf("protocol, one of %v (required)", psi.Names()))
 	server := fs.String("server", "127.0.0.1:7878", "server address")
 	algo := fs.String("algo", "pdq", "hash algorithm")
@@ -66,6 +64,16 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 	policy := addPolicyFlags(fs, true)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if p, err := protocolByName(*proto); err == nil {
+		if _, ok := p.(psi.ImageProtocol); ok {
+			if *auditDir != "" || len(policy.set()) > 0 {
+				fmt.Fprintf(stderr, "privmatch query: --audit, --k, --synthetic and --account do not apply to %s\n", p.Name())
+				return 2
+			}
+			return runImageQuery(p, imageQuery{server: *server, algo: *algo, decoder: *decoder, count: *count, threshold: *threshold,
+				timeout: *timeout, wait: *wait, hashes: len(hexHashes), images: fs.Args(), stdout: stdout, stderr: stderr})
+		}
 	}
 	if *proto == "" || (len(hexHashes) == 0) == (fs.NArg() != 1) || fs.NArg() > 1 {
 		fmt.Fprintln(stderr, "privmatch query: give --protocol and exactly one of --hash HEX (repeatable) or an IMAGE")
@@ -119,55 +127,13 @@ privmatch query --protocol he-exact --server 127.0.0.1:7878 --hash 8f3a...e1 --h
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1
 	}
-	waiting := false
-	conn, setup, err := psi.Dial(context.Background(), *server, cli, hs[0].Kind(), hs[0].Bits(), psi.DialOptions{
-		Timeout: *timeout, Wait: *wait,
-		OnRetry: func(err error) {
-			if !waiting {
-				waiting = true
-				fmt.Fprintf(stderr, "privmatch query: waiting for the server at %s (up to %v): %v\n", *server, *wait, err)
-			}
-		},
-	})
+	conn, setup, err := dial(*server, cli, hs[0].Kind(), hs[0].Bits(), *timeout, *wait, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
 		return 1
 	}
 	defer conn.Close()
-	enc := json.NewEncoder(stdout)
-	for i, h := range all {
-		t0 := time.Now()
-		tr, err := conn.Query(h)
-		wall := time.Since(t0)
-		if err != nil {
-			fmt.Fprintf(stderr, "privmatch query: query %d of %d: %v\n", i, len(all), err)
-			return 1
-		}
-		if i == 0 {
-			s := *setup
-			s.Append(tr)
-			tr = &s
-		}
-		s := tr.Summary()
-		res := queryResult{
-			Protocol: s.Protocol, Query: i, ResultTo: p.Ledger().ResultTo,
-			ClientMS: s.ClientMS, WallMS: float64(wall.Microseconds()) / 1e3,
-			UpBytes: s.UpBytes, DownBytes: s.DownBytes, SetupBytes: s.SetupBytes, SetupUpBytes: s.SetupUpBytes, Rounds: s.Rounds,
-		}
-		if tr.ClientOutcome.Known {
-			m := tr.ClientOutcome.Match
-			res.Match = &m
-		}
-		if err := enc.Encode(res); err != nil {
-			fmt.Fprintf(stderr, "privmatch query: %v\n", err)
-			return 1
-		}
-	}
-	if err := conn.Close(); err != nil {
-		fmt.Fprintf(stderr, "privmatch query: %v\n", err)
-		return 1
-	}
-	return 0
+	return printQueries(p, conn, setup, len(all), func(i int) (*psi.Transcript, error) { return conn.Query(all[i]) }, stdout, stderr)
 }
 
 // hashImage loads an image file and hashes it.

@@ -324,6 +324,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{"algo", []string{"--algo", "nope"}, "--algo"},
 		{"protocols", []string{"--protocols", "nope"}, "--protocols"},
 		{"protocols empty", []string{"--protocols", ","}, "--protocols"},
+		{"image protocol", []string{"--protocols", "he-hash-match"}, "the --fhe section"},
 		{"corpus", []string{"--corpus", filepath.Join(dir, "missing")}, "not found"},
 		{"workers", []string{"--workers", "0"}, "--workers"},
 		{"prevalence", []string{"--prevalence", "2"}, "--prevalence"},
@@ -373,7 +374,7 @@ func TestReportSizes(t *testing.T) {
 func fastProtocols() []string {
 	var names []string
 	for _, n := range psi.Names() {
-		if n != "he-hamming" && n != "he-hamming-lsh" {
+		if n != "he-hamming" && n != "he-hamming-lsh" && n != "he-hash-match" {
 			names = append(names, n)
 		}
 	}

@@ -51,7 +51,7 @@ func (f *policyFlags) protocol(name string) (psi.Protocol, error) {
 		if set := f.set(); len(set) > 0 {
 			return nil, fmt.Errorf("%s apply to threshold-psi only, not %s", strings.Join(set, ", "), name)
 		}
-		return psi.ByName(name)
+		return protocolByName(name)
 	}
 	return threshold.New(f.params())
 }

@@ -3,6 +3,7 @@ package hashmatch
 import (
 	"crypto/rand"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/privmatch/privmatch/he/imagehash"
@@ -16,27 +17,43 @@ import (
 // per-entry match decision equals the plaintext one, for a database
 // holding every photo's hash moved to distance T-1, T and T+1 (each photo
 // is listed at those three distances and unlisted for the other 30
-// entries). Bootstrapping noise is left out: the precision-critical first
-// comparison stage runs before any bootstrap. Opt in with
-// PRIVMATCH_HASHMATCH_AGREE=1 (minutes, about 3 GB).
+// entries). Opt in with PRIVMATCH_HASHMATCH_AGREE=1: bootstrapping with
+// the secret key, so bootstrapping noise is left out (minutes, about 4
+// GB); or =real: Lattigo's bootstrapping (about 3 minutes of CPU and 20
+// bootstraps per photo, about 10 GB). PRIVMATCH_HASHMATCH_AGREE_N limits
+// the number of photos.
 func TestAgreementDefault(t *testing.T) {
-	if os.Getenv("PRIVMATCH_HASHMATCH_AGREE") != "1" {
-		t.Skip("set PRIVMATCH_HASHMATCH_AGREE=1 (Default parameters, minutes)")
+	mode := os.Getenv("PRIVMATCH_HASHMATCH_AGREE")
+	if mode != "1" && mode != "real" {
+		t.Skip("set PRIVMATCH_HASHMATCH_AGREE=1 or =real (Default parameters, minutes)")
 	}
 	p, err := NewParams(Default)
 	require.NoError(t, err)
 	c, err := NewClient(p, rand.Reader)
 	require.NoError(t, err)
 	ps := photos(t)
+	if n, err := strconv.Atoi(os.Getenv("PRIVMATCH_HASHMATCH_AGREE_N")); err == nil && n > 0 && n < len(ps) {
+		ps = ps[:n]
+	}
 	const T = 10
 	var db []phash.Hash
 	for _, ph := range ps {
 		db = append(db, flip(t, ph.hash, T-1), flip(t, ph.hash, T), flip(t, ph.hash, T+1))
 	}
-	srv, err := newTestServer(c, db, T)
-	require.NoError(t, err)
+	var srv *Server
+	if mode == "real" {
+		keys, err := c.Keys()
+		require.NoError(t, err)
+		srv, err = NewServer(p, keys, db, T)
+		require.NoError(t, err)
+	} else {
+		srv, err = newTestServer(c, db, T)
+		require.NoError(t, err)
+	}
+	useCPUClock(srv)
 	flipped, wrong := 0, 0
 	for _, ph := range ps {
+		c0 := cpuClock()
 		q, err := c.QueryLuma(ph.luma)
 		require.NoError(t, err)
 		bits, dec, err := entryDecisions(srv, c, q)
@@ -64,8 +81,8 @@ func TestAgreementDefault(t *testing.T) {
 			}
 		}
 		wrong += bad
-		t.Logf("%-22s bits differing %d/64 (worst bit error %.1e, %d coefficients within 2^-20 of full scale of the median), entry decisions wrong %d/%d",
-			ph.name, dist, worst, near, bad, len(dec))
+		t.Logf("%-22s bits differing %d/64 (worst bit error %.1e, %d coefficients within 2^-20 of full scale of the median), entry decisions wrong %d/%d; %.1f s CPU, %d bootstraps so far",
+			ph.name, dist, worst, near, bad, len(dec), (cpuClock() - c0).Seconds(), srv.btp.n)
 	}
 	t.Logf("total: %d of %d bits differ; %d of %d entry decisions differ from the plaintext ones", flipped, 64*len(ps), wrong, len(ps)*len(db))
 	require.Zero(t, flipped, "encrypted bits differ from phash8")

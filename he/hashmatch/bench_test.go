@@ -37,11 +37,11 @@ func dbSizes(b *testing.B) []int {
 	return out
 }
 
-// database returns n phash8 hashes: listed's hash at distance T from the
-// query's first, then random ones (seeded, logged).
-func database(b testing.TB, n int, near phash.Hash, T int) []phash.Hash {
+// database returns n phash8 hashes: near's hash moved to distance d,
+// then pseudo-random ones (xorshift from a fixed seed).
+func database(b testing.TB, n int, near phash.Hash, d int) []phash.Hash {
 	db := make([]phash.Hash, 0, n)
-	db = append(db, flip(b, near, T))
+	db = append(db, flip(b, near, d))
 	x := uint64(0x9e3779b97f4a7c15)
 	for len(db) < n {
 		x ^= x << 13
@@ -87,12 +87,20 @@ func BenchmarkHashMatch(b *testing.B) {
 	}
 	keygen, keygenCPU := time.Since(t0), cpuClock()-c0
 	circ, boot := keys.Count()
-	b.Logf("keygen %.1f s wall, %.1f s CPU; %d circuit + %d bootstrapping keys, %d B", keygen.Seconds(), keygenCPU.Seconds(), circ, boot, keys.BinarySize())
+	c0 = cpuClock()
+	ks, err := keys.decode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	decodeCPU := cpuClock() - c0
+	unseeded := ks.evk.BinarySize() + ks.btp.BinarySize()
+	b.Logf("keygen %.1f s wall, %.1f s CPU; %d circuit + %d bootstrapping keys, %d B seeded (%d B in Lattigo's encoding, ratio %.3f); decode %.1f s CPU",
+		keygen.Seconds(), keygenCPU.Seconds(), circ, boot, keys.BinarySize(), unseeded, float64(keys.BinarySize())/float64(unseeded), decodeCPU.Seconds())
 	ps := photos(b)
 	const T = 10
 
 	b.Run("op=bootstrap", func(b *testing.B) {
-		be, err := bootstrapping.NewEvaluator(p.btp, keys.btp)
+		be, err := bootstrapping.NewEvaluator(p.btp, ks.btp)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,6 +109,8 @@ func BenchmarkHashMatch(b *testing.B) {
 		b.ReportMetric(keygenCPU.Seconds(), "keygen-cpu-s")
 		eb := evalBootstrapper{be}
 		b.ReportMetric(float64(keys.BinarySize()), "keys-B")
+		b.ReportMetric(float64(unseeded), "keys-lattigo-B")
+		b.ReportMetric(decodeCPU.Seconds(), "keys-decode-cpu-s")
 		var cpu time.Duration
 		for b.Loop() {
 			c0 := cpuClock()
@@ -111,6 +121,7 @@ func BenchmarkHashMatch(b *testing.B) {
 		}
 		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	})
+	ks = nil // each NewServer below decodes its own copy: 6 GB less held
 	b.Run("role=client", func(b *testing.B) {
 		var q []byte
 		var cpu time.Duration
@@ -126,22 +137,30 @@ func BenchmarkHashMatch(b *testing.B) {
 	})
 	for _, lg := range dbSizes(b) {
 		target := ps[3]
-		db := database(b, 1<<lg, target.hash, T)
-		c0 := cpuClock()
-		srv, err := NewServer(p, keys, db, T)
-		if err != nil {
-			b.Fatal(err)
-		}
-		useCPUClock(srv)
-		b.Logf("db=2^%d: server setup %.1f s CPU", lg, (cpuClock() - c0).Seconds())
 		for _, kind := range queryKinds() {
-			img, want := target, 1
-			if kind == "unlisted" {
+			img, dist, want := target, T, 1
+			switch kind {
+			case "listed":
+			case "t-1":
+				dist = T - 1
+			case "t+1":
+				dist, want = T+1, 0
+			case "unlisted":
 				img, want = ps[0], 0
 				if d, _ := phash.Distance(img.hash, target.hash); d <= 2*T+1 {
 					b.Fatalf("unlisted photo %s at distance %d from %s", img.name, d, target.name)
 				}
+			default:
+				b.Fatalf("%s_QUERIES: unknown kind %q (listed, t-1, t+1, unlisted)", envDefault, kind)
 			}
+			db := database(b, 1<<lg, target.hash, dist)
+			c0 := cpuClock()
+			srv, err := NewServer(p, keys, db, T)
+			if err != nil {
+				b.Fatal(err)
+			}
+			useCPUClock(srv)
+			b.Logf("db=2^%d query=%s: server setup %.1f s CPU", lg, kind, (cpuClock() - c0).Seconds())
 			q, err := c.QueryLuma(img.luma)
 			if err != nil {
 				b.Fatal(err)
@@ -189,8 +208,9 @@ func BenchmarkHashMatch(b *testing.B) {
 }
 
 // queryKinds lists PRIVMATCH_HASHMATCH_QUERIES (default "listed"):
-// listed runs a photo whose hash is in the database at distance T,
-// unlisted one far from every entry.
+// listed runs a photo whose hash is in the database at distance T, t-1
+// and t+1 at distances T-1 (a match) and T+1 (none), unlisted a photo far
+// from every entry.
 func queryKinds() []string {
 	s := os.Getenv(envDefault + "_QUERIES")
 	if s == "" {

@@ -52,8 +52,9 @@ func NewClient(p Params, rng io.Reader) (*Client, error) {
 }
 
 // Keys generates the evaluation keys the server needs, bootstrapping
-// included (slow at Default: seconds to minutes, gigabytes).
-func (c *Client) Keys() (*Keys, error) { return c.p.genKeys(c.sk, true) }
+// included, in their seeded encoding (slow at Default: tens of seconds,
+// gigabytes). The seeds come from the Client's rng.
+func (c *Client) Keys() (*Keys, error) { return c.p.seededKeys(c.sk, c.rng) }
 
 // QuerySize returns the byte size of a query: the seed of the uniform
 // component and the other component at the top residual level.

@@ -1,6 +1,10 @@
 package hashmatch
 
 import (
+	"crypto/rand"
+	"testing"
+
+	"github.com/stretchr/testify/require"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 	"syscall"
 	"time"
@@ -12,12 +16,7 @@ import (
 
 // insecureLiteral is a small, INSECURE parameter set for tests: N = 2^13
 // (4096 slots, as Default uses), logQP far above the 128-bit bound.
-var insecureLiteral = ParamsLiteral{
-	LogN:     13,
-	LogQ:     []int{55, 40, 40, 40, 40, 40},
-	LogP:     []int{61, 61},
-	LogScale: 40,
-}
+var insecureLiteral = HM13Insecure
 
 // newInsecureParams builds parameters without the security check.
 func newInsecureParams(lit ParamsLiteral) (Params, error) { return newParams(lit, true) }
@@ -26,10 +25,7 @@ func newInsecureParams(lit ParamsLiteral) (Params, error) { return newParams(lit
 // re-encrypting with the client's secret key (Lattigo's
 // SecretKeyBootstrapper): it checks the circuit, not bootstrapping.
 func newTestServer(c *Client, db []phash.Hash, threshold int) (*Server, error) {
-	keys, err := c.p.genKeys(c.sk, false)
-	if err != nil {
-		return nil, err
-	}
+	keys := c.p.testKeys(c.sk)
 	b := bootstrapping.NewSecretKeyBootstrapper(c.p.residual, c.sk)
 	b.MinLevel = 1
 	return newServer(c.p, keys, db, threshold, b)
@@ -134,3 +130,25 @@ func hashTrace(s *Server, c *Client, query []byte) (d, rank, bits []float64, err
 func newKeyGen(p Params) *rlwe.KeyGenerator               { return rlwe.NewKeyGenerator(p.residual) }
 func newEnc(p Params, sk *rlwe.SecretKey) *rlwe.Encryptor { return rlwe.NewEncryptor(p.residual, sk) }
 func newDec(p Params, sk *rlwe.SecretKey) *rlwe.Decryptor { return rlwe.NewDecryptor(p.residual, sk) }
+
+// testKeys generates the circuit's keys for sk unseeded and without
+// bootstrapping keys, for tests that bootstrap with the secret key.
+func (p Params) testKeys(sk *rlwe.SecretKey) *keySet {
+	kgen := rlwe.NewKeyGenerator(p.residual)
+	gks := kgen.GenGaloisKeysNew(p.galoisElements(), sk)
+	return &keySet{evk: rlwe.NewMemEvaluationKeySet(kgen.GenRelinearizationKeyNew(sk), gks...)}
+}
+
+// insecureClient skips under -short (with why) and returns the insecure
+// test parameters and a client for them.
+func insecureClient(t *testing.T, why string) (Params, *Client) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why)
+	}
+	p, err := newInsecureParams(insecureLiteral)
+	require.NoError(t, err)
+	c, err := NewClient(p, rand.Reader)
+	require.NoError(t, err)
+	return p, c
+}

@@ -6,6 +6,7 @@ import (
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
+	"math"
 	mrand "math/rand"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/stretchr/testify/require"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 )
 
 // photo is one decoded bundled photo with its luma and plaintext hash.
@@ -148,13 +150,7 @@ func TestLayoutInTheClear(t *testing.T) {
 // SecretKeyBootstrapper): it checks the circuit and the reveal, not
 // bootstrapping's precision (BenchmarkHashMatch does, at Default).
 func TestPipelineInsecure(t *testing.T) {
-	if testing.Short() {
-		t.Skip("encrypted pipeline: about a minute")
-	}
-	p, err := newInsecureParams(insecureLiteral)
-	require.NoError(t, err)
-	c, err := NewClient(p, rand.Reader)
-	require.NoError(t, err)
+	p, c := insecureClient(t, "encrypted pipeline: about a minute")
 	ps := photos(t)
 	const T = 10
 	target := ps[3]
@@ -251,4 +247,36 @@ func TestResultRejectsTampering(t *testing.T) {
 	pd := &Pending{k: make([]uint64, revealSlots), r: make([]uint64, revealSlots)}
 	_, err := pd.Result(make([]byte, 3))
 	require.ErrorContains(t, err, "reply of 3 bytes")
+}
+
+// TestMaliciousServerReadsLuma demonstrates the ledger's malicious-server
+// weakness: a server that answers with the client's own query
+// ciphertext, multiplied by 255 and dropped to the reveal level, makes
+// the honest client's reply carry the first 32 luma values of its image,
+// rounded, because the client decrypts whatever it is sent.
+func TestMaliciousServerReadsLuma(t *testing.T) {
+	p, c := insecureClient(t, "encryption at N = 2^13")
+	ph := photos(t)[0]
+	q, err := c.QueryLuma(ph.luma)
+	require.NoError(t, err)
+
+	ct, err := p.expandQuery(q)
+	require.NoError(t, err)
+	eval := hefloat.NewEvaluator(p.residual, nil)
+	require.NoError(t, eval.Mul(ct, 255, ct))
+	eval.DropLevel(ct, ct.Level()-revealLevel)
+	ans, err := p.encodeAnswer(ct)
+	require.NoError(t, err)
+
+	reply, err := c.Reveal(ans)
+	require.NoError(t, err)
+	read := 0
+	for i := 0; i < revealSlots; i++ {
+		got := binary.BigEndian.Uint64(reply[8*i:])
+		if math.Abs(float64(got)-ph.luma[i]) <= 0.5 {
+			read++
+		}
+	}
+	t.Logf("the server read %d of %d luma values of %s from one reply", read, revealSlots, ph.name)
+	require.Equal(t, revealSlots, read)
 }

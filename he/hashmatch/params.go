@@ -3,6 +3,8 @@ package hashmatch
 import (
 	"fmt"
 
+	"github.com/privmatch/privmatch/he/internal/core"
+
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat/bootstrapping"
@@ -26,6 +28,9 @@ const logSlots = 12
 // bootstrapping.ParametersLiteral). The secret is ternary with Hamming
 // weight N/2.
 type ParamsLiteral struct {
+	// Name identifies the preset on the wire (psi's he-hash-match names
+	// it in its setup message).
+	Name            string
 	LogN            int
 	LogQ            []int
 	LogP            []int
@@ -34,6 +39,9 @@ type ParamsLiteral struct {
 	SlotsToCoeffs   [][]int
 	EvalModLogScale int
 	LogMessageRatio int // log2(Q0/|m|) while bootstrapping; 0: Lattigo's default (8)
+	// Insecure marks a preset below 128-bit security, for tests: NewParams
+	// accepts it only once he/hetest has opened the test door.
+	Insecure bool
 }
 
 // Default is Lattigo's dense-secret N = 2^15 bootstrapping set
@@ -42,6 +50,7 @@ type ParamsLiteral struct {
 // so that every stage of the sign polynomials (degree <= 15) fits between
 // two bootstraps, with 4096 slots.
 var Default = ParamsLiteral{
+	Name:            "HM15",
 	LogN:            15,
 	LogQ:            []int{40, 31, 31, 31, 31, 31},
 	LogP:            []int{56, 56},
@@ -50,6 +59,12 @@ var Default = ParamsLiteral{
 	SlotsToCoeffs:   [][]int{{39}, {39}},
 	EvalModLogScale: 49,
 }
+
+// HM13Insecure is a small preset far below 128-bit security (N = 2^13,
+// log2(QP) far above the bound), with Lattigo's default bootstrapping
+// moduli, for tests only: NewParams refuses it unless he/hetest's test
+// door is open.
+var HM13Insecure = ParamsLiteral{Name: "HM13Insecure", LogN: 13, LogQ: []int{55, 40, 40, 40, 40, 40}, LogP: []int{61, 61}, LogScale: 40, Insecure: true}
 
 // maxLogQP is the HomomorphicEncryption.org standard's bound on log2(QP)
 // for 128-bit classical security with a ternary secret.
@@ -67,7 +82,10 @@ type Params struct {
 // the keys are generated over (bootstrapping included), 4096 slots, and at
 // least five residual levels.
 func NewParams(lit ParamsLiteral) (Params, error) {
-	return newParams(lit, false)
+	if lit.Insecure && !core.InsecureAllowed() {
+		return Params{}, fmt.Errorf("hashmatch: params %s: marked insecure and the test door is shut: %w", lit.Name, core.ErrInsecure)
+	}
+	return newParams(lit, lit.Insecure)
 }
 
 func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {

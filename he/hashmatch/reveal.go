@@ -3,6 +3,7 @@ package hashmatch
 import (
 	"crypto/subtle"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -88,6 +89,15 @@ func (s *Server) reveal(res *rlwe.Ciphertext, mode Mode, rng io.Reader) ([]byte,
 	return out, pd, nil
 }
 
+// ErrTampered is wrapped by Result's error for a reply of the right
+// length whose slots do not all decode to the same result: a client that
+// altered it (an honest client's reply does so only with negligible
+// probability).
+var ErrTampered = errors.New("hashmatch: reply altered")
+
+// ReplySize returns the byte size of a client's reply.
+func ReplySize(Params) int { return 8 * revealSlots }
+
 // Result reads the client's reply: the verdict (0 or 1) or the count. It
 // errors if the reply is malformed or its slots disagree, which an honest
 // client's reply does only with negligible probability; a client that
@@ -118,7 +128,7 @@ func (pd *Pending) Result(reply []byte) (int, error) {
 		bad += 1 - subtle.ConstantTimeEq(int32(u), int32(u0))
 	}
 	if bad != 0 || u0 < 0 {
-		return 0, fmt.Errorf("hashmatch: result: %d of %d reply slots inconsistent", bad, revealSlots)
+		return 0, fmt.Errorf("hashmatch: result: %d of %d reply slots inconsistent: %w", bad, revealSlots, ErrTampered)
 	}
 	return u0, nil
 }

@@ -67,14 +67,18 @@ type group struct {
 // distance of at most threshold, 0..63) and loads a client's keys,
 // bootstrapping keys included.
 func NewServer(p Params, keys *Keys, db []phash.Hash, threshold int) (*Server, error) {
-	if keys == nil || keys.btp == nil {
-		return nil, fmt.Errorf("hashmatch: new server: keys without bootstrapping keys")
+	if keys == nil || p.lit.LogN == 0 || keys.p.id() != p.id() {
+		return nil, fmt.Errorf("hashmatch: new server: keys for other parameters")
 	}
-	be, err := bootstrapping.NewEvaluator(p.btp, keys.btp)
+	ks, err := keys.decode()
+	if err != nil {
+		return nil, fmt.Errorf("hashmatch: new server: %w", err)
+	}
+	be, err := bootstrapping.NewEvaluator(p.btp, ks.btp)
 	if err != nil {
 		return nil, fmt.Errorf("hashmatch: new server: bootstrapper: %w", err)
 	}
-	return newServer(p, keys, db, threshold, evalBootstrapper{be})
+	return newServer(p, ks, db, threshold, evalBootstrapper{be})
 }
 
 // evalBootstrapper bootstraps one sparse ciphertext with Evaluate:
@@ -93,10 +97,7 @@ func (e evalBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, erro
 	return out, nil
 }
 
-func newServer(p Params, keys *Keys, db []phash.Hash, threshold int, btp he.Bootstrapper[rlwe.Ciphertext]) (*Server, error) {
-	if p.lit.LogN == 0 || keys == nil || keys.p.lit.LogN != p.lit.LogN {
-		return nil, fmt.Errorf("hashmatch: new server: keys for other parameters")
-	}
+func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bootstrapper[rlwe.Ciphertext]) (*Server, error) {
 	if threshold < 0 || threshold >= nCoef {
 		return nil, fmt.Errorf("hashmatch: new server: threshold %d outside 0..%d", threshold, nCoef-1)
 	}
@@ -370,4 +371,18 @@ func (t *timedBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, er
 	t.d += t.clock() - t0
 	t.n++
 	return out, err
+}
+
+// CalibrateBootstrap bootstraps one ciphertext of the circuit's shape
+// (4096 slots, level 1) and returns the time it took on the server's
+// clock: the figure that scales the answer's bootstrapping share to other
+// hardware.
+func (s *Server) CalibrateBootstrap() (time.Duration, error) {
+	ct := hefloat.NewCiphertext(s.p.residual, 1, 1)
+	ct.LogDimensions = dims
+	t0 := s.clock()
+	if _, err := s.btp.Bootstrapper.Bootstrap(ct); err != nil {
+		return 0, fmt.Errorf("hashmatch: calibrate: %w", err)
+	}
+	return s.clock() - t0, nil
 }

@@ -28,9 +28,11 @@ func TestTraceDefault(t *testing.T) {
 	require.NoError(t, err)
 	keys, err := c.Keys()
 	require.NoError(t, err)
+	ks, err := keys.decode()
+	require.NoError(t, err)
 
 	// Bootstrapping precision on values uniform in [-1, 1].
-	be, err := bootstrapping.NewEvaluator(p.btp, keys.btp)
+	be, err := bootstrapping.NewEvaluator(p.btp, ks.btp)
 	require.NoError(t, err)
 	vals := make([]float64, nSlots)
 	buf := make([]byte, nSlots)

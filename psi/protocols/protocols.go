@@ -13,6 +13,7 @@ import (
 	_ "github.com/privmatch/privmatch/psi/heexact"      // he-exact
 	_ "github.com/privmatch/privmatch/psi/hehamming"    // he-hamming
 	_ "github.com/privmatch/privmatch/psi/hehamminglsh" // he-hamming-lsh
+	_ "github.com/privmatch/privmatch/psi/hehashmatch"  // he-hash-match
 	_ "github.com/privmatch/privmatch/psi/ondevice"     // on-device-list
 	_ "github.com/privmatch/privmatch/psi/oprf"         // oprf-psi
 	_ "github.com/privmatch/privmatch/psi/plaintext"    // plaintext-server

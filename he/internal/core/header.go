@@ -30,6 +30,8 @@ const (
 	KindImageKeys   byte = 0x21
 	KindImageQuery  byte = 0x22
 	KindImageAnswer byte = 0x23
+
+	KindHashMatchKeys byte = 0x31
 )
 
 // PutHeader appends the header of an object of the given kind made under

@@ -13,3 +13,8 @@ var insecureOK atomic.Bool
 func OpenInsecureDoor() { insecureOK.Store(true) }
 
 func insecureAllowed() bool { return insecureOK.Load() }
+
+// InsecureAllowed reports whether the test door is open: engines with
+// their own parameter checks (he/hashmatch) accept insecure presets only
+// then.
+func InsecureAllowed() bool { return insecureAllowed() }

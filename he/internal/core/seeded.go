@@ -179,3 +179,13 @@ func GadgetC1Equal(a, b *rlwe.GadgetCiphertext) bool {
 	}
 	return true
 }
+
+// CodecParams wraps Lattigo parameters an engine built itself (a CKKS
+// chain with its own secret distribution, or bootstrapping's extended
+// chain) for the seeded key codec alone: SeededKeyGenerator, GadgetSize,
+// AppendGadget, ReadGadget and RedrawC1 read only the ring and moduli.
+// The result is not a checked parameter set: its literal holds the name
+// and ring degree only.
+func CodecParams(name string, r rlwe.Parameters) Params {
+	return Params{lit: Literal{Name: name, LogN: r.LogN()}, rlwe: &r, logQP: r.LogQP()}
+}

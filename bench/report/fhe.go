@@ -1,0 +1,95 @@
+package report
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/privmatch/privmatch/bench"
+)
+
+// This file renders the --fhe measurement: one image's whole phash8 and
+// its match against a list, computed by the server under encryption with
+// bootstrapping (bench.MeasureFHE, package he/hashmatch), in the
+// feasibility section and beside the "20 million seconds" claim.
+
+// fheSubsection renders the run in the feasibility section.
+func (r *Report) fheSubsection(d *document) {
+	if r.FHEError != "" {
+		d.h(2, "The whole hash and the match under encryption")
+		d.p("Not measured: %s.", r.FHEError)
+		return
+	}
+	x := r.FHE
+	if x == nil {
+		return
+	}
+	d.h(2, "The whole hash and the match under encryption")
+	d.p("The design the claim most likely describes, measured: the device sends its downsampled image (the 32x32 luma phash8 reads) encrypted under CKKS; the server computes the whole hash, median threshold included (every pairwise comparison of the 64 DCT coefficients, then each coefficient's rank against half the count), then the Hamming distance to each of %s listed hashes, \"distance <= %d\" and an OR over the list, all without decrypting, bootstrapping whenever a stage runs out of levels; the device decrypts only a masked verdict, which the server unmasks. Image `%s`, one run, GOMAXPROCS = %d.", sizeLabel(x.DBSize), x.Threshold, x.Image, x.GOMAXPROCS)
+	verdict := "right"
+	if !x.Correct {
+		verdict = "WRONG"
+	}
+	d.table([]string{"step", "measured"}, [][]string{
+		{"server per image, wall (CPU)", fmt.Sprintf("%s (%s)", fmtSeconds(x.ServerS), cpuOrNA(x.ServerCPUS))},
+		{"of which hashing / matching / reveal (wall)", fmt.Sprintf("%s / %s / %s", fmtSeconds(x.HashS), fmtSeconds(x.MatchS), fmtSeconds(x.RevealS))},
+		{"of which bootstrapping (in hashing and matching)", fmt.Sprintf("%s in %d bootstraps", fmtSeconds(x.BootstrapS), x.Bootstraps)},
+		{"one bootstrap on its own (calibration), wall (CPU)", fmt.Sprintf("%s (%s)", fmtSeconds(x.OneBootstrapS), cpuOrNA(x.OneBootstrapCPUS))},
+		{"client per image: encrypt", fmtMS(x.ClientQueryMS)},
+		{"up / down / reply per image", fmt.Sprintf("%s / %s / %s", fmtBytes(float64(x.QueryBytes)), fmtBytes(float64(x.AnswerBytes)), fmtBytes(float64(x.ReplyBytes)))},
+		{"once per client: keys (seeded), key generation, server setup", fmt.Sprintf("%s, %s, %s", fmtBytes(float64(x.KeysBytes)), fmtSeconds(x.KeygenS), fmtSeconds(x.ServerSetupS))},
+		{"verdict (listed image, entry at distance T)", fmt.Sprintf("%d: %s", x.Verdict, verdict)},
+	})
+	d.p("Parameters: %s. Load average before and after: %v. The server's time is flat up to 4096 list entries (one ciphertext); each further 4096 adds a distance product, a threshold (about four bootstraps) and a product.", x.Params, x.LoadAverage)
+}
+
+// cpuOrNA prints a CPU time, or says it was not read.
+func cpuOrNA(s float64) string {
+	if s <= 0 {
+		return "CPU not read"
+	}
+	return fmtSeconds(s) + " CPU"
+}
+
+// fheClaim adds the run beside the claim.
+func (r *Report) fheClaim(d *document) {
+	x := r.FHE
+	if x == nil {
+		return
+	}
+	// The server's CPU time when read (one core's work), else its wall
+	// time, plus the client's encryption.
+	server := x.ServerS
+	if x.ServerCPUS > 0 {
+		server = x.ServerCPUS
+	}
+	per := server + x.ClientQueryMS/1000
+	claim := r.Claim.Claim.Value
+	d.p("The whole hash and the match under encryption (package he/hashmatch, psi protocol he-hash-match; see \"The whole hash and the match under encryption\"): the server's time per image on one core of this machine, plus the client's encryption.")
+	d.table([]string{"step", "measured per image", "claim / measured"}, [][]string{{
+		fmt.Sprintf("whole phash8 + match vs %s, bootstrapping (%d bootstraps)", sizeLabel(x.DBSize), x.Bootstraps),
+		fmtSeconds(per), fmt.Sprintf("%.3g (10^%.1f)", claim/per, math.Log10(claim/per))}})
+	d.p("**Includes**: decoding the query, the whole pHash (DCT, all 4,096 pairwise comparisons, ranks, median threshold), the Hamming match against every entry, the OR over the list, masking and encoding the answer; the client's encryption. **Excludes**: image decoding and downsampling on the device, one-time key generation (%s) and upload (%s), the server's per-client setup (%s), the client's decryption and reply, network time, and any verifiability. One bootstrap took %s here: multiply by %d and add the rest to scale to other hardware. One image, one run: a sample, not a distribution.",
+		fmtSeconds(x.KeygenS), fmtBytes(float64(x.KeysBytes)), fmtSeconds(x.ServerSetupS), fmtSeconds(x.OneBootstrapS), x.Bootstraps)
+}
+
+// checkFHE refuses a read run whose figures cannot be rendered: a list
+// size outside 1..2^40, a negative or non-finite time or size, or a
+// bootstrap count below zero.
+func checkFHE(x *bench.FHERun) error {
+	if x == nil {
+		return nil
+	}
+	if x.DBSize < 1 || x.DBSize > 1<<40 || x.Bootstraps < 0 || x.Threshold < 0 {
+		return fmt.Errorf("fhe run: list size %d, threshold %d, %d bootstraps", x.DBSize, x.Threshold, x.Bootstraps)
+	}
+	for _, v := range []float64{x.KeygenS, x.ServerSetupS, x.ClientQueryMS, x.ServerS, x.ServerCPUS, x.HashS, x.MatchS, x.RevealS,
+		x.BootstrapS, x.OneBootstrapS, x.OneBootstrapCPUS, float64(x.KeysBytes), float64(x.QueryBytes), float64(x.AnswerBytes), float64(x.ReplyBytes)} {
+		if !(v >= 0 && v < 1e15) {
+			return fmt.Errorf("fhe run: a time or size of %v", v)
+		}
+	}
+	if x.ServerS+x.ServerCPUS+x.ClientQueryMS <= 0 {
+		return fmt.Errorf("fhe run: no time measured")
+	}
+	return nil
+}

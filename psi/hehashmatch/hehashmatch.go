@@ -1,0 +1,395 @@
+// Package hehashmatch is the "he-hash-match" protocol; see Protocol.
+package hehashmatch
+
+import (
+	"crypto/rand"
+	"fmt"
+	"image"
+	"io"
+	"sync"
+
+	"github.com/privmatch/privmatch/he"
+	"github.com/privmatch/privmatch/he/hashmatch"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/privmatch/privmatch/psi"
+	"github.com/privmatch/privmatch/psi/internal/headapter"
+	"github.com/privmatch/privmatch/psi/internal/kit"
+)
+
+// Protocol is the "he-hash-match" protocol: the device sends its image
+// (the 32x32 luma pHash reads) encrypted under CKKS, and the server
+// computes the whole phash8 hash, median threshold included, and its
+// Hamming match against a plaintext list of phash8 hashes without
+// decrypting (package he/hashmatch, with bootstrapping); the only value
+// ever decrypted is the verdict, masked so that the server learns it and
+// the device does not. Its client is a psi.ImageClient: queries carry
+// images (Conn.QueryImage, RunImage), not hashes; the database holds
+// phash8 hashes.
+//
+// Parameters: the server runs hashmatch.Default (N = 2^15, log2(QP) =
+// 879, 128-bit by the HE standard, bootstrapping); the client rebuilds the
+// parameters from its own copy of the named preset and refuses any other
+// and any insecure one (this package's tests alone run
+// hashmatch.HM13Insecure). Threshold: Options.Threshold, 0..63, taken
+// literally; a client with Threshold > 0 refuses a server whose
+// threshold is higher.
+//
+// Setup limits: the client's keys (bootstrapping keys included, seeded)
+// are about 2.1 GB at Default, above psi's default setup frame (128 MiB)
+// and budget (1 GiB across sessions), so the server is a
+// psi.SetupLimiter: one setup message of the keys' exact size, and one
+// client session at a time whatever Options.MaxSessions says, since each
+// session also holds its own engine server (keys decoded to about 6 GB,
+// the list encoded for them: about 10 GB at Default in all).
+//
+//	client (image, secret key)                   server (phash8 list, per-client keys)
+//	  |  Params: preset, threshold (~7 B)   <------|  setup, down
+//	  |  keys (Blob): relin, 71 rotations,         |
+//	  |    bootstrapping keys, seeded   ---------->|  setup, up: decode, encode list (per session)
+//	  |  query (Blob): Enc(luma/255), seeded ----->|  pHash (DCT, ranks, median threshold),
+//	  |                                            |  Hamming distances, OR, mask
+//	  |  answer (Blob): Enc(v*K_i + R_i) <---------|
+//	  |  reply (Blob): 32 rounded slots  --------->|  verdict v (all 32 must agree)
+//	  |          (nothing comes back)              |
+//
+// Threat model: semi-honest server, semi-honest or malicious client,
+// network observer. The server learns the match bit and nothing else
+// (the luma, the coefficients and the hash bits exist only under the
+// client's key). The client decrypts masked values; the CKKS decryption
+// noise is not flooded (no circuit privacy). A malicious server reads
+// the image: the client decrypts whatever it is sent and returns 32
+// rounded values (the ledger names the test). See Ledger.
+var Protocol psi.Protocol = protocol{}
+
+const (
+	protocolName = "he-hash-match"
+	maxThreshold = 63
+)
+
+func init() { psi.Register(Protocol) }
+
+// protocol is he-hash-match; test, when set (only by this package's
+// tests), is an insecure preset the server uses and the client accepts.
+type protocol struct{ test *hashmatch.ParamsLiteral }
+
+// WithPreset is the protocol under another engine preset, for tests: an
+// insecure preset (hashmatch.HM13Insecure) builds only once he/hetest's
+// test door is open, which no production binary does, so the command's
+// tests can run he-hash-match in seconds per bootstrap while a release
+// build offers Default alone.
+func WithPreset(lit hashmatch.ParamsLiteral) psi.Protocol { return protocol{test: &lit} }
+
+func (protocol) Name() string { return protocolName }
+
+// ImageInput marks he-hash-match as a psi.ImageProtocol.
+func (protocol) ImageInput() {}
+
+// Ledger says what each party learns; every claim names its adversary
+// and, where one exists, the test that attacks it.
+func (protocol) Ledger() psi.Ledger {
+	return psi.Ledger{
+		Protocol: protocolName,
+		ResultTo: "server",
+		Setup: fmt.Sprintf("down: the preset name and threshold (a few bytes); up, once per session: the client's relinearisation, rotation and "+
+			"bootstrapping keys, seeded (%d B under %s), kept by the server for that client only", defaultKeysSize(), hashmatch.Default.Name),
+		Server: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
+			Notes: "semi-honest: the verdict only; the image, its DCT coefficients and its hash bits exist only under the client's key (RLWE); " +
+				"a malicious server reads 32 luma values per query (see its claims)",
+		},
+		Client: psi.View{
+			OnMatch:    []psi.Fact{psi.FactNothing},
+			OnNonMatch: []psi.Fact{psi.FactNothing},
+			Notes: "decrypts v*K_i + R_i with R_i uniform below 2^44: the verdict is hidden up to about 2^-32 statistical distance; " +
+				"the CKKS decryption noise depends on the list and is not flooded (no circuit privacy)",
+		},
+		Network: psi.View{
+			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
+			Notes:      "message sizes are fixed by the preset; the server's time grows with the number of 4096-entry groups, not with the verdict",
+		},
+		Model: "semi-honest server (a malicious server reads the image), semi-honest or malicious client; RLWE (CKKS, hashmatch.Default: N = 2^15, log2(QP) = 879, 128-bit by the HE standard)",
+		MaliciousServer: "can read the image: it returns the client's own query ciphertext, scaled by 255, as the answer and the reply carries 32 " +
+			"luma values per query; can also load any hashes, choose any threshold the client accepts, serve different lists, or lie about the verdict",
+		MaliciousClient: "can evade: hash another image, or send values outside 0..255 (the sign polynomials then diverge); cannot change the " +
+			"returned verdict undetected without guessing 32 odd multipliers K_i",
+		Claims: []psi.Claim{
+			claim(psi.SemiHonest, true, "psi/hehashmatch.TestHEHashMatchImages",
+				"the server's verdict equals the plaintext decision (phash8 within the threshold of a listed hash) for listed images, "+
+					"their near copies at distance T and T+1, and unlisted images"),
+			claim(psi.SemiHonest, true, "",
+				"the server does not see the image, its DCT coefficients or its hash bits (IND-CPA under RLWE)"),
+			claim(psi.MaliciousServer, false, "he/hashmatch.TestMaliciousServerReadsLuma",
+				"a malicious server reads the image: answering with the client's own query ciphertext scaled by 255 makes the reply carry "+
+					"32 luma values per query; the protocol holds only against a semi-honest server"),
+			claim(psi.MaliciousServer, false, "",
+				"a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability)"),
+			claim(psi.MaliciousClient, true, "psi/hehashmatch.TestHEHashMatchAlteredReply",
+				"a client that alters its reply is caught: the server records the query as tampered instead of a verdict"),
+			claim(psi.MaliciousClient, false, "",
+				"a client can always evade (another image, or luma outside 0..255); the server cannot tell"),
+			claim(psi.MaliciousClient, false, "",
+				"the CKKS decryption noise of the answer depends on the list and is not flooded: a client studying it may learn something about the list (no circuit privacy)"),
+			claim(psi.Network, true, "psi/hehashmatch.TestHEHashMatchImages",
+				"message sizes are fixed by the preset: the same for a match and a non-match"),
+		},
+	}
+}
+
+// claim is one ledger claim: adversary, whether it holds, the test that
+// attacks it ("" when none) and the statement.
+func claim(adv psi.Adversary, holds bool, test, statement string) psi.Claim {
+	return psi.Claim{Adversary: adv, Holds: holds, Test: test, Statement: statement}
+}
+
+// defaultKeysSize is the size of a client's seeded keys under
+// hashmatch.Default, or -1 if it does not build.
+var defaultKeysSize = sync.OnceValue(func() int {
+	p, err := hashmatch.NewParams(hashmatch.Default)
+	if err != nil {
+		return -1
+	}
+	return hashmatch.KeysSize(p)
+})
+
+// preset is the engine preset of the given name: Default, or this
+// protocol value's test preset.
+func (hp protocol) preset(name string) (hashmatch.ParamsLiteral, bool) {
+	for _, l := range []*hashmatch.ParamsLiteral{hp.test, &hashmatch.Default, &hashmatch.HM13Insecure} {
+		if l != nil && l.Name == name {
+			return *l, true
+		}
+	}
+	return hashmatch.ParamsLiteral{}, false
+}
+
+// checkShape refuses databases and clients of anything but phash8.
+func checkShape(kind phash.Kind, bits int) error {
+	if kind != phash.PHash8.Kind() || bits != phash.PHash8.Bits() {
+		return fmt.Errorf("psi: %s: hashes are %s/%d, the protocol computes %s/%d", protocolName, kind, bits, phash.PHash8.Kind(), phash.PHash8.Bits())
+	}
+	return nil
+}
+
+// server is headapter's server with the protocol's setup limits.
+type server struct {
+	*headapter.Server[session, hashmatch.Pending]
+	keys int
+}
+
+// SetupLimits admits one key set of the preset's size, for the one
+// session held at a time.
+func (s *server) SetupLimits() (int, int64) { return s.keys, int64(s.keys) }
+
+// session is one client's engine server: its keys decoded and the list
+// encoded for them.
+type session struct {
+	mu  sync.Mutex
+	srv *hashmatch.Server
+}
+
+func (hp protocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
+	if db == nil {
+		return nil, fmt.Errorf("psi: %s: nil database", protocolName)
+	}
+	if err := checkShape(db.Kind, db.Bits); err != nil {
+		return nil, err
+	}
+	if opts.Threshold < 0 || opts.Threshold > maxThreshold {
+		return nil, fmt.Errorf("psi: %s: threshold %d outside 0..%d", protocolName, opts.Threshold, maxThreshold)
+	}
+	lit := hashmatch.Default
+	if hp.test != nil {
+		lit = *hp.test
+	}
+	p, err := hashmatch.NewParams(lit)
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s: %w", protocolName, err)
+	}
+	list := append([]phash.Hash(nil), db.Hashes...)
+	if len(list) == 0 {
+		return nil, fmt.Errorf("psi: %s: empty database", protocolName)
+	}
+	rnd := opts.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	const sessions = 1
+	var rmu sync.Mutex // guards rnd, shared by the sessions
+	hs := &headapter.Server[session, hashmatch.Pending]{
+		Name: protocolName, Setup: &Params{Preset: lit.Name, Threshold: opts.Threshold},
+		KeysSize: hashmatch.KeysSize(p), QuerySize: hashmatch.QuerySize(p), ReplySize: hashmatch.ReplySize(p),
+		ParseKeys: func(b []byte) (*session, error) {
+			keys, err := hashmatch.UnmarshalKeys(p, b)
+			if err != nil {
+				return nil, err
+			}
+			srv, err := hashmatch.NewServer(p, keys, list, opts.Threshold)
+			if err != nil {
+				return nil, err
+			}
+			return &session{srv: srv}, nil
+		},
+		Answer: func(s *session, q []byte) ([]byte, *hashmatch.Pending, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			rmu.Lock()
+			defer rmu.Unlock()
+			ans, pend, _, err := s.srv.Answer(q, hashmatch.Verdict, rnd)
+			return ans, pend, err
+		},
+		Verdict: func(pd *hashmatch.Pending, reply []byte) (bool, error) {
+			v, err := pd.Result(reply)
+			return v == 1, err
+		},
+		Limits:   kit.NewSessionLimit(sessions),
+		Tampered: hashmatch.ErrTampered,
+	}
+	return &server{Server: hs, keys: hashmatch.KeysSize(p)}, nil
+}
+
+func (hp protocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
+	if err := kit.RefuseAudit(protocolName, opts); err != nil {
+		return nil, err
+	}
+	if err := checkShape(kind, bits); err != nil {
+		return nil, err
+	}
+	if opts.Threshold < 0 || opts.Threshold > maxThreshold {
+		return nil, fmt.Errorf("psi: %s: threshold %d outside 0..%d", protocolName, opts.Threshold, maxThreshold)
+	}
+	return &client{hp: hp, maxThreshold: opts.Threshold, rnd: opts.Rand}, nil
+}
+
+// client is the device: an engine client per preset, whose secret key has
+// no wire method, and its encoded keys, re-sent at each new session.
+type client struct {
+	hp           protocol
+	maxThreshold int
+	rnd          io.Reader
+
+	mu     sync.Mutex // the engine client is not safe for concurrent use
+	preset string
+	p      hashmatch.Params
+	engine *hashmatch.Client
+	keys   []byte
+}
+
+func (c *client) Protocol() string { return protocolName }
+
+// Setup receives the server's parameters and answers with the keys
+// (generated on first use under the preset).
+func (c *client) Setup() (psi.Steps, error) {
+	return kit.Reply(protocolName, func() psi.Message { return &Params{} }, c.accept), nil
+}
+
+func (c *client) accept(m psi.Message) (psi.Message, error) {
+	pm, ok := m.(*Params)
+	if !ok {
+		return nil, fmt.Errorf("psi: %s client: setup got %T", protocolName, m)
+	}
+	if c.maxThreshold > 0 && pm.Threshold > c.maxThreshold {
+		return nil, fmt.Errorf("psi: %s client: server's threshold %d is above this client's %d", protocolName, pm.Threshold, c.maxThreshold)
+	}
+	lit, ok := c.hp.preset(pm.Preset)
+	if !ok {
+		return nil, fmt.Errorf("psi: %s client: unknown preset %q", protocolName, pm.Preset)
+	}
+	if lit.Insecure && (c.hp.test == nil || lit.Name != c.hp.test.Name) {
+		return nil, fmt.Errorf("psi: %s client: server offers %s: %w", protocolName, lit.Name, he.ErrInsecure)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.engine == nil || c.preset != lit.Name {
+		p, err := hashmatch.NewParams(lit)
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s client: %w", protocolName, err)
+		}
+		rnd := c.rnd
+		if rnd == nil {
+			rnd = rand.Reader
+		}
+		e, err := hashmatch.NewClient(p, rnd)
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s client: %w", protocolName, err)
+		}
+		keys, err := e.Keys()
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s client: %w", protocolName, err)
+		}
+		kb, err := keys.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s client: %w", protocolName, err)
+		}
+		c.preset, c.p, c.engine, c.keys = lit.Name, p, e, kb
+	}
+	return headapter.BlobOf(protocolName+"/keys", c.keys), nil
+}
+
+// NewQuery refuses: this protocol's client input is an image.
+func (c *client) NewQuery(phash.Hash) (psi.Steps, error) {
+	return nil, fmt.Errorf("psi: %s: the client sends an image, not a hash (psi.Conn.QueryImage)", protocolName)
+}
+
+// NewImageQuery starts a query for img.
+func (c *client) NewImageQuery(img image.Image) (psi.Steps, error) {
+	if img == nil {
+		return nil, fmt.Errorf("psi: %s: nil image", protocolName)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.engine == nil {
+		return nil, fmt.Errorf("psi: %s client: query before setup", protocolName)
+	}
+	return &clientQuery{c: c, engine: c.engine, answerSize: hashmatch.AnswerSize(c.p), img: img}, nil
+}
+
+// clientQuery holds one query's image between Start and the answer; it
+// has no wire methods.
+type clientQuery struct {
+	c          *client
+	engine     *hashmatch.Client
+	answerSize int
+	img        image.Image
+	stage      int // 0: not started, 1: wait for answer, 2: done
+}
+
+func (q *clientQuery) Start() (psi.Message, error) {
+	if q.stage != 0 {
+		return nil, fmt.Errorf("psi: %s client: query already started", protocolName)
+	}
+	q.stage = 1
+	return q.call("/query", func() ([]byte, error) { return q.engine.Query(q.img) })
+}
+
+// call runs one engine call under the client's lock and wraps its output
+// as the message of the given kind suffix.
+func (q *clientQuery) call(kind string, f func() ([]byte, error)) (psi.Message, error) {
+	q.c.mu.Lock()
+	b, err := f()
+	q.c.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("psi: %s client: %w", protocolName, err)
+	}
+	return headapter.BlobOf(protocolName+kind, b), nil
+}
+
+func (q *clientQuery) Expect() psi.Message {
+	if q.stage != 1 {
+		return nil
+	}
+	return headapter.NewBlob(protocolName+"/answer", q.answerSize)
+}
+
+func (q *clientQuery) Step(in psi.Message) (psi.Message, error) {
+	m, ok := in.(*headapter.Blob)
+	if !ok || q.stage != 1 || m.Kind() != protocolName+"/answer" {
+		return nil, fmt.Errorf("psi: %s client: unexpected message %T", protocolName, in)
+	}
+	q.stage = 2
+	return q.call("/reply", func() ([]byte, error) { return q.engine.Reveal(m.Data) })
+}
+
+// Outcome is always unknown: the client learns nothing.
+func (q *clientQuery) Outcome() psi.Outcome { return psi.Outcome{} }
