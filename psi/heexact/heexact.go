@@ -191,13 +191,7 @@ func heExactItem(h phash.Hash) [32]byte {
 }
 
 func (hp heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(heExactName, opts); err != nil {
-		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", heExactName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.ExactServer(heExactName, db, opts); err != nil {
 		return nil, err
 	}
 	seen := make(map[phash.Hash]struct{}, len(db.Hashes))
@@ -295,10 +289,7 @@ func (s *heExactServer) Audited(head audit.SignedHead, link audit.HeadProof) (ps
 }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RequireExact(heExactName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(heExactName, true, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &heExactClient{rnd: opts.Rand, Client: &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand, Audit: opts.Audit,

@@ -220,10 +220,7 @@ func (p heHammingProtocol) literal(name string, bits, threshold int) (hamming.Li
 }
 
 func (hp heHammingProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", heHammingName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.CheckDatabase(heHammingName, db); err != nil {
 		return nil, err
 	}
 	name := hamming.H14.Name

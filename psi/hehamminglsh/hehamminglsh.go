@@ -99,10 +99,7 @@ func (lp lshProtocol) serverLayout() hamminglsh.Literal {
 }
 
 func (lp lshProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", lshName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.CheckDatabase(lshName, db); err != nil {
 		return nil, err
 	}
 	base := lp.serverLayout()

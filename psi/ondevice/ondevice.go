@@ -81,11 +81,8 @@ func (onDeviceProtocol) Ledger() psi.Ledger {
 }
 
 func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(onDeviceName, opts); err != nil {
+	if err := kit.ExactServer(onDeviceName, db, opts); err != nil {
 		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", onDeviceName)
 	}
 	if uint64(len(db.Hashes)) > 1<<32-1 {
 		return nil, fmt.Errorf("psi: %s: database of %d entries too large", onDeviceName, len(db.Hashes))
@@ -94,13 +91,7 @@ func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Serve
 }
 
 func (p onDeviceProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
-		return nil, err
-	}
-	if err := kit.RequireExact(onDeviceName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(p.Name(), false, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &onDeviceClient{kind: kind, bits: bits}, nil

@@ -148,13 +148,7 @@ func (oprfProtocol) Ledger() psi.Ledger {
 }
 
 func (oprfProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(oprfName, opts); err != nil {
-		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", oprfName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.ExactServer(oprfName, db, opts); err != nil {
 		return nil, err
 	}
 	k, err := BuildTable(db, ec.Rand(opts))
@@ -182,10 +176,7 @@ type Keyed = ec.Keyed
 func BuildTable(db *psi.Database, rnd io.Reader) (*Keyed, error) { return ec.BuildTable(db, rnd) }
 
 func (oprfProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RequireExact(oprfName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(oprfName, true, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &oprfClient{kind: kind, bits: bits, rnd: ec.Rand(opts), audit: opts.Audit}, nil

@@ -79,11 +79,8 @@ func (plaintextProtocol) Ledger() psi.Ledger {
 }
 
 func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(plaintextName, opts); err != nil {
+	if err := kit.ExactServer(plaintextName, db, opts); err != nil {
 		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", plaintextName)
 	}
 	set := make(map[phash.Hash]struct{}, len(db.Hashes))
 	for _, h := range db.Hashes {
@@ -93,13 +90,7 @@ func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Serv
 }
 
 func (p plaintextProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
-		return nil, err
-	}
-	if err := kit.RequireExact(plaintextName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(p.Name(), false, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &plaintextClient{kind: kind, bits: bits}, nil

@@ -181,3 +181,36 @@ func DecodeHash(kind phash.Kind, bits int, b []byte) (phash.Hash, error) {
 	}
 	return phash.NewHash(kind, bits, b)
 }
+
+// CheckDatabase rejects a nil database or one of a bad hash kind: the
+// start of every server constructor.
+func CheckDatabase(proto string, db *psi.Database) error {
+	if db == nil {
+		return fmt.Errorf("psi: %s: nil database", proto)
+	}
+	return CheckKind(db.Kind, db.Bits)
+}
+
+// ExactServer is the start of an exact-match protocol's server
+// constructor: RequireExact, then CheckDatabase.
+func ExactServer(proto string, db *psi.Database, opts psi.Options) error {
+	if err := RequireExact(proto, opts); err != nil {
+		return err
+	}
+	return CheckDatabase(proto, db)
+}
+
+// ExactClient is the start of an exact-match protocol's client
+// constructor: RefuseAudit unless the protocol runs the audit check, then
+// RequireExact and CheckKind.
+func ExactClient(proto string, audited bool, kind phash.Kind, bits int, opts psi.Options) error {
+	if !audited {
+		if err := RefuseAudit(proto, opts); err != nil {
+			return err
+		}
+	}
+	if err := RequireExact(proto, opts); err != nil {
+		return err
+	}
+	return CheckKind(kind, bits)
+}
