@@ -3,6 +3,7 @@
 package ondevice
 
 import (
+	_ "embed"
 	"encoding/binary"
 	"fmt"
 	"sync"
@@ -41,43 +42,14 @@ type onDeviceProtocol struct{}
 
 func (onDeviceProtocol) Name() string { return onDeviceName }
 
+//go:embed ledger.json
+var ledgerJSON []byte
+
+// Ledger is the protocol's ledger, kept as data in ledger.json. No
+// message goes per query: replays, reordering, echoes, altered replies and
+// per-query timing have nothing to work on (so "reordered" does not apply).
 func (onDeviceProtocol) Ledger() psi.Ledger {
-	led := psi.Ledger{
-		Protocol: onDeviceName,
-		ResultTo: "client",
-		Setup:    "the whole list in the clear (4 + n*ceil(bits/8) bytes), downloaded once",
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactNothing},
-			OnNonMatch: []psi.Fact{psi.FactNothing},
-			Notes:      "learns only that a client downloaded the list",
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabase, psi.FactDatabaseSize, psi.FactMatchBit, psi.FactMatchedEntry},
-			OnNonMatch: []psi.Fact{psi.FactDatabase, psi.FactDatabaseSize, psi.FactMatchBit},
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactNothing},
-			OnNonMatch: []psi.Fact{psi.FactNothing},
-			Notes:      "sees the list download (its size, and its content without transport encryption); nothing per image",
-		},
-		Model:           "semi-honest server; the list is public by design",
-		MaliciousServer: "can ship any list, or different lists to different clients, unless clients compare list digests",
-		MaliciousClient: "reads the list, tests and edits images offline against it, and can skip the check",
-		// No message per query: replays, reordering, echoes, altered
-		// replies and per-query timing have nothing to work on.
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the server learns only that a client downloaded the list: no message per image"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can ship any list, or different lists to different clients, unless clients compare list digests"},
-			{Adversary: psi.MaliciousClient, Holds: false,
-				Statement: "a client reads the whole list, can test and edit images offline against it, and can skip the check"},
-			{Adversary: psi.Network, Holds: true,
-				Statement: "an observer sees the list download (its size; its content without transport encryption), nothing per image"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/ondevice", "reordered")...)
-	return led
+	return kit.Ledger(ledgerJSON, "psi/ondevice", "reordered")
 }
 
 func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {

@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
+	_ "embed"
 	"fmt"
 	"io"
 	"sync"
@@ -91,61 +92,11 @@ type oprfProtocol struct{}
 
 func (oprfProtocol) Name() string { return oprfName }
 
-func (oprfProtocol) Ledger() psi.Ledger {
-	led := psi.Ledger{
-		Protocol: oprfName,
-		ResultTo: "server",
-		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits (at most 1/8 more), downloaded once per server key",
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactQueryHash, psi.FactMatchedEntry, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes:      "on a match the voucher payload (the hash) opens; on a non-match nothing about the hash",
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "the table size m names n only to within about 9/8 (n = 100,000 shares m with every n in 94,524..100,824); no answer comes back",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "sizes are fixed per image, so sizes do not reveal the match bit",
-		},
-		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve as a random oracle, AES-GCM key-robust",
-		MaliciousServer: "can fill the table with any hashes or key rows differently; with Options.Audit a device refuses a table other than the published one, and split views show when devices compare heads; without it, can ship different tables to different devices",
-		MaliciousClient: "can send garbage or another image's voucher (evasion), or none; can make a voucher open from the public L alone, but the server counts it as a match only for a hash in its list; cannot test hashes offline since it lacks the key",
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFSizesAndPayload",
-				Statement: "the server learns the match bit and, on a match, the hash; the device learns no outcome; every voucher has the same size"},
-			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFOtherKeyDoesNotMatch",
-				Statement: "a voucher opens only under the key of the table it was built on"},
-			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/internal/ec.TestRowsBucketed",
-				Statement: "the table size tells the device n only to within about 9/8, not exactly"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the device learns nothing about the list beyond its size: rows are pseudorandom under DDH (argued)"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the server learns nothing about a non-matching hash: Q_i is uniform (argued)"},
-			{Adversary: psi.Network, Holds: true, Test: "psi/oprf.TestVoucherWorkIndependentOfOutcome",
-				Statement: "the server's work per voucher does not depend on the match bit, and the device is not sent the server's compute time"},
-			{Adversary: psi.Network, Holds: true, Test: "psi/oprf.TestAdversarial/timing",
-				Statement: "the server's computing time per voucher does not differ between matches and non-matches beyond noise (rank test over many queries)"},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/oprf.TestForgedVoucherDoesNotMatch",
-				Statement: "a device that forges a voucher from the public L (Q = r*G, S = r*L) cannot make the server record a match for a hash outside the list"},
-			{Adversary: psi.MaliciousClient, Holds: false,
-				Statement: "a device can evade by sending garbage, another image's voucher or none; this is not prevented"},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/oprf.TestAdversarial/adaptive-client",
-				Statement: "a device that alters its voucher sees the same reaction for a listed and an unlisted hash, wherever the server does not refuse the bytes as malformed: it is sent nothing per query"},
-			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/oprf.TestAuditedSetupRefusesTampering",
-				Statement: "with Options.Audit, a device refuses at setup a table that is not the one the publisher signed: an altered row, another seed or key L, an older head than it has seen, or a second head for one epoch"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a server can list any hashes (the signed head shows every device got the same table, not that its list is right), key rows differently, or ship different tables to devices that never compare heads; without Options.Audit the device does not verify the table"},
-			{Adversary: psi.Network, Holds: false, Test: "psi/oprf.TestAdversarial/replayed",
-				Statement: "a voucher is bound to no session: the device, or a network attacker (psi's transport does not authenticate; run it under TLS), can replay a voucher from another session or an earlier query and the server records its match again"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/oprf")...)
-	return led
-}
+//go:embed ledger.json
+var ledgerJSON []byte
+
+// Ledger is the protocol's ledger, kept as data in ledger.json.
+func (oprfProtocol) Ledger() psi.Ledger { return kit.Ledger(ledgerJSON, "psi/oprf") }
 
 func (oprfProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if err := kit.ExactServer(oprfName, db, opts); err != nil {

@@ -3,6 +3,7 @@
 package plaintext
 
 import (
+	_ "embed"
 	"fmt"
 
 	"github.com/privmatch/privmatch/psi"
@@ -37,46 +38,11 @@ type plaintextProtocol struct{}
 
 func (plaintextProtocol) Name() string { return plaintextName }
 
-func (plaintextProtocol) Ledger() psi.Ledger {
-	led := psi.Ledger{
-		Protocol: plaintextName,
-		ResultTo: "both",
-		Setup:    "none",
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactTiming},
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactMatchBit, psi.FactDatabaseSize},
-			OnNonMatch: []psi.Fact{psi.FactMatchBit},
-			Notes:      "a client learns whether any hash it chooses is listed, so it can probe the list; database size only through timing, if at all",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "without transport encryption; with TLS the observer sees only sizes and timing",
-		},
-		Model:           "none: no privacy against any party",
-		MaliciousServer: "learns every query hash; can answer anything (no verifiability)",
-		MaliciousClient: "can test arbitrary hashes against the list and lie about its own",
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: false,
-				Statement: "the server reads every query hash (by design: this is the cost baseline, with no privacy)"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can answer anything (no verifiability)"},
-			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/plaintext.TestAdversarial/echo-server",
-				Statement: "a server that sends the client's query back as its answer is refused (the answer is one byte, 0 or 1); it has read the hash anyway"},
-			{Adversary: psi.MaliciousClient, Holds: false,
-				Statement: "a client can test any hash it likes against the list, one query each"},
-			{Adversary: psi.Network, Holds: false,
-				Statement: "without transport encryption an observer reads the hash and the verdict; with TLS, sizes and timing only"},
-			{Adversary: psi.Network, Holds: false, Test: "psi/plaintext.TestAdversarial/replayed",
-				Statement: "psi's transport does not authenticate: a network attacker can replay a client's query (from another session or an earlier query) and the server records its verdict again; run it under TLS"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/plaintext")...)
-	return led
-}
+//go:embed ledger.json
+var ledgerJSON []byte
+
+// Ledger is the protocol's ledger, kept as data in ledger.json.
+func (plaintextProtocol) Ledger() psi.Ledger { return kit.Ledger(ledgerJSON, "psi/plaintext") }
 
 func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if err := kit.ExactServer(plaintextName, db, opts); err != nil {

@@ -5,6 +5,8 @@
 package kit
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -213,4 +215,20 @@ func ExactClient(proto string, audited bool, kind phash.Kind, bits int, opts psi
 		return err
 	}
 	return CheckKind(kind, bits)
+}
+
+// Ledger decodes a protocol's ledger as its package embeds it (ledger.json,
+// psi.Ledger's JSON form) and appends psi.TransportClaims(dir, except...).
+// The bytes are the package's own, fixed at build time, and every
+// protocol's tests read its ledger, so a ledger that does not decode is a
+// defect of the build: Ledger panics on it.
+func Ledger(b []byte, dir string, except ...string) psi.Ledger {
+	var led psi.Ledger
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&led); err != nil {
+		panic(fmt.Sprintf("psi: %s: embedded ledger: %v", dir, err))
+	}
+	led.Claims = append(led.Claims, psi.TransportClaims(dir, except...)...)
+	return led
 }
