@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/privmatch/privmatch/phash"
@@ -231,4 +232,12 @@ func Ledger(b []byte, dir string, except ...string) psi.Ledger {
 	}
 	led.Claims = append(led.Claims, psi.TransportClaims(dir, except...)...)
 	return led
+}
+
+// Fill writes values computed at run time (a preset's key size, a bound)
+// into an embedded ledger's placeholders: oldnew pairs as
+// strings.NewReplacer takes them, such as "{max_oprf}", "4096". Values
+// must need no JSON escaping.
+func Fill(b []byte, oldnew ...string) []byte {
+	return []byte(strings.NewReplacer(oldnew...).Replace(string(b)))
 }
