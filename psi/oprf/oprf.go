@@ -265,23 +265,20 @@ func (c *oprfClient) Protocol() string { return oprfName }
 // Setup downloads the blinded table; with Options.Audit, an
 // AuditedTable, which must pass the device's audit check.
 func (c *oprfClient) Setup() (psi.Steps, error) {
-	if c.audit != nil {
-		return kit.Recv(oprfName, func() psi.Message { return &AuditedTable{} }, c.accept), nil
-	}
-	return kit.Recv(oprfName, func() psi.Message { return &Table{} }, c.accept), nil
+	return kit.RecvTable(oprfName, c.audit != nil, func() psi.Message { return &Table{} }, func() psi.Message { return &AuditedTable{} }, c.accept), nil
 }
 
 func (c *oprfClient) accept(m psi.Message) error {
 	var t *Table
 	switch m := m.(type) {
 	case *Table:
-		if c.audit != nil {
-			return fmt.Errorf("psi: %s client: setup got an unaudited table", oprfName)
+		if err := kit.AuditMatches(oprfName, c.audit != nil, false); err != nil {
+			return err
 		}
 		t = m
 	case *AuditedTable:
-		if c.audit == nil {
-			return fmt.Errorf("psi: %s client: setup got an audited table without an audit device", oprfName)
+		if err := kit.AuditMatches(oprfName, c.audit != nil, true); err != nil {
+			return err
 		}
 		if err := c.checkServed(m); err != nil {
 			return err
