@@ -32,25 +32,20 @@ import (
 // client alone learns the result; reporting a match would need a further
 // message this protocol does not define. A malicious client simply ignores
 // the result.
-var Protocol psi.Protocol = onDeviceProtocol{}
+var Protocol psi.Protocol = onDeviceProtocol{kit.Fixed{Proto: onDeviceName, LedgerJSON: ledgerJSON, Dir: "psi/ondevice", Except: []string{"reordered"}}}
+
+// ledgerJSON is the protocol's ledger as data. No message goes per query:
+// replays, reordering, echoes, altered replies and per-query timing have
+// nothing to work on (so "reordered" does not apply).
+//
+//go:embed ledger.json
+var ledgerJSON []byte
 
 const onDeviceName = "on-device-list"
 
 func init() { psi.Register(Protocol) }
 
-type onDeviceProtocol struct{}
-
-func (onDeviceProtocol) Name() string { return onDeviceName }
-
-//go:embed ledger.json
-var ledgerJSON []byte
-
-// Ledger is the protocol's ledger, kept as data in ledger.json. No
-// message goes per query: replays, reordering, echoes, altered replies and
-// per-query timing have nothing to work on (so "reordered" does not apply).
-func (onDeviceProtocol) Ledger() psi.Ledger {
-	return kit.Ledger(ledgerJSON, "psi/ondevice", "reordered")
-}
+type onDeviceProtocol struct{ kit.Fixed }
 
 func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if err := kit.ExactServer(onDeviceName, db, opts); err != nil {

@@ -80,7 +80,12 @@ import (
 // sending one for another hash. Apple's design hides even the match bit
 // below a threshold of about 30 matches via secret sharing and synthetic
 // vouchers; this protocol does not.
-var Protocol psi.Protocol = oprfProtocol{}
+var Protocol psi.Protocol = oprfProtocol{kit.Fixed{Proto: oprfName, LedgerJSON: ledgerJSON, Dir: "psi/oprf"}}
+
+// ledgerJSON is the protocol's ledger as data.
+//
+//go:embed ledger.json
+var ledgerJSON []byte
 
 const oprfName = "oprf-psi"
 
@@ -88,15 +93,7 @@ func init() { psi.Register(Protocol) }
 
 const oprfKeyLabel = "privmatch oprf-psi v1 voucher key"
 
-type oprfProtocol struct{}
-
-func (oprfProtocol) Name() string { return oprfName }
-
-//go:embed ledger.json
-var ledgerJSON []byte
-
-// Ledger is the protocol's ledger, kept as data in ledger.json.
-func (oprfProtocol) Ledger() psi.Ledger { return kit.Ledger(ledgerJSON, "psi/oprf") }
+type oprfProtocol struct{ kit.Fixed }
 
 func (oprfProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if err := kit.ExactServer(oprfName, db, opts); err != nil {

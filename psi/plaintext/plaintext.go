@@ -28,21 +28,18 @@ import (
 // malicious client can probe the database one hash at a time. It exists to
 // show the cost floor (one hash up, one bit down, a map look-up) that the
 // private protocols are measured against.
-var Protocol psi.Protocol = plaintextProtocol{}
+var Protocol psi.Protocol = plaintextProtocol{kit.Fixed{Proto: plaintextName, LedgerJSON: ledgerJSON, Dir: "psi/plaintext"}}
+
+// ledgerJSON is the protocol's ledger as data.
+//
+//go:embed ledger.json
+var ledgerJSON []byte
 
 const plaintextName = "plaintext-server"
 
 func init() { psi.Register(Protocol) }
 
-type plaintextProtocol struct{}
-
-func (plaintextProtocol) Name() string { return plaintextName }
-
-//go:embed ledger.json
-var ledgerJSON []byte
-
-// Ledger is the protocol's ledger, kept as data in ledger.json.
-func (plaintextProtocol) Ledger() psi.Ledger { return kit.Ledger(ledgerJSON, "psi/plaintext") }
+type plaintextProtocol struct{ kit.Fixed }
 
 func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
 	if err := kit.ExactServer(plaintextName, db, opts); err != nil {

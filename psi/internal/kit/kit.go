@@ -241,3 +241,19 @@ func Ledger(b []byte, dir string, except ...string) psi.Ledger {
 func Fill(b []byte, oldnew ...string) []byte {
 	return []byte(strings.NewReplacer(oldnew...).Replace(string(b)))
 }
+
+// Fixed gives a protocol whose ledger is fixed data its Name and Ledger:
+// embed it in the protocol's type. Except lists the transport attacks
+// that do not apply (see psi.TransportClaims).
+type Fixed struct {
+	Proto      string
+	LedgerJSON []byte // the package's ledger.json
+	Dir        string // the package's directory, such as "psi/oprf"
+	Except     []string
+}
+
+// Name names the protocol.
+func (f Fixed) Name() string { return f.Proto }
+
+// Ledger decodes the protocol's ledger (see Ledger).
+func (f Fixed) Ledger() psi.Ledger { return Ledger(f.LedgerJSON, f.Dir, f.Except...) }
