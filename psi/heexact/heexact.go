@@ -119,10 +119,7 @@ var ledgerJSON []byte
 // Ledger is the protocol's ledger, kept as data in ledger.json with
 // DefaultMaxOPRF and the forgery bound filled in.
 func (heExactProtocol) Ledger() psi.Ledger {
-	b := kit.Fill(ledgerJSON, "{max_oprf}", strconv.Itoa(DefaultMaxOPRF), "{forgery_bound}", fmt.Sprintf("%.1e", heForgery()))
-	led := kit.Ledger(b, "psi/heexact")
-	led.Claims = append(led.Claims, headapter.Claims("psi/heexact")...)
-	return led
+	return headapter.Ledger(ledgerJSON, "psi/heexact", "{max_oprf}", strconv.Itoa(DefaultMaxOPRF), "{forgery_bound}", fmt.Sprintf("%.1e", heForgery()))
 }
 
 // heExactItem maps a hash to the 32 bytes he fingerprints.

@@ -109,9 +109,7 @@ var ledgerJSON []byte
 // Ledger is the protocol's ledger, kept as data in ledger.json with
 // the H14 key size filled in.
 func (heHammingProtocol) Ledger() psi.Ledger {
-	led := kit.Ledger(kit.Fill(ledgerJSON, "{keys_size}", strconv.Itoa(heHammingKeysSize())), "psi/hehamming")
-	led.Claims = append(led.Claims, headapter.Claims("psi/hehamming")...)
-	return led
+	return headapter.Ledger(ledgerJSON, "psi/hehamming", "{keys_size}", strconv.Itoa(heHammingKeysSize()))
 }
 
 // heHammingKeysSize is the size of a client's keys under H14 for 256-bit

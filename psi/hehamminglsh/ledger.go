@@ -8,7 +8,6 @@ import (
 	"github.com/privmatch/privmatch/he/hamminglsh"
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/internal/headapter"
-	"github.com/privmatch/privmatch/psi/internal/kit"
 )
 
 //go:embed ledger.json
@@ -17,9 +16,7 @@ var ledgerJSON []byte
 // Ledger is the protocol's ledger, kept as data in ledger.json with the
 // client's key size under P64 filled in.
 func (lshProtocol) Ledger() psi.Ledger {
-	led := kit.Ledger(kit.Fill(ledgerJSON, "{keys_size}", strconv.Itoa(keysSize())), "psi/hehamminglsh")
-	led.Claims = append(led.Claims, headapter.Claims("psi/hehamminglsh")...)
-	return led
+	return headapter.Ledger(ledgerJSON, "psi/hehamminglsh", "{keys_size}", strconv.Itoa(keysSize()))
 }
 
 // keysSize is the size of a client's keys under P64, or -1 if it does
