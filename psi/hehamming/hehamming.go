@@ -208,12 +208,9 @@ func (hp heHammingProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.S
 		KeysSize: p.KeysSize(), QuerySize: p.QuerySize(es.Outputs()), ReplySize: p.ReplySize(es.Outputs()),
 		ParseKeys: func(b []byte) (*hamming.Keys, error) { return hamming.ParseKeys(p, b) },
 		Answer:    es.Answer,
-		Verdict: func(vs *hamming.VerdictState, reply []byte) (bool, error) {
-			match, _, err := es.Verdict(vs, reply)
-			return match, err
-		},
-		Limits: kit.NewSessionLimit(opts.MaxSessions),
-		Source: headapter.SourceOf(db, lit.Threshold),
+		Verdict:   headapter.MatchOnly(es.Verdict),
+		Limits:    kit.NewSessionLimit(opts.MaxSessions),
+		Source:    headapter.SourceOf(db, lit.Threshold),
 	}, nil
 }
 
