@@ -183,20 +183,26 @@ func VerifyInclusion(i, n uint64, leaf Hash, path []Hash, root Hash) error {
 		}
 		if fn&1 == 1 || fn == sn {
 			r = NodeHash(p, r)
-			for fn&1 == 0 && fn != 0 {
-				fn >>= 1
-				sn >>= 1
-			}
+			fn, sn = untilLowBit(fn, sn)
 		} else {
 			r = NodeHash(r, p)
 		}
-		fn >>= 1
-		sn >>= 1
+		fn, sn = fn>>1, sn>>1
 	}
 	if sn != 0 || r != root {
 		return fmt.Errorf("%w: inclusion of leaf %d at size %d", ErrProof, i, n)
 	}
 	return nil
+}
+
+// untilLowBit shifts fn and sn right together until fn's lowest bit is
+// set or fn is 0: the step RFC 9162's verifiers take after a left sibling.
+func untilLowBit(fn, sn uint64) (uint64, uint64) {
+	for fn&1 == 0 && fn != 0 {
+		fn >>= 1
+		sn >>= 1
+	}
+	return fn, sn
 }
 
 // VerifyConsistency checks that root1 at size m is a prefix of root2 at
@@ -230,15 +236,11 @@ func VerifyConsistency(m, n uint64, root1, root2 Hash, proof []Hash) error {
 		if fn&1 == 1 || fn == sn {
 			fr = NodeHash(c, fr)
 			sr = NodeHash(c, sr)
-			for fn&1 == 0 && fn != 0 {
-				fn >>= 1
-				sn >>= 1
-			}
+			fn, sn = untilLowBit(fn, sn)
 		} else {
 			sr = NodeHash(sr, c)
 		}
-		fn >>= 1
-		sn >>= 1
+		fn, sn = fn>>1, sn>>1
 	}
 	if fr != root1 || sr != root2 || sn != 0 {
 		return fmt.Errorf("%w: consistency %d -> %d", ErrProof, m, n)

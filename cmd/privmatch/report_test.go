@@ -370,7 +370,7 @@ func TestReportSizes(t *testing.T) {
 
 // fastProtocols are the registered protocols the report's tests run: all
 // but he-hamming, whose queries take seconds each at its only secure
-// preset (its own end-to-end test is hehamming_test.go).
+// preset (its own end-to-end test is TestServeQueryHE in serve_he_test.go).
 func fastProtocols() []string {
 	var names []string
 	for _, n := range psi.Names() {

@@ -1,6 +1,7 @@
 package exact
 
 import (
+	"encoding"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -40,22 +41,15 @@ func (c *ciphertext) MarshalBinary() ([]byte, error) {
 }
 
 // WriteTo writes MarshalBinary's bytes to w.
-func (c *ciphertext) WriteTo(w io.Writer) (int64, error) {
-	b, _ := c.MarshalBinary()
-	n, err := w.Write(b)
-	return int64(n), err
-}
+func (c *ciphertext) WriteTo(w io.Writer) (int64, error) { return writeMarshaled(w, c) }
 
 // unmarshalCiphertext decodes a ciphertext made under p, refusing wrong
 // lengths, levels above maxLevel, scales >= t and residues >= their prime.
 func unmarshalCiphertext(p Parameters, data []byte, maxLevel int) (*ciphertext, error) {
-	if err := checkHeader(data, core.KindExactCipher, p); err != nil {
-		return nil, fmt.Errorf("he: decode ciphertext: %w", err)
+	level, err := readLevel(p, data, core.KindExactCipher, "ciphertext", 4)
+	if err != nil {
+		return nil, err
 	}
-	if len(data) < core.HeaderLen+5 {
-		return nil, fmt.Errorf("he: decode ciphertext: truncated")
-	}
-	level := int(data[core.HeaderLen])
 	if level > maxLevel || level > p.MaxLevel() {
 		return nil, fmt.Errorf("he: decode ciphertext: level %d above %d", level, min(maxLevel, p.MaxLevel()))
 	}
@@ -109,22 +103,36 @@ func appendSeeded(dst []byte, p Parameters, level int, seed *[32]byte, c0 ring.P
 }
 
 // WriteTo writes MarshalBinary's bytes to w.
-func (c *seededCiphertext) WriteTo(w io.Writer) (int64, error) {
-	b, _ := c.MarshalBinary()
+func (c *seededCiphertext) WriteTo(w io.Writer) (int64, error) { return writeMarshaled(w, c) }
+
+// writeMarshaled writes m's MarshalBinary bytes to w; the ciphertexts'
+// MarshalBinary cannot fail.
+func writeMarshaled(w io.Writer, m encoding.BinaryMarshaler) (int64, error) {
+	b, _ := m.MarshalBinary()
 	n, err := w.Write(b)
 	return int64(n), err
+}
+
+// readLevel checks data's header (kind under p) and that the level byte
+// and at least more bytes follow it, and returns the level; what names
+// the value in errors.
+func readLevel(p Parameters, data []byte, kind byte, what string, more int) (int, error) {
+	if err := checkHeader(data, kind, p); err != nil {
+		return 0, fmt.Errorf("he: decode %s: %w", what, err)
+	}
+	if len(data) < core.HeaderLen+1+more {
+		return 0, fmt.Errorf("he: decode %s: truncated", what)
+	}
+	return int(data[core.HeaderLen]), nil
 }
 
 // unmarshalSeededCiphertext decodes a seeded ciphertext made under p; the
 // level must equal wantLevel.
 func unmarshalSeededCiphertext(p Parameters, data []byte, wantLevel int) (*seededCiphertext, error) {
-	if err := checkHeader(data, core.KindExactQuery, p); err != nil {
-		return nil, fmt.Errorf("he: decode seeded ciphertext: %w", err)
+	level, err := readLevel(p, data, core.KindExactQuery, "seeded ciphertext", 32)
+	if err != nil {
+		return nil, err
 	}
-	if len(data) < core.HeaderLen+33 {
-		return nil, fmt.Errorf("he: decode seeded ciphertext: truncated")
-	}
-	level := int(data[core.HeaderLen])
 	if level != wantLevel || level > p.MaxLevel() {
 		return nil, fmt.Errorf("he: decode seeded ciphertext: level %d, want %d", level, wantLevel)
 	}

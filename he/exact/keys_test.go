@@ -35,11 +35,7 @@ func TestEvaluationKeysRegenerate(t *testing.T) {
 		}
 		ek, err := sk.genEvaluationKeys(rots, plan.evalLevel, rng)
 		require.NoError(t, err)
-		b, err := ek.MarshalBinary()
-		require.NoError(t, err)
-		require.Equal(t, ek.BinarySize(), len(b))
-		got, err := unmarshalEvaluationKeys(p, b)
-		require.NoError(t, err)
+		_, got := keysRoundTrip(t, p, ek)
 		require.Equal(t, lattigoBytes(t, &ek.rlk.GadgetCiphertext), lattigoBytes(t, &got.rlk.GadgetCiphertext), "seed %d: relinearisation key", s)
 		require.Len(t, got.gks, len(rots))
 		for i := range ek.gks {

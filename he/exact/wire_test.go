@@ -120,16 +120,24 @@ func TestDecodersReject(t *testing.T) {
 	require.ErrorContains(t, err, "modulus")
 }
 
+// keysRoundTrip encodes ek, checks the length against BinarySize and
+// decodes it under p.
+func keysRoundTrip(t *testing.T, p Parameters, ek *evaluationKeys) ([]byte, *evaluationKeys) {
+	t.Helper()
+	b, err := ek.MarshalBinary()
+	require.NoError(t, err)
+	require.Equal(t, ek.BinarySize(), len(b))
+	got, err := unmarshalEvaluationKeys(p, b)
+	require.NoError(t, err)
+	return b, got
+}
+
 func TestEvaluationKeysWire(t *testing.T) {
 	p := testParams(t)
 	sk := newSecretKey(p)
 	ek, err := sk.genEvaluationKeys([]int{1, 2}, 3, nil)
 	require.NoError(t, err)
-	b, err := ek.MarshalBinary()
-	require.NoError(t, err)
-	require.Equal(t, ek.BinarySize(), len(b))
-	ek2, err := unmarshalEvaluationKeys(p, b)
-	require.NoError(t, err)
+	b, ek2 := keysRoundTrip(t, p, ek)
 	require.Equal(t, []int{1, 2}, ek2.Rotations())
 	b2, _ := ek2.MarshalBinary()
 	require.Equal(t, b, b2)

@@ -88,8 +88,7 @@ func preprocess(p Parameters, db [][32]byte, preLimbs int, workers int) (*databa
 		vals []uint64
 	}
 	scr := make([]*scratch, workers)
-	errs := make([]error, groups)
-	parallel(workers, groups, func(w, g int) {
+	if err := parallelErr(workers, groups, func(w, g int) error {
 		if scr[w] == nil {
 			scr[w] = &scratch{ecd: bgv.NewEncoder(p.bgv), pT: p.bgv.RingT().NewPoly(), pq: ringQ.NewPoly(), vals: make([]uint64, N)}
 		}
@@ -126,8 +125,7 @@ func preprocess(p Parameters, db [][32]byte, preLimbs int, workers int) (*databa
 				}
 			}
 			if err := ecd.EncodeRingT(vals, rlwe.NewScale(1), pT); err != nil {
-				errs[g] = err
-				return
+				return err
 			}
 			if keepCoef {
 				d.putCoef(g, c, pT.Coeffs[0])
@@ -143,11 +141,9 @@ func preprocess(p Parameters, db [][32]byte, preLimbs int, workers int) (*databa
 				}
 			}
 		}
-	})
-	for _, e := range errs {
-		if e != nil {
-			return nil, fmt.Errorf("hamming: encode database: %w", e)
-		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("hamming: encode database: %w", err)
 	}
 	return d, nil
 }

@@ -57,11 +57,10 @@ func expand(p Parameters, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Cip
 	for k := 0; k < l; k++ {
 		step := 1 << k
 		next := make([]*rlwe.Ciphertext, 2*step)
-		errs := make([]error, len(evals))
-		parallel(len(evals), len(cur), func(w, j int) {
+		if err := parallelErr(len(evals), len(cur), func(w, j int) error {
 			c := cur[j]
 			if c == nil {
-				return
+				return nil
 			}
 			if j+step >= need {
 				// Only index j is left: c + sigma(c) = 2c for a constant.
@@ -69,12 +68,11 @@ func expand(p Parameters, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Cip
 					ringQ.Add(c.Value[i], c.Value[i], c.Value[i])
 				}
 				next[j] = c
-				return
+				return nil
 			}
 			sig := bgv.NewCiphertext(p.bgv, 1, c.Level())
 			if err := evals[w].Automorphism(c, els[k], sig); err != nil {
-				errs[w] = err
-				return
+				return err
 			}
 			for i := range c.Value {
 				ringQ.Sub(c.Value[i], sig.Value[i], sig.Value[i]) // c - sigma(c)
@@ -87,11 +85,9 @@ func expand(p Parameters, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Cip
 				next[j] = c
 			}
 			next[j+step] = sig
-		})
-		for _, e := range errs {
-			if e != nil {
-				return nil, fmt.Errorf("hamming: expand: %w", e)
-			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("hamming: expand: %w", err)
 		}
 		cur = next
 	}

@@ -50,6 +50,20 @@ func fixture(t testing.TB) *fuzzFixture {
 	return &fix
 }
 
+// mutation is a fuzz seed for mutate: xor byte i with v, cut to n.
+type mutation struct {
+	i int
+	v byte
+	n int
+}
+
+// addMutations adds each mutation to f's corpus as (i, v, n).
+func addMutations(f *testing.F, ms []mutation) {
+	for _, m := range ms {
+		f.Add(m.i, m.v, m.n)
+	}
+}
+
 // mutate returns b with byte i xored with v (if i in range) and cut to n.
 func mutate(b []byte, i int, v byte, n int) []byte {
 	b = append([]byte(nil), b...)
@@ -66,12 +80,7 @@ func mutate(b []byte, i int, v byte, n int) []byte {
 // or yields a reply of exactly the size its header announces.
 func FuzzFinish(f *testing.F) {
 	fx := fixture(f)
-	f.Add(0, byte(0), -1)
-	f.Add(3, byte(1), -1)
-	f.Add(12, byte(0xff), -1)
-	f.Add(14, byte(0x80), -1)
-	f.Add(len(fx.ans)-1, byte(0xff), -1)
-	f.Add(0, byte(0), 20)
+	addMutations(f, []mutation{{0, 0, -1}, {3, 1, -1}, {12, 0xff, -1}, {14, 0x80, -1}, {len(fx.ans) - 1, 0xff, -1}, {0, 0, 20}})
 	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
 		b := mutate(fx.ans, i, v, n)
 		rep, err := fx.c.Finish(&QueryState{}, b)
@@ -89,10 +98,7 @@ func FuzzFinish(f *testing.F) {
 // decides "match" (the fixture queries a database entry).
 func FuzzVerdict(f *testing.F) {
 	fx := fixture(f)
-	f.Add(-1, byte(0), -1)
-	f.Add(13, byte(1), -1)
-	f.Add(len(fx.reply)-1, byte(0xff), -1)
-	f.Add(0, byte(0), 5)
+	addMutations(f, []mutation{{-1, 0, -1}, {13, 1, -1}, {len(fx.reply) - 1, 0xff, -1}, {0, 0, 5}})
 	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
 		_, st, err := fx.srv.Answer(fx.keys, fx.query)
 		if err != nil {
@@ -111,11 +117,7 @@ func FuzzVerdict(f *testing.F) {
 // yields an answer of the announced size.
 func FuzzAnswer(f *testing.F) {
 	fx := fixture(f)
-	f.Add(-1, byte(0), -1)
-	f.Add(5, byte(1), -1)
-	f.Add(20, byte(0xff), -1)
-	f.Add(len(fx.query)-1, byte(0xff), -1)
-	f.Add(0, byte(0), 100)
+	addMutations(f, []mutation{{-1, 0, -1}, {5, 1, -1}, {20, 0xff, -1}, {len(fx.query) - 1, 0xff, -1}, {0, 0, 100}})
 	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
 		b := mutate(fx.query, i, v, n)
 		ans, _, err := fx.srv.Answer(fx.keys, b)
@@ -132,9 +134,7 @@ func FuzzAnswer(f *testing.F) {
 // residue are valid.
 func FuzzParseKeys(f *testing.F) {
 	fx := fixture(f)
-	f.Add(0, byte(1), -1)
-	f.Add(100, byte(0xff), -1)
-	f.Add(0, byte(0), 1000)
+	addMutations(f, []mutation{{0, 1, -1}, {100, 0xff, -1}, {0, 0, 1000}})
 	kb := fx.p.KeysSize()
 	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
 		b := make([]byte, kb)

@@ -35,3 +35,20 @@ func parallel(workers, n int, f func(w, i int)) {
 	}
 	wg.Wait()
 }
+
+// parallelErr is parallel for an f that can fail: it runs every task and
+// returns the first error of the lowest-numbered goroutine that had one.
+func parallelErr(workers, n int, f func(w, i int) error) error {
+	errs := make([]error, max(workers, 1))
+	parallel(workers, n, func(w, i int) {
+		if err := f(w, i); err != nil && errs[w] == nil {
+			errs[w] = err
+		}
+	})
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

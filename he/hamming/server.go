@@ -215,8 +215,7 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 	}
 	K := s.outputs
 	outs := make([]*rlwe.Ciphertext, K)
-	errs := make([]error, W)
-	parallel(W, K, func(w, o int) {
+	if err := parallelErr(W, K, func(w, o int) error {
 		var ops []*rlwe.Ciphertext
 		for _, g := range s.outputGroups(o) {
 			if g == s.db.groups {
@@ -236,15 +235,12 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 			}
 		}
 		if err != nil {
-			errs[w] = err
-			return
+			return err
 		}
 		outs[o] = ct
-	})
-	for _, e := range errs {
-		if e != nil {
-			return nil, nil, fmt.Errorf("hamming: answer: %w", e)
-		}
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("hamming: answer: %w", err)
 	}
 	st = &VerdictState{masks: make([][]uint64, K)}
 	ecd := bgv.NewEncoder(p.bgv)
@@ -290,7 +286,6 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 	inv := modInv(uint64(1)<<p.expandLog()%t, t)
 	kk, _ := p.half()
 	fs := make([]*rlwe.Ciphertext, d.groups)
-	errs := make([]error, W)
 	ecds := make([]*bgv.Encoder, W)
 	for i := range ecds {
 		ecds[i] = bgv.NewEncoder(p.bgv)
@@ -306,7 +301,7 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 		}
 	})
 	accs := s.linear(W, EM)
-	parallel(W, d.groups, func(w, g int) {
+	if err := parallelErr(W, d.groups, func(w, g int) error {
 		ringQ := ringTop
 		acc := accs[g]
 		accs[g] = nil
@@ -316,28 +311,22 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 		pb.Scale = acc.Scale
 		ev := evals[w]
 		if err := ecds[w].Encode(d.base[g], pb); err != nil {
-			errs[w] = err
-			return
+			return err
 		}
 		if err := ev.Add(acc, pb, acc); err != nil {
-			errs[w] = err
-			return
+			return err
 		}
 		if err := ev.Rescale(acc, acc); err != nil {
-			errs[w] = err
-			return
+			return err
 		}
 		f, err := threshold(ev, acc, kk)
 		if err != nil {
-			errs[w] = err
-			return
+			return err
 		}
 		fs[g] = f
-	})
-	for _, e := range errs {
-		if e != nil {
-			return nil, e
-		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if d.groups%s.outputs != 0 {
 		f, err := s.paddingGroup(evals[0], E[n+1], inv, kk)

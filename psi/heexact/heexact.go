@@ -4,10 +4,12 @@ package heexact
 import (
 	"cmp"
 	"crypto/sha256"
+	_ "embed"
 	"fmt"
 	"github.com/privmatch/privmatch/audit"
 	"io"
 	"reflect"
+	"strconv"
 	"sync"
 
 	"github.com/privmatch/privmatch/psi"
@@ -111,75 +113,13 @@ var heForgery = sync.OnceValue(func() float64 {
 	return exact.ForgeryBound(p)
 })
 
+//go:embed ledger.json
+var ledgerJSON []byte
+
+// Ledger is the protocol's ledger, kept as data in ledger.json with
+// DefaultMaxOPRF and the forgery bound filled in.
 func (heExactProtocol) Ledger() psi.Ledger {
-	forge := heForgery()
-	led := psi.Ledger{
-		Protocol: heExactName,
-		ResultTo: "server",
-		Setup: "down: the preset and partition count (about 30 B); up, once per session: the client's evaluation keys " +
-			"(11,591,834 B under PN14S, 17,199,258 B under PN14: each key a 32-byte seed plus its c0 halves), kept by the server for that client only",
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes: "semi-honest: from the OPRF round nothing (the request b*H(x) is uniform for a fresh b); " +
-				"on a match, which cell (bin, partition) matched: the entry up to the L*H-1 entries sharing its cell " +
-				"(5 under PN14S, 19 under PN14M, 71 under PN14), hence the query hash up to those; on a non-match nothing about the hash " +
-				"except with the false-match probability exact.FalseMatch (5.8e-14 at 2^20 entries, 2.3e-13 at 2^22); " +
-				"a malicious server reads the query (see its claims)",
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes: "the preset and partition count bound the database size (within a factor of about 4 up to four partitions, within about 268k entries beyond); decrypted values are uniform under the server's masks; circuit privacy (noise flooding) is not claimed; " +
-				"F_k of each hash it queries (one OPRF evaluation each, at most DefaultMaxOPRF per session), which says nothing about the list",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "message sizes (the two 32-byte OPRF messages included) are fixed by the preset and partitions, so sizes do not reveal the match bit; the key upload marks a new session",
-		},
-		Model: "semi-honest server (a malicious server reads the query hash's fingerprint), malicious client; RLWE (BGV, 128-bit presets), " +
-			"one-more-gap-DH in ristretto255 (the OPRF, RFC 9497), SHA-256 and SHA-512 as random functions",
-		MaliciousServer: "can read the query: it echoes the client's own query ciphertext as the answer and the client's reply carries the decrypted fingerprint " +
-			"(64 bits of an item derived from F_k(hash); holding k, it tests candidate hashes against them offline); can also load any hashes (unverifiable list), " +
-			"use different lists or OPRF keys per client, or lie about the verdict",
-		MaliciousClient: fmt.Sprintf("can query any hashes, one round trip each, learning nothing; can obtain F_k of hashes of its choice, at most %d OPRF evaluations per session "+
-			"(a new session costs a key upload; no limit across sessions: a per-device rate limit is the operator's); can make a run fail; "+
-			"an altered reply passes the server's check with probability at most %.1e per query however the client adapts (exact.ForgeryBound); "+
-			"a caught alteration is recorded by the server, and the client is sent the same frames as after an honest reply", DefaultMaxOPRF, forge),
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the server learns nothing about a non-matching hash (IND-CPA under RLWE; false match at most exact.FalseMatch)"},
-			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/heexact.TestOPRFRequestHidesHash",
-				Statement: "the OPRF round tells the server nothing about the hash: the request b*H(x) is a uniform group element for the fresh nonzero b, whatever x (no assumption needed)"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "on a match the server learns the matching cell: the entry up to the L*H-1 entries sharing it (5 under PN14S, 19 under PN14M, 71 under PN14)"},
-			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/exact.TestEchoServerReadsQuery",
-				Statement: "a malicious server reads the query: echoing the client's query ciphertext as the answer makes the reply carry the decrypted fingerprint " +
-					"(64 bits of the hash's item in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server. " +
-					"The OPRF does not help here: the server holds k, so it tests candidate hashes against the fingerprint it reads offline, as it could with SHA-256 before"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability of the list itself; see the audit check)"},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "he/exact.TestKnownTrapsDoNotHelp",
-				Statement: fmt.Sprintf("a client that alters its reply, even knowing every trap position, passes the server's check with probability at most %.1e per query (exact.ForgeryBound: check values keyed afresh per query)", forge)},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestTamperedReplyLooksNormal",
-				Statement: "a client cannot tell whether its altered reply was caught: it receives the same frames as an honest client and its session goes on; the server records the query as tampered"},
-			{Adversary: psi.MaliciousClient, Holds: true,
-				Statement: "the client learns nothing about the list beyond the preset and partition count (masked values uniform); circuit privacy (noise flooding) is not claimed"},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestOPRFKeyedItems",
-				Statement: "items are F_k(hash) under a key drawn per database: without the server nobody computes a hash's item, so fingerprints that leak (the encoded database, a reply) " +
-					"can be tested against candidate hashes only through the server, one OPRF evaluation each; a client crafting a hash that falsely matches pays one evaluation per try, " +
-					"each succeeding with probability at most exact.FalseMatch (the fingerprints of F_k outputs are uniform to it under one-more-gap-DH)"},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/heexact.TestOPRFRateLimit",
-				Statement: fmt.Sprintf("a session gets at most %d OPRF evaluations, counted as requests arrive (a client that abandons queries after the OPRF round spends them too); "+
-					"a new session, which costs a key upload, starts afresh: across sessions the protocol does not limit a client", DefaultMaxOPRF)},
-			{Adversary: psi.Network, Holds: true, Test: "psi/heexact.TestHEExactTCPSeveralQueries",
-				Statement: "message sizes are fixed by the preset and partitions: the same for a match and a non-match"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/heexact")...)
-	led.Claims = append(led.Claims, headapter.Claims("psi/heexact")...)
-	return led
+	return headapter.Ledger(ledgerJSON, "psi/heexact", "{max_oprf}", strconv.Itoa(DefaultMaxOPRF), "{forgery_bound}", fmt.Sprintf("%.1e", heForgery()))
 }
 
 // heExactItem maps a hash to the 32 bytes he fingerprints.
@@ -191,13 +131,7 @@ func heExactItem(h phash.Hash) [32]byte {
 }
 
 func (hp heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(heExactName, opts); err != nil {
-		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", heExactName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.ExactServer(heExactName, db, opts); err != nil {
 		return nil, err
 	}
 	seen := make(map[phash.Hash]struct{}, len(db.Hashes))
@@ -295,10 +229,7 @@ func (s *heExactServer) Audited(head audit.SignedHead, link audit.HeadProof) (ps
 }
 
 func (hp heExactProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RequireExact(heExactName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(heExactName, true, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &heExactClient{rnd: opts.Rand, Client: &headapter.Client[exact.QueryState]{Name: heExactName, Kind: kind, Bits: bits, Rnd: opts.Rand, Audit: opts.Audit,

@@ -16,22 +16,17 @@ import (
 	"github.com/privmatch/privmatch/psi/psitest"
 )
 
+// heServer is an he-exact server of db holding at most maxSessions
+// clients' keys (0: the default).
 func heServer(t *testing.T, db *psi.Database, maxSessions int) psi.Server {
 	t.Helper()
-	srv, err := heexact.Protocol.NewServer(db, psi.Options{MaxSessions: maxSessions})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	return must(heexact.Protocol.NewServer(db, psi.Options{MaxSessions: maxSessions}))(t)
 }
 
+// heClient is an he-exact client for db's hashes.
 func heClient(t *testing.T, db *psi.Database) psi.Client {
 	t.Helper()
-	cli, err := heexact.Protocol.NewClient(db.Kind, db.Bits, psi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cli
+	return must(heexact.Protocol.NewClient(db.Kind, db.Bits, psi.Options{}))(t)
 }
 
 // TestHEExactSessionLimit: a server holds at most MaxSessions clients'
@@ -62,17 +57,10 @@ func TestHEExactSessionLimit(t *testing.T) {
 	b.Close()
 }
 
+// heParams are the parameters of exact.PresetFor(n).
 func heParams(t *testing.T, n int) exact.Parameters {
 	t.Helper()
-	lit, err := exact.PresetFor(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := exact.NewParameters(lit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return must(exact.NewParameters(must(exact.PresetFor(n))(t)))(t)
 }
 
 // TestHEExactTamperedReply: a client that rewrites its reply is caught by

@@ -2,8 +2,10 @@
 package hehamming
 
 import (
+	_ "embed"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/privmatch/privmatch/psi"
@@ -101,67 +103,13 @@ type heHammingProtocol struct{ test *hamming.Literal }
 
 func (heHammingProtocol) Name() string { return heHammingName }
 
+//go:embed ledger.json
+var ledgerJSON []byte
+
+// Ledger is the protocol's ledger, kept as data in ledger.json with
+// the H14 key size filled in.
 func (heHammingProtocol) Ledger() psi.Ledger {
-	led := psi.Ledger{
-		Protocol: heHammingName,
-		ResultTo: "server",
-		Setup: fmt.Sprintf("down: the preset, hash length, threshold and answer count (about 12 B); up, once per session: the client's "+
-			"relinearisation, expansion Galois and level-0 public keys (%d B under H14), kept by the server for that client only", heHammingKeysSize()),
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes: "semi-honest: on a match, the set of zero slots: for each, that some entry among the groups/K entries sharing the slot " +
-				"(at T = 31: 1 up to 2^14 entries, 8 at 2^20 under H14; more at lower T, fewer at higher) is within the threshold, so the matched entries up to those candidates " +
-				"and how many slots matched; on a non-match every slot is uniform non-zero (one randomiser per answer ciphertext): nothing beyond \"no match\"; " +
-				"the query hash is not seen (RLWE); a malicious server reads the query (see its claims)",
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes: "the answer count K and scale give the database size within a factor of about N*8 (N = 2^14); decrypted values " +
-				"are uniform under the server's masks; the answer noise is flooded with 33 bits, not a 2^-40 statistical argument, " +
-				"so a client studying the noise may learn something about the database (circuit privacy is a known gap)",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "message sizes are fixed by the preset and K, so they do not reveal the match bit; the key upload marks a new session",
-		},
-		Model: "semi-honest server (a malicious server reads the query hash), semi-honest or malicious client; RLWE (BGV, hamming.H14: N = 2^14, log2(QP) = 437, 128-bit by the HE standard)",
-		MaliciousServer: "can read the query hash: it echoes the client's own query ciphertext as the answer and the client's reply carries the decrypted hash bits " +
-			"(256 of 256 bits in one query); can also load any hashes (unverifiable list, near copies of any hash), choose any threshold up to bits/2 " +
-			"the client accepts, use different lists per client, or lie about the verdict",
-		MaliciousClient: "can force either verdict undetected: a far hash or a garbage reply forces \"no match\", zeros in R or a " +
-			"crafted reply force \"match\"; can send non-binary \"bits\" to test weighted distances or other functions of the " +
-			"database; can make a run fail; the server has no way to detect any of it (no trap cells)",
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestNoRatioLeak",
-				Statement: "on a non-match the server learns nothing beyond \"no match\": with one randomiser per answer ciphertext it cannot confirm a guessed hash from the ratios of the outputs"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the server does not see the query hash or R (IND-CPA under RLWE)"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "on a match the server learns the zero slots: the matched entries up to the groups/K entries sharing each slot"},
-			{Adversary: psi.SemiHonest, Holds: true, Test: "he/hamming.TestEveryDatabaseSize",
-				Statement: "every database size from 1 to the maximum answers correctly, whatever the split of groups across answer ciphertexts"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "decryption noise stays below the bound: measured at T = 31 (engine tests at N = 2^12, H14 benchmarks and this project's H14 end-to-end test), " +
-					"not proven, not measured above T = 31; per-level budgets are not measured"},
-			{Adversary: psi.MaliciousServer, Holds: false, Test: "he/hamming.TestEchoServerReadsQuery",
-				Statement: "a malicious server reads the query hash: echoing the client's query ciphertext as the answer makes the reply carry the decrypted hash bits " +
-					"(256 of 256 bits in one query; found by review, issue 13 item 3); the protocol holds only against a semi-honest server"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can load any hashes or near copies of any hash, serve different lists to different clients, or lie about the verdict (no verifiability of the list itself; see the audit check)"},
-			{Adversary: psi.MaliciousClient, Holds: false, Test: "psi/hehamming.TestHEHammingAlteredReply",
-				Statement: "a client can alter its reply undetected and so force either verdict (no trap cells); it can also send non-binary bits to test other functions of the database"},
-			{Adversary: psi.MaliciousClient, Holds: true,
-				Statement: "the client learns nothing about the list beyond K and the answer scale (masked values uniform); circuit privacy is not claimed (33-bit flooding)"},
-			{Adversary: psi.Network, Holds: true,
-				Statement: "message sizes are fixed by the preset and K: the same for a match and a non-match"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/hehamming")...)
-	led.Claims = append(led.Claims, headapter.Claims("psi/hehamming")...)
-	return led
+	return headapter.Ledger(ledgerJSON, "psi/hehamming", "{keys_size}", strconv.Itoa(heHammingKeysSize()))
 }
 
 // heHammingKeysSize is the size of a client's keys under H14 for 256-bit
@@ -220,10 +168,7 @@ func (p heHammingProtocol) literal(name string, bits, threshold int) (hamming.Li
 }
 
 func (hp heHammingProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", heHammingName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.CheckDatabase(heHammingName, db); err != nil {
 		return nil, err
 	}
 	name := hamming.H14.Name
@@ -263,12 +208,9 @@ func (hp heHammingProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.S
 		KeysSize: p.KeysSize(), QuerySize: p.QuerySize(es.Outputs()), ReplySize: p.ReplySize(es.Outputs()),
 		ParseKeys: func(b []byte) (*hamming.Keys, error) { return hamming.ParseKeys(p, b) },
 		Answer:    es.Answer,
-		Verdict: func(vs *hamming.VerdictState, reply []byte) (bool, error) {
-			match, _, err := es.Verdict(vs, reply)
-			return match, err
-		},
-		Limits: kit.NewSessionLimit(opts.MaxSessions),
-		Source: headapter.SourceOf(db, lit.Threshold),
+		Verdict:   headapter.MatchOnly(es.Verdict),
+		Limits:    kit.NewSessionLimit(opts.MaxSessions),
+		Source:    headapter.SourceOf(db, lit.Threshold),
 	}, nil
 }
 

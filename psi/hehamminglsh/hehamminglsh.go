@@ -99,10 +99,7 @@ func (lp lshProtocol) serverLayout() hamminglsh.Literal {
 }
 
 func (lp lshProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", lshName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.CheckDatabase(lshName, db); err != nil {
 		return nil, err
 	}
 	base := lp.serverLayout()
@@ -135,12 +132,9 @@ func (lp lshProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server,
 		KeysSize: p.KeysSize(), QuerySize: p.QuerySize(es.KeyBits()), ReplySize: p.ReplySize(),
 		ParseKeys: func(b []byte) (*hamming.Keys, error) { return hamminglsh.ParseKeys(p, b) },
 		Answer:    es.Answer,
-		Verdict: func(vs *hamminglsh.VerdictState, reply []byte) (bool, error) {
-			match, _, err := es.Verdict(vs, reply)
-			return match, err
-		},
-		Limits: kit.NewSessionLimit(opts.MaxSessions),
-		Source: headapter.SourceOf(db, lit.HE.Threshold),
+		Verdict:   headapter.MatchOnly(es.Verdict),
+		Limits:    kit.NewSessionLimit(opts.MaxSessions),
+		Source:    headapter.SourceOf(db, lit.HE.Threshold),
 	}, nil
 }
 

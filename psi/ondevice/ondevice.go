@@ -3,6 +3,7 @@
 package ondevice
 
 import (
+	_ "embed"
 	"encoding/binary"
 	"fmt"
 	"sync"
@@ -31,61 +32,24 @@ import (
 // client alone learns the result; reporting a match would need a further
 // message this protocol does not define. A malicious client simply ignores
 // the result.
-var Protocol psi.Protocol = onDeviceProtocol{}
+var Protocol psi.Protocol = onDeviceProtocol{kit.Fixed{Proto: onDeviceName, LedgerJSON: ledgerJSON, Dir: "psi/ondevice", Except: []string{"reordered"}}}
+
+// ledgerJSON is the protocol's ledger as data. No message goes per query:
+// replays, reordering, echoes, altered replies and per-query timing have
+// nothing to work on (so "reordered" does not apply).
+//
+//go:embed ledger.json
+var ledgerJSON []byte
 
 const onDeviceName = "on-device-list"
 
 func init() { psi.Register(Protocol) }
 
-type onDeviceProtocol struct{}
-
-func (onDeviceProtocol) Name() string { return onDeviceName }
-
-func (onDeviceProtocol) Ledger() psi.Ledger {
-	led := psi.Ledger{
-		Protocol: onDeviceName,
-		ResultTo: "client",
-		Setup:    "the whole list in the clear (4 + n*ceil(bits/8) bytes), downloaded once",
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactNothing},
-			OnNonMatch: []psi.Fact{psi.FactNothing},
-			Notes:      "learns only that a client downloaded the list",
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabase, psi.FactDatabaseSize, psi.FactMatchBit, psi.FactMatchedEntry},
-			OnNonMatch: []psi.Fact{psi.FactDatabase, psi.FactDatabaseSize, psi.FactMatchBit},
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactNothing},
-			OnNonMatch: []psi.Fact{psi.FactNothing},
-			Notes:      "sees the list download (its size, and its content without transport encryption); nothing per image",
-		},
-		Model:           "semi-honest server; the list is public by design",
-		MaliciousServer: "can ship any list, or different lists to different clients, unless clients compare list digests",
-		MaliciousClient: "reads the list, tests and edits images offline against it, and can skip the check",
-		// No message per query: replays, reordering, echoes, altered
-		// replies and per-query timing have nothing to work on.
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the server learns only that a client downloaded the list: no message per image"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can ship any list, or different lists to different clients, unless clients compare list digests"},
-			{Adversary: psi.MaliciousClient, Holds: false,
-				Statement: "a client reads the whole list, can test and edit images offline against it, and can skip the check"},
-			{Adversary: psi.Network, Holds: true,
-				Statement: "an observer sees the list download (its size; its content without transport encryption), nothing per image"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/ondevice", "reordered")...)
-	return led
-}
+type onDeviceProtocol struct{ kit.Fixed }
 
 func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(onDeviceName, opts); err != nil {
+	if err := kit.ExactServer(onDeviceName, db, opts); err != nil {
 		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", onDeviceName)
 	}
 	if uint64(len(db.Hashes)) > 1<<32-1 {
 		return nil, fmt.Errorf("psi: %s: database of %d entries too large", onDeviceName, len(db.Hashes))
@@ -94,13 +58,7 @@ func (onDeviceProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Serve
 }
 
 func (p onDeviceProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
-		return nil, err
-	}
-	if err := kit.RequireExact(onDeviceName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(p.Name(), false, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &onDeviceClient{kind: kind, bits: bits}, nil

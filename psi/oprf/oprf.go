@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
+	_ "embed"
 	"fmt"
 	"io"
 	"sync"
@@ -79,7 +80,12 @@ import (
 // sending one for another hash. Apple's design hides even the match bit
 // below a threshold of about 30 matches via secret sharing and synthetic
 // vouchers; this protocol does not.
-var Protocol psi.Protocol = oprfProtocol{}
+var Protocol psi.Protocol = oprfProtocol{kit.Fixed{Proto: oprfName, LedgerJSON: ledgerJSON, Dir: "psi/oprf"}}
+
+// ledgerJSON is the protocol's ledger as data.
+//
+//go:embed ledger.json
+var ledgerJSON []byte
 
 const oprfName = "oprf-psi"
 
@@ -87,74 +93,10 @@ func init() { psi.Register(Protocol) }
 
 const oprfKeyLabel = "privmatch oprf-psi v1 voucher key"
 
-type oprfProtocol struct{}
-
-func (oprfProtocol) Name() string { return oprfName }
-
-func (oprfProtocol) Ledger() psi.Ledger {
-	led := psi.Ledger{
-		Protocol: oprfName,
-		ResultTo: "server",
-		Setup:    "the blinded cuckoo table: 52 + 32*m bytes, m = 1.3n+1 padded up to 3 significant bits (at most 1/8 more), downloaded once per server key",
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactQueryHash, psi.FactMatchedEntry, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes:      "on a match the voucher payload (the hash) opens; on a non-match nothing about the hash",
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize},
-			Notes:      "the table size m names n only to within about 9/8 (n = 100,000 shares m with every n in 94,524..100,824); no answer comes back",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactDatabaseSize, psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "sizes are fixed per image, so sizes do not reveal the match bit",
-		},
-		Model:           "semi-honest server and device; DDH in ristretto255, hash-to-curve as a random oracle, AES-GCM key-robust",
-		MaliciousServer: "can fill the table with any hashes or key rows differently; with Options.Audit a device refuses a table other than the published one, and split views show when devices compare heads; without it, can ship different tables to different devices",
-		MaliciousClient: "can send garbage or another image's voucher (evasion), or none; can make a voucher open from the public L alone, but the server counts it as a match only for a hash in its list; cannot test hashes offline since it lacks the key",
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFSizesAndPayload",
-				Statement: "the server learns the match bit and, on a match, the hash; the device learns no outcome; every voucher has the same size"},
-			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/oprf.TestOPRFOtherKeyDoesNotMatch",
-				Statement: "a voucher opens only under the key of the table it was built on"},
-			{Adversary: psi.SemiHonest, Holds: true, Test: "psi/internal/ec.TestRowsBucketed",
-				Statement: "the table size tells the device n only to within about 9/8, not exactly"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the device learns nothing about the list beyond its size: rows are pseudorandom under DDH (argued)"},
-			{Adversary: psi.SemiHonest, Holds: true,
-				Statement: "the server learns nothing about a non-matching hash: Q_i is uniform (argued)"},
-			{Adversary: psi.Network, Holds: true, Test: "psi/oprf.TestVoucherWorkIndependentOfOutcome",
-				Statement: "the server's work per voucher does not depend on the match bit, and the device is not sent the server's compute time"},
-			{Adversary: psi.Network, Holds: true, Test: "psi/oprf.TestAdversarial/timing",
-				Statement: "the server's computing time per voucher does not differ between matches and non-matches beyond noise (rank test over many queries)"},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/oprf.TestForgedVoucherDoesNotMatch",
-				Statement: "a device that forges a voucher from the public L (Q = r*G, S = r*L) cannot make the server record a match for a hash outside the list"},
-			{Adversary: psi.MaliciousClient, Holds: false,
-				Statement: "a device can evade by sending garbage, another image's voucher or none; this is not prevented"},
-			{Adversary: psi.MaliciousClient, Holds: true, Test: "psi/oprf.TestAdversarial/adaptive-client",
-				Statement: "a device that alters its voucher sees the same reaction for a listed and an unlisted hash, wherever the server does not refuse the bytes as malformed: it is sent nothing per query"},
-			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/oprf.TestAuditedSetupRefusesTampering",
-				Statement: "with Options.Audit, a device refuses at setup a table that is not the one the publisher signed: an altered row, another seed or key L, an older head than it has seen, or a second head for one epoch"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a server can list any hashes (the signed head shows every device got the same table, not that its list is right), key rows differently, or ship different tables to devices that never compare heads; without Options.Audit the device does not verify the table"},
-			{Adversary: psi.Network, Holds: false, Test: "psi/oprf.TestAdversarial/replayed",
-				Statement: "a voucher is bound to no session: the device, or a network attacker (psi's transport does not authenticate; run it under TLS), can replay a voucher from another session or an earlier query and the server records its match again"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/oprf")...)
-	return led
-}
+type oprfProtocol struct{ kit.Fixed }
 
 func (oprfProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(oprfName, opts); err != nil {
-		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", oprfName)
-	}
-	if err := kit.CheckKind(db.Kind, db.Bits); err != nil {
+	if err := kit.ExactServer(oprfName, db, opts); err != nil {
 		return nil, err
 	}
 	k, err := BuildTable(db, ec.Rand(opts))
@@ -182,10 +124,7 @@ type Keyed = ec.Keyed
 func BuildTable(db *psi.Database, rnd io.Reader) (*Keyed, error) { return ec.BuildTable(db, rnd) }
 
 func (oprfProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RequireExact(oprfName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(oprfName, true, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &oprfClient{kind: kind, bits: bits, rnd: ec.Rand(opts), audit: opts.Audit}, nil
@@ -323,23 +262,20 @@ func (c *oprfClient) Protocol() string { return oprfName }
 // Setup downloads the blinded table; with Options.Audit, an
 // AuditedTable, which must pass the device's audit check.
 func (c *oprfClient) Setup() (psi.Steps, error) {
-	if c.audit != nil {
-		return kit.Recv(oprfName, func() psi.Message { return &AuditedTable{} }, c.accept), nil
-	}
-	return kit.Recv(oprfName, func() psi.Message { return &Table{} }, c.accept), nil
+	return kit.RecvTable(oprfName, c.audit != nil, func() psi.Message { return &Table{} }, func() psi.Message { return &AuditedTable{} }, c.accept), nil
 }
 
 func (c *oprfClient) accept(m psi.Message) error {
 	var t *Table
 	switch m := m.(type) {
 	case *Table:
-		if c.audit != nil {
-			return fmt.Errorf("psi: %s client: setup got an unaudited table", oprfName)
+		if err := kit.AuditMatches(oprfName, c.audit != nil, false); err != nil {
+			return err
 		}
 		t = m
 	case *AuditedTable:
-		if c.audit == nil {
-			return fmt.Errorf("psi: %s client: setup got an audited table without an audit device", oprfName)
+		if err := kit.AuditMatches(oprfName, c.audit != nil, true); err != nil {
+			return err
 		}
 		if err := c.checkServed(m); err != nil {
 			return err

@@ -148,15 +148,7 @@ func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
 		if i%2 == 1 {
 			h = psitest.FlipBit(t, h, i)
 		}
-		cq, err := cli.NewQuery(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sq, err := sess.NewQuery()
-		if err != nil {
-			t.Fatal(err)
-		}
-		psitest.Steps(t, cq, sq)
+		_, _, sq := psitest.RunQuery(t, sess, cli, h)
 		w := oprf.VoucherWork(sq)
 		if i == 0 {
 			want = w

@@ -3,6 +3,7 @@
 package plaintext
 
 import (
+	_ "embed"
 	"fmt"
 
 	"github.com/privmatch/privmatch/psi"
@@ -27,63 +28,22 @@ import (
 // malicious client can probe the database one hash at a time. It exists to
 // show the cost floor (one hash up, one bit down, a map look-up) that the
 // private protocols are measured against.
-var Protocol psi.Protocol = plaintextProtocol{}
+var Protocol psi.Protocol = plaintextProtocol{kit.Fixed{Proto: plaintextName, LedgerJSON: ledgerJSON, Dir: "psi/plaintext"}}
+
+// ledgerJSON is the protocol's ledger as data.
+//
+//go:embed ledger.json
+var ledgerJSON []byte
 
 const plaintextName = "plaintext-server"
 
 func init() { psi.Register(Protocol) }
 
-type plaintextProtocol struct{}
-
-func (plaintextProtocol) Name() string { return plaintextName }
-
-func (plaintextProtocol) Ledger() psi.Ledger {
-	led := psi.Ledger{
-		Protocol: plaintextName,
-		ResultTo: "both",
-		Setup:    "none",
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMatchedEntry, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactTiming},
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactMatchBit, psi.FactDatabaseSize},
-			OnNonMatch: []psi.Fact{psi.FactMatchBit},
-			Notes:      "a client learns whether any hash it chooses is listed, so it can probe the list; database size only through timing, if at all",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHash, psi.FactMatchBit, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "without transport encryption; with TLS the observer sees only sizes and timing",
-		},
-		Model:           "none: no privacy against any party",
-		MaliciousServer: "learns every query hash; can answer anything (no verifiability)",
-		MaliciousClient: "can test arbitrary hashes against the list and lie about its own",
-		Claims: []psi.Claim{
-			{Adversary: psi.SemiHonest, Holds: false,
-				Statement: "the server reads every query hash (by design: this is the cost baseline, with no privacy)"},
-			{Adversary: psi.MaliciousServer, Holds: false,
-				Statement: "a malicious server can answer anything (no verifiability)"},
-			{Adversary: psi.MaliciousServer, Holds: true, Test: "psi/plaintext.TestAdversarial/echo-server",
-				Statement: "a server that sends the client's query back as its answer is refused (the answer is one byte, 0 or 1); it has read the hash anyway"},
-			{Adversary: psi.MaliciousClient, Holds: false,
-				Statement: "a client can test any hash it likes against the list, one query each"},
-			{Adversary: psi.Network, Holds: false,
-				Statement: "without transport encryption an observer reads the hash and the verdict; with TLS, sizes and timing only"},
-			{Adversary: psi.Network, Holds: false, Test: "psi/plaintext.TestAdversarial/replayed",
-				Statement: "psi's transport does not authenticate: a network attacker can replay a client's query (from another session or an earlier query) and the server records its verdict again; run it under TLS"},
-		},
-	}
-	led.Claims = append(led.Claims, psi.TransportClaims("psi/plaintext")...)
-	return led
-}
+type plaintextProtocol struct{ kit.Fixed }
 
 func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, error) {
-	if err := kit.RequireExact(plaintextName, opts); err != nil {
+	if err := kit.ExactServer(plaintextName, db, opts); err != nil {
 		return nil, err
-	}
-	if db == nil {
-		return nil, fmt.Errorf("psi: %s: nil database", plaintextName)
 	}
 	set := make(map[phash.Hash]struct{}, len(db.Hashes))
 	for _, h := range db.Hashes {
@@ -93,13 +53,7 @@ func (plaintextProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Serv
 }
 
 func (p plaintextProtocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(p.Name(), opts); err != nil {
-		return nil, err
-	}
-	if err := kit.RequireExact(plaintextName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(p.Name(), false, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	return &plaintextClient{kind: kind, bits: bits}, nil

@@ -111,16 +111,23 @@ func SetupExchange(t testing.TB, srv psi.Server, cli psi.Client) (msgs []Message
 // encoding and both outcomes.
 func QueryExchange(t testing.TB, sess psi.ServerSession, cli psi.Client, h phash.Hash) (msgs []Message, co, so psi.Outcome) {
 	t.Helper()
+	msgs, cq, sq := RunQuery(t, sess, cli, h)
+	return msgs, cq.Outcome(), sq.Outcome()
+}
+
+// RunQuery runs one query in sess, as QueryExchange does, and returns
+// every message and both sides' steps, for tests that look inside them.
+func RunQuery(t testing.TB, sess psi.ServerSession, cli psi.Client, h phash.Hash) (msgs []Message, cq, sq psi.Steps) {
+	t.Helper()
 	cq, err := cli.NewQuery(h)
 	if err != nil {
 		t.Fatalf("client query: %v", err)
 	}
-	sq, err := sess.NewQuery()
+	sq, err = sess.NewQuery()
 	if err != nil {
 		t.Fatalf("server query: %v", err)
 	}
-	msgs = Steps(t, cq, sq)
-	return msgs, cq.Outcome(), sq.Outcome()
+	return Steps(t, cq, sq), cq, sq
 }
 
 // Steps runs a client's and a server's side of one exchange against each

@@ -62,23 +62,20 @@ func (c *Client) Protocol() string { return thresholdName }
 // policy against its own and keeps the table. With Options.Audit it
 // expects an AuditedSetup, which must pass the device's audit check.
 func (c *Client) Setup() (psi.Steps, error) {
-	if c.audit != nil {
-		return kit.Recv(thresholdName, func() psi.Message { return &AuditedSetup{} }, c.accept), nil
-	}
-	return kit.Recv(thresholdName, func() psi.Message { return &SetupMessage{} }, c.accept), nil
+	return kit.RecvTable(thresholdName, c.audit != nil, func() psi.Message { return &SetupMessage{} }, func() psi.Message { return &AuditedSetup{} }, c.accept), nil
 }
 
 func (c *Client) accept(m psi.Message) error {
 	var t *SetupMessage
 	switch m := m.(type) {
 	case *SetupMessage:
-		if c.audit != nil {
-			return fmt.Errorf("psi: %s client: setup got an unaudited table", thresholdName)
+		if err := kit.AuditMatches(thresholdName, c.audit != nil, false); err != nil {
+			return err
 		}
 		t = m
 	case *AuditedSetup:
-		if c.audit == nil {
-			return fmt.Errorf("psi: %s client: setup got an audited table without an audit device", thresholdName)
+		if err := kit.AuditMatches(thresholdName, c.audit != nil, true); err != nil {
+			return err
 		}
 		var err error
 		if t, err = c.checkServed(m); err != nil {

@@ -214,10 +214,7 @@ func NewAccountClient(p Params, id AccountID, kind phash.Kind, bits int, opts ps
 }
 
 func (p thresholdProtocol) newClient(kind phash.Kind, bits int, opts psi.Options, id *AccountID) (*Client, error) {
-	if err := kit.RequireExact(thresholdName, opts); err != nil {
-		return nil, err
-	}
-	if err := kit.CheckKind(kind, bits); err != nil {
+	if err := kit.ExactClient(thresholdName, true, kind, bits, opts); err != nil {
 		return nil, err
 	}
 	c := &Client{k: p.k, rate32: p.rate32, s: p.s, kind: kind, bits: bits, rnd: ec.Rand(opts), audit: opts.Audit}

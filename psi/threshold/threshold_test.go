@@ -351,15 +351,7 @@ func TestVoucherWorkIndependentOfOutcome(t *testing.T) {
 		if i%2 == 1 {
 			h = psitest.FlipBit(t, h, i)
 		}
-		cq, err := r.cli.NewQuery(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sq, err := r.sess.NewQuery()
-		if err != nil {
-			t.Fatal(err)
-		}
-		psitest.Steps(t, cq, sq)
+		_, _, sq := psitest.RunQuery(t, r.sess, r.cli, h)
 		w := threshold.VoucherWork(sq)
 		if i == 0 {
 			want = w

@@ -137,3 +137,12 @@ var claims = []psi.AttackRow{
 	{Attack: "TestAuditedSetup", Adversary: psi.MaliciousServer, Holds: true, Statement: "with Options.Audit the device refuses at setup a head not signed by the publisher, an older head than it has seen, a second head for its epoch (a split view) and parameters other than the head commits"},
 	{Attack: "TestAuditedSetup", Adversary: psi.MaliciousServer, Holds: false, Statement: "the device never sees the database: a server that answers from another list than the one its signed head commits passes the audit check (it checks the head and the parameters only)"},
 }
+
+// Ledger is an HE adapter's ledger: its embedded ledger.json with the
+// placeholders of fill written in (kit.Fill), then the transport claims
+// and Claims of dir.
+func Ledger(ledgerJSON []byte, dir string, fill ...string) psi.Ledger {
+	led := kit.Ledger(kit.Fill(ledgerJSON, fill...), dir)
+	led.Claims = append(led.Claims, Claims(dir)...)
+	return led
+}

@@ -415,3 +415,12 @@ func (ss *KeySession[K]) Close() error {
 	ss.closed = true
 	return nil
 }
+
+// MatchOnly adapts an engine's verdict that also counts the matching
+// slots to Server.Verdict, which keeps the match bit alone.
+func MatchOnly[V any](verdict func(*V, []byte) (bool, int, error)) func(*V, []byte) (bool, error) {
+	return func(vs *V, reply []byte) (bool, error) {
+		match, _, err := verdict(vs, reply)
+		return match, err
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/privmatch/privmatch/audit"
+	"github.com/privmatch/privmatch/psi"
 )
 
 // AuditedSize is the encoded size of an audited setup message: the
@@ -54,4 +55,27 @@ func UnmarshalAudited(kind string, b []byte, m encoding.BinaryUnmarshaler) (head
 		return head, link, fmt.Errorf("psi: decode %s: %w", kind, err)
 	}
 	return head, link, nil
+}
+
+// RecvTable is a client's setup that downloads the server's table: the
+// audited message (audited) when the client holds an audit device, the
+// plain one otherwise. accept gets what arrived.
+func RecvTable(proto string, audited bool, plain, auditedMsg func() psi.Message, accept func(psi.Message) error) psi.Steps {
+	if audited {
+		return Recv(proto, auditedMsg, accept)
+	}
+	return Recv(proto, plain, accept)
+}
+
+// AuditMatches rejects a setup message whose kind, audited (got) or not,
+// is not the one a client with (device) or without an audit device
+// expects.
+func AuditMatches(proto string, device, got bool) error {
+	switch {
+	case device && !got:
+		return fmt.Errorf("psi: %s client: setup got an unaudited table", proto)
+	case !device && got:
+		return fmt.Errorf("psi: %s client: setup got an audited table without an audit device", proto)
+	}
+	return nil
 }

@@ -5,7 +5,10 @@
 package kit
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/privmatch/privmatch/phash"
@@ -181,3 +184,76 @@ func DecodeHash(kind phash.Kind, bits int, b []byte) (phash.Hash, error) {
 	}
 	return phash.NewHash(kind, bits, b)
 }
+
+// CheckDatabase rejects a nil database or one of a bad hash kind: the
+// start of every server constructor.
+func CheckDatabase(proto string, db *psi.Database) error {
+	if db == nil {
+		return fmt.Errorf("psi: %s: nil database", proto)
+	}
+	return CheckKind(db.Kind, db.Bits)
+}
+
+// ExactServer is the start of an exact-match protocol's server
+// constructor: RequireExact, then CheckDatabase.
+func ExactServer(proto string, db *psi.Database, opts psi.Options) error {
+	if err := RequireExact(proto, opts); err != nil {
+		return err
+	}
+	return CheckDatabase(proto, db)
+}
+
+// ExactClient is the start of an exact-match protocol's client
+// constructor: RefuseAudit unless the protocol runs the audit check, then
+// RequireExact and CheckKind.
+func ExactClient(proto string, audited bool, kind phash.Kind, bits int, opts psi.Options) error {
+	if !audited {
+		if err := RefuseAudit(proto, opts); err != nil {
+			return err
+		}
+	}
+	if err := RequireExact(proto, opts); err != nil {
+		return err
+	}
+	return CheckKind(kind, bits)
+}
+
+// Ledger decodes a protocol's ledger as its package embeds it (ledger.json,
+// psi.Ledger's JSON form) and appends psi.TransportClaims(dir, except...).
+// The bytes are the package's own, fixed at build time, and every
+// protocol's tests read its ledger, so a ledger that does not decode is a
+// defect of the build: Ledger panics on it.
+func Ledger(b []byte, dir string, except ...string) psi.Ledger {
+	var led psi.Ledger
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&led); err != nil {
+		panic(fmt.Sprintf("psi: %s: embedded ledger: %v", dir, err))
+	}
+	led.Claims = append(led.Claims, psi.TransportClaims(dir, except...)...)
+	return led
+}
+
+// Fill writes values computed at run time (a preset's key size, a bound)
+// into an embedded ledger's placeholders: oldnew pairs as
+// strings.NewReplacer takes them, such as "{max_oprf}", "4096". Values
+// must need no JSON escaping.
+func Fill(b []byte, oldnew ...string) []byte {
+	return []byte(strings.NewReplacer(oldnew...).Replace(string(b)))
+}
+
+// Fixed gives a protocol whose ledger is fixed data its Name and Ledger:
+// embed it in the protocol's type. Except lists the transport attacks
+// that do not apply (see psi.TransportClaims).
+type Fixed struct {
+	Proto      string
+	LedgerJSON []byte // the package's ledger.json
+	Dir        string // the package's directory, such as "psi/oprf"
+	Except     []string
+}
+
+// Name names the protocol.
+func (f Fixed) Name() string { return f.Proto }
+
+// Ledger decodes the protocol's ledger (see Ledger).
+func (f Fixed) Ledger() psi.Ledger { return Ledger(f.LedgerJSON, f.Dir, f.Except...) }
