@@ -8,7 +8,10 @@
 //   - [github.com/privmatch/privmatch/he/hamminglsh]: the same test on one
 //     group of candidates from bit-sampling buckets ("he-hamming-lsh");
 //   - [github.com/privmatch/privmatch/he/imagehash]: the linear stage of a
-//     perceptual hash evaluated on an encrypted image (CKKS).
+//     perceptual hash evaluated on an encrypted image (CKKS);
+//   - [github.com/privmatch/privmatch/he/hashmatch]: the whole phash8 and
+//     its match against a list on an encrypted image ("he-hash-match",
+//     CKKS with bootstrapping).
 //
 // # Start here
 //
