@@ -237,26 +237,17 @@ func (k *Keys) decode() (ks *keySet, err error) {
 }
 
 // pairLT describes the linear transformation from the luma to the pairwise
-// differences: 1024 diagonals at the top level, encoded at the scale of
-// the prime the rescale removes so that the output keeps the input scale.
-func (p Params) pairLT() hefloat.LinearTransformationParameters {
-	idx := make([]int, nLuma)
-	for k := range idx {
-		idx[k] = k
-	}
-	lvl := p.residual.MaxLevel()
-	return hefloat.LinearTransformationParameters{
-		DiagonalsIndexList:       idx,
-		Level:                    lvl,
-		Scale:                    rlwe.NewScale(p.residual.Q()[lvl]),
-		LogDimensions:            dims,
-		LogBabyStepGianStepRatio: 1,
-	}
-}
+// differences: 1024 diagonals at the top level.
+func (p Params) pairLT() hefloat.LinearTransformationParameters { return p.topLT(nLuma) }
 
 // distLT describes the database product: 64 diagonals at the top level.
-func (p Params) distLT() hefloat.LinearTransformationParameters {
-	idx := make([]int, nCoef)
+func (p Params) distLT() hefloat.LinearTransformationParameters { return p.topLT(nCoef) }
+
+// topLT describes a linear transformation with diagonals 0..n-1 at the
+// top level, encoded at the scale of the prime the rescale removes so
+// that the output keeps the input scale.
+func (p Params) topLT(n int) hefloat.LinearTransformationParameters {
+	idx := make([]int, n)
 	for k := range idx {
 		idx[k] = k
 	}
