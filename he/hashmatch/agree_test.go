@@ -58,14 +58,7 @@ func TestAgreementDefault(t *testing.T) {
 		require.NoError(t, err)
 		bits, dec, err := entryDecisions(srv, c, q)
 		require.NoError(t, err)
-		got := make([]bool, nCoef)
-		worst := 0.0
-		for k, v := range bits {
-			got[k] = v > 0.5
-			worst = max(worst, min(abs(v), abs(v-1)))
-		}
-		h, err := phash.FromBits(ph.hash.Kind(), got)
-		require.NoError(t, err)
+		h, worst := roundBits(t, ph.hash.Kind(), bits)
 		dist, _ := phash.Distance(h, ph.hash)
 		flipped += dist
 		coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)

@@ -163,14 +163,7 @@ func TestPipelineInsecure(t *testing.T) {
 		require.Len(t, q, QuerySize(p))
 		bits, err := hashBits(srv, c, q)
 		require.NoError(t, err)
-		got := make([]bool, nCoef)
-		worst := 0.0
-		for k, v := range bits {
-			got[k] = v > 0.5
-			worst = max(worst, min(abs(v), abs(v-1)))
-		}
-		h, err := phash.FromBits(ph.hash.Kind(), got)
-		require.NoError(t, err)
+		h, worst := roundBits(t, ph.hash.Kind(), bits)
 		dist, _ := phash.Distance(h, ph.hash)
 		t.Logf("%s: encrypted bits at distance %d from phash8, worst bit error %.2g", ph.name, dist, worst)
 		require.Equal(t, ph.hash, h)
@@ -279,4 +272,19 @@ func TestMaliciousServerReadsLuma(t *testing.T) {
 	}
 	t.Logf("the server read %d of %d luma values of %s from one reply", read, revealSlots, ph.name)
 	require.Equal(t, revealSlots, read)
+}
+
+// roundBits rounds decrypted hash bits to a hash of the given kind and
+// returns it with the worst distance of any bit from 0 or 1.
+func roundBits(t testing.TB, kind phash.Kind, bits []float64) (phash.Hash, float64) {
+	t.Helper()
+	got := make([]bool, len(bits))
+	worst := 0.0
+	for k, v := range bits {
+		got[k] = v > 0.5
+		worst = max(worst, min(abs(v), abs(v-1)))
+	}
+	h, err := phash.FromBits(kind, got)
+	require.NoError(t, err)
+	return h, worst
 }
