@@ -17,7 +17,8 @@ import (
 // per-entry match decision equals the plaintext one, for a database
 // holding every photo's hash moved to distance T-1, T and T+1 (each photo
 // is listed at those three distances and unlisted for the other 30
-// entries). Opt in with PRIVMATCH_HASHMATCH_AGREE=1: bootstrapping with
+// entries). PRIVMATCH_HASHMATCH_AGREE_SET=pdq adds the 30 images of PDQ's
+// reference vectors after the photos. Opt in with PRIVMATCH_HASHMATCH_AGREE=1: bootstrapping with
 // the secret key, so bootstrapping noise is left out (minutes, about 4
 // GB); or =real: Lattigo's bootstrapping (about 3 minutes of CPU and 20
 // bootstraps per photo, about 10 GB). PRIVMATCH_HASHMATCH_AGREE_N limits
@@ -32,6 +33,9 @@ func TestAgreementDefault(t *testing.T) {
 	c, err := NewClient(p, rand.Reader)
 	require.NoError(t, err)
 	ps := photos(t)
+	if os.Getenv("PRIVMATCH_HASHMATCH_AGREE_SET") == "pdq" {
+		ps = append(ps, pdqImages(t)...)
+	}
 	if n, err := strconv.Atoi(os.Getenv("PRIVMATCH_HASHMATCH_AGREE_N")); err == nil && n > 0 && n < len(ps) {
 		ps = ps[:n]
 	}

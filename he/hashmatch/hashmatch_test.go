@@ -3,9 +3,6 @@ package hashmatch
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"image"
-	_ "image/jpeg"
-	_ "image/png"
 	"math"
 	mrand "math/rand"
 	"os"
@@ -29,6 +26,25 @@ type photo struct {
 // photos loads testdata/photos (the 11 bundled photos).
 func photos(t testing.TB) []photo {
 	t.Helper()
+	out := images(t, "testdata", "photos")
+	require.Len(t, out, 11, "bundled photos")
+	return out
+}
+
+// pdqImages loads the 30 images of PDQ's reference vectors
+// (phash/testdata/vectors/pdq/images).
+func pdqImages(t testing.TB) []photo {
+	t.Helper()
+	out := images(t, "phash", "testdata", "vectors", "pdq", "images")
+	require.Len(t, out, 30, "PDQ reference images")
+	return out
+}
+
+// images decodes every PNG and JPEG in the folder at path (relative to the
+// module root) with phash.Load, the decoder the command uses, and returns
+// each one's phash8 luma and plaintext hash, sorted by name.
+func images(t testing.TB, path ...string) []photo {
+	t.Helper()
 	dir, err := os.Getwd()
 	require.NoError(t, err)
 	for {
@@ -39,7 +55,7 @@ func photos(t testing.TB) []photo {
 		require.NotEqual(t, parent, dir, "go.mod not found")
 		dir = parent
 	}
-	names, err := filepath.Glob(filepath.Join(dir, "testdata", "photos", "*"))
+	names, err := filepath.Glob(filepath.Join(append([]string{dir}, append(path, "*")...)...))
 	require.NoError(t, err)
 	sort.Strings(names)
 	var out []photo
@@ -47,10 +63,7 @@ func photos(t testing.TB) []photo {
 		if filepath.Ext(n) != ".png" && filepath.Ext(n) != ".jpg" {
 			continue
 		}
-		f, err := os.Open(n)
-		require.NoError(t, err)
-		img, _, err := image.Decode(f)
-		f.Close()
+		img, err := phash.Load(n, phash.LoadOptions{})
 		require.NoError(t, err, n)
 		luma, err := imagehash.Luma(imagehash.AlgPHash8, img)
 		require.NoError(t, err)
@@ -58,7 +71,6 @@ func photos(t testing.TB) []photo {
 		require.NoError(t, err)
 		out = append(out, photo{name: filepath.Base(n), luma: luma, hash: h})
 	}
-	require.Len(t, out, 11, "bundled photos")
 	return out
 }
 
