@@ -232,7 +232,8 @@ func costPlot(p *plot.Plot, fr *bench.FeasibilityResult, names [2]string, val fu
 
 // PlotCostTime draws each protocol's median client and server compute per
 // query against the database size, log-log, with bars from the fastest to
-// the slowest query and dotted extrapolations beyond the largest size run.
+// the slowest query and dotted extrapolations beyond the largest size run,
+// and FLPSI's published online time as a lone marker.
 func PlotCostTime(fr *bench.FeasibilityResult) ([]byte, error) {
 	p := newPlot(TitleCostTime, "database size (entries, log scale)", "compute per query, one core (log scale)")
 	setLogLog(p, timeTicks{})
@@ -242,6 +243,9 @@ func PlotCostTime(fr *bench.FeasibilityResult) ([]byte, error) {
 		}
 		return pt.ServerMS, pt.ServerMinMS, pt.ServerMaxMS
 	})
+	if err == nil {
+		err = addPublished(p, FLPSI, FLPSI.OnlineMS)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +254,8 @@ func PlotCostTime(fr *bench.FeasibilityResult) ([]byte, error) {
 }
 
 // PlotCostBytes draws each protocol's one-time setup download and per-query
-// traffic (up plus down) against the database size, log-log.
+// traffic (up plus down) against the database size, log-log, and FLPSI's
+// published online traffic as a lone marker.
 func PlotCostBytes(fr *bench.FeasibilityResult) ([]byte, error) {
 	p := newPlot(TitleCostBytes, "database size (entries, log scale)", "bytes (log scale)")
 	setLogLog(p, byteTicks{})
@@ -261,6 +266,9 @@ func PlotCostBytes(fr *bench.FeasibilityResult) ([]byte, error) {
 		t := float64(pt.UpBytes + pt.DownBytes)
 		return t, t, t
 	})
+	if err == nil {
+		err = addPublished(p, FLPSI, FLPSI.Bytes)
+	}
 	if err != nil {
 		return nil, err
 	}

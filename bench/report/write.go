@@ -154,12 +154,14 @@ func (r *Report) Render(command string) (map[string][]byte, error) {
 	if r.Feasibility != nil && len(r.Feasibility.Protocols) > 0 {
 		svg, err := PlotCostTime(r.Feasibility)
 		if err := add("cost-time", "cost-time.svg", TitleCostTime+": median of the queries, bars from the fastest to the slowest, one core of this machine. "+
-			"Compare the server lines (dashed) at the right: they set how long a person waits. Dotted lines are extrapolations, not measurements.", svg, err); err != nil {
+			"Compare the server lines (dashed) at the right: they set how long a person waits. Dotted lines are extrapolations, not measurements. "+
+			flpsiCaption("online time per query"), svg, err); err != nil {
 			return nil, err
 		}
 		svg, err = PlotCostBytes(r.Feasibility)
 		if err := add("cost-bytes", "cost-bytes.svg", TitleCostBytes+": the setup a device downloads once (solid) and the traffic of each query (dashed). "+
-			"A setup line that climbs with the database means every phone must store the list's size. Dotted lines are extrapolations.", svg, err); err != nil {
+			"A setup line that climbs with the database means every phone must store the list's size. Dotted lines are extrapolations. "+
+			flpsiCaption("online traffic per query"), svg, err); err != nil {
 			return nil, err
 		}
 	}
