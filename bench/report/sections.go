@@ -29,7 +29,9 @@ func (r *Report) feasibilitySection(d *document, figs map[string]figure) {
 	d.p("**Recall each design gives up.** Cost is bought with matching: a protocol that tests only exact equality misses every edited copy whose hash moved by a bit, and a sublinear one may miss a copy within the threshold. Against the plaintext rule \"within %d bits\" (PDQ's threshold):", phash.PDQ.Threshold().Distance)
 	given, note := r.recallGivenUp()
 	d.table([]string{"protocol", "matches when", "recall given up"}, given)
-	d.p("%s", note)
+	if note != "" {
+		d.p("%s", note)
+	}
 	head := []string{"protocol", "database", "client / query", "server / query", "server prep (once)", "setup download (once)", "client heap", "up / query", "down / query", "rounds", "result to"}
 	var rows [][]string
 	var notes []string

@@ -85,9 +85,9 @@ func pooledRecall(rob *bench.RobustnessResult) (equal, within float64, n int) {
 
 // recallGivenUp returns one row per measured protocol (protocol, matching
 // rule, recall given up against the plaintext threshold rule), then
-// FLPSI's, and a note with the figures behind the rows. Exact protocols
-// lose every edited copy whose hash moved; the figure is this run's
-// robustness suite for the hash the sweep used.
+// FLPSI's, and a note with the figures behind the rows (empty when no row
+// uses them). Exact protocols lose every edited copy whose hash moved; the
+// figure is this run's robustness suite for the hash the sweep used.
 func (r *Report) recallGivenUp() (rows [][]string, note string) {
 	alg := phash.PDQ.Name()
 	eq, in, n := pooledRecall(r.Robustness[alg])
@@ -95,10 +95,11 @@ func (r *Report) recallGivenUp() (rows [][]string, note string) {
 	note = "This run has no robustness results for " + alg + ", so the exact protocols' loss is not measured here."
 	if n > 0 {
 		exact = fmt.Sprintf("%.1f percentage points: every edited copy at distance >= 1", 100*(in-eq))
-		thresh = fmt.Sprintf("none: %.1f%% of copies match, the plaintext rule's figure", 100*in)
-		note = fmt.Sprintf("On this run's robustness suite (%s, %d edited copies, every edit at every strength), %.1f%% of the copies kept exactly the original's hash "+
-			"and %.1f%% stayed within the threshold.", alg, n, 100*eq, 100*in)
+		thresh = "none: " + fmtPct(in) + " of copies match, the plaintext rule's figure"
+		note = fmt.Sprintf("On this run's robustness suite (%s, %s edited copies, every edit at every strength), %s of the copies kept exactly the original's hash "+
+			"and %s stayed within the threshold.", alg, fmtInt(float64(n)), fmtPct(eq), fmtPct(in))
 	}
+	used := false
 	for _, pf := range r.Feasibility.Protocols {
 		th := 0
 		for _, pt := range pf.Points {
@@ -109,9 +110,14 @@ func (r *Report) recallGivenUp() (rows [][]string, note string) {
 			rows = append(rows, []string{pf.Protocol, "within the threshold and sharing a bucket with the query (bit-sampling LSH)", lshRecallCited})
 		case th > 0 || pf.Protocol == "he-hamming":
 			rows = append(rows, []string{pf.Protocol, "within the Hamming threshold (the encrypted verdict is the plaintext rule's)", thresh})
+			used = true
 		default:
 			rows = append(rows, []string{pf.Protocol, "exact equality of hashes", exact})
+			used = true
 		}
+	}
+	if !used {
+		note = ""
 	}
 	rows = append(rows, []string{FLPSI.Name + " (published)", "a set threshold over subsampled hash components (client learns)",
 		"a different rule; its recall on this suite is not measured here"})

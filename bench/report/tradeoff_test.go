@@ -52,4 +52,8 @@ func TestTradeoffRendered(t *testing.T) {
 	if rows[0][2] != "every edited copy at distance >= 1 (not measured in this run)" || !strings.Contains(note, "no robustness results for pdq") {
 		t.Errorf("without robustness results, he-exact's row reads %q, the note %q", rows[0][2], note)
 	}
+	r.Feasibility.Protocols = r.Feasibility.Protocols[len(r.Feasibility.Protocols)-1:]
+	if rows, note := r.recallGivenUp(); len(rows) != 2 || note != "" {
+		t.Errorf("he-hamming-lsh alone: %d rows, note %q; want its row, FLPSI's and no note", len(rows), note)
+	}
 }
