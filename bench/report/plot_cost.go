@@ -235,39 +235,38 @@ func costPlot(p *plot.Plot, fr *bench.FeasibilityResult, names [2]string, val fu
 // the slowest query and dotted extrapolations beyond the largest size run,
 // and FLPSI's published online time as a lone marker.
 func PlotCostTime(fr *bench.FeasibilityResult) ([]byte, error) {
-	p := newPlot(TitleCostTime, "database size (entries, log scale)", "compute per query, one core (log scale)")
-	setLogLog(p, timeTicks{})
-	err := costPlot(p, fr, [2]string{"client", "server"}, func(pt bench.FeasibilityPoint, k int) (float64, float64, float64) {
-		if k == 0 {
-			return pt.ClientMS, pt.ClientMinMS, pt.ClientMaxMS
-		}
-		return pt.ServerMS, pt.ServerMinMS, pt.ServerMaxMS
-	})
-	if err == nil {
-		err = addPublished(p, FLPSI, FLPSI.OnlineMS)
-	}
-	if err != nil {
-		return nil, err
-	}
-	widenLogAxes(p)
-	return svgOf(p, 6.5*vg.Inch, 4.5*vg.Inch)
+	return costFigure(fr, TitleCostTime, "compute per query, one core (log scale)", timeTicks{}, [2]string{"client", "server"}, FLPSI.OnlineMS,
+		func(pt bench.FeasibilityPoint, k int) (float64, float64, float64) {
+			if k == 0 {
+				return pt.ClientMS, pt.ClientMinMS, pt.ClientMaxMS
+			}
+			return pt.ServerMS, pt.ServerMinMS, pt.ServerMaxMS
+		})
 }
 
 // PlotCostBytes draws each protocol's one-time setup download and per-query
 // traffic (up plus down) against the database size, log-log, and FLPSI's
 // published online traffic as a lone marker.
 func PlotCostBytes(fr *bench.FeasibilityResult) ([]byte, error) {
-	p := newPlot(TitleCostBytes, "database size (entries, log scale)", "bytes (log scale)")
-	setLogLog(p, byteTicks{})
-	err := costPlot(p, fr, [2]string{"setup (once)", "per query"}, func(pt bench.FeasibilityPoint, k int) (float64, float64, float64) {
-		if k == 0 {
-			return float64(pt.SetupBytes), 0, 0
-		}
-		t := float64(pt.UpBytes + pt.DownBytes)
-		return t, t, t
-	})
+	return costFigure(fr, TitleCostBytes, "bytes (log scale)", byteTicks{}, [2]string{"setup (once)", "per query"}, FLPSI.Bytes,
+		func(pt bench.FeasibilityPoint, k int) (float64, float64, float64) {
+			if k == 0 {
+				return float64(pt.SetupBytes), 0, 0
+			}
+			t := float64(pt.UpBytes + pt.DownBytes)
+			return t, t, t
+		})
+}
+
+// costFigure renders a log-log cost plot (costPlot) titled title with y
+// ticks y, and FLPSI's published value flpsi on the same axis.
+func costFigure(fr *bench.FeasibilityResult, title, yLabel string, y plot.Ticker, names [2]string, flpsi float64,
+	val func(pt bench.FeasibilityPoint, k int) (mid, lo, hi float64)) ([]byte, error) {
+	p := newPlot(title, "database size (entries, log scale)", yLabel)
+	setLogLog(p, y)
+	err := costPlot(p, fr, names, val)
 	if err == nil {
-		err = addPublished(p, FLPSI, FLPSI.Bytes)
+		err = addPublished(p, FLPSI, flpsi)
 	}
 	if err != nil {
 		return nil, err
