@@ -67,16 +67,25 @@ func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
 // size, and returns the client's reply and the server's verdict state.
 func (f *exactFixture) reply(t testing.TB, h [32]byte) ([]byte, *VerdictState) {
 	t.Helper()
-	q, st, err := f.cli.Query(h)
-	require.NoError(t, err)
-	require.Equal(t, QuerySize(f.p), len(q))
-	ans, vst, err := f.srv.Answer(f.keys, q)
-	require.NoError(t, err)
-	require.Equal(t, AnswerSize(f.p, f.srv.Partitions()), len(ans))
-	reply, err := f.cli.Finish(st, ans)
-	require.NoError(t, err)
-	require.Equal(t, ReplySize(f.p, f.srv.Partitions()), len(reply))
+	_, reply, vst := roundTrip(t, h, f.cli.Query, f.keys, f.srv.Answer, f.cli.Finish,
+		[3]int{QuerySize(f.p), AnswerSize(f.p, f.srv.Partitions()), ReplySize(f.p, f.srv.Partitions())})
 	return reply, vst
+}
+
+// roundTrip runs Query, Answer and Finish for h, requires each message
+// to have its size in want (query, answer, reply) and returns the
+// answer, the reply and the server's verdict state.
+func roundTrip[K any](t testing.TB, h [32]byte, query func([32]byte) ([]byte, *QueryState, error), keys K,
+	answer func(K, []byte) ([]byte, *VerdictState, error), finish func(*QueryState, []byte) ([]byte, error), want [3]int) ([]byte, []byte, *VerdictState) {
+	t.Helper()
+	q, st, err := query(h)
+	require.NoError(t, err)
+	ans, vst, err := answer(keys, q)
+	require.NoError(t, err)
+	reply, err := finish(st, ans)
+	require.NoError(t, err)
+	require.Equal(t, want, [3]int{len(q), len(ans), len(reply)}, "message sizes")
+	return ans, reply, vst
 }
 
 func TestExactMembership(t *testing.T) {
