@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/privmatch/privmatch/he/hetest"
 	"github.com/stretchr/testify/require"
@@ -16,6 +17,7 @@ type binnedFixture struct {
 	keys *BinnedKeys
 	db   [][32]byte
 	r    *rand.ChaCha8
+	load time.Duration // NewBinnedServer's wall time
 }
 
 func newBinnedFixture(t testing.TB, lit Literal, n int) *binnedFixture {
@@ -25,14 +27,16 @@ func newBinnedFixture(t testing.TB, lit Literal, n int) *binnedFixture {
 	require.NoError(t, err)
 	r := rand.NewChaCha8([32]byte{4})
 	db := randHashes(r, n)
+	start := time.Now()
 	srv, err := NewBinnedServer(p, db, rand.NewChaCha8([32]byte{5}))
 	require.NoError(t, err)
+	load := time.Since(start)
 	cli, err := NewBinnedClient(p, srv.Bins(), rand.NewChaCha8([32]byte{6}))
 	require.NoError(t, err)
 	keys, kb := hetest.Keys(t, srv, cli.Setup, (*BinnedServer).ParseKeys)
 	require.Equal(t, BinnedKeysSize(p, srv.Bins()), len(kb))
 	t.Logf("%s; %d entries in %d bins; keys %d B", p, n, srv.Bins(), len(kb))
-	return &binnedFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, r: r}
+	return &binnedFixture{p: p, srv: srv, cli: cli, keys: keys, db: db, r: r, load: load}
 }
 
 // reply runs Query, Answer and Finish for h, checking every size.
@@ -51,7 +55,7 @@ func (f *binnedFixture) run(t testing.TB, h [32]byte) bool {
 }
 
 // checkBinnedNoise measures the noise margin of a real answer.
-func checkBinnedNoise(t *testing.T, f *binnedFixture) {
+func checkBinnedNoise(t testing.TB, f *binnedFixture) {
 	t.Helper()
 	ans, _, _ := f.reply(t, f.db[1])
 	raw, err := decompressLevel0(f.p, ans[len(ans)-compressedSize(f.p):])
