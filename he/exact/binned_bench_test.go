@@ -3,7 +3,6 @@ package exact
 import (
 	"fmt"
 	"testing"
-	"time"
 )
 
 // BenchmarkBinned measures one query of the binned circuit (PN13B) against
@@ -24,8 +23,7 @@ func BenchmarkBinned(b *testing.B) {
 			}
 			return f
 		}
-		report := func(b *testing.B, cpu time.Duration) {
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+		report := func(b *testing.B) {
 			b.ReportMetric(float64(QuerySize(f.p)), "query-B/op")
 			b.ReportMetric(float64(BinnedAnswerSize(f.p)), "answer-B/op")
 			b.ReportMetric(float64(BinnedReplySize(f.p)), "reply-B/op")
@@ -37,32 +35,15 @@ func BenchmarkBinned(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("db=2^%d/preset=PN13B/role=server", logN), func(b *testing.B) {
 			f := setup(b)
-			q, _, err := f.cli.Query(f.db[3])
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			c0 := cpuTime()
-			for b.Loop() {
-				if _, _, err := f.srv.Answer(f.keys, q); err != nil {
-					b.Fatal(err)
-				}
-			}
-			report(b, cpuTime()-c0)
+			benchServer(b, f.cli.Query, f.db[3], func(q []byte) error {
+				_, _, err := f.srv.Answer(f.keys, q)
+				return err
+			})
+			report(b)
 		})
 		b.Run(fmt.Sprintf("db=2^%d/preset=PN13B/role=client", logN), func(b *testing.B) {
 			f := setup(b)
-			q, st, err := f.cli.Query(f.db[3])
-			if err != nil {
-				b.Fatal(err)
-			}
-			ans, vst, err := f.srv.Answer(f.keys, q)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := f.cli.Finish(st, ans); err != nil {
-				b.Fatal(err)
-			}
+			ans, _, vst := f.reply(b, f.db[3])
 			b.ReportAllocs()
 			var reply []byte
 			c0 := cpuTime()
@@ -75,7 +56,8 @@ func BenchmarkBinned(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			report(b, cpuTime()-c0)
+			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+			report(b)
 			if m, err := f.srv.Verdict(vst, reply); err != nil || !m {
 				b.Fatalf("verdict %v %v", m, err)
 			}
