@@ -13,9 +13,12 @@ import (
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
-// Keys is a client's decoded evaluation key material on the server.
+// Keys is a client's decoded evaluation key material on the server, for
+// one of the two circuits: ParseKeys makes the Paterson-Stockmeyer
+// circuit's, BinnedServer.ParseKeys the binned circuit's.
 type Keys struct {
 	ek *evaluationKeys
+	bk *binnedKeys
 }
 
 // ParseKeys decodes the key material produced by Client.Setup.
@@ -77,7 +80,7 @@ func groupParts(partitions, g int) int {
 func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState, err error) {
 	defer core.Recover(&err, "he: exact answer")
 	p := s.params
-	if keys == nil || !keys.ek.params.equal(p) {
+	if keys == nil || keys.ek == nil || !keys.ek.params.equal(p) {
 		return nil, nil, fmt.Errorf("he: exact answer: keys missing or under other parameters")
 	}
 	x, err := parseQuery(p, msg, s.plan.top)

@@ -29,16 +29,13 @@ type BinnedServer struct {
 	masks maskSource
 }
 
-// BinnedKeys is a binned client's decoded key material on the server.
-type BinnedKeys struct{ k *binnedKeys }
-
 // ParseKeys decodes the key material of a binned client of this server.
-func (s *BinnedServer) ParseKeys(keys []byte) (*BinnedKeys, error) {
+func (s *BinnedServer) ParseKeys(keys []byte) (*Keys, error) {
 	k, err := unmarshalBinnedKeys(s.params, keys, s.l)
 	if err != nil {
 		return nil, err
 	}
-	return &BinnedKeys{k: k}, nil
+	return &Keys{bk: k}, nil
 }
 
 // NewBinnedServer fingerprints db, places every entry in its bin and
@@ -155,17 +152,17 @@ func (s *BinnedServer) EncodedBytes() int {
 
 // Answer evaluates the binned circuit on the client's query and returns
 // the masked answer and the state Verdict needs.
-func (s *BinnedServer) Answer(keys *BinnedKeys, msg []byte) (answer []byte, st *VerdictState, err error) {
+func (s *BinnedServer) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState, err error) {
 	defer core.Recover(&err, "he: binned answer")
 	p := s.params
-	if keys == nil || !keys.k.params.equal(p) || keys.k.l != s.l {
+	if keys == nil || keys.bk == nil || !keys.bk.params.equal(p) || keys.bk.l != s.l {
 		return nil, nil, fmt.Errorf("he: binned answer: keys missing or for other parameters")
 	}
 	x, err := parseQuery(p, msg, p.MaxLevel())
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: binned answer: %w", err)
 	}
-	ev := bgv.NewEvaluator(p.bgv, keys.k.keySet())
+	ev := bgv.NewEvaluator(p.bgv, keys.bk.keySet())
 	workers := runtime.GOMAXPROCS(0)
 	evals := make([]*bgv.Evaluator, workers)
 	for i := range evals {

@@ -14,7 +14,7 @@ type binnedFixture struct {
 	p    Parameters
 	srv  *BinnedServer
 	cli  *BinnedClient
-	keys *BinnedKeys
+	keys *Keys
 	db   [][32]byte
 	r    *rand.ChaCha8
 	load time.Duration // NewBinnedServer's wall time

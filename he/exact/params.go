@@ -58,7 +58,7 @@ var (
 )
 
 // Presets lists every named preset.
-func Presets() []Literal { return []Literal{PN14S, PN14M, PN14, PN12Test} }
+func Presets() []Literal { return []Literal{PN14S, PN14M, PN14, PN12Test, PN13B, PN12BTest} }
 
 // PresetFor returns the cheapest secure preset whose exact-membership
 // capacity holds n entries within four partitions (one answer ciphertext):
