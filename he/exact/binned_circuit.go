@@ -1,37 +1,48 @@
 package exact
 
 import (
-	"runtime"
-
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
 // The binned circuit's stages after the expansion; foldStep is shared
 // with the Paterson-Stockmeyer circuit's quartic.
 
-// binProducts returns D = sum_i E_i * P_i + sum_k E_{B+k} * M_k at the top
-// level (the expanded ciphertexts E in NTT form, the plaintexts in
-// NTT-Montgomery form), one task per component and prime.
-func (s *BinnedServer) binProducts(E []*rlwe.Ciphertext) *rlwe.Ciphertext {
+// binProducts expands the query x and returns
+// D = sum_i E_i * P_i + sum_k E_{B+k} * M_k at the top level, each
+// expanded ciphertext E_i (NTT form) consumed as the expansion makes it
+// (core.ExpandEach) against the plaintexts (NTT-Montgomery form), into
+// one accumulator per evaluator. x is overwritten.
+func (s *BinnedServer) binProducts(evals []*bgv.Evaluator, x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	p := s.params
-	top := p.MaxLevel()
-	d := bgv.NewCiphertext(p.bgv, 1, top)
-	d.Scale = E[0].Scale
-	ringQ := p.bgv.RingQ().AtLevel(top)
-	core.Parallel(runtime.GOMAXPROCS(0), 2*(top+1), func(_, task int) {
-		c, i := task%2, task/2
-		sr := ringQ.SubRings[i]
-		acc := d.Value[c].Coeffs[i]
-		for b, pt := range s.pts {
-			sr.MulCoeffsMontgomeryThenAdd(E[b].Value[c].Coeffs[i], pt.Coeffs[i], acc)
+	ringQ := p.bgv.RingQ().AtLevel(x.Level())
+	accs := make([]*rlwe.Ciphertext, len(evals))
+	for w := range accs {
+		accs[w] = bgv.NewCiphertext(p.bgv, 1, x.Level())
+		accs[w].Scale = x.Scale
+	}
+	if err := core.ExpandEach(p.bgv, evals, s.mono, x, s.bins+feltsPerItem, func(w, i int, c *rlwe.Ciphertext) error {
+		var pt ring.Poly
+		if i < s.bins {
+			pt = s.pts[i]
+		} else {
+			pt = s.sel[i-s.bins]
 		}
-		for k, pt := range s.sel {
-			sr.MulCoeffsMontgomeryThenAdd(E[s.bins+k].Value[c].Coeffs[i], pt.Coeffs[i], acc)
+		for k := range c.Value {
+			ringQ.MulCoeffsMontgomeryThenAdd(c.Value[k], pt, accs[w].Value[k])
 		}
-	})
-	return d
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, a := range accs[1:] {
+		for k := range a.Value {
+			ringQ.Add(accs[0].Value[k], a.Value[k], accs[0].Value[k])
+		}
+	}
+	return accs[0], nil
 }
 
 // foldStep returns in^2 - 3*rot(in^2, k), rescaled (a level lower).

@@ -168,11 +168,10 @@ func (s *BinnedServer) Answer(keys *Keys, msg []byte) (answer []byte, st *Verdic
 	for i := range evals {
 		evals[i] = ev.ShallowCopy()
 	}
-	E, err := core.Expand(p.bgv, evals, s.mono, x, s.bins+feltsPerItem)
+	d, err := s.binProducts(evals, x)
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: binned answer: %w", err)
 	}
-	d := s.binProducts(E)
 	if err := ev.Rescale(d, d); err != nil {
 		return nil, nil, fmt.Errorf("he: binned answer: %w", err)
 	}

@@ -3,6 +3,7 @@ package exact
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -126,4 +127,17 @@ func TestBinsFor(t *testing.T) {
 	}
 	_, err = BinsFor(p, MaxBins(p)*BinSize(p)+1)
 	require.ErrorIs(t, err, ErrTooLarge)
+}
+
+// TestBinnedWorkers: the expansion splits its tree over the evaluators
+// (one per GOMAXPROCS); members match and non-members do not whatever the
+// split, including a worker count that is not a power of two.
+func TestBinnedWorkers(t *testing.T) {
+	f := newBinnedFixture(t, PN12BTest, 3000)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		require.True(t, f.run(t, f.db[procs]), "procs=%d: member not matched", procs)
+		require.False(t, f.run(t, randHashes(f.r, 1)[0]), "procs=%d: non-member matched", procs)
+	}
 }

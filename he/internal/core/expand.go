@@ -83,16 +83,9 @@ func Expand(p bgv.Parameters, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe
 				return nil
 			}
 			sig := bgv.NewCiphertext(p, 1, c.Level())
-			if err := evals[w].Automorphism(c, els[k], sig); err != nil {
+			if err := split(ringQ, evals[w], els[k], mono[k], c, sig); err != nil {
 				return err
 			}
-			for i := range c.Value {
-				ringQ.Sub(c.Value[i], sig.Value[i], sig.Value[i]) // c - sigma(c)
-				ringQ.Add(c.Value[i], c.Value[i], c.Value[i])
-				ringQ.Sub(c.Value[i], sig.Value[i], c.Value[i]) // c + sigma(c)
-				ringQ.MulCoeffsMontgomery(sig.Value[i], mono[k], sig.Value[i])
-			}
-			*sig.MetaData = *c.MetaData
 			if j < need {
 				next[j] = c
 			}
@@ -104,6 +97,23 @@ func Expand(p bgv.Parameters, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe
 		cur = next
 	}
 	return cur[:need], nil
+}
+
+// split is one node of the expansion tree: c becomes c + sigma(c) (the
+// even indices) and sig (c - sigma(c)) * X^(-2^k) (the odd ones), with
+// sigma the level's automorphism el and mono its X^(-2^k).
+func split(ringQ *ring.Ring, ev *bgv.Evaluator, el uint64, mono ring.Poly, c, sig *rlwe.Ciphertext) error {
+	if err := ev.Automorphism(c, el, sig); err != nil {
+		return err
+	}
+	for i := range c.Value {
+		ringQ.Sub(c.Value[i], sig.Value[i], sig.Value[i]) // c - sigma(c)
+		ringQ.Add(c.Value[i], c.Value[i], c.Value[i])
+		ringQ.Sub(c.Value[i], sig.Value[i], c.Value[i]) // c + sigma(c)
+		ringQ.MulCoeffsMontgomery(sig.Value[i], mono, sig.Value[i])
+	}
+	*sig.MetaData = *c.MetaData
+	return nil
 }
 
 // Parallel runs f(w, i) for i in [0, n) on up to workers goroutines; w is
@@ -155,4 +165,61 @@ func ParallelErr(workers, n int, f func(w, i int) error) error {
 		}
 	}
 	return nil
+}
+
+// ExpandEach is Expand for a caller that consumes each constant once:
+// it calls leaf(w, i, c) for every i < need with c = Enc(2^l m_i) (valid
+// only during the call; w is the evaluator's index), walking the tree
+// depth first below the first levels, so it holds about l ciphertexts per
+// evaluator instead of need. The key switches are Expand's. ct is
+// overwritten.
+func ExpandEach(p bgv.Parameters, evals []*bgv.Evaluator, mono []ring.Poly, ct *rlwe.Ciphertext, need int, leaf func(w, i int, c *rlwe.Ciphertext) error) error {
+	l := len(mono)
+	if need < 1 || need > 1<<l {
+		return fmt.Errorf("expand: %d values need 1..%d", need, 1<<l)
+	}
+	// Breadth first down to a level with a node per evaluator.
+	first := min(l, CeilLog2(len(evals)))
+	top, err := Expand(p, evals, mono[:first], ct, min(need, 1<<first))
+	if err != nil {
+		return err
+	}
+	// Expand treats mono[:first] as the whole tree: node j of its output
+	// holds the indices j + 2^first*u, still to be expanded by the lower
+	// levels. Clamped to 2^first, its need lets the doubling shortcut fire
+	// only where the whole tree's would (j + 2^k >= need); nodes j >= need
+	// are absent.
+	els := ExpandGaloisElements(p.N(), l)
+	ringQ := p.RingQ().AtLevel(ct.Level())
+	return ParallelErr(len(evals), len(top), func(w, j int) error {
+		if top[j] == nil {
+			return nil
+		}
+		scratch := make([]*rlwe.Ciphertext, l)
+		var walk func(c *rlwe.Ciphertext, k, j int) error
+		walk = func(c *rlwe.Ciphertext, k, j int) error {
+			if k == l {
+				return leaf(w, j, c)
+			}
+			step := 1 << k
+			if j+step >= need {
+				for i := range c.Value {
+					ringQ.Add(c.Value[i], c.Value[i], c.Value[i])
+				}
+				return walk(c, k+1, j)
+			}
+			if scratch[k] == nil {
+				scratch[k] = bgv.NewCiphertext(p, 1, c.Level())
+			}
+			sig := scratch[k]
+			if err := split(ringQ, evals[w], els[k], mono[k], c, sig); err != nil {
+				return err
+			}
+			if err := walk(c, k+1, j); err != nil {
+				return err
+			}
+			return walk(sig, k+1, j+step)
+		}
+		return walk(top[j], first, j)
+	})
 }
