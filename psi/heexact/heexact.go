@@ -28,7 +28,7 @@ import (
 // The server loads its distinct hashes under exact.PN13B, the binned
 // circuit (one coefficient-encoded query ciphertext at N=2^13 selecting one
 // bin of 2048 positions, one level-0 answer ciphertext), while its bins
-// hold them (up to about 12M entries); beyond that under the cheapest
+// hold them (up to about 12.8M entries); beyond that under the cheapest
 // Paterson-Stockmeyer preset that holds them (exact.PresetFor: PN14 with
 // more partitions, one answer ciphertext per four). Each hash is
 // encoded as x = SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 ||
