@@ -141,3 +141,10 @@ func TestBinnedWorkers(t *testing.T) {
 		require.False(t, f.run(t, randHashes(f.r, 1)[0]), "procs=%d: non-member matched", procs)
 	}
 }
+
+// TestBinnedConcurrentAnswers runs three Answers at once against one
+// binned server (run with -race).
+func TestBinnedConcurrentAnswers(t *testing.T) {
+	f := newBinnedFixture(t, PN12BTest, 1000)
+	concurrentAnswers(t, f.db[5:8], f.cli.Query, f.keys, f.srv.Answer, f.cli.Finish, f.srv.Verdict)
+}

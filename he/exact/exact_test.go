@@ -308,29 +308,37 @@ func TestPlaceItems(t *testing.T) {
 // client is not goroutine-safe, so it finishes sequentially.
 func TestExactConcurrentAnswers(t *testing.T) {
 	f := newExactFixture(t, 500)
+	concurrentAnswers(t, f.db[5:7], f.cli.Query, f.keys, f.srv.Answer, f.cli.Finish, f.srv.Verdict)
+}
+
+// concurrentAnswers answers the members hs at once and checks that each
+// matches.
+func concurrentAnswers[K any](t *testing.T, hs [][32]byte, query func([32]byte) ([]byte, *QueryState, error), keys K,
+	answer func(K, []byte) ([]byte, *VerdictState, error), finish func(*QueryState, []byte) ([]byte, error), verdict func(*VerdictState, []byte) (bool, error)) {
+	t.Helper()
 	type res struct {
 		ans []byte
 		vst *VerdictState
 		err error
 	}
 	var sts []*QueryState
-	outs := make([]chan res, 2)
-	for i, idx := range []int{5, 6} {
-		q, st, err := f.cli.Query(f.db[idx])
+	outs := make([]chan res, len(hs))
+	for i, h := range hs {
+		q, st, err := query(h)
 		require.NoError(t, err)
 		sts = append(sts, st)
 		outs[i] = make(chan res, 1)
 		go func(c chan res) {
-			ans, vst, err := f.srv.Answer(f.keys, q)
+			ans, vst, err := answer(keys, q)
 			c <- res{ans, vst, err}
 		}(outs[i])
 	}
 	for i, c := range outs {
 		r := <-c
 		require.NoError(t, r.err)
-		reply, err := f.cli.Finish(sts[i], r.ans)
+		reply, err := finish(sts[i], r.ans)
 		require.NoError(t, err)
-		m, err := f.srv.Verdict(r.vst, reply)
+		m, err := verdict(r.vst, reply)
 		require.NoError(t, err)
 		require.True(t, m)
 	}
