@@ -19,10 +19,12 @@ import (
 // four felts of h. The server expands it obliviously (core.Expand) into
 // encryptions of the constants, computes
 //
-//	D = sum_i Enc(s_i) * P_i - sum_k Enc(y_k) * M_k
+//	D = sum_i Enc(s_i) * P_i - sum_k Enc(y_k) * M_k + (1 - sum_i Enc(s_i)) * R
 //
 // (P_i the bin plaintexts, M_k selecting felt k of every position, 2^-l
-// folded into both), rescales, and folds the four differences of each
+// folded into both, R fresh uniform felts per query: it vanishes for a
+// one-hot selector and keeps a selector whose weights do not sum to one,
+// such as the all-zero query, from forcing a match), rescales, and folds the four differences of each
 // position with the anisotropic quartic: u = d0^2 - 3d1^2 and
 // w = d2^2 - 3d3^2 after one squaring and a rotation, then
 // r*E = (r*u)*u - 3*(r*w)*w in one more product, the plaintext r (zero at

@@ -11,14 +11,21 @@ import (
 // with the Paterson-Stockmeyer circuit's quartic.
 
 // binProducts expands the query x and returns
-// D = sum_i E_i * P_i + sum_k E_{B+k} * M_k at the top level, each
-// expanded ciphertext E_i (NTT form) consumed as the expansion makes it
-// (core.ExpandEach) against the plaintexts (NTT-Montgomery form), into
-// one accumulator per evaluator. x is overwritten.
-func (s *BinnedServer) binProducts(evals []*bgv.Evaluator, x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+//
+//	D = sum_i E_i * P_i + sum_k E_{B+k} * M_k + (1 - sum_i E_i) * R
+//
+// at the top level, R a fresh uniform plaintext (from fs): for a one-hot
+// selector the R term vanishes and D = P_bin - y; for a selector whose
+// weights do not sum to 1 (the all-zero query, which would otherwise make
+// every difference zero and force a match) each difference carries a
+// multiple of R the client cannot predict. Each expanded ciphertext E_i
+// (NTT form) is consumed as the expansion makes it (core.ExpandEach)
+// against the plaintexts (NTT-Montgomery form), into one accumulator per
+// evaluator, and the selector weights into one sum. x is overwritten.
+func (s *BinnedServer) binProducts(evals []*bgv.Evaluator, x *rlwe.Ciphertext, fs *fieldSampler) (*rlwe.Ciphertext, error) {
 	p := s.params
 	ringQ := p.bgv.RingQ().AtLevel(x.Level())
-	accs := make([]*rlwe.Ciphertext, len(evals))
+	accs := make([]*rlwe.Ciphertext, 2*len(evals)) // D terms, then selector sums
 	for w := range accs {
 		accs[w] = bgv.NewCiphertext(p.bgv, 1, x.Level())
 		accs[w].Scale = x.Scale
@@ -27,6 +34,9 @@ func (s *BinnedServer) binProducts(evals []*bgv.Evaluator, x *rlwe.Ciphertext) (
 		var pt ring.Poly
 		if i < s.bins {
 			pt = s.pts[i]
+			for k := range c.Value {
+				ringQ.Add(accs[len(evals)+w].Value[k], c.Value[k], accs[len(evals)+w].Value[k])
+			}
 		} else {
 			pt = s.sel[i-s.bins]
 		}
@@ -37,12 +47,35 @@ func (s *BinnedServer) binProducts(evals []*bgv.Evaluator, x *rlwe.Ciphertext) (
 	}); err != nil {
 		return nil, err
 	}
-	for _, a := range accs[1:] {
-		for k := range a.Value {
-			ringQ.Add(accs[0].Value[k], a.Value[k], accs[0].Value[k])
+	d, sum := accs[0], accs[len(evals)]
+	for w := 1; w < len(evals); w++ {
+		for k := range d.Value {
+			ringQ.Add(d.Value[k], accs[w].Value[k], d.Value[k])
+			ringQ.Add(sum.Value[k], accs[len(evals)+w].Value[k], sum.Value[k])
 		}
 	}
-	return accs[0], nil
+	// D += R - sum * R (2^-l folded into the product's plaintext).
+	t := p.T()
+	r, negR := make([]uint64, p.Slots()), make([]uint64, p.Slots())
+	for j := range r {
+		r[j] = fs.uniform()
+		negR[j] = (t - r[j]) * s.inv % t
+	}
+	ecd := s.ecd.ShallowCopy()
+	ptNeg := bgv.NewPlaintext(p.bgv, x.Level())
+	if err := ecd.Encode(negR, ptNeg); err != nil {
+		return nil, err
+	}
+	ringQ.MulRNSScalarMontgomery(ptNeg.Value, s.tMont, ptNeg.Value)
+	for k := range d.Value {
+		ringQ.MulCoeffsMontgomeryThenAdd(sum.Value[k], ptNeg.Value, d.Value[k])
+	}
+	ptR := bgv.NewPlaintext(p.bgv, x.Level())
+	ptR.Scale = d.Scale
+	if err := ecd.Encode(r, ptR); err != nil {
+		return nil, err
+	}
+	return d, evals[0].Add(d, ptR, d)
 }
 
 // foldStep returns in^2 - 3*rot(in^2, k), rescaled (a level lower).

@@ -52,15 +52,22 @@ func BinnedKeysSize(p Parameters, bins int) int { return binnedKeysSize(p, binne
 // Query encrypts, coefficient-encoded at the top level, the one-hot
 // selector of h's bin and h's four felts, as a seeded ciphertext.
 func (c *BinnedClient) Query(h [32]byte) ([]byte, *QueryState, error) {
+	return c.queryCoeffs(func(pT []uint64) {
+		pT[BinOf(h, c.bins)] = 1
+		for k, v := range fingerprintOf(h) {
+			pT[c.bins+k] = uint64(v)
+		}
+	})
+}
+
+// queryCoeffs encrypts the coefficients fill writes (into zeros) as a
+// seeded query at the top level.
+func (c *BinnedClient) queryCoeffs(fill func(pT []uint64)) ([]byte, *QueryState, error) {
 	p := c.params
 	e := c.enc
 	top := p.MaxLevel()
-	pT := e.pT.Coeffs[0]
-	clear(pT)
-	pT[BinOf(h, c.bins)] = 1
-	for k, v := range fingerprintOf(h) {
-		pT[c.bins+k] = uint64(v)
-	}
+	clear(e.pT.Coeffs[0])
+	fill(e.pT.Coeffs[0])
 	e.ecd.RingT2Q(top, true, e.pT, c.c0) // t^-1 * m
 	seed, err := e.seeded.Encrypt(c.c0)
 	if err != nil {

@@ -23,7 +23,9 @@ type BinnedServer struct {
 	// convention); sel[k] holds -2^-l at the slots of felt k.
 	pts   []ring.Poly
 	sel   [feltsPerItem]ring.Poly
-	trap  []bool // [position]: a trap in every bin (r = 0, no entry)
+	tMont ring.RNSScalar // t in double Montgomery form at the top level
+	inv   uint64         // 2^-l mod t
+	trap  []bool         // [position]: a trap in every bin (r = 0, no entry)
 	mono  []ring.Poly
 	ecd   *bgv.Encoder
 	masks maskSource
@@ -81,6 +83,7 @@ func NewBinnedServer(p Parameters, db [][32]byte, rng io.Reader) (*BinnedServer,
 	top := p.MaxLevel()
 	ringQ := p.bgv.RingQ().AtLevel(top)
 	tMont := tMontgomery(ringQ, t)
+	s.tMont, s.inv = tMont, inv
 	encode := func(ecd *bgv.Encoder, vals []uint64) (ring.Poly, error) {
 		pt := bgv.NewPlaintext(p.bgv, top)
 		if err := ecd.Encode(vals, pt); err != nil {
@@ -168,7 +171,11 @@ func (s *BinnedServer) Answer(keys *Keys, msg []byte) (answer []byte, st *Verdic
 	for i := range evals {
 		evals[i] = ev.ShallowCopy()
 	}
-	d, err := s.binProducts(evals, x)
+	fs, err := s.masks.sampler(p.T())
+	if err != nil {
+		return nil, nil, fmt.Errorf("he: binned answer: %w", err)
+	}
+	d, err := s.binProducts(evals, x, fs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: binned answer: %w", err)
 	}
@@ -177,10 +184,6 @@ func (s *BinnedServer) Answer(keys *Keys, msg []byte) (answer []byte, st *Verdic
 	}
 	// u at slot 4e, w at slot 4e+2.
 	c, err := foldStep(ev, d, 1)
-	if err != nil {
-		return nil, nil, fmt.Errorf("he: binned answer: %w", err)
-	}
-	fs, err := s.masks.sampler(p.T())
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: binned answer: %w", err)
 	}

@@ -148,3 +148,33 @@ func TestBinnedConcurrentAnswers(t *testing.T) {
 	f := newBinnedFixture(t, PN12BTest, 1000)
 	concurrentAnswers(t, f.db[5:8], f.cli.Query, f.keys, f.srv.Answer, f.cli.Finish, f.srv.Verdict)
 }
+
+// TestBinnedSelectorNotOneHot: a client sending a selector whose weights
+// do not sum to one cannot force a match. The all-zero query (selector and
+// felts zero) would make every difference zero without the server's fresh
+// R term; a selector naming a member's bin twice (weight 2) leaves R in
+// every difference too. Both give no match and no error.
+func TestBinnedSelectorNotOneHot(t *testing.T) {
+	f := newBinnedFixture(t, PN12BTest, 2000)
+	h := f.db[9]
+	for name, fill := range map[string]func([]uint64){
+		"zero": func([]uint64) {},
+		"weight 2": func(pT []uint64) {
+			pT[BinOf(h, f.srv.Bins())] = 2
+			for k, v := range fingerprintOf(h) {
+				pT[f.srv.Bins()+k] = 2 * uint64(v)
+			}
+		},
+	} {
+		q, st, err := f.cli.queryCoeffs(fill)
+		require.NoError(t, err)
+		ans, vst, err := f.srv.Answer(f.keys, q)
+		require.NoError(t, err)
+		reply, err := f.cli.Finish(st, ans)
+		require.NoError(t, err)
+		m, err := f.srv.Verdict(vst, reply)
+		require.NoError(t, err, name)
+		require.False(t, m, "%s: forced a match", name)
+	}
+	require.True(t, f.run(t, h), "the member itself still matches")
+}
