@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/privmatch/privmatch/he/exact"
 	"github.com/privmatch/privmatch/he/hamming"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -74,23 +73,16 @@ func TestServeQueryHE(t *testing.T) {
 
 // heExactCase queries db's entry 42 and a near copy, twice over.
 func heExactCase(t *testing.T, db *psi.Database) heCase {
-	lit, err := exact.PresetFor(200)
+	sz, err := heexact.SizesFor(200)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := exact.NewParameters(lit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := exact.KeysSize(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := sz.Keys
 	return heCase{
 		proto: "he-exact", query: []string{"--count", "2"},
 		hashes:   []string{db.Hashes[42].String(), flip(t, db.Hashes[42])},
 		outcomes: []string{"match", "no match", "match", "no match"},
-		keys:     keys, up: heexact.OPRFSize + exact.QuerySize(p) + exact.ReplySize(p, 1), down: heexact.OPRFSize + exact.AnswerSize(p, 1), rounds: 5,
+		keys:     keys, up: heexact.OPRFSize + sz.Query + sz.Reply, down: heexact.OPRFSize + sz.Answer, rounds: 5,
 		perQuery: func(t *testing.T, i int, r queryResult) {
 			if (i == 0) != (r.SetupBytes > keys) || (i > 0 && r.SetupBytes != 0) {
 				t.Errorf("query %d: setup %d B; want more than the keys (%d B) on the first query only", i, r.SetupBytes, keys)

@@ -13,9 +13,12 @@ import (
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
-// Keys is a client's decoded evaluation key material on the server.
+// Keys is a client's decoded evaluation key material on the server, for
+// one of the two circuits: ParseKeys makes the Paterson-Stockmeyer
+// circuit's, BinnedServer.ParseKeys the binned circuit's.
 type Keys struct {
 	ek *evaluationKeys
+	bk *binnedKeys
 }
 
 // ParseKeys decodes the key material produced by Client.Setup.
@@ -77,19 +80,15 @@ func groupParts(partitions, g int) int {
 func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState, err error) {
 	defer core.Recover(&err, "he: exact answer")
 	p := s.params
-	if keys == nil || !keys.ek.params.equal(p) {
+	if keys == nil || keys.ek == nil || !keys.ek.params.equal(p) {
 		return nil, nil, fmt.Errorf("he: exact answer: keys missing or under other parameters")
 	}
-	sq, err := unmarshalSeededCiphertext(p, msg, s.plan.top)
-	if err != nil {
-		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
-	}
-	x, err := sq.expand()
+	x, err := parseQuery(p, msg, s.plan.top)
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}
 	ev := bgv.NewEvaluator(p.bgv, keys.ek.keySet())
-	pw, err := s.plan.powers(ev, x.ct)
+	pw, err := s.plan.powers(ev, x)
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: exact answer: powers: %w", err)
 	}
@@ -98,9 +97,7 @@ func (s *Server) Answer(keys *Keys, msg []byte) (answer []byte, st *VerdictState
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}
 	// Per-query masks.
-	s.rngMu.Lock()
-	fs, err := newFieldSampler(s.rng, p.T())
-	s.rngMu.Unlock()
+	fs, err := s.masks.sampler(p.T())
 	if err != nil {
 		return nil, nil, fmt.Errorf("he: exact answer: %w", err)
 	}
@@ -254,28 +251,11 @@ func (s *Server) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphe
 		return nil, nil, err
 	}
 	// Anisotropic quartic of (v0, v1, v2, v3): (v0^2-3v1^2)^2 - 3(v2^2-3v3^2)^2.
-	step := func(in *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
-		sq, err := ev.MulRelinNew(in, in)
-		if err != nil {
-			return nil, err
-		}
-		if err := ev.Rescale(sq, sq); err != nil {
-			return nil, err
-		}
-		r, err := ev.RotateColumnsNew(sq, k)
-		if err != nil {
-			return nil, err
-		}
-		if err := ev.Mul(r, uint64(nonResidue), r); err != nil {
-			return nil, err
-		}
-		return sq, ev.Sub(sq, r, sq)
-	}
-	c, err := step(v, 1)
+	c, err := foldStep(ev, v, 1)
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := step(c, 2)
+	e, err := foldStep(ev, c, 2)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -306,7 +286,10 @@ func (s *Server) evalPartition(ev *bgv.Evaluator, pi int, pw map[int]*rlwe.Ciphe
 // value is not a*(value - mask) under this query's fresh key a: a reply
 // altered at any position passes with probability at most 1/(t-1)
 // ([ForgeryBound]), however the client chose the alteration.
-func (s *Server) Verdict(st *VerdictState, reply []byte) (bool, error) {
+func (s *Server) Verdict(st *VerdictState, reply []byte) (bool, error) { return st.verdict(reply) }
+
+// verdict is Verdict for both circuits.
+func (st *VerdictState) verdict(reply []byte) (bool, error) {
 	if st == nil || st.used {
 		return false, fmt.Errorf("he: exact verdict: state missing or already used")
 	}

@@ -149,6 +149,20 @@ func unmarshalSeededCiphertext(p Parameters, data []byte, wantLevel int) (*seede
 	return c, nil
 }
 
+// parseQuery decodes a seeded query ciphertext at the given level and
+// regenerates its uniform component.
+func parseQuery(p Parameters, msg []byte, level int) (*rlwe.Ciphertext, error) {
+	sq, err := unmarshalSeededCiphertext(p, msg, level)
+	if err != nil {
+		return nil, err
+	}
+	x, err := sq.expand()
+	if err != nil {
+		return nil, err
+	}
+	return x.ct, nil
+}
+
 // expand regenerates the uniform component from the seed.
 func (c *seededCiphertext) expand() (*ciphertext, error) {
 	p := c.params

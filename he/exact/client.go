@@ -5,9 +5,7 @@ import (
 	"io"
 
 	"github.com/privmatch/privmatch/he/internal/core"
-	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
-	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
 // Client is the querying side of the exact-membership protocol. It
@@ -19,16 +17,26 @@ type Client struct {
 	sk     *secretKey
 	enc    *encryptor
 	dec    *decryptor
-	vals   []uint64     // the replicated fingerprint, scratch
-	c0     ring.Poly    // the query's first component, scratch
-	ans    [2]ring.Poly // an answer ciphertext, scratch
-	slots  []uint64     // its decrypted slots, scratch
-	pt     *rlwe.Plaintext
+	vals   []uint64  // the replicated fingerprint, scratch
+	c0     ring.Poly // the query's first component, scratch
+	ad     *answerDecrypter
 }
 
 // QueryState is what the client keeps between Query and Finish.
 type QueryState struct {
 	used bool
+}
+
+// open marks the state used and checks the answer's header.
+func (st *QueryState) open(p Parameters, answer []byte, kind byte) error {
+	if st == nil || st.used {
+		return fmt.Errorf("state missing or already used")
+	}
+	st.used = true
+	if err := checkHeader(answer, kind, p); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
+	}
+	return nil
 }
 
 // NewClient samples a fresh secret key. Seeds come from rng
@@ -71,13 +79,9 @@ func (c *Client) Query(h [32]byte) ([]byte, *QueryState, error) {
 // (uniformly masked) values of the result positions. The client learns
 // nothing from them; only the server, who knows the masks, does.
 func (c *Client) Finish(st *QueryState, answer []byte) ([]byte, error) {
-	if st == nil || st.used {
-		return nil, fmt.Errorf("he: exact finish: state missing or already used")
-	}
-	st.used = true
 	p := c.params
-	if err := checkHeader(answer, core.KindExactAnswer, p); err != nil {
-		return nil, fmt.Errorf("he: exact finish: decode answer: %w", err)
+	if err := st.open(p, answer, core.KindExactAnswer); err != nil {
+		return nil, fmt.Errorf("he: exact finish: %w", err)
 	}
 	if len(answer) < core.HeaderLen+1 {
 		return nil, fmt.Errorf("he: exact finish: truncated answer")
@@ -92,34 +96,16 @@ func (c *Client) Finish(st *QueryState, answer []byte) ([]byte, error) {
 	body := answer[core.HeaderLen+1:]
 	cs := compressedSize(p)
 	out := make([]uint64, 0, 2*parts*p.Slots()/feltsPerItem)
-	ringQ := p.bgv.RingQ().AtLevel(0)
-	if c.ans[0].N() == 0 {
-		c.ans = [2]ring.Poly{ringQ.NewPoly(), ringQ.NewPoly()}
-		c.slots = make([]uint64, p.Slots())
-		c.pt = bgv.NewPlaintext(p.bgv, 0)
-		c.pt.Value = c.ans[0]
-		c.pt.Element.Value[0] = c.ans[0]
-		c.pt.IsNTT = false
+	if c.ad == nil {
+		c.ad = newAnswerDecrypter(c.sk, c.dec)
 	}
-	c0, c1 := c.ans[0], c.ans[1]
 	groups := exactGroups(parts)
 	for k := 0; k < 2*groups; k++ {
 		g := k % groups
-		scale, err := unpackLevel0(p, body[k*cs:(k+1)*cs], c0.Coeffs[0], c1.Coeffs[0])
+		vals, err := c.ad.decrypt(body[k*cs : (k+1)*cs])
 		if err != nil {
-			return nil, fmt.Errorf("he: exact finish: decode answer ciphertext %d: %w", k, err)
+			return nil, fmt.Errorf("he: exact finish: answer ciphertext %d: %w", k, err)
 		}
-		// Decrypt in coefficient form: c0 + INTT(NTT(c1) * s).
-		ringQ.NTT(c1, c1)
-		ringQ.MulCoeffsMontgomery(c1, c.sk.sk.Value.Q, c1)
-		ringQ.INTT(c1, c1)
-		ringQ.Add(c0, c1, c0)
-		pt := c.pt
-		pt.Scale = rlwe.NewScaleModT(scale, p.T())
-		if err := c.dec.ecd.Decode(pt, c.slots); err != nil {
-			return nil, fmt.Errorf("he: exact finish: %w", err)
-		}
-		vals := c.slots
 		gp := groupParts(parts, g)
 		for i, v := range vals {
 			if i%feltsPerItem < gp {

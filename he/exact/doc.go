@@ -15,6 +15,20 @@
 // type appears in the API. Sizes and timings, with the commands that
 // measure them, are in the repository README.
 //
+// The binned circuit ([PN13B], [PN12BTest] for tests) answers the same
+// question from one query ciphertext at N=2^13 and one answer ciphertext:
+// [NewBinnedServer] lays the list out in public bins ([BinOf], [BinsFor]),
+// [NewBinnedClient] selects its item's bin, and the server expands the
+// selector obliviously, selects the bin with one plaintext product per
+// bin and folds each position with the same quartic. Verdict, the check
+// copies and [ForgeryBound] are shared; binned.go describes the circuit.
+//
+//	client                                   server (db in B bins)
+//	  | Setup: relin, 2 rotation and l = log2(B+4) expansion keys (once) --> |
+//	  | Query: Enc(sum_i [i == bin] X^i + sum_k f_k X^(B+k)) seeded ------> |  expand, D = sum_i s_i P_i - y,
+//	  | <--- Answer: Enc(r*E + m, a*r*E + m'), level 0, one ciphertext ---- |  quartic fold, keyed product
+//	  | Reply: the bin's masked values and check values ------------------> |  Verdict as below
+//
 //	client                                   server (db of n 256-bit hashes)
 //	  | Setup: relin + 3 rotation keys (once) --> |
 //	  | Query: Enc(f(h)) seeded, top level -----> |  powers, per-slot polynomials,

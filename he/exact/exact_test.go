@@ -67,16 +67,25 @@ func (f *exactFixture) run(t testing.TB, h [32]byte) (bool, []byte, error) {
 // size, and returns the client's reply and the server's verdict state.
 func (f *exactFixture) reply(t testing.TB, h [32]byte) ([]byte, *VerdictState) {
 	t.Helper()
-	q, st, err := f.cli.Query(h)
-	require.NoError(t, err)
-	require.Equal(t, QuerySize(f.p), len(q))
-	ans, vst, err := f.srv.Answer(f.keys, q)
-	require.NoError(t, err)
-	require.Equal(t, AnswerSize(f.p, f.srv.Partitions()), len(ans))
-	reply, err := f.cli.Finish(st, ans)
-	require.NoError(t, err)
-	require.Equal(t, ReplySize(f.p, f.srv.Partitions()), len(reply))
+	_, reply, vst := roundTrip(t, h, f.cli.Query, f.keys, f.srv.Answer, f.cli.Finish,
+		[3]int{QuerySize(f.p), AnswerSize(f.p, f.srv.Partitions()), ReplySize(f.p, f.srv.Partitions())})
 	return reply, vst
+}
+
+// roundTrip runs Query, Answer and Finish for h, requires each message
+// to have its size in want (query, answer, reply) and returns the
+// answer, the reply and the server's verdict state.
+func roundTrip[K any](t testing.TB, h [32]byte, query func([32]byte) ([]byte, *QueryState, error), keys K,
+	answer func(K, []byte) ([]byte, *VerdictState, error), finish func(*QueryState, []byte) ([]byte, error), want [3]int) ([]byte, []byte, *VerdictState) {
+	t.Helper()
+	q, st, err := query(h)
+	require.NoError(t, err)
+	ans, vst, err := answer(keys, q)
+	require.NoError(t, err)
+	reply, err := finish(st, ans)
+	require.NoError(t, err)
+	require.Equal(t, want, [3]int{len(q), len(ans), len(reply)}, "message sizes")
+	return ans, reply, vst
 }
 
 func TestExactMembership(t *testing.T) {
@@ -299,29 +308,37 @@ func TestPlaceItems(t *testing.T) {
 // client is not goroutine-safe, so it finishes sequentially.
 func TestExactConcurrentAnswers(t *testing.T) {
 	f := newExactFixture(t, 500)
+	concurrentAnswers(t, f.db[5:7], f.cli.Query, f.keys, f.srv.Answer, f.cli.Finish, f.srv.Verdict)
+}
+
+// concurrentAnswers answers the members hs at once and checks that each
+// matches.
+func concurrentAnswers[K any](t *testing.T, hs [][32]byte, query func([32]byte) ([]byte, *QueryState, error), keys K,
+	answer func(K, []byte) ([]byte, *VerdictState, error), finish func(*QueryState, []byte) ([]byte, error), verdict func(*VerdictState, []byte) (bool, error)) {
+	t.Helper()
 	type res struct {
 		ans []byte
 		vst *VerdictState
 		err error
 	}
 	var sts []*QueryState
-	outs := make([]chan res, 2)
-	for i, idx := range []int{5, 6} {
-		q, st, err := f.cli.Query(f.db[idx])
+	outs := make([]chan res, len(hs))
+	for i, h := range hs {
+		q, st, err := query(h)
 		require.NoError(t, err)
 		sts = append(sts, st)
 		outs[i] = make(chan res, 1)
 		go func(c chan res) {
-			ans, vst, err := f.srv.Answer(f.keys, q)
+			ans, vst, err := answer(keys, q)
 			c <- res{ans, vst, err}
 		}(outs[i])
 	}
 	for i, c := range outs {
 		r := <-c
 		require.NoError(t, r.err)
-		reply, err := f.cli.Finish(sts[i], r.ans)
+		reply, err := finish(sts[i], r.ans)
 		require.NoError(t, err)
-		m, err := f.srv.Verdict(r.vst, reply)
+		m, err := verdict(r.vst, reply)
 		require.NoError(t, err)
 		require.True(t, m)
 	}

@@ -146,3 +146,61 @@ func FuzzExactFinish(f *testing.F) {
 		}
 	})
 }
+
+func FuzzUnmarshalBinnedKeys(f *testing.F) {
+	hetest.AllowInsecure()
+	p, err := NewParameters(PN12BTest)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// Whole keys are megabytes; seed with headers and short bodies, which
+	// exercise every length check. The full decode is covered by
+	// TestBinnedMembership (keys parsed, then used).
+	hdr := putHeader(nil, core.KindExactBinKeys, p)
+	f.Add(append(append([]byte{}, hdr...), 3, 0, 0, 0))
+	f.Add(append(append([]byte{}, hdr...), 200, 0xff, 0xff))
+	f.Add(hdr[:5])
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if _, err := unmarshalBinnedKeys(p, in, 3); err == nil {
+			t.Fatal("accepted keys from a short fuzz input")
+		}
+	})
+}
+
+func FuzzBinnedFinish(f *testing.F) {
+	hetest.AllowInsecure()
+	p, err := NewParameters(PN12BTest)
+	if err != nil {
+		f.Fatal(err)
+	}
+	cli, err := NewBinnedClient(p, 3, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	hdr := putHeader(nil, core.KindExactBinAns, p)
+	f.Add(append(append([]byte{}, hdr...), 1, 2, 3))
+	// Full length, scale 1, then every coefficient of c1 out of range.
+	full := append(append([]byte{}, hdr...), make([]byte, compressedSize(p))...)
+	full[core.HeaderLen] = 1
+	f.Add(append([]byte{}, full...))
+	for i := len(full) / 2; i < len(full); i++ {
+		full[i] = 0xff
+	}
+	f.Add(full)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		_, st, err := cli.Query([32]byte{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, err := cli.Finish(st, in)
+		if err != nil {
+			return
+		}
+		if len(in) != BinnedAnswerSize(p) {
+			t.Fatalf("accepted a %d-byte answer, want %d bytes", len(in), BinnedAnswerSize(p))
+		}
+		if _, err := decodeReply(p, reply, 2*BinSize(p)); err != nil {
+			t.Fatalf("reply does not decode: %v", err)
+		}
+	})
+}

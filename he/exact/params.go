@@ -19,6 +19,10 @@ type Literal struct {
 	// High is the Paterson-Stockmeyer giant-step count H; one bin
 	// polynomial has L*H coefficients, so it holds L*H-1 items.
 	High int
+	// Binned selects the binned circuit instead (binned.go: a one-hot bin
+	// selector expanded by the server, one product per bin, the quartic
+	// fold); Low and High must then be zero.
+	Binned bool
 }
 
 // Parameters is a checked he-exact parameter set. It is immutable and safe
@@ -54,7 +58,7 @@ var (
 )
 
 // Presets lists every named preset.
-func Presets() []Literal { return []Literal{PN14S, PN14M, PN14, PN12Test} }
+func Presets() []Literal { return []Literal{PN14S, PN14M, PN14, PN12Test, PN13B, PN12BTest} }
 
 // PresetFor returns the cheapest secure preset whose exact-membership
 // capacity holds n entries within four partitions (one answer ciphertext):
@@ -106,6 +110,9 @@ func NewParameters(l Literal) (Parameters, error) {
 		// Felts are 16-bit values; they must be distinct residues.
 		return Parameters{}, fmt.Errorf("he: params %s: t=%d must exceed 2^16", l.Name, l.T)
 	}
+	if l.Binned {
+		return newBinnedParameters(hp, l)
+	}
 	if l.Low < 2 || l.Low&(l.Low-1) != 0 || l.High < 2 || l.Low*l.High > 1<<12 {
 		return Parameters{}, fmt.Errorf("he: params %s: Low=%d must be a power of two >= 2, High=%d >= 2, Low*High <= 4096", l.Name, l.Low, l.High)
 	}
@@ -123,6 +130,9 @@ func NewParameters(l Literal) (Parameters, error) {
 // powers up to x^(L(H-1)), one for the giant-step product, two for the
 // anisotropic quartic, one for the random multiplier.
 func (l Literal) depth() int {
+	if l.Binned {
+		return binnedDepth
+	}
 	return core.CeilLog2(l.Low*(l.High-1)) + 1 + 2 + 1
 }
 
@@ -141,6 +151,9 @@ func (p Parameters) Literal() Literal {
 
 // String summarises the parameters.
 func (p Parameters) String() string {
+	if p.lit.Binned {
+		return fmt.Sprintf("%s binned depth=%d slots=%d", p.Parameters.String(), p.Depth(), p.Slots())
+	}
 	return fmt.Sprintf("%s PS L=%d H=%d depth=%d slots=%d", p.Parameters.String(), p.lit.Low, p.lit.High, p.Depth(), p.Slots())
 }
 

@@ -33,6 +33,9 @@ type circuitPlan struct {
 
 func newCircuitPlan(p Parameters) (*circuitPlan, error) {
 	l := p.lit
+	if l.Binned {
+		return nil, fmt.Errorf("he: params %s run the binned circuit: use NewBinnedServer and NewBinnedClient", l.Name)
+	}
 	c := &circuitPlan{L: l.Low, H: l.High, top: p.MaxLevel(), factors: map[int][2]int{}, mult: map[int]int{}, level: map[int]int{1: p.MaxLevel()}, scale: map[int]uint64{1: 1}, t: p.T()}
 	q := p.bgv.Q()
 	var need func(e int)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/utils/sampling"
@@ -77,4 +78,32 @@ func (s *fieldSampler) intn(n int) int {
 			return int(v % uint64(n))
 		}
 	}
+}
+
+// perm returns a uniform permutation of [0, n).
+func (s *fieldSampler) perm(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	for i := n - 1; i > 0; i-- {
+		j := s.intn(i + 1)
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// maskSource hands each query a fresh field sampler seeded from the
+// server's reader, which it guards: an injected reader need not be
+// goroutine-safe.
+type maskSource struct {
+	rng io.Reader
+	mu  sync.Mutex
+}
+
+// sampler returns a sampler for one query's masks and randomisers.
+func (m *maskSource) sampler(t uint64) (*fieldSampler, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return newFieldSampler(m.rng, t)
 }

@@ -38,8 +38,7 @@ type Server struct {
 	coef  [][]ring.Poly
 	ones  ring.Poly // coefficient of the rotated query term
 	ecd   *bgv.Encoder
-	rng   io.Reader
-	rngMu sync.Mutex // guards rng: an injected reader need not be goroutine-safe
+	masks maskSource
 	tMont ring.RNSScalar
 }
 
@@ -115,20 +114,13 @@ func NewServer(p Parameters, db [][32]byte, rng io.Reader) (*Server, error) {
 	}
 	m := parts * bins
 	nTraps := trapCount(m)
-	s := &Server{params: p, plan: plan, partitions: parts, bins: bins, capacity: capacity, traps: nTraps, items: len(fps), ecd: bgv.NewEncoder(p.bgv), rng: rng}
+	s := &Server{params: p, plan: plan, partitions: parts, bins: bins, capacity: capacity, traps: nTraps, items: len(fps), ecd: bgv.NewEncoder(p.bgv), masks: maskSource{rng: rng}}
 	// Random trap cells.
 	s.isTrap = make([][]bool, parts)
 	for i := range s.isTrap {
 		s.isTrap[i] = make([]bool, bins)
 	}
-	perm := make([]int, m)
-	for i := range perm {
-		perm[i] = i
-	}
-	for i := m - 1; i > 0; i-- {
-		j := fs.intn(i + 1)
-		perm[i], perm[j] = perm[j], perm[i]
-	}
+	perm := fs.perm(m)
 	for _, c := range perm[:nTraps] {
 		s.isTrap[c/bins][c%bins] = true
 	}
@@ -268,11 +260,7 @@ func (s *Server) encode(cells [][]fingerprint, rho []uint64) error {
 	// Encode at the evaluation level with the planned scales.
 	lvl := s.plan.evalLevel
 	ringQ := p.bgv.RingQ().AtLevel(lvl)
-	// Lattigo's Mul(ct, pt) multiplies pt by t in Montgomery form; match it.
-	tMont := make(ring.RNSScalar, lvl+1)
-	for i, sub := range ringQ.SubRings[:lvl+1] {
-		tMont[i] = ring.MForm(ring.MForm(t%sub.Modulus, sub.Modulus, sub.BRedConstant), sub.Modulus, sub.BRedConstant)
-	}
+	tMont := tMontgomery(ringQ, t)
 	s.tMont = tMont
 	s.coef = make([][]ring.Poly, s.partitions)
 	type job struct{ pi, k int }
@@ -360,4 +348,16 @@ func (s *Server) EncodedBytes() int {
 		}
 	}
 	return n
+}
+
+// tMontgomery returns t in double Montgomery form at every prime of ringQ:
+// Lattigo's Mul(ct, pt) multiplies pt by t in Montgomery form, and
+// pre-encoded plaintexts multiplied by it (MulRNSScalarMontgomery) match
+// that convention.
+func tMontgomery(ringQ *ring.Ring, t uint64) ring.RNSScalar {
+	out := make(ring.RNSScalar, ringQ.Level()+1)
+	for i, sub := range ringQ.SubRings[:ringQ.Level()+1] {
+		out[i] = ring.MForm(ring.MForm(t%sub.Modulus, sub.Modulus, sub.BRedConstant), sub.Modulus, sub.BRedConstant)
+	}
+	return out
 }

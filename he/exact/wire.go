@@ -6,6 +6,8 @@ import (
 
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
 // answerDrop is how many low bits of c0 and c1 a level-0 answer
@@ -40,4 +42,48 @@ func unpackLevel0(p Parameters, src []byte, c0, c1 []uint64) (uint64, error) {
 		return 0, fmt.Errorf("scale %d not in 1..t-1", scale)
 	}
 	return scale, core.ReadCompressed(src[4:], p.Parameters, answerDrop, c0, c1)
+}
+
+// answerDecrypter decrypts compressed level-0 answer ciphertexts to their
+// slot values, reusing its scratch. It is not safe for concurrent use.
+type answerDecrypter struct {
+	p     Parameters
+	sk    *secretKey
+	dec   *decryptor
+	ans   [2]ring.Poly
+	pt    *rlwe.Plaintext
+	slots []uint64
+}
+
+func newAnswerDecrypter(sk *secretKey, dec *decryptor) *answerDecrypter {
+	p := sk.params
+	ringQ := p.bgv.RingQ().AtLevel(0)
+	d := &answerDecrypter{p: p, sk: sk, dec: dec, ans: [2]ring.Poly{ringQ.NewPoly(), ringQ.NewPoly()}, slots: make([]uint64, p.Slots())}
+	d.pt = bgv.NewPlaintext(p.bgv, 0)
+	d.pt.Value = d.ans[0]
+	d.pt.Element.Value[0] = d.ans[0]
+	d.pt.IsNTT = false
+	return d
+}
+
+// decrypt validates one compressed answer ciphertext and returns its slot
+// values (the decrypter's scratch, valid until the next call).
+func (d *answerDecrypter) decrypt(src []byte) ([]uint64, error) {
+	p := d.p
+	c0, c1 := d.ans[0], d.ans[1]
+	scale, err := unpackLevel0(p, src, c0.Coeffs[0], c1.Coeffs[0])
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	// Decrypt in coefficient form: c0 + INTT(NTT(c1) * s).
+	ringQ := p.bgv.RingQ().AtLevel(0)
+	ringQ.NTT(c1, c1)
+	ringQ.MulCoeffsMontgomery(c1, d.sk.sk.Value.Q, c1)
+	ringQ.INTT(c1, c1)
+	ringQ.Add(c0, c1, c0)
+	d.pt.Scale = rlwe.NewScaleModT(scale, p.T())
+	if err := d.dec.ecd.Decode(d.pt, d.slots); err != nil {
+		return nil, err
+	}
+	return d.slots, nil
 }

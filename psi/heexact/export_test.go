@@ -19,6 +19,10 @@ var Insecure psi.Protocol = heExactProtocol{allowInsecure: true}
 // that CI stays fast.
 var Small psi.Protocol = heExactProtocol{allowInsecure: true, test: &exact.PN12Test}
 
+// SmallBinned is Small on he/exact's INSECURE binned test preset
+// PN12BTest (tests only).
+var SmallBinned psi.Protocol = heExactProtocol{allowInsecure: true, test: &exact.PN12BTest}
+
 // WithMaxOPRF is he-exact whose server grants max OPRF evaluations per
 // session, with a client that accepts insecure test presets.
 func WithMaxOPRF(max int) psi.Protocol { return heExactProtocol{allowInsecure: true, maxOPRF: max} }

@@ -13,8 +13,11 @@ import (
 // them to a message that re-encodes to the same bytes.
 func FuzzHEExactParams(f *testing.F) {
 	for _, l := range exact.Presets() {
-		for _, parts := range []int{4, 16, exact.MaxPartitions} {
-			m := &Params{Literal: l, Partitions: parts}
+		for _, n := range []int{4, 16, exact.MaxPartitions, 664} {
+			m := &Params{Literal: l, Partitions: n}
+			if l.Binned {
+				m = &Params{Literal: l, Bins: n}
+			}
 			if b, err := m.MarshalBinary(); err == nil {
 				f.Add(b)
 			}

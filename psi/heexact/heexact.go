@@ -25,11 +25,12 @@ import (
 // homomorphic encryption (package he's engine), in which the server learns
 // whether the client's hash is listed and the client learns nothing.
 //
-// The server loads its distinct hashes under the cheapest 128-bit preset
-// that holds them in one answer ciphertext (exact.PresetFor: PN14S up to
-// about 75k entries, PN14M up to about 286k, PN14 up to about 1.07M);
-// larger databases use PN14 with more partitions, one answer ciphertext
-// per four (16 partitions, 4 ciphertexts at 2^22 entries). Each hash is
+// The server loads its distinct hashes under exact.PN13B, the binned
+// circuit (one coefficient-encoded query ciphertext at N=2^13 selecting one
+// bin of 2048 positions, one level-0 answer ciphertext), while its bins
+// hold them (up to about 12.8M entries); beyond that under the cheapest
+// Paterson-Stockmeyer preset that holds them (exact.PresetFor: PN14 with
+// more partitions, one answer ciphertext per four). Each hash is
 // encoded as x = SHA-256("privmatch-he-exact-v1" || 0 || kind || 0 ||
 // bits || hash bytes), which binds the hash kind and length, and enters he
 // as SHA-256(label || F_k(x)), F_k the OPRF of RFC 9497 over ristretto255
@@ -44,17 +45,19 @@ import (
 // closes (over TCP: when the connection ends).
 //
 //	client (secret key)                          server (db, per-client keys)
-//	  |  Params: preset, partitions (~30 B)  |
+//	  |  Params: preset, bins or partitions (~32 B)  |
 //	  |<--------------------------------------------|  setup, down
-//	  |  keys (HEBlob): relin + 3 rotation keys      |
-//	  |  (11.6 MB PN14S, 17.2 MB PN14) ------------>|  setup, up; opens a session
+//	  |  keys (HEBlob): relin + rotation keys        |
+//	  |  (+ expansion keys when binned) ----------->|  setup, up; opens a session
 //	  |                                             |
 //	  |  oprf-request: b*H(x), 32 B -------------->|  counted per session
 //	  |  <------------- oprf-eval: k*b*H(x), 32 B   |
-//	  |  query (HEBlob): Enc(f(F_k(x))), seeded -->|  evaluate all cells,
-//	  |                                             |  times r, plus mask m
+//	  |  query (HEBlob): Enc(bin selector, f(F_k(x)))|  binned: expand, select
+//	  |  or Enc(f(F_k(x))), seeded --------------->|  the bin, fold; else all
+//	  |                                             |  cells; times r, plus m
 //	  |  answer (HEBlob): level 0, compressed,      |
-//	  |  one ciphertext per 4 partitions            |
+//	  |  one ciphertext (binned), or one per 4      |
+//	  |  partitions                                 |
 //	  |<--------------------------------------------|
 //	  |  HEExactReply: decrypted masked values ---->|  Verdict: some real
 //	  |                                             |  position == its mask?
@@ -65,13 +68,16 @@ import (
 // server that echoes the query as its answer reads the query's fingerprint
 // in the client's reply and, holding k, tests candidate hashes against it;
 // the ledger names this) and learns, per query, nothing from the OPRF
-// request (uniform for a fresh blind), the match bit and on a match which cell (bin and partition)
-// matched, which narrows the entry to the at most L*H-1 entries of that
-// cell (5 under PN14S, 19 under PN14M, 71 under PN14); the query is
+// request (uniform for a fresh blind), the match bit and on a match,
+// under PN13B, which position of the selected bin matched (not the bin:
+// the entry up to one candidate per bin), under the Paterson-Stockmeyer
+// presets which cell (bin and partition) matched, which narrows the entry
+// to the at most L*H-1 entries of that cell; the query is
 // IND-CPA-encrypted under the client's key and on a non-match the values
 // it sees are r*E, with r fresh, minus nothing it can use. The client may
-// be malicious: it learns the preset and the partition count (so the
-// database size within a factor of about 4) and nothing else about the
+// be malicious: it learns the preset and the bin count (the database
+// size within about one bin's mean load) or the partition count (within a
+// factor of about 4), and nothing else about the
 // database from the masked values, but circuit privacy is not claimed (no
 // noise flooding). Beyond four partitions the partition count reveals the
 // size within about 268k entries. It can query any hash it likes (each query costs it a
@@ -143,7 +149,7 @@ func (hp heExactProtocol) NewServer(db *psi.Database, opts psi.Options) (psi.Ser
 		seen[h] = struct{}{}
 		inputs = append(inputs, heExactItem(h))
 	}
-	lit, err := exact.PresetFor(len(inputs))
+	lit, err := presetFor(len(inputs))
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
@@ -173,27 +179,50 @@ func (hp heExactProtocol) newServer(lit exact.Literal, inputs [][32]byte, opts p
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
 	}
-	es, err := exact.NewServer(p, items, opts.Rand)
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	setup := &Params{Literal: p.Literal()}
+	hs := &heExactServer{params: p, setup: setup, key: key, maxOPRF: cmp.Or(hp.maxOPRF, DefaultMaxOPRF)}
+	engine := &headapter.Server[exact.Keys, exact.VerdictState]{
+		Name: heExactName, Setup: setup, QuerySize: exact.QuerySize(p),
+		Tampered: exact.ErrTampered, Limits: kit.NewSessionLimit(opts.MaxSessions),
 	}
-	ks, err := exact.KeysSize(p)
-	if err != nil {
-		return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+	if lit.Binned {
+		bs, err := exact.NewBinnedServer(p, items, opts.Rand)
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+		}
+		setup.Bins = bs.Bins()
+		engine.KeysSize, engine.ReplySize = exact.BinnedKeysSize(p, bs.Bins()), exact.BinnedReplySize(p)
+		engine.ParseKeys, engine.Answer, engine.Verdict = bs.ParseKeys, bs.Answer, bs.Verdict
+	} else {
+		es, err := exact.NewServer(p, items, opts.Rand)
+		if err != nil {
+			return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+		}
+		if engine.KeysSize, err = exact.KeysSize(p); err != nil {
+			return nil, fmt.Errorf("psi: %s: %w", heExactName, err)
+		}
+		setup.Partitions = es.Partitions()
+		engine.ReplySize = exact.ReplySize(p, es.Partitions())
+		engine.ParseKeys = func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) }
+		engine.Answer, engine.Verdict = es.Answer, es.Verdict
+		hs.es = es
 	}
-	setup := &Params{Literal: p.Literal(), Partitions: es.Partitions()}
-	return &heExactServer{
-		Server: &headapter.Server[exact.Keys, exact.VerdictState]{
-			Name: heExactName, Setup: setup,
-			KeysSize: ks, QuerySize: exact.QuerySize(p), ReplySize: exact.ReplySize(p, es.Partitions()),
-			ParseKeys: func(b []byte) (*exact.Keys, error) { return exact.ParseKeys(p, b) },
-			Answer:    es.Answer,
-			Verdict:   es.Verdict,
-			Tampered:  exact.ErrTampered,
-			Limits:    kit.NewSessionLimit(opts.MaxSessions),
-		},
-		es: es, params: p, setup: setup, key: key, maxOPRF: cmp.Or(hp.maxOPRF, DefaultMaxOPRF),
-	}, nil
+	hs.Server = engine
+	return hs, nil
+}
+
+// presetFor is the preset he-exact loads n items under: the binned PN13B
+// (the smallest messages and keys) while its bins hold them, beyond that
+// exact.PresetFor's Paterson-Stockmeyer preset.
+func presetFor(n int) (exact.Literal, error) {
+	p, err := exact.NewParameters(exact.PN13B)
+	if err != nil {
+		return exact.Literal{}, err
+	}
+	if _, err := exact.BinsFor(p, n); err == nil {
+		return exact.PN13B, nil
+	}
+	return exact.PresetFor(n)
 }
 
 // NewSession starts a client's session whose queries each begin with one
@@ -209,7 +238,7 @@ func (s *heExactServer) NewSession() (psi.ServerSession, error) {
 // heExactServer is the shared HE adapter over he/exact's server.
 type heExactServer struct {
 	*headapter.Server[exact.Keys, exact.VerdictState]
-	es      *exact.Server
+	es      *exact.Server // the Paterson-Stockmeyer server; nil when binned
 	params  exact.Parameters
 	setup   *Params
 	key     *oprfKey
@@ -268,7 +297,53 @@ func heExactConfigure(m psi.Message, allowInsecure bool) (headapter.Config[exact
 	if err != nil {
 		return cfg, err
 	}
+	if want.Binned {
+		if pm.Bins > exact.MaxBins(p) {
+			return cfg, fmt.Errorf("server names %d bins, at most %d under %s", pm.Bins, exact.MaxBins(p), p.Name())
+		}
+		// The keys depend on the bins (the expansion's depth): a new bin
+		// count is a new tag, hence new keys.
+		return headapter.Config[exact.QueryState]{Tag: fmt.Sprintf("%s/%d", p.Name(), pm.Bins), AnswerSize: exact.BinnedAnswerSize(p),
+			Engine: func(rnd io.Reader) (headapter.Engine[exact.QueryState], error) {
+				return exact.NewBinnedClient(p, pm.Bins, rnd)
+			},
+		}, nil
+	}
 	return headapter.Config[exact.QueryState]{Tag: p.Name(), AnswerSize: exact.AnswerSize(p, pm.Partitions),
 		Engine: func(rnd io.Reader) (headapter.Engine[exact.QueryState], error) { return exact.NewClient(p, rnd) },
 	}, nil
+}
+
+// Sizes are he-exact's message sizes in bytes for one database: the
+// one-time keys up, and per query the HE query up, the answer down and
+// the reply up; the two OPRF messages (OPRFSize each) come on top.
+type Sizes struct{ Keys, Query, Answer, Reply int }
+
+// SizesFor returns the message sizes of an he-exact server loading n
+// distinct hashes (under the preset it picks for n).
+func SizesFor(n int) (Sizes, error) {
+	lit, err := presetFor(n)
+	if err != nil {
+		return Sizes{}, err
+	}
+	p, err := exact.NewParameters(lit)
+	if err != nil {
+		return Sizes{}, err
+	}
+	if lit.Binned {
+		bins, err := exact.BinsFor(p, n)
+		if err != nil {
+			return Sizes{}, err
+		}
+		return Sizes{exact.BinnedKeysSize(p, bins), exact.QuerySize(p), exact.BinnedAnswerSize(p), exact.BinnedReplySize(p)}, nil
+	}
+	keys, err := exact.KeysSize(p)
+	if err != nil {
+		return Sizes{}, err
+	}
+	parts, err := exact.PartitionsFor(p, n)
+	if err != nil {
+		return Sizes{}, err
+	}
+	return Sizes{keys, exact.QuerySize(p), exact.AnswerSize(p, parts), exact.ReplySize(p, parts)}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,11 +39,7 @@ func TestHEExactSessionLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := heParams(t, 50)
-	keys, err := exact.KeysSize(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := must(heexact.SizesFor(50))(t).Keys
 	if tr.SetupUpBytes() != keys || tr.UpBytes() != 0 {
 		t.Errorf("setup up %d B (want the keys, %d B), query up %d B", tr.SetupUpBytes(), keys, tr.UpBytes())
 	}
@@ -55,12 +52,6 @@ func TestHEExactSessionLimit(t *testing.T) {
 		t.Fatalf("after close: %v", err)
 	}
 	b.Close()
-}
-
-// heParams are the parameters of exact.PresetFor(n).
-func heParams(t *testing.T, n int) exact.Parameters {
-	t.Helper()
-	return must(exact.NewParameters(must(exact.PresetFor(n))(t)))(t)
 }
 
 // TestHEExactTamperedReply: a client that rewrites its reply is caught by
@@ -96,19 +87,28 @@ func TestHEExactTamperedReply(t *testing.T) {
 // TestHEExactClientRefusesParams: the client accepts only its own copy of
 // a secure preset, whatever the server says.
 func TestHEExactClientRefusesParams(t *testing.T) {
-	good := heParams(t, 10).Literal()
-	weak := exact.PN12Test
+	good := exact.PN14S
 	changed := good
 	changed.LogQ = append([]int(nil), good.LogQ...)
 	changed.LogQ[0]--
 	unknown := good
 	unknown.Name = "PN99"
-	for name, l := range map[string]exact.Literal{"insecure": weak, "changed": changed, "unknown": unknown} {
+	binned := exact.PN13B
+	changedBinned := binned
+	changedBinned.LogP = []int{40}
+	for name, m := range map[string]*heexact.Params{
+		"insecure":        {Literal: exact.PN12Test, Partitions: 1},
+		"insecure binned": {Literal: exact.PN12BTest, Bins: 1},
+		"changed":         {Literal: changed, Partitions: 1},
+		"unknown":         {Literal: unknown, Partitions: 1},
+		"changed binned":  {Literal: changedBinned, Bins: 1},
+		"too many bins":   {Literal: binned, Bins: 8190},
+	} {
 		cli := heClient(t, psitest.Database(t, 1, 1))
-		if err := psitest.OfferSetup(t, cli, &heexact.Params{Literal: l, Partitions: 1}); err == nil {
-			t.Errorf("%s: client accepted %+v", name, l)
-		} else if name == "insecure" && !errors.Is(err, he.ErrInsecure) {
-			t.Errorf("insecure: %v, want he.ErrInsecure", err)
+		if err := psitest.OfferSetup(t, cli, m); err == nil {
+			t.Errorf("%s: client accepted %+v", name, m)
+		} else if strings.HasPrefix(name, "insecure") && !errors.Is(err, he.ErrInsecure) {
+			t.Errorf("%s: %v, want he.ErrInsecure", name, err)
 		}
 	}
 }
@@ -124,8 +124,8 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 	ctx := context.Background()
 	hs := []phash.Hash{db.Hashes[7], psitest.FlipBit(t, db.Hashes[7], 3), db.Hashes[299]}
 	want := []bool{true, false, true}
-	p := heParams(t, 300)
-	keys, _ := exact.KeysSize(p)
+	sz := must(heexact.SizesFor(300))(t)
+	keys := sz.Keys
 	for conn := 0; conn < 2; conn++ {
 		c, setup, err := psi.Dial(ctx, sv.Addr, heClient(t, db), db.Kind, db.Bits, psi.DialOptions{Timeout: 10 * time.Second})
 		if err != nil {
@@ -163,8 +163,8 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 			if i == 0 {
 				wantUp = keys
 			}
-			if s.SetupUpBytes != wantUp || s.UpBytes != heexact.OPRFSize+exact.QuerySize(p)+exact.ReplySize(p, 1) ||
-				s.DownBytes != heexact.OPRFSize+exact.AnswerSize(p, 1) || s.Rounds != 5 {
+			if s.SetupUpBytes != wantUp || s.UpBytes != heexact.OPRFSize+sz.Query+sz.Reply ||
+				s.DownBytes != heexact.OPRFSize+sz.Answer || s.Rounds != 5 {
 				t.Errorf("connection %d query %d: %v", conn, i, s)
 			}
 			t.Logf("connection %d query %d: %v", conn, i, s)
@@ -214,8 +214,19 @@ func TestHEExactTCPSeveralQueries(t *testing.T) {
 
 func TestConformance(t *testing.T) { psitest.TestProtocol(t, heexact.Protocol) }
 
-// TestAdversarial runs the attack suite on the insecure PN12Test preset
+// smalls are he-exact on the insecure test presets of both circuits
 // (the protocol code is the same as under the 128-bit presets).
-func TestAdversarial(t *testing.T) { psitest.TestAdversarial(t, heexact.Small) }
+var smalls = map[string]psi.Protocol{"circuit=ps": heexact.Small, "circuit=binned": heexact.SmallBinned}
 
-func TestAuditedSetup(t *testing.T) { psitest.TestAuditedSetup(t, heexact.Small) }
+// TestAdversarial runs the attack suite on both circuits' test presets.
+func TestAdversarial(t *testing.T) {
+	for name, p := range smalls {
+		t.Run(name, func(t *testing.T) { psitest.TestAdversarial(t, p) })
+	}
+}
+
+func TestAuditedSetup(t *testing.T) {
+	for name, p := range smalls {
+		t.Run(name, func(t *testing.T) { psitest.TestAuditedSetup(t, p) })
+	}
+}

@@ -21,6 +21,8 @@ const (
 	KindExactCipher  byte = 0x05
 	KindExactQuery   byte = 0x06
 	KindExactEvalKey byte = 0x07
+	KindExactBinKeys byte = 0x08
+	KindExactBinAns  byte = 0x09
 
 	KindHammingKeys   byte = 0x11
 	KindHammingQuery  byte = 0x12
