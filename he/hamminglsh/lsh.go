@@ -108,9 +108,10 @@ type Literal struct {
 	Seed string
 }
 
-// P64 is the default layout: hamming.H14 (C = 2^14 candidates), a pool of
-// 64 of the 256 bits, 64 tables.
-var P64 = Literal{Name: "P64", HE: hamming.H14, Pool: 64, Tables: 64, Seed: "privmatch he-hamming-lsh P64 v1"}
+// P64 is the default layout: hamming.H14D, the diagonal single-group
+// circuit (C = 2^14 candidates, thresholds up to 31), a pool of 64 of the
+// 256 bits, 64 tables.
+var P64 = Literal{Name: "P64", HE: hamming.H14D, Pool: 64, Tables: 64, Seed: "privmatch he-hamming-lsh P64 v1"}
 
 // MaxKeyBits bounds the key bits per table.
 const MaxKeyBits = 40

@@ -18,7 +18,7 @@ func testLiteral() Literal {
 	hetest.AllowInsecure()
 	l := P64
 	l.Name = "T16"
-	l.HE = hamming.H12Insecure
+	l.HE = hamming.H12DInsecure
 	l.HE.Name, l.HE.LogN = "PN10Insecure", 10
 	l.Tables = 16
 	return l

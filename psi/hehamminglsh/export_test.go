@@ -15,7 +15,7 @@ func init() { hetest.AllowInsecure() }
 var TestLayout = func() hamminglsh.Literal {
 	l := hamminglsh.P64
 	l.Name, l.Tables = "T16Insecure", 16
-	l.HE = hamming.H12Insecure
+	l.HE = hamming.H12DInsecure
 	l.HE.Name, l.HE.LogN = "PN10Insecure", 10
 	return l
 }()

@@ -1,0 +1,201 @@
+package hamming
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
+)
+
+// The diagonal circuit ([Literal.Diagonal]) serves one group of at most N
+// entries, one per slot, without the oblivious expansion. The client
+// encrypts its n hash bits replicated over the slots (slot i holds
+// x_(i mod n); n divides the row length N/2, so a rotation within the rows
+// keeps the period). For entry i in slot i,
+//
+//	d_i = |y_i| + sum_j x_j (1 - 2 y_ij) = |y_i| + sum_r diag_r[i] * rot(x, r)[i],
+//
+// diag_r[i] = 1 - 2 y_(i, (i+r) mod n), r < n: n generalised diagonals.
+// With r = n1 g + b (n1 baby steps, n/n1 giant steps),
+//
+//	sum_r diag_r . rot(x, r) = sum_g rot(S_g, n1 g),  S_g = sum_b rot(diag_r, -n1 g) . rot(x, b),
+//
+// the giant-step plaintexts pre-rotated in the clear. The baby steps are
+// n1 - 1 rotations by 1 of the query, the giant steps Horner's rule,
+// acc = rot(acc, n1) + S_g, n/n1 - 1 rotations by n1: two Galois keys in
+// all. The threshold then runs on d itself, prod_{r<=T}(d - r): without
+// the client's weight there is no parity trick, so its degree is T + 1,
+// one level more than the expansion circuit's h. Padding slots get
+// diagonal 0 and |y| = n + 1: never a match. The randomiser, mask,
+// re-randomisation and answer are the expansion circuit's.
+
+// diagonal holds the candidates of one query.
+type diagonal struct {
+	p     Parameters
+	items [][32]byte
+}
+
+// newDiagonal checks and keeps the entries (at most N).
+func newDiagonal(p Parameters, db [][32]byte) (*diagonal, error) {
+	if len(db) > p.N() {
+		return nil, fmt.Errorf("hamming: diagonal circuit: %d entries, at most %d", len(db), p.N())
+	}
+	return &diagonal{p: p, items: db}, nil
+}
+
+// memBytes is the memory the entries hold.
+func (d *diagonal) memBytes() int { return 32 * len(d.items) }
+
+// babySteps returns n1 = 2^ceil(log2(n)/2) for n = HashBits.
+func (p Parameters) babySteps() int {
+	l := bits.Len(uint(p.lit.HashBits)) - 1
+	return 1 << ((l + 1) / 2)
+}
+
+// galoisElements returns the automorphisms the key material carries: the
+// expansion's, or the diagonal circuit's rotations by 1 and by n1.
+func (p Parameters) galoisElements() []uint64 {
+	if !p.lit.Diagonal {
+		return expandGaloisElements(p)
+	}
+	return []uint64{p.bgv.GaloisElement(1), p.bgv.GaloisElement(p.babySteps())}
+}
+
+// checkDiagonal rejects a diagonal literal whose hash length is not a
+// power of two or whose threshold is deeper than the chain.
+func (p Parameters) checkDiagonal() error {
+	if n := p.lit.HashBits; n&(n-1) != 0 {
+		return fmt.Errorf("diagonal circuit: hash length %d is not a power of two", n)
+	}
+	if lf := treeLevel(p.thresholdLeaves()); lf < rLevel {
+		return fmt.Errorf("diagonal circuit: threshold %d needs %d more levels", p.lit.Threshold, rLevel-lf)
+	}
+	return nil
+}
+
+// replicate writes x's bits into every slot, slot i holding bit i mod n.
+func (p Parameters) replicate(x *[32]byte, vals []uint64) {
+	n := p.lit.HashBits
+	for i := range vals {
+		vals[i] = bit(x, i%n)
+	}
+}
+
+// rowShift returns the slot that a rotation of the rows by s brings to
+// slot i: (i + s) mod N/2 within i's row.
+func rowShift(i, s, half int) int {
+	return i - i%half + ((i%half+s)%half+half)%half
+}
+
+// values returns the threshold polynomial's value for the one group: the
+// distances by baby-step giant-step, then [finishGroup].
+func (d *diagonal) values(evals []*bgv.Evaluator, x *rlwe.Ciphertext) ([]*rlwe.Ciphertext, error) {
+	p := d.p
+	n, n1 := p.lit.HashBits, p.babySteps()
+	top := x.Level()
+	ev := evals[0]
+	xb := make([]*rlwe.Ciphertext, n1)
+	xb[0] = x
+	for b := 1; b < n1; b++ {
+		xb[b] = bgv.NewCiphertext(p.bgv, 1, top)
+		if err := ev.RotateColumns(xb[b-1], 1, xb[b]); err != nil {
+			return nil, fmt.Errorf("baby step %d: %w", b, err)
+		}
+	}
+	// Montgomery form for the 128-bit accumulation (see distance.go).
+	ringQ := p.bgv.RingQ().AtLevel(top)
+	parallel(len(evals), n1, func(_, b int) {
+		for i := range xb[b].Value {
+			ringQ.MForm(xb[b].Value[i], xb[b].Value[i])
+		}
+	})
+	S := make([]*rlwe.Ciphertext, n/n1)
+	type scratch struct {
+		ecd *bgv.Encoder
+		pT  ring.Poly
+		pt  [][]uint64
+		acc []uint64
+	}
+	scr := make([]*scratch, len(evals))
+	subs := ringQ.SubRings[:top+1]
+	N := p.N()
+	if err := parallelErr(len(evals), len(S), func(w, g int) error {
+		if scr[w] == nil {
+			sc := &scratch{ecd: bgv.NewEncoder(p.bgv), pT: p.bgv.RingT().NewPoly(), pt: make([][]uint64, top+1), acc: make([]uint64, (top+1)*4*N)}
+			for j := range sc.pt {
+				sc.pt[j] = make([]uint64, N)
+			}
+			scr[w] = sc
+		}
+		sc := scr[w]
+		clear(sc.acc)
+		vals := make([]uint64, N)
+		for b := 0; b < n1; b++ {
+			d.diagonal(n1*g+b, -n1*g, vals)
+			if err := sc.ecd.EncodeRingT(vals, rlwe.NewScale(1), sc.pT); err != nil {
+				return err
+			}
+			liftNTT(subs, sc.pT.Coeffs[0], sc.pt)
+			for j := range subs {
+				macPlain(sc.acc[j*4*N:(j+1)*4*N], xb[b].Value[0].Coeffs[j], xb[b].Value[1].Coeffs[j], sc.pt[j])
+			}
+		}
+		ct := bgv.NewCiphertext(p.bgv, 1, top)
+		ct.Scale = x.Scale
+		for j, sr := range subs {
+			reduceAcc(sc.acc[j*4*N:(j+1)*4*N], ct.Value[0].Coeffs[j], ct.Value[1].Coeffs[j], sr.Modulus, sr.MRedConstant)
+		}
+		S[g] = ct
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("diagonal: %w", err)
+	}
+	acc := S[len(S)-1]
+	for g := len(S) - 2; g >= 0; g-- {
+		rot := bgv.NewCiphertext(p.bgv, 1, top)
+		if err := ev.RotateColumns(acc, n1, rot); err != nil {
+			return nil, fmt.Errorf("giant step %d: %w", g, err)
+		}
+		if err := ev.Add(rot, S[g], rot); err != nil {
+			return nil, fmt.Errorf("giant step %d: %w", g, err)
+		}
+		acc = rot
+	}
+	f, err := finishGroup(ev, bgv.NewEncoder(p.bgv), acc, d.weights(), p.thresholdK())
+	if err != nil {
+		return nil, err
+	}
+	return []*rlwe.Ciphertext{f}, nil
+}
+
+// diagonal writes diag_r rotated by s within the rows, mod t:
+// vals[i] = diag_r[rowShift(i, s)], diag_r[i] = 1 - 2 y_(i, (i+r) mod n)
+// for a listed entry i, 0 in padding slots.
+func (d *diagonal) diagonal(r, s int, vals []uint64) {
+	n, half := d.p.lit.HashBits, d.p.N()/2
+	for i := range vals {
+		e := rowShift(i, s, half)
+		vals[i] = 0
+		if e < len(d.items) {
+			vals[i] = 1
+			if bit(&d.items[e], (e+r)%n) == 1 {
+				vals[i] = PlaintextModulus - 1
+			}
+		}
+	}
+}
+
+// weights returns |y_i| per slot, n + 1 in padding slots.
+func (d *diagonal) weights() []uint64 {
+	n := d.p.lit.HashBits
+	out := make([]uint64, d.p.N())
+	for i := range out {
+		out[i] = uint64(n + 1)
+		if i < len(d.items) {
+			out[i] = uint64(Distance(d.items[i], [32]byte{}, n))
+		}
+	}
+	return out
+}
