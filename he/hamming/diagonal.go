@@ -6,6 +6,7 @@ import (
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
+	"github.com/tuneinsight/lattigo/v5/ring/ringqp"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
@@ -23,9 +24,9 @@ import (
 //	sum_r diag_r . rot(x, r) = sum_g rot(S_g, n1 g),  S_g = sum_b rot(diag_r, -n1 g) . rot(x, b),
 //
 // the giant-step plaintexts pre-rotated in the clear. The baby steps are
-// n1 - 1 rotations by 1 of the query, the giant steps Horner's rule,
-// acc = rot(acc, n1) + S_g, n/n1 - 1 rotations by n1: two Galois keys in
-// all. The threshold then runs on d itself, prod_{r<=T}(d - r): without
+// n1 - 1 rotations of the query, hoisted (its c1 decomposed once), the
+// giant steps Horner's rule, acc = rot(acc, n1) + S_g, n/n1 - 1 rotations
+// by n1: n1 Galois keys in all. The threshold then runs on d itself, prod_{r<=T}(d - r): without
 // the client's weight there is no parity trick, so its degree is T + 1,
 // one level more than the expansion circuit's h. Padding slots get
 // diagonal 0 and |y| = n + 1: never a match. The randomiser, mask,
@@ -55,12 +56,18 @@ func (p Parameters) babySteps() int {
 }
 
 // galoisElements returns the automorphisms the key material carries: the
-// expansion's, or the diagonal circuit's rotations by 1 and by n1.
+// expansion's, or the diagonal circuit's rotations by 1..n1-1 (the baby
+// steps) and by n1 (the giant step).
 func (p Parameters) galoisElements() []uint64 {
 	if !p.lit.Diagonal {
 		return expandGaloisElements(p)
 	}
-	return []uint64{p.bgv.GaloisElement(1), p.bgv.GaloisElement(p.babySteps())}
+	n1 := p.babySteps()
+	els := make([]uint64, n1)
+	for b := range els {
+		els[b] = p.bgv.GaloisElement(b + 1) // rotations by 1..n1-1, then by n1
+	}
+	return els
 }
 
 // checkDiagonal rejects a diagonal literal whose hash length is not a
@@ -96,11 +103,18 @@ func (d *diagonal) values(evals []*bgv.Evaluator, x *rlwe.Ciphertext) ([]*rlwe.C
 	n, n1 := p.lit.HashBits, p.babySteps()
 	top := x.Level()
 	ev := evals[0]
+	// Baby steps, hoisted: x's c1 is decomposed once for all n1 - 1 rotations.
+	levelP := p.bgv.MaxLevelP()
+	decomp := make([]ringqp.Poly, p.bgv.BaseRNSDecompositionVectorSize(top, levelP))
+	for i := range decomp {
+		decomp[i] = p.bgv.RingQP().AtLevel(top, levelP).NewPoly()
+	}
+	ev.DecomposeNTT(top, levelP, levelP+1, x.Value[1], x.IsNTT, decomp)
 	xb := make([]*rlwe.Ciphertext, n1)
 	xb[0] = x
 	for b := 1; b < n1; b++ {
 		xb[b] = bgv.NewCiphertext(p.bgv, 1, top)
-		if err := ev.RotateColumns(xb[b-1], 1, xb[b]); err != nil {
+		if err := ev.AutomorphismHoisted(top, x, decomp, p.bgv.GaloisElement(b), xb[b]); err != nil {
 			return nil, fmt.Errorf("baby step %d: %w", b, err)
 		}
 	}

@@ -62,11 +62,11 @@ var H12Insecure = Literal{Literal: he.Literal{Name: "H12Insecure", LogN: 12, Log
 // Q = 55 + 6 x 33 + 52 bits, P = 2 x 33 bits, log2(QP) = 371. Its seven
 // rescales are the distance, u, the quadratics, the three products of the
 // threshold's tree and the randomiser, so thresholds above 31 are refused.
-var H14D = Literal{Literal: he.Literal{Name: "H14D", LogN: 14, LogQ: diagModuli(), LogP: []int{33, 33}, T: PlaintextModulus}, HashBits: 256, Threshold: 31, Diagonal: true}
+var H14D = Literal{Literal: he.Literal{Name: "H14D", LogN: 14, LogQ: diagModuli(), LogP: []int{33, 33, 33, 33}, T: PlaintextModulus}, HashBits: 256, Threshold: 31, Diagonal: true}
 
 // H12DInsecure is H14D at N = 2^12: TESTS ONLY, accepted only after
 // he/hetest's AllowInsecure.
-var H12DInsecure = Literal{Literal: he.Literal{Name: "H12DInsecure", LogN: 12, LogQ: diagModuli(), LogP: []int{33, 33}, T: PlaintextModulus, Insecure: true}, HashBits: 256, Threshold: 31, Diagonal: true}
+var H12DInsecure = Literal{Literal: he.Literal{Name: "H12DInsecure", LogN: 12, LogQ: diagModuli(), LogP: []int{33, 33, 33, 33}, T: PlaintextModulus, Insecure: true}, HashBits: 256, Threshold: 31, Diagonal: true}
 
 func diagModuli() []int { return []int{55, 33, 33, 33, 33, 33, 33, 52} }
 
