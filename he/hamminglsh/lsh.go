@@ -8,8 +8,9 @@
 // [NewClient] makes a client for the key bits the server names
 // ([Server.KeyBits]); [Client.Query] sends the query's bucket keys and an
 // he/hamming query; [Server.Answer] gathers the candidates from the
-// buckets and runs he/hamming's circuit on them alone; [Client.Finish] and
-// [Server.Verdict] end as in he/hamming. [Parameters.Collide] is the
+// buckets and runs he/hamming's single-group diagonal circuit (preset
+// hamming.H14D) on them alone; [Client.Finish] and [Server.Verdict] end as
+// in he/hamming. [Parameters.Collide] is the
 // bucket rule in the clear, used by the tests and by the recall
 // measurement in package bench.
 //
@@ -19,8 +20,13 @@
 // server time is linear: one group of N = 2^14 entries is 1/64 of the cost
 // at 2^20. This engine keeps the final distance test under HE but runs it
 // on one group only: at most C = N candidates per query, chosen by
-// locality-sensitive bucketing (bit sampling). Three ways to choose them
-// were weighed:
+// locality-sensitive bucketing (bit sampling). For that one group
+// he/hamming's expansion of the query (257 key switches) is replaced by
+// its diagonal circuit: the query's bits replicated over the slots, the
+// candidates' bits on the 256 generalised diagonals, 30 rotations
+// baby-step giant-step and a modulus chain of 8 primes instead of 10
+// (hamming.H14D; thresholds up to 31). Three ways to choose the
+// candidates were weighed:
 //
 //   - Multi-index hashing (pigeonhole): m blocks, one of which agrees
 //     exactly when d <= T only if m > T = 31; blocks of 8 bits or fewer
@@ -58,11 +64,14 @@
 // # Message flow
 //
 //	client                                          server (index of L tables)
-//	  |  Setup: he/hamming keys, once   -------------->|  ParseKeys
+//	  |  Setup: he/hamming keys (H14D: relin. and      |
+//	  |         16 rotation keys), once  ------------>|  ParseKeys
 //	  |  Query(x): L keys of k bits (pool bits of x)  |
-//	  |            + he/hamming query for K = 1 ------>|  candidates: L buckets,
+//	  |            + Enc(x's bits replicated over the  |
+//	  |            slots), Enc(R)  ------------------->|  candidates: L buckets,
 //	  |                                                |  at most C/L each, <= C
-//	  |                                                |  he/hamming on one group
+//	  |                                                |  d = |y| + sum_r diag_r . rot(x, r),
+//	  |                                                |  R * prod_{r<=T}(d - r) + mask
 //	  |  <-------------------------- one answer ct     |
 //	  |  Finish: reply  ------------------------------>|  Verdict
 //
