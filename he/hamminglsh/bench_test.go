@@ -97,25 +97,11 @@ func benchLSH(b *testing.B, name string, p Parameters, db [][32]byte, x [32]byte
 		b.ReportMetric(finish.Seconds(), "finish-s")
 	}
 	b.Run(name+"/role=client-query", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu := processCPU()
-		for b.Loop() {
-			if _, _, err := c.Query(x); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+		loopCPU(b, func() error { _, _, err := c.Query(x); return err })
 		metrics(b)
 	})
 	b.Run(name+"/role=server", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu := processCPU()
-		for b.Loop() {
-			if _, _, err := s.Answer(keys, q); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+		loopCPU(b, func() error { _, _, err := s.Answer(keys, q); return err })
 		metrics(b)
 	})
 	b.Run(name+"/role=server-candidates", func(b *testing.B) {
@@ -124,6 +110,18 @@ func benchLSH(b *testing.B, name string, p Parameters, db [][32]byte, x [32]byte
 			s.candidates(keys)
 		}
 	})
+}
+
+// loopCPU runs f in b.Loop and reports the process CPU seconds per call.
+func loopCPU(b *testing.B, f func() error) {
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // benchCircuits parses LSH_BENCH_CIRCUITS, a comma-separated list of
