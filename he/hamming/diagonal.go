@@ -97,91 +97,118 @@ func rowShift(i, s, half int) int {
 }
 
 // values returns the threshold polynomial's value for the one group: the
-// distances by baby-step giant-step, then [finishGroup].
+// distances by baby-step giant-step, then [finishGroup]. The giant steps
+// run in turn (Horner), each spreading its primes over the workers, so
+// that one accumulator and three ciphertexts serve them all.
 func (d *diagonal) values(evals []*bgv.Evaluator, x *rlwe.Ciphertext) ([]*rlwe.Ciphertext, error) {
 	p := d.p
 	n, n1 := p.lit.HashBits, p.babySteps()
 	top := x.Level()
 	ev := evals[0]
-	// Baby steps, hoisted: x's c1 is decomposed once for all n1 - 1 rotations.
-	levelP := p.bgv.MaxLevelP()
-	decomp := make([]ringqp.Poly, p.bgv.BaseRNSDecompositionVectorSize(top, levelP))
-	for i := range decomp {
-		decomp[i] = p.bgv.RingQP().AtLevel(top, levelP).NewPoly()
+	xb, err := d.babySteps(evals, x)
+	if err != nil {
+		return nil, err
 	}
-	ev.DecomposeNTT(top, levelP, levelP+1, x.Value[1], x.IsNTT, decomp)
-	xb := make([]*rlwe.Ciphertext, n1)
-	xb[0] = x
-	for b := 1; b < n1; b++ {
-		xb[b] = bgv.NewCiphertext(p.bgv, 1, top)
-		if err := ev.AutomorphismHoisted(top, x, decomp, p.bgv.GaloisElement(b), xb[b]); err != nil {
-			return nil, fmt.Errorf("baby step %d: %w", b, err)
+	sc := newGiantScratch(p, top, len(evals))
+	S, acc, rot := bgv.NewCiphertext(p.bgv, 1, top), bgv.NewCiphertext(p.bgv, 1, top), bgv.NewCiphertext(p.bgv, 1, top)
+	for g := n/n1 - 1; g >= 0; g-- {
+		if err := d.giantStep(sc, xb, g, S); err != nil {
+			return nil, fmt.Errorf("giant step %d: %w", g, err)
 		}
-	}
-	// Montgomery form for the 128-bit accumulation (see distance.go).
-	ringQ := p.bgv.RingQ().AtLevel(top)
-	parallel(len(evals), n1, func(_, b int) {
-		for i := range xb[b].Value {
-			ringQ.MForm(xb[b].Value[i], xb[b].Value[i])
+		if g == n/n1-1 {
+			acc, S = S, acc
+			continue
 		}
-	})
-	S := make([]*rlwe.Ciphertext, n/n1)
-	type scratch struct {
-		ecd *bgv.Encoder
-		pT  ring.Poly
-		pt  [][]uint64
-		acc []uint64
-	}
-	scr := make([]*scratch, len(evals))
-	subs := ringQ.SubRings[:top+1]
-	N := p.N()
-	if err := parallelErr(len(evals), len(S), func(w, g int) error {
-		if scr[w] == nil {
-			sc := &scratch{ecd: bgv.NewEncoder(p.bgv), pT: p.bgv.RingT().NewPoly(), pt: make([][]uint64, top+1), acc: make([]uint64, (top+1)*4*N)}
-			for j := range sc.pt {
-				sc.pt[j] = make([]uint64, N)
-			}
-			scr[w] = sc
-		}
-		sc := scr[w]
-		clear(sc.acc)
-		vals := make([]uint64, N)
-		for b := 0; b < n1; b++ {
-			d.diagonal(n1*g+b, -n1*g, vals)
-			if err := sc.ecd.EncodeRingT(vals, rlwe.NewScale(1), sc.pT); err != nil {
-				return err
-			}
-			liftNTT(subs, sc.pT.Coeffs[0], sc.pt)
-			for j := range subs {
-				macPlain(sc.acc[j*4*N:(j+1)*4*N], xb[b].Value[0].Coeffs[j], xb[b].Value[1].Coeffs[j], sc.pt[j])
-			}
-		}
-		ct := bgv.NewCiphertext(p.bgv, 1, top)
-		ct.Scale = x.Scale
-		for j, sr := range subs {
-			reduceAcc(sc.acc[j*4*N:(j+1)*4*N], ct.Value[0].Coeffs[j], ct.Value[1].Coeffs[j], sr.Modulus, sr.MRedConstant)
-		}
-		S[g] = ct
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("diagonal: %w", err)
-	}
-	acc := S[len(S)-1]
-	for g := len(S) - 2; g >= 0; g-- {
-		rot := bgv.NewCiphertext(p.bgv, 1, top)
 		if err := ev.RotateColumns(acc, n1, rot); err != nil {
 			return nil, fmt.Errorf("giant step %d: %w", g, err)
 		}
-		if err := ev.Add(rot, S[g], rot); err != nil {
+		if err := ev.Add(rot, S, acc); err != nil {
 			return nil, fmt.Errorf("giant step %d: %w", g, err)
 		}
-		acc = rot
 	}
 	f, err := finishGroup(ev, bgv.NewEncoder(p.bgv), acc, d.weights(), p.thresholdK())
 	if err != nil {
 		return nil, err
 	}
 	return []*rlwe.Ciphertext{f}, nil
+}
+
+// babySteps returns rot(x, b) for b < n1, in Montgomery form for the
+// 128-bit accumulation (see distance.go), hoisted: x's c1 is decomposed
+// once for all n1 - 1 rotations. x itself becomes the first.
+func (d *diagonal) babySteps(evals []*bgv.Evaluator, x *rlwe.Ciphertext) ([]*rlwe.Ciphertext, error) {
+	p := d.p
+	top := x.Level()
+	ev := evals[0]
+	levelP := p.bgv.MaxLevelP()
+	decomp := make([]ringqp.Poly, p.bgv.BaseRNSDecompositionVectorSize(top, levelP))
+	for i := range decomp {
+		decomp[i] = p.bgv.RingQP().AtLevel(top, levelP).NewPoly()
+	}
+	ev.DecomposeNTT(top, levelP, levelP+1, x.Value[1], x.IsNTT, decomp)
+	xb := make([]*rlwe.Ciphertext, p.babySteps())
+	xb[0] = x
+	for b := 1; b < len(xb); b++ {
+		xb[b] = bgv.NewCiphertext(p.bgv, 1, top)
+		if err := ev.AutomorphismHoisted(top, x, decomp, p.bgv.GaloisElement(b), xb[b]); err != nil {
+			return nil, fmt.Errorf("baby step %d: %w", b, err)
+		}
+	}
+	ringQ := p.bgv.RingQ().AtLevel(top)
+	parallel(len(evals), len(xb), func(_, b int) {
+		for i := range xb[b].Value {
+			ringQ.MForm(xb[b].Value[i], xb[b].Value[i])
+		}
+	})
+	return xb, nil
+}
+
+// giantScratch is the giant steps' memory: the slot values, their
+// coefficients mod t, one lifted limb per worker and the 128-bit
+// accumulators of every prime.
+type giantScratch struct {
+	ecd  *bgv.Encoder
+	vals []uint64
+	pT   ring.Poly
+	limb [][]uint64
+	acc  []uint64
+	subs []*ring.SubRing
+	W    int
+}
+
+func newGiantScratch(p Parameters, top, workers int) *giantScratch {
+	N := p.N()
+	sc := &giantScratch{ecd: bgv.NewEncoder(p.bgv), vals: make([]uint64, N), pT: p.bgv.RingT().NewPoly(),
+		acc: make([]uint64, (top+1)*4*N), subs: p.bgv.RingQ().SubRings[:top+1], W: workers}
+	for range workers {
+		sc.limb = append(sc.limb, make([]uint64, N))
+	}
+	return sc
+}
+
+// giantStep writes S_g = sum_b rot(diag_(n1 g + b), -n1 g) . rot(x, b)
+// into out: each plaintext encoded mod t once, then lifted, transformed
+// and accumulated prime by prime.
+func (d *diagonal) giantStep(sc *giantScratch, xb []*rlwe.Ciphertext, g int, out *rlwe.Ciphertext) error {
+	n1 := len(xb)
+	N := d.p.N()
+	clear(sc.acc)
+	for b := range xb {
+		d.diagonal(n1*g+b, -n1*g, sc.vals)
+		if err := sc.ecd.EncodeRingT(sc.vals, rlwe.NewScale(1), sc.pT); err != nil {
+			return err
+		}
+		parallel(sc.W, len(sc.subs), func(w, j int) {
+			liftNTT(sc.subs[j:j+1], sc.pT.Coeffs[0], sc.limb[w:w+1])
+			macPlain(sc.acc[j*4*N:(j+1)*4*N], xb[b].Value[0].Coeffs[j], xb[b].Value[1].Coeffs[j], sc.limb[w])
+		})
+	}
+	parallel(sc.W, len(sc.subs), func(_, j int) {
+		sr := sc.subs[j]
+		reduceAcc(sc.acc[j*4*N:(j+1)*4*N], out.Value[0].Coeffs[j], out.Value[1].Coeffs[j], sr.Modulus, sr.MRedConstant)
+	})
+	out.Scale = xb[0].Scale
+	return nil
 }
 
 // diagonal writes diag_r rotated by s within the rows, mod t:
