@@ -10,27 +10,33 @@ import (
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
-// The diagonal circuit ([Literal.Diagonal]) serves one group of at most N
-// entries, one per slot, without the oblivious expansion. The client
-// encrypts its n hash bits replicated over the slots (slot i holds
-// x_(i mod n); n divides the row length N/2, so a rotation within the rows
-// keeps the period). For entry i in slot i,
+// The diagonal circuit ([Literal.Diagonal]) serves one group of at most
+// N/2 entries without the oblivious expansion. Entry c sits in column c of
+// both slot rows (slots c and N/2 + c): row 0 holds the first m = n/2 of
+// its bits, row 1 the others. The client encrypts its hash bits
+// replicated over the columns (row p, column c holds x_(p m + c mod m);
+// m divides the row length N/2, so a rotation within the rows keeps the
+// period). For entry c,
 //
-//	d_i = |y_i| + sum_j x_j (1 - 2 y_ij) = |y_i| + sum_r diag_r[i] * rot(x, r)[i],
+//	d_c = |y_c| + sum_j x_j (1 - 2 y_cj) = |y_c| + sum_(rows) sum_r diag_r[c] * rot(x, r)[c],
 //
-// diag_r[i] = 1 - 2 y_(i, (i+r) mod n), r < n: n generalised diagonals.
-// With r = n1 g + b (n1 baby steps, n/n1 giant steps),
+// diag_r[p, c] = 1 - 2 y_(c, p m + (c+r) mod m), r < m: m generalised
+// diagonals, each covering both halves of the bits. With r = n1 g + b (n1
+// baby steps, m/n1 giant steps),
 //
 //	sum_r diag_r . rot(x, r) = sum_g rot(S_g, n1 g),  S_g = sum_b rot(diag_r, -n1 g) . rot(x, b),
 //
 // the giant-step plaintexts pre-rotated in the clear. The baby steps are
 // n1 - 1 rotations of the query, hoisted (its c1 decomposed once), the
-// giant steps Horner's rule, acc = rot(acc, n1) + S_g, n/n1 - 1 rotations
-// by n1: n1 Galois keys in all. The threshold then runs on d itself, prod_{r<=T}(d - r): without
-// the client's weight there is no parity trick, so its degree is T + 1,
-// one level more than the expansion circuit's h. Padding slots get
-// diagonal 0 and |y| = n + 1: never a match. The randomiser, mask,
-// re-randomisation and answer are the expansion circuit's.
+// giant steps Horner's rule, acc = rot(acc, n1) + S_g, m/n1 - 1 rotations
+// by n1, and one row swap adds the two halves: n1 + 1 Galois keys in all.
+// The threshold then runs on d itself, prod_{r<=T}(d - r): without the
+// client's weight there is no parity trick, so its degree is T + 1, one
+// level more than the expansion circuit's h. Padding columns get diagonal
+// 0 and |y| = n + 1, row 1 gets n + T + 1 (its d - |y| lies in [-n, n]):
+// neither is ever a match, so only slot c can name entry c. The
+// randomiser, mask, re-randomisation and answer are the expansion
+// circuit's.
 
 // diagonal holds the candidates of one query.
 type diagonal struct {
@@ -40,8 +46,8 @@ type diagonal struct {
 
 // newDiagonal checks and keeps the entries (at most N).
 func newDiagonal(p Parameters, db [][32]byte) (*diagonal, error) {
-	if len(db) > p.N() {
-		return nil, fmt.Errorf("hamming: diagonal circuit: %d entries, at most %d", len(db), p.N())
+	if len(db) > p.GroupSize() {
+		return nil, fmt.Errorf("hamming: diagonal circuit: %d entries, at most %d", len(db), p.GroupSize())
 	}
 	return &diagonal{p: p, items: db}, nil
 }
@@ -49,25 +55,35 @@ func newDiagonal(p Parameters, db [][32]byte) (*diagonal, error) {
 // memBytes is the memory the entries hold.
 func (d *diagonal) memBytes() int { return 32 * len(d.items) }
 
-// babySteps returns n1 = 2^ceil(log2(n)/2) for n = HashBits.
+// babySteps returns n1 = 2^ceil(log2(m)/2) for the period m = HashBits/2.
 func (p Parameters) babySteps() int {
-	l := bits.Len(uint(p.lit.HashBits)) - 1
+	l := bits.Len(uint(p.lit.HashBits/2)) - 1
 	return 1 << ((l + 1) / 2)
+}
+
+// GroupSize returns the most entries one group holds: N, or N/2 under the
+// diagonal circuit (each entry in both slot rows). A diagonal server holds
+// one group.
+func (p Parameters) GroupSize() int {
+	if p.lit.Diagonal {
+		return p.N() / 2
+	}
+	return p.N()
 }
 
 // galoisElements returns the automorphisms the key material carries: the
 // expansion's, or the diagonal circuit's rotations by 1..n1-1 (the baby
-// steps) and by n1 (the giant step).
+// steps) and by n1 (the giant step) and its row swap.
 func (p Parameters) galoisElements() []uint64 {
 	if !p.lit.Diagonal {
 		return expandGaloisElements(p)
 	}
 	n1 := p.babySteps()
-	els := make([]uint64, n1)
+	els := make([]uint64, n1, n1+1)
 	for b := range els {
 		els[b] = p.bgv.GaloisElement(b + 1) // rotations by 1..n1-1, then by n1
 	}
-	return els
+	return append(els, p.bgv.GaloisElementForRowRotation())
 }
 
 // checkDiagonal rejects a diagonal literal whose hash length is not a
@@ -82,11 +98,12 @@ func (p Parameters) checkDiagonal() error {
 	return nil
 }
 
-// replicate writes x's bits into every slot, slot i holding bit i mod n.
+// replicate writes x's bits into every column: row p, column c holds
+// bit p m + c mod m, m = n/2.
 func (p Parameters) replicate(x *[32]byte, vals []uint64) {
-	n := p.lit.HashBits
+	m, half := p.lit.HashBits/2, len(vals)/2
 	for i := range vals {
-		vals[i] = bit(x, i%n)
+		vals[i] = bit(x, i/half*m+i%half%m)
 	}
 }
 
@@ -102,7 +119,7 @@ func rowShift(i, s, half int) int {
 // that one accumulator and three ciphertexts serve them all.
 func (d *diagonal) values(evals []*bgv.Evaluator, x *rlwe.Ciphertext) ([]*rlwe.Ciphertext, error) {
 	p := d.p
-	n, n1 := p.lit.HashBits, p.babySteps()
+	m, n1 := p.lit.HashBits/2, p.babySteps()
 	top := x.Level()
 	ev := evals[0]
 	xb, err := d.babySteps(evals, x)
@@ -111,11 +128,11 @@ func (d *diagonal) values(evals []*bgv.Evaluator, x *rlwe.Ciphertext) ([]*rlwe.C
 	}
 	sc := newGiantScratch(p, top, len(evals))
 	S, acc, rot := bgv.NewCiphertext(p.bgv, 1, top), bgv.NewCiphertext(p.bgv, 1, top), bgv.NewCiphertext(p.bgv, 1, top)
-	for g := n/n1 - 1; g >= 0; g-- {
+	for g := m/n1 - 1; g >= 0; g-- {
 		if err := d.giantStep(sc, xb, g, S); err != nil {
 			return nil, fmt.Errorf("giant step %d: %w", g, err)
 		}
-		if g == n/n1-1 {
+		if g == m/n1-1 {
 			acc, S = S, acc
 			continue
 		}
@@ -125,6 +142,12 @@ func (d *diagonal) values(evals []*bgv.Evaluator, x *rlwe.Ciphertext) ([]*rlwe.C
 		if err := ev.Add(rot, S, acc); err != nil {
 			return nil, fmt.Errorf("giant step %d: %w", g, err)
 		}
+	}
+	if err := ev.RotateRows(acc, rot); err != nil {
+		return nil, fmt.Errorf("row swap: %w", err)
+	}
+	if err := ev.Add(acc, rot, acc); err != nil {
+		return nil, fmt.Errorf("row swap: %w", err)
 	}
 	f, err := finishGroup(ev, bgv.NewEncoder(p.bgv), acc, d.weights(), p.thresholdK())
 	if err != nil {
@@ -212,30 +235,36 @@ func (d *diagonal) giantStep(sc *giantScratch, xb []*rlwe.Ciphertext, g int, out
 }
 
 // diagonal writes diag_r rotated by s within the rows, mod t:
-// vals[i] = diag_r[rowShift(i, s)], diag_r[i] = 1 - 2 y_(i, (i+r) mod n)
-// for a listed entry i, 0 in padding slots.
+// vals[i] = diag_r[rowShift(i, s)], diag_r[p, c] = 1 - 2 y_(c, p m + (c+r) mod m)
+// for a listed entry c, 0 in padding columns.
 func (d *diagonal) diagonal(r, s int, vals []uint64) {
-	n, half := d.p.lit.HashBits, d.p.N()/2
+	m, half := d.p.lit.HashBits/2, len(vals)/2
 	for i := range vals {
 		e := rowShift(i, s, half)
+		c := e % half
 		vals[i] = 0
-		if e < len(d.items) {
+		if c < len(d.items) {
 			vals[i] = 1
-			if bit(&d.items[e], (e+r)%n) == 1 {
+			if bit(&d.items[c], e/half*m+(c+r)%m) == 1 {
 				vals[i] = PlaintextModulus - 1
 			}
 		}
 	}
 }
 
-// weights returns |y_i| per slot, n + 1 in padding slots.
+// weights returns |y_c| in row 0's columns, n + 1 in padding columns and
+// n + T + 1 in row 1: only row 0's listed columns can be within T.
 func (d *diagonal) weights() []uint64 {
-	n := d.p.lit.HashBits
+	n, half := d.p.lit.HashBits, d.p.N()/2
 	out := make([]uint64, d.p.N())
 	for i := range out {
-		out[i] = uint64(n + 1)
-		if i < len(d.items) {
+		switch {
+		case i >= half:
+			out[i] = uint64(n + d.p.lit.Threshold + 1)
+		case i < len(d.items):
 			out[i] = uint64(Distance(d.items[i], [32]byte{}, n))
+		default:
+			out[i] = uint64(n + 1)
 		}
 	}
 	return out

@@ -26,9 +26,10 @@ func TestDiagonalMatchesReference(t *testing.T) {
 		bits, thr int
 		size      int
 	}{
-		{"H12D/bits=256/t=31/db=N", H12DInsecure, 256, 31, 4096},
+		{"H12D/bits=256/t=31/db=N/2", H12DInsecure, 256, 31, 2048},
 		{"H12D/bits=64/t=10/db=100", H12DInsecure, 64, 10, 100},
 		{"H12D/bits=128/t=0/db=2000", H12DInsecure, 128, 0, 2000},
+		{"H12D/bits=64/t=31/db=1", H12DInsecure, 64, 31, 1},
 	}
 	if !testing.Short() {
 		cases = append(cases, struct {
@@ -36,7 +37,7 @@ func TestDiagonalMatchesReference(t *testing.T) {
 			lit       Literal
 			bits, thr int
 			size      int
-		}{"H14D/bits=256/t=31/db=N-5", H14D, 256, 31, 1<<14 - 5})
+		}{"H14D/bits=256/t=31/db=N/2-5", H14D, 256, 31, 1<<13 - 5})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,7 +78,7 @@ func TestDiagonalMatchesReference(t *testing.T) {
 }
 
 // TestDiagonalRefuses: a threshold deeper than H14D's chain, a hash
-// length that is not a power of two, and more entries than slots.
+// length that is not a power of two, and more entries than columns.
 func TestDiagonalRefuses(t *testing.T) {
 	l := H14D
 	l.Threshold = 32
@@ -90,6 +91,6 @@ func TestDiagonalRefuses(t *testing.T) {
 	hetest.AllowInsecure()
 	p, err := NewParameters(H12DInsecure)
 	require.NoError(t, err)
-	_, err = NewServer(p, make([][32]byte, p.N()+1), Options{})
+	_, err = NewServer(p, make([][32]byte, p.GroupSize()+1), Options{})
 	require.ErrorContains(t, err, "at most")
 }

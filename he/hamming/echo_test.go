@@ -18,7 +18,8 @@ import (
 // like any answer, and the reply hands the server the slot values, from
 // which the public encoding gives back every hash bit in one query: under
 // the expansion circuit the coefficients (the hash bits first), under the
-// diagonal circuit the slots themselves (slot j holds bit j mod n). The
+// diagonal circuit the slots themselves (row j/m, column j mod m holds bit
+// j, m = n/2). The
 // test passes while the attack works; a protocol change that stops it
 // must turn this test into one that shows the attack failing.
 func TestEchoServerReadsQuery(t *testing.T) {
@@ -56,9 +57,14 @@ func TestEchoServerReadsQuery(t *testing.T) {
 				pt.IsBatched = false
 				require.NoError(t, ecd.Decode(pt, vals))
 			}
+			at := func(j int) int { return j } // the coefficient of bit j
+			if p.lit.Diagonal {
+				// Row j/m, column j mod m, m = n/2.
+				at = func(j int) int { return j/(p.lit.HashBits/2)*(p.N()/2) + j%(p.lit.HashBits/2) }
+			}
 			read := 0
 			for j := 0; j < p.lit.HashBits; j++ {
-				if vals[j] == bit(&x, j) {
+				if vals[at(j)] == bit(&x, j) {
 					read++
 				}
 			}

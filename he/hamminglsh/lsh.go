@@ -142,8 +142,8 @@ func NewParameters(l Literal) (Parameters, error) {
 	if l.Pool < 1 || l.Pool > 64 || l.Pool > l.HE.HashBits {
 		return Parameters{}, fmt.Errorf("hamminglsh: layout %s: pool of %d bits outside 1..min(64, %d)", l.Name, l.Pool, l.HE.HashBits)
 	}
-	if l.Tables < 1 || l.Tables > hp.N() {
-		return Parameters{}, fmt.Errorf("hamminglsh: layout %s: %d tables outside 1..%d", l.Name, l.Tables, hp.N())
+	if l.Tables < 1 || l.Tables > hp.GroupSize() {
+		return Parameters{}, fmt.Errorf("hamminglsh: layout %s: %d tables outside 1..%d", l.Name, l.Tables, hp.GroupSize())
 	}
 	p := Parameters{lit: l, he: hp}
 	p.pool = permutation(l.Seed, 0, l.HE.HashBits)[:l.Pool]
@@ -160,7 +160,7 @@ func (p Parameters) Literal() Literal { return p.lit }
 func (p Parameters) HE() hamming.Parameters { return p.he }
 
 // Capacity is the most candidates a query gets: one he/hamming group.
-func (p Parameters) Capacity() int { return p.he.N() }
+func (p Parameters) Capacity() int { return p.he.GroupSize() }
 
 // share is the most entries one table's bucket contributes.
 func (p Parameters) share() int { return p.Capacity() / p.lit.Tables }
