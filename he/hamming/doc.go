@@ -63,16 +63,17 @@ package hamming
 //
 // # Diagonal circuit
 //
-// For one group of at most N entries ([Literal.Diagonal], preset H14D; the
-// engine of he-hamming-lsh) the expansion is replaced by a matrix-vector
-// product (diagonal.go): the client encrypts its hash bits replicated over
-// the slots, the server multiplies n rotations of it by the entries' bits
-// laid on the n generalised diagonals (baby-step giant-step: 15 hoisted
-// rotations and 15 by 16 for n = 256), then adds |y| and runs the
-// threshold on the distance d itself (degree T + 1: there is no weight
-// from the client for the parity trick). Keys: the relinearisation key
-// and 16 rotation keys, no expansion keys. Answer, randomisers, mask and
-// verdict are unchanged.
+// For one group of at most N/2 entries ([Literal.Diagonal], preset H14D;
+// the engine of he-hamming-lsh) the expansion is replaced by a
+// matrix-vector product (diagonal.go): each entry sits in both slot rows,
+// half of its bits in each; the client encrypts its hash bits replicated
+// over the columns, the server multiplies n/2 rotations of it by the
+// entries' bits laid on n/2 generalised diagonals (baby-step giant-step:
+// 15 hoisted rotations and 7 by 16 for n = 256), adds the two rows (one
+// row swap), then adds |y| and runs the threshold on the distance d
+// itself (degree T + 1: there is no weight from the client for the parity
+// trick). Keys: the relinearisation key and 17 rotation keys, no
+// expansion keys. Answer, randomisers, mask and verdict are unchanged.
 //
 // # Parameters
 //
@@ -91,7 +92,7 @@ package hamming
 //
 // Each key-switching key (relinearisation and the nine Galois keys; Q = 10
 // primes, P = 2, so 5 gadget digits; under H14D the relinearisation key
-// and 16 rotation keys, Q = 8, P = 4, 2 digits) travels through the toolkit's seeded
+// and 17 rotation keys, Q = 8, P = 4, 2 digits) travels through the toolkit's seeded
 // key codec: a 32-byte seed and the c0 halves; the server redraws the
 // uniform c1 halves by replaying Lattigo's key generator on the seed's
 // AES-CTR stream (checked byte for byte by TestSeededKeysRegenerate),

@@ -58,7 +58,7 @@ var H14 = Literal{Literal: he.Literal{Name: "H14", LogN: 14, LogQ: moduli(), Log
 var H12Insecure = Literal{Literal: he.Literal{Name: "H12Insecure", LogN: 12, LogQ: moduli(), LogP: []int{33, 33}, T: PlaintextModulus, Insecure: true}, HashBits: 256, Threshold: 31}
 
 // H14D is the 128-bit preset of the single-group diagonal circuit for
-// 256-bit hashes at threshold 31 (at most 2^14 entries): N = 2^14,
+// 256-bit hashes at threshold 31 (at most 2^13 entries): N = 2^14,
 // Q = 55 + 6 x 33 + 52 bits, P = 2 x 33 bits, log2(QP) = 371. Its seven
 // rescales are the distance, u, the quadratics, the three products of the
 // threshold's tree and the randomiser, so thresholds above 31 are refused.

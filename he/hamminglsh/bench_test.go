@@ -24,7 +24,7 @@ import (
 //
 // The client's Finish is timed once (its state is single-use) and
 // reported as finish-s. Server time includes gathering the candidates,
-// encoding them (he/hamming's NewServer on at most 2^14 entries) and the
+// encoding them (he/hamming's NewServer on at most 2^13 entries) and the
 // circuit.
 func BenchmarkLSH(b *testing.B) {
 	logs := benchLogs(b, os.Getenv("LSH_BENCH_LOGS"))

@@ -116,7 +116,7 @@ func TestLeakedBits(t *testing.T) {
 	p, err := NewParameters(P64)
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, k := range []int{0, 8, 13, 17} {
+	for _, k := range []int{0, 8, 14, 18} {
 		leaked := p.LeakedPositions(k)
 		x := randItem(r)
 		mask, val := p.revealed(p.Keys(x, k), k)
