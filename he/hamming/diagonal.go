@@ -44,7 +44,7 @@ type diagonal struct {
 	items [][32]byte
 }
 
-// newDiagonal checks and keeps the entries (at most N).
+// newDiagonal checks and keeps the entries (at most N/2).
 func newDiagonal(p Parameters, db [][32]byte) (*diagonal, error) {
 	if len(db) > p.GroupSize() {
 		return nil, fmt.Errorf("hamming: diagonal circuit: %d entries, at most %d", len(db), p.GroupSize())

@@ -37,10 +37,11 @@ type Literal struct {
 	// Threshold is the largest Hamming distance that counts as a match.
 	Threshold int
 	// Diagonal selects the single-group circuit (diagonal.go): the query
-	// hash replicated over the slots, the distance a baby-step giant-step
-	// matrix-vector product with two rotation keys instead of the
-	// oblivious expansion. It holds at most N entries; HashBits must be a
-	// power of two and the threshold's depth must fit the chain.
+	// hash replicated over the slot columns, each entry in both slot rows,
+	// the distance a baby-step giant-step matrix-vector product with
+	// rotation keys instead of the oblivious expansion. It holds at most
+	// N/2 entries; HashBits must be a power of two and the threshold's
+	// depth must fit the chain.
 	Diagonal bool
 }
 
