@@ -155,10 +155,17 @@ func TestWireSizes(t *testing.T) {
 }
 
 func TestParamsSecurity(t *testing.T) {
-	if _, err := NewParameters(H14); err != nil {
-		t.Fatal(err)
+	for _, l := range []Literal{H14, H14D} {
+		if _, err := NewParameters(l); err != nil {
+			t.Fatal(err)
+		}
 	}
-	l := H12Insecure
+	l := H14D
+	l.LogP = []int{33, 33, 33, 33, 33}
+	if _, err := NewParameters(l); !errors.Is(err, he.ErrInsecure) {
+		t.Fatalf("H14D with log2(QP)=470: %v, want ErrInsecure", err)
+	}
+	l = H12Insecure
 	l.Insecure = false
 	if _, err := NewParameters(l); !errors.Is(err, he.ErrInsecure) {
 		t.Fatalf("PN12 without the opt-in: %v, want ErrInsecure", err)
