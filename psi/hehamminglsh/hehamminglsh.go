@@ -35,7 +35,7 @@ import (
 //	client (secret key)                          server (db, L tables)
 //	  |  Params: layout, preset, T, k (~12 B)  |
 //	  |<---------------------------------------------|  setup, down
-//	  |  keys (HEBlob): he/hamming's keys (31.2 MB)->|  setup, up
+//	  |  keys (HEBlob): he/hamming's keys (33.0 MB)->|  setup, up
 //	  |                                              |
 //	  |  query (HEBlob): L keys of k bits (the pool  |
 //	  |    bits of the hash, in the clear) + Enc(hash|  candidates: the L buckets,
