@@ -10,15 +10,15 @@ import (
 )
 
 // TestServeQueryHEHammingLSH: serve he-hamming-lsh at threshold 31 over
-// 2^15 synthetic hashes (the client sends bucket keys, k = 8) and query a
+// 2^15 synthetic hashes (the client sends bucket keys, k = 9) and query a
 // listed hash and its copies at distances 31 and 32 from one process,
-// under P64 (H14, 128-bit); the server alone learns the verdicts, which
-// must be the bucket rule's, computed here in the clear. Minutes on loaded
-// cores (keys, then about 10 cpu-s per query): -short skips it.
+// under P64 (H14D, 128-bit); the server alone learns the verdicts, which
+// must be the bucket rule's, computed here in the clear. Tens of seconds
+// on loaded cores (keys, then about 1 cpu-s per query): -short skips it.
 func TestServeQueryHEHammingLSH(t *testing.T) {
 	const n, thr = 1 << 15, 31
 	if testing.Short() {
-		t.Skip("end-to-end he-hamming-lsh at H14 (minutes) skipped under -short")
+		t.Skip("end-to-end he-hamming-lsh at H14D (tens of seconds) skipped under -short")
 	}
 	path, db := synthDB(t, n)
 	lit := hamminglsh.P64
@@ -28,8 +28,8 @@ func TestServeQueryHEHammingLSH(t *testing.T) {
 		t.Fatal(err)
 	}
 	k, err := p.KeyBits(n)
-	if err != nil || k != 8 {
-		t.Fatalf("key bits %d, %v; want 8", k, err)
+	if err != nil || k != 9 {
+		t.Fatalf("key bits %d, %v; want 9", k, err)
 	}
 	listed := db.Hashes[42]
 	probes := []phash.Hash{listed, listed, listed}

@@ -9,12 +9,12 @@ import (
 )
 
 // thresholdLeaves returns the levels of the operands whose product is
-// f(h) = prod_{r<=k}(h-r) (see threshold): with u = h(h-k) at level L-2
+// f(h) = prod_{r<=k}(h-r), k = [Parameters.thresholdK] (see threshold): with u = h(h-k) at level L-2
 // and m = (k+1)/2 factors u + r(k-r), the floor(m/2) quadratics at level
 // L-3 (they read u^2), an unpaired u + r(k-r) at level L-2 when m is odd,
 // and h - k/2 at level L-1 when k+1 is odd.
 func (p Parameters) thresholdLeaves() []int {
-	k, _ := p.half()
+	k := p.thresholdK()
 	L := p.bgv.MaxLevel()
 	m := (k + 1) / 2
 	var lv []int

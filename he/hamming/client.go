@@ -92,7 +92,9 @@ const MaxOutputs = 1024
 const rLevel = 1
 
 // Query encodes hash x for a server with k answer ciphertexts
-// ([Server.Outputs], announced at setup): one ciphertext of
+// ([Server.Outputs], announced at setup): under the diagonal circuit one
+// ciphertext of x's bits replicated over the slots (slot i holds bit
+// i mod n), otherwise one ciphertext of
 // sum_j x_j X^j + pi X^n + a X^(n+1) (a = floor((|x|+e)/2),
 // pi = (|x|+e) mod 2) at the top level, and k blinding ciphertexts
 // Enc(R_o), each R_o drawn independently and uniformly from [1, t-1] per
@@ -105,24 +107,19 @@ func (c *Client) Query(x [32]byte, k int) ([]byte, *QueryState, error) {
 	if k < 1 || k > MaxOutputs {
 		return nil, nil, fmt.Errorf("hamming: query: %d answer ciphertexts outside 1..%d", k, MaxOutputs)
 	}
-	n := p.lit.HashBits
-	N := p.N()
-	vals := make([]uint64, N)
-	w := 0
-	for j := 0; j < n; j++ {
-		vals[j] = bit(&x, j)
-		w += int(vals[j])
+	vals := make([]uint64, p.N())
+	top := p.bgv.MaxLevel()
+	pt := bgv.NewPlaintext(p.bgv, top)
+	pt.IsNTT = false // the seeded encryptor adds m before its NTT
+	if p.lit.Diagonal {
+		p.replicate(&x, vals) // batched: slot i holds bit i mod n
+	} else {
+		p.coefficients(&x, vals)
+		pt.IsBatched = false
 	}
-	_, e := p.half()
-	vals[n] = uint64((w + e) % 2)
-	vals[n+1] = uint64((w + e) / 2)
 	out := make([]byte, 0, p.QuerySize(k))
 	out = core.PutHeader(out, core.KindHammingQuery, p.id)
 	out = binary.LittleEndian.AppendUint16(out, uint16(k))
-	top := p.bgv.MaxLevel()
-	pt := bgv.NewPlaintext(p.bgv, top)
-	pt.IsBatched = false
-	pt.IsNTT = false // the seeded encryptor adds m before its NTT
 	if err := c.ecd.Encode(vals, pt); err != nil {
 		return nil, nil, fmt.Errorf("hamming: query: %w", err)
 	}
@@ -152,6 +149,20 @@ func (c *Client) Query(x [32]byte, k int) ([]byte, *QueryState, error) {
 		out = p.appendBlind(out, pr.Value)
 	}
 	return out, &QueryState{}, nil
+}
+
+// coefficients writes the expansion circuit's query vector:
+// sum_j x_j X^j + pi X^n + a X^(n+1).
+func (p Parameters) coefficients(x *[32]byte, vals []uint64) {
+	n := p.lit.HashBits
+	w := 0
+	for j := 0; j < n; j++ {
+		vals[j] = bit(x, j)
+		w += int(vals[j])
+	}
+	_, e := p.half()
+	vals[n] = uint64((w + e) % 2)
+	vals[n+1] = uint64((w + e) / 2)
 }
 
 // encryptSeeded turns pt (coefficient form) into the c0 of its seeded

@@ -61,10 +61,28 @@ package hamming
 // F_0/F_1, a known function of the query (TestNoRatioLeak). The server's
 // mask m makes what the client decrypts uniform in Z_t.
 //
+// # Diagonal circuit
+//
+// For one group of at most N/2 entries ([Literal.Diagonal], preset H14D;
+// the engine of he-hamming-lsh) the expansion is replaced by a
+// matrix-vector product (diagonal.go): each entry sits in both slot rows,
+// half of its bits in each; the client encrypts its hash bits replicated
+// over the columns, the server multiplies n/2 rotations of it by the
+// entries' bits laid on n/2 generalised diagonals (baby-step giant-step:
+// 15 hoisted rotations and 7 by 16 for n = 256), adds the two rows (one
+// row swap), then adds |y| and runs the threshold on the distance d
+// itself (degree T + 1: there is no weight from the client for the parity
+// trick). Keys: the relinearisation key and 17 rotation keys, no
+// expansion keys. Answer, randomisers, mask and verdict are unchanged.
+//
 // # Parameters
 //
 // H14: N = 2^14, t = 65537, Q = 55 + 8 x 33 + 52 bits, P = 2 x 33 bits,
 // log2(QP) = 437 <= 438 (HE standard, 128 bits, ternary secret).
+// H14D: N = 2^14, Q = 55 + 6 x 33 + 52 bits (seven rescales: the
+// distance, the threshold's five levels at T = 31, the randomiser),
+// P = 4 x 33 bits (two gadget digits, so each key switch is cheaper),
+// log2(QP) = 437.
 // NewParameters applies the toolkit's one security table (he.NewParameters)
 // and refuses literals above the bound; H12Insecure (N = 2^12, same
 // moduli) is marked insecure and accepted only after he/hetest opens the
@@ -73,7 +91,8 @@ package hamming
 // # Key material
 //
 // Each key-switching key (relinearisation and the nine Galois keys; Q = 10
-// primes, P = 2, so 5 gadget digits) travels through the toolkit's seeded
+// primes, P = 2, so 5 gadget digits; under H14D the relinearisation key
+// and 17 rotation keys, Q = 8, P = 4, 2 digits) travels through the toolkit's seeded
 // key codec: a 32-byte seed and the c0 halves; the server redraws the
 // uniform c1 halves by replaying Lattigo's key generator on the seed's
 // AES-CTR stream (checked byte for byte by TestSeededKeysRegenerate),

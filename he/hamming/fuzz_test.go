@@ -23,31 +23,48 @@ type fuzzFixture struct {
 }
 
 var (
-	fixOnce sync.Once
-	fix     fuzzFixture
+	fixOnce, diagOnce sync.Once
+	fix, diagFix      fuzzFixture
 )
 
+// fixture is a run of the expansion circuit (64-bit hashes, T = 10).
 func fixture(t testing.TB) *fuzzFixture {
-	fixOnce.Do(func() {
-		p := testParams(t, 64, 10)
-		r := rand.New(rand.NewPCG(7, 7))
-		db := make([][32]byte, 50)
-		for i := range db {
-			db[i] = randHash(r, 64)
-		}
-		srv, err := NewServer(p, db, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := NewClient(p, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
-		q, ans, rep, _ := exchange(t, p, srv, keys, c, db[3])
-		fix = fuzzFixture{p: p, srv: srv, keys: keys, c: c, query: q, ans: ans, reply: rep}
-	})
+	fixOnce.Do(func() { fix = newFuzzFixture(t, testParams(t, 64, 10)) })
 	return &fix
+}
+
+// diagFixture is the same run under the diagonal circuit (H12DInsecure).
+func diagFixture(t testing.TB) *fuzzFixture {
+	diagOnce.Do(func() {
+		hetest.AllowInsecure()
+		l := H12DInsecure
+		l.HashBits, l.Threshold = 64, 10
+		p, err := NewParameters(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diagFix = newFuzzFixture(t, p)
+	})
+	return &diagFix
+}
+
+func newFuzzFixture(t testing.TB, p Parameters) fuzzFixture {
+	r := rand.New(rand.NewPCG(7, 7))
+	db := make([][32]byte, 50)
+	for i := range db {
+		db[i] = randHash(r, 64)
+	}
+	srv, err := NewServer(p, db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := hetest.Keys(t, p, c.Setup, ParseKeys)
+	q, ans, rep, _ := exchange(t, p, srv, keys, c, db[3])
+	return fuzzFixture{p: p, srv: srv, keys: keys, c: c, query: q, ans: ans, reply: rep}
 }
 
 // mutation is a fuzz seed for mutate: xor byte i with v, cut to n.
@@ -114,35 +131,39 @@ func FuzzVerdict(f *testing.F) {
 }
 
 // FuzzAnswer: a query from the network either is rejected with an error or
-// yields an answer of the announced size.
+// yields an answer of the announced size, under both circuits.
 func FuzzAnswer(f *testing.F) {
-	fx := fixture(f)
-	addMutations(f, []mutation{{-1, 0, -1}, {5, 1, -1}, {20, 0xff, -1}, {len(fx.query) - 1, 0xff, -1}, {0, 0, 100}})
+	fxs := []*fuzzFixture{fixture(f), diagFixture(f)}
+	addMutations(f, []mutation{{-1, 0, -1}, {5, 1, -1}, {20, 0xff, -1}, {len(fxs[0].query) - 1, 0xff, -1}, {0, 0, 100}})
 	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
-		b := mutate(fx.query, i, v, n)
-		ans, _, err := fx.srv.Answer(fx.keys, b)
-		if err != nil {
-			return
-		}
-		if len(ans) != fx.p.AnswerSize(fx.srv.Outputs()) {
-			t.Fatalf("answer of %d bytes", len(ans))
+		for _, fx := range fxs {
+			b := mutate(fx.query, i, v, n)
+			ans, _, err := fx.srv.Answer(fx.keys, b)
+			if err != nil {
+				continue
+			}
+			if len(ans) != fx.p.AnswerSize(fx.srv.Outputs()) {
+				t.Fatalf("%s: answer of %d bytes", fx.p.lit.Name, len(ans))
+			}
 		}
 	})
 }
 
 // FuzzParseKeys: key material is rejected unless its length and every
-// residue are valid.
+// residue are valid, under both circuits' key sets.
 func FuzzParseKeys(f *testing.F) {
-	fx := fixture(f)
+	fxs := []*fuzzFixture{fixture(f), diagFixture(f)}
 	addMutations(f, []mutation{{0, 1, -1}, {100, 0xff, -1}, {0, 0, 1000}})
-	kb := fx.p.KeysSize()
 	f.Fuzz(func(t *testing.T, i int, v byte, n int) {
-		b := make([]byte, kb)
-		copy(b, fx.p.header(core.KindHammingKeys))
-		b = mutate(b, i, v, n)
-		k, err := ParseKeys(fx.p, b)
-		if err == nil && (k == nil || len(b) != kb) {
-			t.Fatalf("bad keys accepted")
+		for _, fx := range fxs {
+			kb := fx.p.KeysSize()
+			b := make([]byte, kb)
+			copy(b, fx.p.header(core.KindHammingKeys))
+			b = mutate(b, i, v, n)
+			k, err := ParseKeys(fx.p, b)
+			if err == nil && (k == nil || len(b) != kb) {
+				t.Fatalf("%s: bad keys accepted", fx.p.lit.Name)
+			}
 		}
 	})
 }
@@ -155,10 +176,17 @@ func TestWireSizes(t *testing.T) {
 }
 
 func TestParamsSecurity(t *testing.T) {
-	if _, err := NewParameters(H14); err != nil {
-		t.Fatal(err)
+	for _, l := range []Literal{H14, H14D} {
+		if _, err := NewParameters(l); err != nil {
+			t.Fatal(err)
+		}
 	}
-	l := H12Insecure
+	l := H14D
+	l.LogP = []int{33, 33, 33, 33, 33}
+	if _, err := NewParameters(l); !errors.Is(err, he.ErrInsecure) {
+		t.Fatalf("H14D with log2(QP)=470: %v, want ErrInsecure", err)
+	}
+	l = H12Insecure
 	l.Insecure = false
 	if _, err := NewParameters(l); !errors.Is(err, he.ErrInsecure) {
 		t.Fatalf("PN12 without the opt-in: %v, want ErrInsecure", err)

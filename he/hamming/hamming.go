@@ -36,6 +36,13 @@ type Literal struct {
 	HashBits int
 	// Threshold is the largest Hamming distance that counts as a match.
 	Threshold int
+	// Diagonal selects the single-group circuit (diagonal.go): the query
+	// hash replicated over the slot columns, each entry in both slot rows,
+	// the distance a baby-step giant-step matrix-vector product with
+	// rotation keys instead of the oblivious expansion. It holds at most
+	// N/2 entries; HashBits must be a power of two and the threshold's
+	// depth must fit the chain.
+	Diagonal bool
 }
 
 // H14 is the 128-bit preset for 256-bit hashes at threshold 31: N = 2^14,
@@ -50,6 +57,19 @@ var H14 = Literal{Literal: he.Literal{Name: "H14", LogN: 14, LogQ: moduli(), Log
 // 128-bit security and exists only so tests run in seconds: it is accepted
 // only after he/hetest's AllowInsecure.
 var H12Insecure = Literal{Literal: he.Literal{Name: "H12Insecure", LogN: 12, LogQ: moduli(), LogP: []int{33, 33}, T: PlaintextModulus, Insecure: true}, HashBits: 256, Threshold: 31}
+
+// H14D is the 128-bit preset of the single-group diagonal circuit for
+// 256-bit hashes at threshold 31 (at most 2^13 entries): N = 2^14,
+// Q = 55 + 6 x 33 + 52 bits, P = 2 x 33 bits, log2(QP) = 371. Its seven
+// rescales are the distance, u, the quadratics, the three products of the
+// threshold's tree and the randomiser, so thresholds above 31 are refused.
+var H14D = Literal{Literal: he.Literal{Name: "H14D", LogN: 14, LogQ: diagModuli(), LogP: []int{33, 33, 33, 33}, T: PlaintextModulus}, HashBits: 256, Threshold: 31, Diagonal: true}
+
+// H12DInsecure is H14D at N = 2^12: TESTS ONLY, accepted only after
+// he/hetest's AllowInsecure.
+var H12DInsecure = Literal{Literal: he.Literal{Name: "H12DInsecure", LogN: 12, LogQ: diagModuli(), LogP: []int{33, 33, 33, 33}, T: PlaintextModulus, Insecure: true}, HashBits: 256, Threshold: 31, Diagonal: true}
+
+func diagModuli() []int { return []int{55, 33, 33, 33, 33, 33, 33, 52} }
 
 func moduli() []int { return []int{55, 33, 33, 33, 33, 33, 33, 33, 33, 52} }
 
@@ -88,7 +108,16 @@ func NewParameters(l Literal) (Parameters, error) {
 	}
 	l.Literal = hp.Literal()
 	id := core.Mix(hp.ID(), uint64(l.HashBits), uint64(l.Threshold))
-	return Parameters{Parameters: hp, lit: l, bgv: core.BGV(hp), id: id}, nil
+	if l.Diagonal {
+		id = core.Mix(id, 'D')
+	}
+	p := Parameters{Parameters: hp, lit: l, bgv: core.BGV(hp), id: id}
+	if l.Diagonal {
+		if err := p.checkDiagonal(); err != nil {
+			return Parameters{}, fmt.Errorf("hamming: params %s: %w", l.Name, err)
+		}
+	}
+	return p, nil
 }
 
 // Literal returns the literal the parameters were made from.
@@ -97,6 +126,17 @@ func (p Parameters) Literal() Literal { l := p.lit; l.Literal = p.Parameters.Lit
 // half returns k = floor(T/2) and e = 1 - T mod 2: with h = floor((d+e)/2),
 // d <= T iff h <= k.
 func (p Parameters) half() (k, e int) { return p.lit.Threshold / 2, 1 - p.lit.Threshold%2 }
+
+// thresholdK returns the k of the threshold polynomial prod_{r<=k}(v - r):
+// floor(T/2) on h (the expansion circuit's parity trick), T on the
+// distance itself in the diagonal circuit, whose query carries no weight.
+func (p Parameters) thresholdK() int {
+	if p.lit.Diagonal {
+		return p.lit.Threshold
+	}
+	k, _ := p.half()
+	return k
+}
 
 // expandLog returns the number of expansion levels: 2^l >= HashBits + 2.
 func (p Parameters) expandLog() int {

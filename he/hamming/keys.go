@@ -10,7 +10,8 @@ import (
 )
 
 // Keys is the server's copy of one client's one-time key material: the
-// relinearisation key, the expansion Galois keys and the level-0 public key
+// relinearisation key, the Galois keys (the expansion's, or the diagonal
+// circuit's two rotations) and the level-0 public key
 // used to re-randomise answers. It is read-only after [ParseKeys] and may be
 // shared by concurrent [Server.Answer] calls.
 type Keys struct {
@@ -34,7 +35,7 @@ type keyMaterial struct {
 
 func newKeyTemplates(p Parameters) *keyMaterial {
 	km := &keyMaterial{rlk: rlwe.NewRelinearizationKey(p.bgv)}
-	for _, g := range expandGaloisElements(p) {
+	for _, g := range p.galoisElements() {
 		gk := rlwe.NewGaloisKey(p.bgv)
 		gk.GaloisElement = g
 		gk.NthRoot = p.bgv.RingQ().NthRoot()

@@ -20,14 +20,21 @@ func lattigoBytes(t *testing.T, g *rlwe.GadgetCiphertext) []byte {
 // TestSeededKeysRegenerate: over many seeds, the keys the server decodes
 // from the seeded encoding (the toolkit's codec) equal the client's byte
 // for byte, both halves of every component of the relinearisation key and
-// of every expansion Galois key; the public key too.
+// of every Galois key (the expansion's, and the diagonal circuit's
+// rotations with four key-switching primes); the public key too.
 func TestSeededKeysRegenerate(t *testing.T) {
-	p := testParams(t, 256, 31)
 	seeds := 12
 	if testing.Short() {
 		seeds = 3
 	}
+	pe := testParams(t, 256, 31) // opens the test door
+	pd, err := NewParameters(H12DInsecure)
+	require.NoError(t, err)
 	for s := 0; s < seeds; s++ {
+		p := pe
+		if s%2 == 1 {
+			p = pd
+		}
 		c, err := NewClient(p, hetest.Rand(t, byte(s)))
 		require.NoError(t, err)
 		km, err := c.genKeys()
@@ -46,7 +53,9 @@ func TestSeededKeysRegenerate(t *testing.T) {
 		}
 		require.True(t, km.pk[0].Equal(&k.pk[0]) && km.pk[1].Equal(&k.pk[1]), "seed %d: public key", s)
 	}
-	p14, err := NewParameters(H14)
-	require.NoError(t, err)
-	require.Less(t, p14.KeysSize(), 64<<20, "one-time keys goal")
+	for _, l := range []Literal{H14, H14D} {
+		p14, err := NewParameters(l)
+		require.NoError(t, err)
+		require.Less(t, p14.KeysSize(), 64<<20, "%s: one-time keys goal", l.Name)
+	}
 }

@@ -43,6 +43,7 @@ type Server struct {
 	opt     Options
 	outputs int
 	mono    []ring.Poly
+	diag    *diagonal // the diagonal circuit's candidates (db then has one group and no plaintexts)
 }
 
 // VerdictState is what the server keeps between Answer and Verdict: the
@@ -62,6 +63,13 @@ func NewServer(p Parameters, db [][32]byte, opt Options) (*Server, error) {
 	}
 	if opt.FloodBits == 0 {
 		opt.FloodBits = p.defaultFloodBits()
+	}
+	if p.lit.Diagonal {
+		d, err := newDiagonal(p, db)
+		if err != nil {
+			return nil, err
+		}
+		return &Server{p: p, db: &database{size: len(db), groups: 1}, opt: opt, outputs: 1, diag: d}, nil
 	}
 	limbs := opt.PreEncodeLimbs
 	if opt.PreEncode {
@@ -101,7 +109,12 @@ func (s *Server) outputGroups(o int) []int {
 func (s *Server) Outputs() int { return s.outputs }
 
 // MemBytes returns the memory held by the pre-processed database.
-func (s *Server) MemBytes() int { return s.db.memBytes() }
+func (s *Server) MemBytes() int {
+	if s.diag != nil {
+		return s.diag.memBytes()
+	}
+	return s.db.memBytes()
+}
 
 // defaultFloodBits is log2(q0) - 22: t * 2^F stays below q0/32.
 func (p Parameters) defaultFloodBits() int {
@@ -204,12 +217,15 @@ func (s *Server) Answer(k *Keys, query []byte) (ans []byte, st *VerdictState, er
 	for i := range evals {
 		evals[i] = k.eval.ShallowCopy()
 	}
-	n := p.lit.HashBits
-	E, err := expand(p, evals, s.mono, x, n+2)
-	if err != nil {
-		return nil, nil, fmt.Errorf("hamming: answer: %w", err)
+	var fs []*rlwe.Ciphertext
+	if s.diag != nil {
+		fs, err = s.diag.values(evals, x)
+	} else {
+		var E []*rlwe.Ciphertext
+		if E, err = expand(p, evals, s.mono, x, p.lit.HashBits+2); err == nil {
+			fs, err = s.groupValues(evals, E)
+		}
 	}
-	fs, err := s.groupValues(evals, E)
 	if err != nil {
 		return nil, nil, fmt.Errorf("hamming: answer: %w", err)
 	}
@@ -284,7 +300,7 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 	W := len(evals)
 	t := uint64(PlaintextModulus)
 	inv := modInv(uint64(1)<<p.expandLog()%t, t)
-	kk, _ := p.half()
+	kk := p.thresholdK()
 	fs := make([]*rlwe.Ciphertext, d.groups)
 	ecds := make([]*bgv.Encoder, W)
 	for i := range ecds {
@@ -307,24 +323,9 @@ func (s *Server) groupValues(evals []*bgv.Evaluator, E []*rlwe.Ciphertext) ([]*r
 		accs[g] = nil
 		ringQ.MulScalarThenAdd(E[n+1].Value[0], inv, acc.Value[0])
 		ringQ.MulScalarThenAdd(E[n+1].Value[1], inv, acc.Value[1])
-		pb := bgv.NewPlaintext(p.bgv, top)
-		pb.Scale = acc.Scale
-		ev := evals[w]
-		if err := ecds[w].Encode(d.base[g], pb); err != nil {
-			return err
-		}
-		if err := ev.Add(acc, pb, acc); err != nil {
-			return err
-		}
-		if err := ev.Rescale(acc, acc); err != nil {
-			return err
-		}
-		f, err := threshold(ev, acc, kk)
-		if err != nil {
-			return err
-		}
+		f, err := finishGroup(evals[w], ecds[w], acc, d.base[g], kk)
 		fs[g] = f
-		return nil
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -352,9 +353,16 @@ func (s *Server) paddingGroup(ev *bgv.Evaluator, En1 *rlwe.Ciphertext, inv uint6
 	for i := range base {
 		base[i] = uint64(p.lit.HashBits + 1)
 	}
-	pb := bgv.NewPlaintext(p.bgv, top)
+	return finishGroup(ev, bgv.NewEncoder(p.bgv), acc, base, kk)
+}
+
+// finishGroup adds the plaintext base (one value per slot) to acc, the
+// linear part of a group's distance at its level, rescales it and returns
+// the threshold polynomial's value prod_{r<=k}(v - r).
+func finishGroup(ev *bgv.Evaluator, ecd *bgv.Encoder, acc *rlwe.Ciphertext, base []uint64, k int) (*rlwe.Ciphertext, error) {
+	pb := bgv.NewPlaintext(*ev.GetParameters(), acc.Level())
 	pb.Scale = acc.Scale
-	if err := bgv.NewEncoder(p.bgv).Encode(base, pb); err != nil {
+	if err := ecd.Encode(base, pb); err != nil {
 		return nil, err
 	}
 	if err := ev.Add(acc, pb, acc); err != nil {
@@ -363,5 +371,5 @@ func (s *Server) paddingGroup(ev *bgv.Evaluator, En1 *rlwe.Ciphertext, inv uint6
 	if err := ev.Rescale(acc, acc); err != nil {
 		return nil, err
 	}
-	return threshold(ev, acc, kk)
+	return threshold(ev, acc, k)
 }

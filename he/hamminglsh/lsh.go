@@ -8,8 +8,9 @@
 // [NewClient] makes a client for the key bits the server names
 // ([Server.KeyBits]); [Client.Query] sends the query's bucket keys and an
 // he/hamming query; [Server.Answer] gathers the candidates from the
-// buckets and runs he/hamming's circuit on them alone; [Client.Finish] and
-// [Server.Verdict] end as in he/hamming. [Parameters.Collide] is the
+// buckets and runs he/hamming's single-group diagonal circuit (preset
+// hamming.H14D) on them alone; [Client.Finish] and [Server.Verdict] end as
+// in he/hamming. [Parameters.Collide] is the
 // bucket rule in the clear, used by the tests and by the recall
 // measurement in package bench.
 //
@@ -18,9 +19,16 @@
 // he/hamming touches every database bit with a plaintext product, so its
 // server time is linear: one group of N = 2^14 entries is 1/64 of the cost
 // at 2^20. This engine keeps the final distance test under HE but runs it
-// on one group only: at most C = N candidates per query, chosen by
-// locality-sensitive bucketing (bit sampling). Three ways to choose them
-// were weighed:
+// on one group only: at most C = N/2 = 2^13 candidates per query, chosen
+// by locality-sensitive bucketing (bit sampling). For that one group
+// he/hamming's expansion of the query (257 key switches) is replaced by
+// its diagonal circuit: each candidate in both slot rows (half of its bits
+// in each), the query's bits replicated over the columns, the candidates'
+// bits on 128 generalised diagonals, 23 rotations (baby-step giant-step
+// and a row swap) and a modulus chain of 8 primes instead of 10
+// (hamming.H14D; thresholds up to 31). Halving C costs one key bit per
+// table (recall) and halves the plaintexts the server encodes per query. Three ways to choose the
+// candidates were weighed:
 //
 //   - Multi-index hashing (pigeonhole): m blocks, one of which agrees
 //     exactly when d <= T only if m > T = 31; blocks of 8 bits or fewer
@@ -40,7 +48,7 @@
 // of P bit positions, so whatever the tables, the server learns at most
 // the P pool bits of the query (P = 64 in [P64], 256 - 64 bits stay
 // hidden); L = 64 tables of k bits each, k = ceil(log2(2 L n / C)) for n
-// entries (13 at 2^20, 15 at 2^22, 17 at 2^24), so the expected candidate
+// entries (14 at 2^20, 16 at 2^22, 18 at 2^24), so the expected candidate
 // count of a uniform list is C/2 and a table's bucket is cut at C/L
 // entries; a clustered list (real images) gets more key bits until the
 // cut drops at most 1% of the bucket entries ([NewServer]). Entries whose
@@ -48,21 +56,24 @@
 // match and are left out before the cut. A pair at
 // distance d collides in a table iff none of the j differing pool bits is
 // among the table's k; j is hypergeometric (256, d, P). For independent bit
-// flips the miss rate at d = 31 is then about 0.6% at 2^20, 2% at 2^22 and
-// 5% at 2^24 (0.01%, 0.07%, 0.3% at d = 20); real edits flip correlated
+// flips the miss rate at d = 31 is then about 1.1% at 2^20, 3.5% at 2^22
+// and 8% at 2^24 (0.03%, 0.16%, 0.57% at d = 20); real edits flip correlated
 // bits, which is why recall is measured on the robustness suite (package
 // bench, [Parameters.Collide]) rather than assumed. Up to C entries
-// (n <= N) no key is sent at all: every entry is a candidate and the
+// (n <= C) no key is sent at all: every entry is a candidate and the
 // answer is exact.
 //
 // # Message flow
 //
 //	client                                          server (index of L tables)
-//	  |  Setup: he/hamming keys, once   -------------->|  ParseKeys
+//	  |  Setup: he/hamming keys (H14D: relin. and      |
+//	  |         17 rotation keys), once  ------------>|  ParseKeys
 //	  |  Query(x): L keys of k bits (pool bits of x)  |
-//	  |            + he/hamming query for K = 1 ------>|  candidates: L buckets,
+//	  |            + Enc(x's bits replicated over the  |
+//	  |            columns), Enc(R)  ----------------->|  candidates: L buckets,
 //	  |                                                |  at most C/L each, <= C
-//	  |                                                |  he/hamming on one group
+//	  |                                                |  d = |y| + sum_r diag_r . rot(x, r),
+//	  |                                                |  R * prod_{r<=T}(d - r) + mask
 //	  |  <-------------------------- one answer ct     |
 //	  |  Finish: reply  ------------------------------>|  Verdict
 //
@@ -108,9 +119,10 @@ type Literal struct {
 	Seed string
 }
 
-// P64 is the default layout: hamming.H14 (C = 2^14 candidates), a pool of
-// 64 of the 256 bits, 64 tables.
-var P64 = Literal{Name: "P64", HE: hamming.H14, Pool: 64, Tables: 64, Seed: "privmatch he-hamming-lsh P64 v1"}
+// P64 is the default layout: hamming.H14D, the diagonal single-group
+// circuit (C = 2^13 candidates, thresholds up to 31), a pool of 64 of the
+// 256 bits, 64 tables.
+var P64 = Literal{Name: "P64", HE: hamming.H14D, Pool: 64, Tables: 64, Seed: "privmatch he-hamming-lsh P64 v1"}
 
 // MaxKeyBits bounds the key bits per table.
 const MaxKeyBits = 40
@@ -132,8 +144,8 @@ func NewParameters(l Literal) (Parameters, error) {
 	if l.Pool < 1 || l.Pool > 64 || l.Pool > l.HE.HashBits {
 		return Parameters{}, fmt.Errorf("hamminglsh: layout %s: pool of %d bits outside 1..min(64, %d)", l.Name, l.Pool, l.HE.HashBits)
 	}
-	if l.Tables < 1 || l.Tables > hp.N() {
-		return Parameters{}, fmt.Errorf("hamminglsh: layout %s: %d tables outside 1..%d", l.Name, l.Tables, hp.N())
+	if l.Tables < 1 || l.Tables > hp.GroupSize() {
+		return Parameters{}, fmt.Errorf("hamminglsh: layout %s: %d tables outside 1..%d", l.Name, l.Tables, hp.GroupSize())
 	}
 	p := Parameters{lit: l, he: hp}
 	p.pool = permutation(l.Seed, 0, l.HE.HashBits)[:l.Pool]
@@ -150,7 +162,7 @@ func (p Parameters) Literal() Literal { return p.lit }
 func (p Parameters) HE() hamming.Parameters { return p.he }
 
 // Capacity is the most candidates a query gets: one he/hamming group.
-func (p Parameters) Capacity() int { return p.he.N() }
+func (p Parameters) Capacity() int { return p.he.GroupSize() }
 
 // share is the most entries one table's bucket contributes.
 func (p Parameters) share() int { return p.Capacity() / p.lit.Tables }

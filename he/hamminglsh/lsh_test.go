@@ -12,14 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testLiteral is P64's layout over hamming's insecure preset at N = 2^10
-// (C = 1024 candidates, 16 tables): TESTS ONLY.
+// testLiteral is P64's layout over hamming's insecure diagonal preset at
+// N = 2^11 (C = 1024 candidates, 16 tables): TESTS ONLY.
 func testLiteral() Literal {
 	hetest.AllowInsecure()
 	l := P64
 	l.Name = "T16"
-	l.HE = hamming.H12Insecure
-	l.HE.Name, l.HE.LogN = "PN10Insecure", 10
+	l.HE = hamming.H12DInsecure
+	l.HE.Name, l.HE.LogN = "PN11Insecure", 11
 	l.Tables = 16
 	return l
 }
@@ -61,7 +61,7 @@ func TestPermutation(t *testing.T) {
 func TestKeyBits(t *testing.T) {
 	p, err := NewParameters(P64)
 	require.NoError(t, err)
-	for _, tc := range []struct{ n, k int }{{1, 0}, {1 << 14, 0}, {1<<14 + 1, 8}, {1 << 20, 13}, {1<<20 + 1, 14}, {1 << 22, 15}, {1 << 24, 17}} {
+	for _, tc := range []struct{ n, k int }{{1, 0}, {1 << 13, 0}, {1<<13 + 1, 8}, {1 << 20, 14}, {1<<20 + 1, 15}, {1 << 22, 16}, {1 << 24, 18}} {
 		k, err := p.KeyBits(tc.n)
 		require.NoError(t, err)
 		require.Equal(t, tc.k, k, "n=%d", tc.n)
@@ -116,7 +116,7 @@ func TestLeakedBits(t *testing.T) {
 	p, err := NewParameters(P64)
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, k := range []int{0, 8, 13, 17} {
+	for _, k := range []int{0, 8, 14, 18} {
 		leaked := p.LeakedPositions(k)
 		x := randItem(r)
 		mask, val := p.revealed(p.Keys(x, k), k)

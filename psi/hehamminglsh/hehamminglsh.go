@@ -24,22 +24,23 @@ import (
 // measured against exact matching (he-hamming) on the robustness suite
 // (bench.LSHRecall; figures in README.md).
 //
-// Layout: hamminglsh.P64 over hamming.H14 (N = 2^14 candidates per query,
+// Layout: hamminglsh.P64 over hamming.H14D, he/hamming's single-group
+// diagonal circuit (2^13 candidates per query, thresholds up to 31,
 // 128-bit by the HE standard); the client rebuilds both from its own copy
-// and refuses any other. Up to 2^14 entries the client sends no bucket key
-// and the answer is exact; above, k = ceil(log2(2 L n / 2^14)) key bits
-// per table (13 at 2^20), each table's k bits drawn from one public pool
+// and refuses any other. Up to 2^13 entries the client sends no bucket key
+// and the answer is exact; above, k = ceil(log2(2 L n / 2^13)) key bits
+// per table (14 at 2^20), each table's k bits drawn from one public pool
 // of 64 of the 256 bit positions.
 //
 //	client (secret key)                          server (db, L tables)
 //	  |  Params: layout, preset, T, k (~12 B)  |
 //	  |<---------------------------------------------|  setup, down
-//	  |  keys (HEBlob): he/hamming's keys (45.8 MB)->|  setup, up
+//	  |  keys (HEBlob): he/hamming's keys (33.0 MB)->|  setup, up
 //	  |                                              |
 //	  |  query (HEBlob): L keys of k bits (the pool  |
 //	  |    bits of the hash, in the clear) + Enc(hash|  candidates: the L buckets,
-//	  |    bits, parity, half-weight), Enc(R) ------>|  <= 2^14/L each; he/hamming
-//	  |                                              |  on that one group
+//	  |    bits replicated over the slots), Enc(R) ->|  <= 2^13/L each; he/hamming's
+//	  |                                              |  diagonal circuit on that group
 //	  |  answer (HEBlob): one level-0 ciphertext     |
 //	  |<---------------------------------------------|
 //	  |  reply (HEBlob): R*F + m ------------------->|  Verdict: any slot == m?
