@@ -51,3 +51,8 @@ func TestAuditedSetup(t *testing.T) {
 	}
 	psitest.TestAuditedSetupImage(t, hehashmatch.Test, db, other, psi.Options{Threshold: threshold}, listed)
 }
+
+// TestLedger checks the ledger's claims without running a query: each is
+// well formed and names a test that exists (TestHEHashMatchImages checks
+// them too, in minutes).
+func TestLedger(t *testing.T) { psitest.CheckLedgerClaims(t, hehashmatch.Protocol) }
