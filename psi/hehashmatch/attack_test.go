@@ -4,6 +4,7 @@ import (
 	"image"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -50,6 +51,47 @@ func TestAuditedSetup(t *testing.T) {
 		listed = cases[0].Image
 	}
 	psitest.TestAuditedSetupImage(t, hehashmatch.Test, db, other, psi.Options{Threshold: threshold}, listed)
+}
+
+// TestReplayedKeys, with PRIVMATCH_HEHASHMATCH_SLOW set, replays one
+// client's key upload into another client's setup: the server accepts
+// it (psi's transport does not authenticate, and nothing ties the keys
+// to a session), so a replayed setup is not refused before the server
+// computes; the ledger states it. About 20 CPU-s and 5 GB at
+// HM13Insecure.
+func TestReplayedKeys(t *testing.T) {
+	if os.Getenv(slowEnv) == "" {
+		t.Skip("set " + slowEnv + "=1: two key sets and setups at N = 2^13")
+	}
+	db, _ := fixture(t)
+	opts := psi.Options{Threshold: threshold}
+	srv, err := hehashmatch.Test.NewServer(db, opts)
+	require.NoError(t, err)
+	newClient := func() psi.Client {
+		cli, err := hehashmatch.Test.NewClient(db.Kind, db.Bits, opts)
+		require.NoError(t, err)
+		return cli
+	}
+	sv := psitest.Serve(t, srv, db, psi.ServeOptions{Timeout: 5 * time.Minute})
+	first := psitest.AttackImages(t, sv, newClient(), db.Kind, db.Bits, nil)
+	require.False(t, first.Failed(), "honest setup: %s", first)
+	var keys []byte
+	for _, f := range first.Frames {
+		if f.Dir == psi.Up && f.Exchange == 0 {
+			keys = f.Bytes
+		}
+	}
+	require.NotEmpty(t, keys)
+	replay := func(f psitest.Frame) []byte {
+		if f.Dir == psi.Up && f.Exchange == 0 {
+			require.NotEqual(t, keys, f.Bytes, "two clients made the same keys")
+			return keys
+		}
+		return f.Bytes
+	}
+	at := psitest.AttackImages(t, sv, newClient(), db.Kind, db.Bits, replay)
+	t.Logf("another client's keys replayed into a setup: %s", at)
+	require.False(t, at.Failed(), "the server refused replayed keys; the ledger says it accepts them")
 }
 
 // TestLedger checks the ledger's claims without running a query: each is
