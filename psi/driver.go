@@ -189,14 +189,16 @@ func (p *peer) run(s Steps, ph Phase, tr *Transcript, clock *time.Duration, limi
 			return err
 		}
 		err = p.compute(clock, func() error {
-			if err := in.UnmarshalBinary(b); err != nil {
+			if err := unmarshal(in, b); err != nil {
 				if strings.HasPrefix(err.Error(), "psi: decode "+in.Kind()+":") {
 					return err // the message named itself already
 				}
 				return fmt.Errorf("psi: decode %s: %w", in.Kind(), err)
 			}
-			if in.BinarySize() != len(b) {
-				return fmt.Errorf("psi: %s: decoded BinarySize %d but received %d bytes", in.Kind(), in.BinarySize(), len(b))
+			n := len(b)
+			b = nil // the message holds what it needs: a large frame goes before the step
+			if in.BinarySize() != n {
+				return fmt.Errorf("psi: %s: decoded BinarySize %d but received %d bytes", in.Kind(), in.BinarySize(), n)
 			}
 			tr.add(ph, recvDir, in)
 			var err error
@@ -207,6 +209,25 @@ func (p *peer) run(s Steps, ph Phase, tr *Transcript, clock *time.Duration, limi
 			return err
 		}
 	}
+}
+
+// Owner is implemented by a Message that can keep the bytes it decodes
+// instead of copying them (an HE protocol's keys: gigabytes). The
+// drivers decode a received frame's payload with UnmarshalOwned in place
+// of UnmarshalBinary: the payload is the message's to keep, and nothing
+// changes it afterwards (a network frame is read into its own buffer; in
+// process it is the sender's encoding, which senders do not change once
+// sent).
+type Owner interface {
+	UnmarshalOwned(b []byte) error
+}
+
+// unmarshal decodes b into m, handing b over when m is an Owner.
+func unmarshal(m Message, b []byte) error {
+	if o, ok := m.(Owner); ok {
+		return o.UnmarshalOwned(b)
+	}
+	return m.UnmarshalBinary(b)
 }
 
 // serverConfig is what the server driver needs beyond the transport.

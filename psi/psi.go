@@ -120,10 +120,10 @@ type Options struct {
 	// it is served is the published one (audit.Device.Setup against the
 	// publisher's key and the newest head it has accepted); nil skips the
 	// check. The clients of protocols whose servers are Auditable
-	// (oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh)
-	// run it; the others refuse a non-nil Audit rather than run
-	// unchecked. The device is not safe for concurrent use: give each
-	// client its own.
+	// (oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh,
+	// he-hash-match) run it; the others refuse a non-nil Audit rather
+	// than run unchecked. The device is not safe for concurrent use:
+	// give each client its own.
 	Audit *audit.Device
 }
 

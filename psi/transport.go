@@ -1,7 +1,6 @@
 package psi
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -164,11 +163,41 @@ func (f *FrameConn) recv(limit int) (FrameType, []byte, error) {
 	if !typ.valid() {
 		return 0, nil, fmt.Errorf("psi: read frame: unknown frame type %d", typ)
 	}
-	var buf bytes.Buffer
-	if k, err := io.CopyN(&buf, f.c, int64(n-1)); err != nil {
-		return 0, nil, fmt.Errorf("psi: read frame: %d of %d payload bytes: %w", k, n-1, err)
+	p, err := readPayload(f.c, int(n-1))
+	if err != nil {
+		return 0, nil, err
 	}
-	return typ, buf.Bytes(), nil
+	return typ, p, nil
+}
+
+// firstRead is the payload buffer readPayload starts with.
+const firstRead = 64 << 10
+
+// readPayload reads an n-byte payload into a slice of exactly n bytes. It
+// grows the slice as bytes arrive, doubling from firstRead, so that a peer
+// that announces a large frame and stalls costs at most twice what it
+// sent; the last step allocates n exactly, so a large frame (an HE
+// protocol's keys: gigabytes) ends with no slack, and growing it holds
+// less than 2n at any time.
+func readPayload(r io.Reader, n int) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	buf := make([]byte, min(n, firstRead))
+	got := 0
+	for {
+		k, err := io.ReadFull(r, buf[got:])
+		got += k
+		if err != nil {
+			return nil, fmt.Errorf("psi: read frame: %d of %d payload bytes: %w", got, n, err)
+		}
+		if got == n {
+			return buf, nil
+		}
+		next := make([]byte, min(n, 2*len(buf)))
+		copy(next, buf)
+		buf = next
+	}
 }
 
 func (t FrameType) valid() bool {

@@ -26,6 +26,7 @@ type imageQuery struct {
 	decoder        phash.JPEGDecoder
 	count          int
 	threshold      int
+	auditDir       string // --audit: the audit log folder, "" for none
 	timeout, wait  time.Duration
 	hashes         int // --hash flags given (refused)
 	images         []string
@@ -53,7 +54,14 @@ func runImageQuery(p psi.Protocol, q imageQuery) int {
 		}
 		imgs = append(imgs, img)
 	}
-	cli, err := p.NewClient(hasher.Kind(), hasher.Bits(), psi.Options{Threshold: q.threshold})
+	opts := psi.Options{Threshold: q.threshold}
+	if q.auditDir != "" {
+		if opts.Audit, err = auditDevice(q.auditDir, p.Name()); err != nil {
+			fmt.Fprintf(q.stderr, "privmatch query: %v\n", err)
+			return 1
+		}
+	}
+	cli, err := p.NewClient(hasher.Kind(), hasher.Bits(), opts)
 	if err != nil {
 		fmt.Fprintf(q.stderr, "privmatch query: %v\n", err)
 		return 1

@@ -67,11 +67,11 @@ privmatch query --protocol he-hash-match --algo phash8 --threshold 10 --server 1
 	}
 	if p, err := protocolByName(*proto); err == nil {
 		if _, ok := p.(psi.ImageProtocol); ok {
-			if *auditDir != "" || len(policy.set()) > 0 {
-				fmt.Fprintf(stderr, "privmatch query: --audit, --k, --synthetic and --account do not apply to %s\n", p.Name())
+			if len(policy.set()) > 0 {
+				fmt.Fprintf(stderr, "privmatch query: --k, --synthetic and --account do not apply to %s\n", p.Name())
 				return 2
 			}
-			return runImageQuery(p, imageQuery{server: *server, algo: *algo, decoder: *decoder, count: *count, threshold: *threshold,
+			return runImageQuery(p, imageQuery{server: *server, algo: *algo, decoder: *decoder, count: *count, threshold: *threshold, auditDir: *auditDir,
 				timeout: *timeout, wait: *wait, hashes: len(hexHashes), images: fs.Args(), stdout: stdout, stderr: stderr})
 		}
 	}

@@ -3,11 +3,14 @@ package hehashmatch
 
 import (
 	"crypto/rand"
+	_ "embed"
 	"fmt"
 	"image"
 	"io"
+	"strconv"
 	"sync"
 
+	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/he/hashmatch"
 	"github.com/privmatch/privmatch/phash"
@@ -59,6 +62,12 @@ import (
 // noise is not flooded (no circuit privacy). A malicious server reads
 // the image: the client decrypts whatever it is sent and returns 32
 // rounded values (the ledger names the test). See Ledger.
+//
+// Audit: the server is psi.Auditable. Its signed head commits the list's
+// distinct hashes, phash8, the threshold and the setup message (which
+// names the preset); a client built with Options.Audit checks the served
+// head and parameters before it makes or sends any key, but cannot check
+// which list the server computes on.
 var Protocol psi.Protocol = protocol{}
 
 const (
@@ -84,64 +93,22 @@ func (protocol) Name() string { return protocolName }
 // ImageInput marks he-hash-match as a psi.ImageProtocol.
 func (protocol) ImageInput() {}
 
-// Ledger says what each party learns; every claim names its adversary
-// and, where one exists, the test that attacks it.
+//go:embed ledger.json
+var ledgerJSON []byte
+
+// Ledger says what each party learns, kept as data in ledger.json with
+// Default's key size filled in; every claim names its adversary and,
+// where one exists, the test that attacks it. Of the transport attacks
+// only those a server or client must refuse before computing run here.
 func (protocol) Ledger() psi.Ledger {
-	return psi.Ledger{
-		Protocol: protocolName,
-		ResultTo: "server",
-		Setup: fmt.Sprintf("down: the preset name and threshold (a few bytes); up, once per session: the client's relinearisation, rotation and "+
-			"bootstrapping keys, seeded (%d B under %s), kept by the server for that client only", defaultKeysSize(), hashmatch.Default.Name),
-		Server: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMatchBit, psi.FactTiming},
-			Notes: "semi-honest: the verdict only; the image, its DCT coefficients and its hash bits exist only under the client's key (RLWE); " +
-				"a malicious server reads 32 luma values per query (see its claims)",
-		},
-		Client: psi.View{
-			OnMatch:    []psi.Fact{psi.FactNothing},
-			OnNonMatch: []psi.Fact{psi.FactNothing},
-			Notes: "decrypts v*K_i + R_i with R_i uniform below 2^44: the verdict is hidden up to about 2^-32 statistical distance; " +
-				"the CKKS decryption noise depends on the list and is not flooded (no circuit privacy)",
-		},
-		Network: psi.View{
-			OnMatch:    []psi.Fact{psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			OnNonMatch: []psi.Fact{psi.FactQueryHappened, psi.FactMessageSizes, psi.FactTiming},
-			Notes:      "message sizes are fixed by the preset; the server's time grows with the number of 4096-entry groups, not with the verdict",
-		},
-		Model: "semi-honest server (a malicious server reads the image), semi-honest or malicious client; RLWE (CKKS, hashmatch.Default: N = 2^15, log2(QP) = 879, 128-bit by the HE standard)",
-		MaliciousServer: "can read the image: it returns the client's own query ciphertext, scaled by 255, as the answer and the reply carries 32 " +
-			"luma values per query; can also load any hashes, choose any threshold the client accepts, serve different lists, or lie about the verdict",
-		MaliciousClient: "can evade: hash another image, or send values outside 0..255 (the sign polynomials then diverge); cannot change the " +
-			"returned verdict undetected without guessing 32 odd multipliers K_i",
-		Claims: []psi.Claim{
-			claim(psi.SemiHonest, true, "psi/hehashmatch.TestHEHashMatchImages",
-				"the server's verdict equals the plaintext decision (phash8 within the threshold of a listed hash) for listed images, "+
-					"their near copies at distance T and T+1, and unlisted images"),
-			claim(psi.SemiHonest, true, "",
-				"the server does not see the image, its DCT coefficients or its hash bits (IND-CPA under RLWE)"),
-			claim(psi.MaliciousServer, false, "he/hashmatch.TestMaliciousServerReadsLuma",
-				"a malicious server reads the image: answering with the client's own query ciphertext scaled by 255 makes the reply carry "+
-					"32 luma values per query; the protocol holds only against a semi-honest server"),
-			claim(psi.MaliciousServer, false, "",
-				"a malicious server can load any hashes, serve different lists to different clients, or lie about the verdict (no verifiability)"),
-			claim(psi.MaliciousClient, true, "psi/hehashmatch.TestHEHashMatchAlteredReply",
-				"a client that alters its reply is caught: the server records the query as tampered instead of a verdict"),
-			claim(psi.MaliciousClient, false, "",
-				"a client can always evade (another image, or luma outside 0..255); the server cannot tell"),
-			claim(psi.MaliciousClient, false, "",
-				"the CKKS decryption noise of the answer depends on the list and is not flooded: a client studying it may learn something about the list (no circuit privacy)"),
-			claim(psi.Network, true, "psi/hehashmatch.TestHEHashMatchImages",
-				"message sizes are fixed by the preset: the same for a match and a non-match"),
-		},
-	}
+	led := kit.Ledger(kit.Fill(ledgerJSON, "{keys_size}", strconv.Itoa(defaultKeysSize()), "{preset}", hashmatch.Default.Name),
+		dir, "truncated", "oversized", "bit-flipped", "reordered", "wrong-params")
+	led.Claims = append(led.Claims, headapter.Claims(dir, "echo-server", "timing", "adaptive-client", "replayed")...)
+	return led
 }
 
-// claim is one ledger claim: adversary, whether it holds, the test that
-// attacks it ("" when none) and the statement.
-func claim(adv psi.Adversary, holds bool, test, statement string) psi.Claim {
-	return psi.Claim{Adversary: adv, Holds: holds, Test: test, Statement: statement}
-}
+// dir is the package's directory, which the ledger's tests are named by.
+const dir = "psi/hehashmatch"
 
 // defaultKeysSize is the size of a client's seeded keys under
 // hashmatch.Default, or -1 if it does not build.
@@ -181,6 +148,17 @@ type server struct {
 // SetupLimits admits one key set of the preset's size, for the one
 // session held at a time.
 func (s *server) SetupLimits() (int, int64) { return s.keys, int64(s.keys) }
+
+// Audited is headapter's, keeping the setup limits (psi.Auditable: the
+// signed head commits the list's distinct hashes, phash8, the threshold
+// and the setup message, which names the preset).
+func (s *server) Audited(head audit.SignedHead, link audit.HeadProof) (psi.Server, error) {
+	hs, err := s.Server.AuditedCopy(head, link)
+	if err != nil {
+		return nil, err
+	}
+	return &server{Server: hs, keys: s.keys}, nil
+}
 
 // session is one client's engine server: its keys decoded and the list
 // encoded for them.
@@ -244,22 +222,20 @@ func (hp protocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, er
 			return v == 1, err
 		},
 		Limits:   kit.NewSessionLimit(sessions),
+		Source:   headapter.SourceOf(db, opts.Threshold),
 		Tampered: hashmatch.ErrTampered,
 	}
 	return &server{Server: hs, keys: hashmatch.KeysSize(p)}, nil
 }
 
 func (hp protocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := kit.RefuseAudit(protocolName, opts); err != nil {
-		return nil, err
-	}
 	if err := checkShape(kind, bits); err != nil {
 		return nil, err
 	}
 	if opts.Threshold < 0 || opts.Threshold > maxThreshold {
 		return nil, fmt.Errorf("psi: %s: threshold %d outside 0..%d", protocolName, opts.Threshold, maxThreshold)
 	}
-	return &client{hp: hp, maxThreshold: opts.Threshold, rnd: opts.Rand}, nil
+	return &client{hp: hp, maxThreshold: opts.Threshold, rnd: opts.Rand, audit: opts.Audit}, nil
 }
 
 // client is the device: an engine client per preset, whose secret key has
@@ -268,6 +244,7 @@ type client struct {
 	hp           protocol
 	maxThreshold int
 	rnd          io.Reader
+	audit        *audit.Device // Options.Audit: check the served head at setup
 
 	mu     sync.Mutex // the engine client is not safe for concurrent use
 	preset string
@@ -278,13 +255,18 @@ type client struct {
 
 func (c *client) Protocol() string { return protocolName }
 
-// Setup receives the server's parameters and answers with the keys
-// (generated on first use under the preset).
+// Setup receives the server's parameters (with its signed head when the
+// client holds an audit device) and answers with the keys (generated on
+// first use under the preset).
 func (c *client) Setup() (psi.Steps, error) {
-	return kit.Reply(protocolName, func() psi.Message { return &Params{} }, c.accept), nil
+	return kit.Reply(protocolName, headapter.ExpectParams(protocolName, c.audit, func() psi.Message { return &Params{} }), c.accept), nil
 }
 
 func (c *client) accept(m psi.Message) (psi.Message, error) {
+	m, served, err := headapter.Served(protocolName, m, c.audit)
+	if err != nil {
+		return nil, err
+	}
 	pm, ok := m.(*Params)
 	if !ok {
 		return nil, fmt.Errorf("psi: %s client: setup got %T", protocolName, m)
@@ -301,6 +283,11 @@ func (c *client) accept(m psi.Message) (psi.Message, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if served != nil {
+		if err := headapter.CheckServed(c.audit, protocolName, phash.PHash8.Kind(), phash.PHash8.Bits(), pm.Threshold, served); err != nil {
+			return nil, err
+		}
+	}
 	if c.engine == nil || c.preset != lit.Name {
 		p, err := hashmatch.NewParams(lit)
 		if err != nil {

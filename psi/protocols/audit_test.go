@@ -11,15 +11,20 @@ import (
 )
 
 // TestAuditRefusedWhereUnsupported checks that a client asked to audit its
-// list either supports the check (oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh: their
-// servers are psi.Auditable) or refuses to be built, so no device
-// believes it checked a list it did not.
+// list either supports the check (oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh,
+// he-hash-match: their servers are psi.Auditable) or refuses to be built,
+// so no device believes it checked a list it did not. Image protocols
+// (he-hash-match) are built for the phash8 hashes they compute.
 func TestAuditRefusedWhereUnsupported(t *testing.T) {
-	auditing := map[string]bool{"oprf-psi": true, "threshold-psi": true, "he-exact": true, "he-hamming": true, "he-hamming-lsh": true}
+	auditing := map[string]bool{"oprf-psi": true, "threshold-psi": true, "he-exact": true, "he-hamming": true, "he-hamming-lsh": true, "he-hash-match": true}
 	opts := psi.Options{Audit: &audit.Device{}}
 	for _, p := range psi.All() {
 		t.Run(p.Name(), func(t *testing.T) {
-			_, err := p.NewClient(phash.PDQKind, 256, opts)
+			kind, bits := phash.PDQKind, 256
+			if _, ok := p.(psi.ImageProtocol); ok {
+				kind, bits = phash.PHash8.Kind(), phash.PHash8.Bits()
+			}
+			_, err := p.NewClient(kind, bits, opts)
 			if auditing[p.Name()] {
 				if err != nil {
 					t.Fatalf("%s refused an audited client: %v", p.Name(), err)

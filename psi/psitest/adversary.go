@@ -2,9 +2,12 @@ package psitest
 
 import (
 	"fmt"
+	"image"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
@@ -62,7 +65,7 @@ func TestAdversarial(t *testing.T, p psi.Protocol) {
 	t.Logf("seed %d", seed)
 	db := Database(t, 64, seed)
 	srv, cli := Pair(t, p, db)
-	a := &adversary{p: p, db: db, srv: srv, cli: cli, led: p.Ledger(), rng: rand.New(rand.NewPCG(seed, 13))}
+	a := &adversary{p: p, db: db, srv: srv, cli: cli, led: p.Ledger(), rng: rand.New(rand.NewPCG(seed, 13)), timeout: attackTimeout}
 	a.listed = db.Hashes[5]
 	a.near = FlipBit(t, a.listed, 9)
 	if db.Contains(a.near) {
@@ -75,10 +78,91 @@ func TestAdversarial(t *testing.T, p psi.Protocol) {
 	}
 	sv.Stop()
 	a.frames = honest.Frames
+	a.runAll(t, Attacks)
+}
+
+// ImageAttacks are the attacks TestAdversarialImage can run: those on
+// the messages a side must refuse, or accept, before the server
+// computes on a query.
+var ImageAttacks = []string{AttackTruncated, AttackOversized, AttackBitFlip, AttackWrongParams}
+
+// TestAdversarialImage runs, on a psi.ImageProtocol whose queries cost
+// minutes (he-hash-match's bootstrapping), the attacks of TestAdversarial
+// named in attacks that are among ImageAttacks; the others skip, so its
+// ledger must not name them. db holds hashes of the protocol's kind, opts
+// are both roles' options and img is the image the client queries. Its
+// sessions never reach the server's computing: the truncated and
+// oversized attacks edit each setup message and the query, which must
+// all be refused before the server computes; the bit-flipped attack
+// edits each setup message, run as a setup alone (a flipped bit of the
+// query is a well-formed ciphertext); after each attack an honest setup
+// on the same server must complete (the session slot was given back).
+// The wrong-params attack is TestAdversarial's, its sessions setups
+// alone. Call it from a test named TestAdversarial: the suite checks the
+// ledger's coverage as TestAdversarial does.
+func TestAdversarialImage(t *testing.T, p psi.Protocol, db *psi.Database, opts psi.Options, img image.Image, attacks []string) {
+	srv, err := p.NewServer(db, opts)
+	if err != nil {
+		t.Fatalf("%s: NewServer: %v", p.Name(), err)
+	}
+	cli, err := p.NewClient(db.Kind, db.Bits, opts)
+	if err != nil {
+		t.Fatalf("%s: NewClient: %v", p.Name(), err)
+	}
+	ic, ok := cli.(psi.ImageClient)
+	if !ok {
+		t.Fatalf("client %T is not a psi.ImageClient", cli)
+	}
+	seed := uint64(rand.Uint32())
+	t.Logf("seed %d", seed)
+	a := &adversary{p: p, db: db, srv: srv, cli: cli, led: p.Ledger(), rng: rand.New(rand.NewPCG(seed, 13)), img: img, timeout: imageTimeout}
+	sv := a.serve(t)
+	honest := AttackImages(t, sv, cli, db.Kind, db.Bits, nil)
+	if honest.Failed() {
+		t.Fatalf("honest setup: %s", honest)
+	}
+	sv.Stop()
+	a.frames = append(honest.Frames, queryFrame(t, ic, img, honest.Frames))
+	var run []string
+	for _, name := range Attacks {
+		if slices.Contains(attacks, name) && slices.Contains(ImageAttacks, name) {
+			run = append(run, name)
+		}
+	}
+	a.runAll(t, run)
+}
+
+// queryFrame is the frame of the client's first query message after a
+// setup whose frames are setup: its bytes as the state machine makes
+// them, at the ordinal the transport gives it.
+func queryFrame(t *testing.T, ic psi.ImageClient, img image.Image, setup []Frame) Frame {
+	cq, err := ic.NewImageQuery(img)
+	if err != nil {
+		t.Fatalf("image query: %v", err)
+	}
+	m, err := cq.Start()
+	if err != nil || m == nil {
+		t.Fatalf("image query sends nothing first: %v", err)
+	}
+	f := Frame{Dir: psi.Up, Exchange: 1, Bytes: marshal(t, m)}
+	for _, g := range setup {
+		if g.Dir == psi.Up {
+			f.Ordinal++
+		}
+	}
+	return f
+}
+
+// runAll runs, one subtest each, the attacks named in run, and skips the
+// others of Attacks; then it checks the ledger's coverage of them.
+func (a *adversary) runAll(t *testing.T, run []string) {
 	ran := map[string]bool{}
 	for _, name := range Attacks {
 		t.Run(name, func(t *testing.T) {
 			ran[name] = true // not set for a subtest -run filters out
+			if !slices.Contains(run, name) {
+				a.skip(t, "not run: not among the image suite's attacks asked for (an image protocol's queries cost minutes)")
+			}
 			a.run(t, name)
 		})
 	}
@@ -124,6 +208,11 @@ type adversary struct {
 	listed, near phash.Hash
 	frames       []Frame // an honest session: setup, a listed and an unlisted query
 	skipped      map[string]bool
+	// img, for an image protocol (TestAdversarialImage), is the image
+	// queried; its frames are the setup's and the query's first.
+	img image.Image
+	// timeout is the frame deadline of the sessions.
+	timeout time.Duration
 }
 
 func (a *adversary) run(t *testing.T, name string) {
@@ -165,7 +254,7 @@ func (a *adversary) skip(t *testing.T, why string) {
 // serve starts a fresh server for one attack, so its reports are the
 // attack's alone.
 func (a *adversary) serve(t *testing.T) *Served {
-	return Serve(t, a.srv, a.db, psi.ServeOptions{Timeout: attackTimeout})
+	return Serve(t, a.srv, a.db, psi.ServeOptions{Timeout: a.timeout})
 }
 
 // attack runs one session with mut against sv, querying hashes.
@@ -174,10 +263,28 @@ func (a *adversary) attack(t *testing.T, sv *Served, mut Mutation, hashes ...pha
 	return Attack(t, sv, a.cli, a.db.Kind, a.db.Bits, mut, hashes...)
 }
 
+// setup runs one honest session of cli against sv: setup, then the
+// hashes' queries, or the setup alone for an image protocol.
+func (a *adversary) setup(t *testing.T, sv *Served, cli psi.Client, kind phash.Kind, bits int, hashes ...phash.Hash) Attempt {
+	t.Helper()
+	if a.img != nil {
+		return AttackImages(t, sv, cli, kind, bits, nil)
+	}
+	return Attack(t, sv, cli, kind, bits, nil, hashes...)
+}
+
 // stillServes ends an attack: an honest session on the same server gets
-// the right outcomes on both sides.
+// the right outcomes on both sides (for an image protocol: an honest
+// setup completes).
 func (a *adversary) stillServes(t *testing.T, sv *Served) {
 	t.Helper()
+	if a.img != nil {
+		if h := AttackImages(t, sv, a.cli, a.db.Kind, a.db.Bits, nil); h.Failed() {
+			t.Errorf("honest setup after the attack: %s", h)
+		}
+		sv.Stop()
+		return
+	}
 	h := a.attack(t, sv, nil, a.listed, a.near)
 	if h.Failed() {
 		t.Errorf("honest session after the attack: client %v, server %v", h.Err, h.ServerErr)
@@ -202,7 +309,19 @@ func (a *adversary) eachFrame(t *testing.T, mustFail bool, edit func([]byte) []b
 		if len(f.Bytes) == 0 || f.Exchange > 1 {
 			continue
 		}
-		at := a.attack(t, sv, only(f.Dir, f.Ordinal, edit), a.listed)
+		var at Attempt
+		switch {
+		case a.img == nil:
+			at = a.attack(t, sv, only(f.Dir, f.Ordinal, edit), a.listed)
+		case f.Exchange == 0:
+			// An image protocol's setup alone: a setup that completes
+			// is not followed by minutes of computing.
+			at = AttackImages(t, sv, a.cli, a.db.Kind, a.db.Bits, only(f.Dir, f.Ordinal, edit))
+		case mustFail:
+			at = AttackImages(t, sv, a.cli, a.db.Kind, a.db.Bits, only(f.Dir, f.Ordinal, edit), a.img)
+		default:
+			continue
+		}
 		t.Logf("%s message %d (exchange %d, %d B): %s", f.Dir, f.Ordinal, f.Exchange, len(f.Bytes), at)
 		if mustFail && !at.Failed() {
 			t.Errorf("%s message %d edited to a wrong length: the session went on", f.Dir, f.Ordinal)

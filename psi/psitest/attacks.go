@@ -101,7 +101,8 @@ func (a *adversary) reordered(t *testing.T) {
 // with an error that names them, and so is one that asks for another
 // protocol; a client that asks for a lower threshold
 // than the server applies refuses the server at setup, or the ledger
-// states that a malicious server can choose the threshold.
+// states that a malicious server can choose the threshold. An image
+// protocol's sessions are setups alone.
 func (a *adversary) wrongParams(t *testing.T) {
 	sv := a.serve(t)
 	for _, shape := range []struct {
@@ -117,13 +118,13 @@ func (a *adversary) wrongParams(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		at := Attack(t, sv, cli, shape.kind, shape.bits, nil, h)
+		at := a.setup(t, sv, cli, shape.kind, shape.bits, h)
 		if at.Err == nil || !strings.Contains(at.Err.Error(), "hashes") || at.ServerErr == nil {
 			t.Errorf("client of %s/%d against a %s/%d server: %v, want a refusal naming the hashes", shape.kind, shape.bits, a.db.Kind, a.db.Bits, at.Err)
 		}
 	}
 	other := renamed{a.cli, a.p.Name() + "-other"}
-	if at := Attack(t, sv, other, a.db.Kind, a.db.Bits, nil, a.listed); at.Err == nil || !strings.Contains(at.Err.Error(), other.name) {
+	if at := a.setup(t, sv, other, a.db.Kind, a.db.Bits, a.listed); at.Err == nil || !strings.Contains(at.Err.Error(), other.name) {
 		t.Errorf("client asking for protocol %q: %v, want a refusal naming it", other.name, at.Err)
 	}
 	a.stillServes(t, sv)
@@ -136,9 +137,9 @@ func (a *adversary) wrongParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hv := Serve(t, high, a.db, psi.ServeOptions{Timeout: attackTimeout})
+	hv := Serve(t, high, a.db, psi.ServeOptions{Timeout: a.timeout})
 	defer hv.Stop()
-	at := Attack(t, hv, low, a.db.Kind, a.db.Bits, nil, a.near)
+	at := a.setup(t, hv, low, a.db.Kind, a.db.Bits, a.near)
 	t.Logf("client at threshold %d against a server at %d: %s", SuiteThreshold/2, SuiteThreshold, at)
 	if at.Err == nil && !a.weakness(psi.MaliciousServer, "threshold") {
 		t.Errorf("a client asking for threshold %d ran against a server at %d, and the ledger does not state it", SuiteThreshold/2, SuiteThreshold)

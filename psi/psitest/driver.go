@@ -142,6 +142,7 @@ type Served struct {
 	// Addr is the address clients dial.
 	Addr string
 
+	timeout  time.Duration // ServeOptions.Timeout
 	t        testing.TB
 	cancel   context.CancelFunc
 	done     chan error
@@ -161,7 +162,7 @@ func Serve(t testing.TB, srv psi.Server, db *psi.Database, opts psi.ServeOptions
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Served{Addr: ln.Addr().String(), t: t, cancel: cancel, done: make(chan error, 1), closed: map[string]bool{}}
+	s := &Served{Addr: ln.Addr().String(), timeout: opts.Timeout, t: t, cancel: cancel, done: make(chan error, 1), closed: map[string]bool{}}
 	opts.Report = func(ss psi.Session) {
 		s.mu.Lock()
 		s.sessions = append(s.sessions, ss)

@@ -3,7 +3,10 @@
 // (TestAdversarial: a malicious client, a malicious server and the
 // network against the real drivers over TCP, each attack named by the
 // ledger claim it checks) and, for servers that are psi.Auditable, the
-// device's audit check at setup (TestAuditedSetup). It is for tests only.
+// device's audit check at setup (TestAuditedSetup). Image protocols,
+// whose queries cost minutes, run TestImageProtocol and the image
+// variants TestAdversarialImage and TestAuditedSetupImage. It is for
+// tests only.
 package psitest
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"net"
 	"strings"
 	"testing"
@@ -107,6 +108,22 @@ const (
 	attackHang    = 5 * time.Minute
 )
 
+// imageTimeout is attackTimeout for the image suites: an image
+// protocol's keys (he-hash-match's are 544 MB at its test preset) take
+// tens of seconds to make, send and decode on a loaded machine.
+const imageTimeout = 5 * time.Minute
+
+// timeouts are the frame deadline of sessions against sv (the one it
+// serves with, attackTimeout when unset) and the bound on a whole
+// session: attackHang, or four frame deadlines if longer.
+func (s *Served) timeouts() (frame, hang time.Duration) {
+	frame = s.timeout
+	if frame <= 0 {
+		frame = attackTimeout
+	}
+	return frame, max(attackHang, 4*frame)
+}
+
 // Attack runs one client session against sv with mut applied to its
 // frames (nil: an honest session): setup, then one query per hash, and
 // waits for the server's side to end. It fails t if the client panics,
@@ -114,6 +131,48 @@ const (
 // not one of psi's (a clear error names its package).
 func Attack(t testing.TB, sv *Served, cli psi.Client, kind phash.Kind, bits int, mut Mutation, hashes ...phash.Hash) Attempt {
 	t.Helper()
+	return attack(t, sv, cli, kind, bits, mut, hashQueries(hashes))
+}
+
+// AttackImages is Attack for a psi.ImageClient: setup, then one query
+// per image (none: the setup alone).
+func AttackImages(t testing.TB, sv *Served, cli psi.Client, kind phash.Kind, bits int, mut Mutation, imgs ...image.Image) Attempt {
+	t.Helper()
+	qs := make([]query, len(imgs))
+	for i, img := range imgs {
+		qs[i] = query{img: img}
+	}
+	return attack(t, sv, cli, kind, bits, mut, qs)
+}
+
+// query is one query of an attacked session: a hash, or an image for a
+// psi.ImageClient.
+type query struct {
+	hash phash.Hash
+	img  image.Image
+}
+
+// on runs the query on c.
+func (q query) on(c *psi.Conn) (*psi.Transcript, error) {
+	if q.img != nil {
+		return c.QueryImage(q.img)
+	}
+	return c.Query(q.hash)
+}
+
+// hashQueries is one query per hash.
+func hashQueries(hs []phash.Hash) []query {
+	qs := make([]query, len(hs))
+	for i, h := range hs {
+		qs[i] = query{hash: h}
+	}
+	return qs
+}
+
+// attack is Attack with the queries given as such.
+func attack(t testing.TB, sv *Served, cli psi.Client, kind phash.Kind, bits int, mut Mutation, queries []query) Attempt {
+	t.Helper()
+	frame, hang := sv.timeouts()
 	done := make(chan Attempt, 1)
 	var local string
 	go func() {
@@ -126,21 +185,21 @@ func Attack(t testing.TB, sv *Served, cli psi.Client, kind phash.Kind, bits int,
 			a.Frames = tc.seen
 			done <- a
 		}()
-		nc, err := (&net.Dialer{Timeout: attackTimeout}).DialContext(context.Background(), "tcp", sv.Addr)
+		nc, err := (&net.Dialer{Timeout: frame}).DialContext(context.Background(), "tcp", sv.Addr)
 		if err != nil {
 			a.Err = err
 			return
 		}
 		defer nc.Close()
 		local = nc.LocalAddr().String()
-		tc.FrameConn = psi.NewFrameConn(nc, attackTimeout)
+		tc.FrameConn = psi.NewFrameConn(nc, frame)
 		conn, _, err := psi.NewConn(tc, cli, kind, bits, 0)
 		if err != nil {
 			a.Err = err
 			return
 		}
-		for _, h := range hashes {
-			tr, err := conn.Query(h)
+		for _, q := range queries {
+			tr, err := q.on(conn)
 			if err != nil {
 				a.Err = err
 				conn.Close()
@@ -155,16 +214,16 @@ func Attack(t testing.TB, sv *Served, cli psi.Client, kind phash.Kind, bits int,
 		if a.Err != nil && !clearError(a.Err) {
 			t.Errorf("attacked session: unclear client error %q (want psi's, no panic)", a.Err)
 		}
-		if local != "" && !sv.ended(local, attackHang, &a) {
-			t.Fatalf("the server's side of an attacked session did not end within %v (a hang)", attackHang)
+		if local != "" && !sv.ended(local, hang, &a) {
+			t.Fatalf("the server's side of an attacked session did not end within %v (a hang)", hang)
 		}
 		var pe *psi.PeerError
 		if a.ServerErr != nil && !errors.As(a.ServerErr, &pe) && !clearError(a.ServerErr) {
 			t.Errorf("attacked session: unclear server error %q (want psi's, no panic)", a.ServerErr)
 		}
 		return a
-	case <-time.After(attackHang):
-		t.Fatalf("attacked session did not end within %v (a hang)", attackHang)
+	case <-time.After(hang):
+		t.Fatalf("attacked session did not end within %v (a hang)", hang)
 		return Attempt{}
 	}
 }

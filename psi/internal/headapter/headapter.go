@@ -62,14 +62,34 @@ func (m *Blob) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary checks the length and keeps a copy of the bytes.
 func (m *Blob) UnmarshalBinary(b []byte) error {
+	if err := m.UnmarshalOwned(b); err != nil {
+		return err
+	}
+	m.Data = append([]byte(nil), b...)
+	return nil
+}
+
+// UnmarshalOwned checks the length and keeps b itself (psi.Owner): the
+// drivers hand over a received frame, so keys of gigabytes are not
+// copied.
+func (m *Blob) UnmarshalOwned(b []byte) error {
 	if m.size <= 0 {
 		return fmt.Errorf("psi: decode %s: message size unknown (no parameters)", m.kind)
 	}
 	if len(b) != m.size {
 		return fmt.Errorf("psi: decode %s: %d bytes, want %d", m.kind, len(b), m.size)
 	}
-	m.Data = append([]byte(nil), b...)
+	m.Data = b
 	return nil
+}
+
+// Take returns the bytes and forgets them, so that the engine that
+// consumes a large message (keys) holds its only reference and can let
+// it go once decoded.
+func (m *Blob) Take() []byte {
+	b := m.Data
+	m.Data = nil
+	return b
 }
 
 // Server is the server role of an HE protocol over an engine whose
@@ -113,7 +133,7 @@ func (s *Server[K, V]) NewSession() (psi.ServerSession, error) {
 			if !ok {
 				return nil, fmt.Errorf("setup got %T", m)
 			}
-			return s.ParseKeys(b.Data)
+			return s.ParseKeys(b.Take())
 		},
 		newQuery: func(k *K) psi.Steps { return &serverQuery[K, V]{s: s, keys: k} }}, nil
 }
@@ -221,20 +241,13 @@ func (c *Client[Q]) Protocol() string { return c.Name }
 // protocol's check does, and answers with the keys (generated on first
 // use under these parameters).
 func (c *Client[Q]) Setup() (psi.Steps, error) {
-	expect := c.Params
-	if c.Audit != nil {
-		expect = func() psi.Message { return &Audited{Name: c.Name, Params: c.Params()} }
-	}
-	return kit.Reply(c.Name, expect, c.accept), nil
+	return kit.Reply(c.Name, ExpectParams(c.Name, c.Audit, c.Params), c.accept), nil
 }
 
 func (c *Client[Q]) accept(m psi.Message) (psi.Message, error) {
-	served, audited := m.(*Audited)
-	if audited {
-		m = served.Params
-	}
-	if audited != (c.Audit != nil) {
-		return nil, fmt.Errorf("psi: %s client: setup got %T", c.Name, m)
+	m, served, err := Served(c.Name, m, c.Audit)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := c.Configure(m)
 	if err != nil {
@@ -242,8 +255,8 @@ func (c *Client[Q]) accept(m psi.Message) (psi.Message, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if audited {
-		if err := c.checkServed(served, cfg.Threshold); err != nil {
+	if served != nil {
+		if err := CheckServed(c.Audit, c.Name, c.Kind, c.Bits, cfg.Threshold, served); err != nil {
 			return nil, err
 		}
 	}

@@ -172,7 +172,7 @@ func CheckKind(kind phash.Kind, bits int) error {
 // the audit check, so a device that asks for the check never runs without it.
 func RefuseAudit(name string, opts psi.Options) error {
 	if opts.Audit != nil {
-		return fmt.Errorf("psi: %s client: cannot check its list against a published head (Options.Audit is supported by oprf-psi, threshold-psi, he-exact, he-hamming and he-hamming-lsh)", name)
+		return fmt.Errorf("psi: %s client: cannot check its list against a published head (Options.Audit is supported by oprf-psi, threshold-psi, he-exact, he-hamming, he-hamming-lsh and he-hash-match)", name)
 	}
 	return nil
 }
