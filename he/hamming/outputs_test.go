@@ -1,6 +1,7 @@
 package hamming
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"testing"
 
@@ -191,4 +192,34 @@ func TestNoRatioLeak(t *testing.T) {
 		}
 	}
 	require.Positive(t, zeros)
+}
+
+// TestTernaryUniform checks the re-randomiser's ternary draw: a byte of 255
+// is rejected, so every byte 0..254 maps to -1, 0 and 1 equally often.
+func TestTernaryUniform(t *testing.T) {
+	const q = 97
+	var all [255]byte
+	for i := range all {
+		all[i] = byte(i)
+	}
+	// Every byte value once, with 255 interleaved: it must be skipped.
+	var stream []byte
+	for _, b := range all {
+		stream = append(stream, b, 255)
+	}
+	stream = append(stream, make([]byte, 256)...) // padding for the reader's block
+	out := make([]uint64, 255)
+	if err := ternary(bytes.NewReader(stream), q, out); err != nil {
+		t.Fatal(err)
+	}
+	count := map[uint64]int{}
+	for _, v := range out {
+		count[v]++
+	}
+	if count[0] != 85 || count[1] != 85 || count[q-1] != 85 || len(count) != 3 {
+		t.Fatalf("ternary counts %v, want 85 each of 0, 1, q-1", count)
+	}
+	if err := ternary(bytes.NewReader(nil), q, out); err == nil {
+		t.Fatal("ternary on an empty reader: want an error")
+	}
 }

@@ -22,24 +22,16 @@ func (s *Server) rerandomise(k *Keys, ct *rlwe.Ciphertext) error {
 	q := rq.SubRings[0].Modulus
 	N := p.N()
 	v, e0, e1 := rq.NewPoly(), rq.NewPoly(), rq.NewPoly()
-	buf := make([]byte, 3*N+8*N)
+	if err := ternary(s.opt.Rand, q, v.Coeffs[0], e1.Coeffs[0]); err != nil {
+		return err
+	}
+	buf := make([]byte, 8*N)
 	if _, err := io.ReadFull(s.opt.Rand, buf); err != nil {
 		return err
 	}
-	tern := func(b byte) uint64 {
-		switch b % 3 {
-		case 0:
-			return 0
-		case 1:
-			return 1
-		}
-		return q - 1
-	}
 	F := uint(s.opt.FloodBits)
 	for i := 0; i < N; i++ {
-		v.Coeffs[0][i] = tern(buf[i])
-		e1.Coeffs[0][i] = tern(buf[N+i])
-		r := binary.LittleEndian.Uint64(buf[3*N+8*i:]) & (1<<(F+1) - 1)
+		r := binary.LittleEndian.Uint64(buf[8*i:]) & (1<<(F+1) - 1)
 		if r >= 1<<F {
 			e0.Coeffs[0][i] = q - 1 - (r - 1<<F) // in [-2^F, -1]
 		} else {
@@ -53,6 +45,34 @@ func (s *Server) rerandomise(k *Keys, ct *rlwe.Ciphertext) error {
 	rq.MulCoeffsMontgomeryThenAdd(v, k.pk[1], ct.Value[1])
 	rq.Add(ct.Value[0], e0, ct.Value[0])
 	rq.Add(ct.Value[1], e1, ct.Value[1])
+	return nil
+}
+
+// ternary fills each of outs with uniform values in {-1, 0, 1} mod q,
+// drawn from rand by rejection (a byte below 255 gives b mod 3), so that
+// the three values are exactly equally likely.
+func ternary(rand io.Reader, q uint64, outs ...[]uint64) error {
+	var buf [256]byte
+	have, used := 0, 0
+	for _, out := range outs {
+		for i := range out {
+			for {
+				if used == have {
+					if _, err := io.ReadFull(rand, buf[:]); err != nil {
+						return err
+					}
+					have, used = len(buf), 0
+				}
+				b := buf[used]
+				used++
+				if b == 255 {
+					continue
+				}
+				out[i] = [3]uint64{0, 1, q - 1}[b%3]
+				break
+			}
+		}
+	}
 	return nil
 }
 
