@@ -16,8 +16,8 @@ import (
 // (decode, decrypt, encode the reply), where BenchmarkPSI's role=client
 // times only the first flight, common to every protocol. The server's
 // messages are recorded once outside the loop (the evaluation unblinds to
-// another item under a fresh blind, at the same cost). db=2^22 (16 partitions, four
-// answer ciphertexts) runs only with PSI_BENCH_2P22=1. Pin the
+// another item under a fresh blind, at the same cost). db=2^22 (minutes of load: the
+// OPRF and the layout of 2^22 entries) runs only with PSI_BENCH_2P22=1. Pin the
 // process (taskset -c 0) for one-core figures.
 func BenchmarkHEExact(b *testing.B) {
 	sizes := []int{16, 18, 20}

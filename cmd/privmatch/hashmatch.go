@@ -66,7 +66,11 @@ func runImageQuery(p psi.Protocol, q imageQuery) int {
 		fmt.Fprintf(q.stderr, "privmatch query: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(q.stderr, "privmatch query: %s: generating keys and setting up (at the secure preset: about a minute and 2 GB up)\n", p.Name())
+	check := "the server's parameters"
+	if q.auditDir != "" {
+		check += " and list head"
+	}
+	fmt.Fprintf(q.stderr, "privmatch query: %s: connecting; once %s check out, the setup makes and sends keys (at the secure preset: about a minute and 2 GB up)\n", p.Name(), check)
 	conn, setup, err := dial(q.server, cli, hasher.Kind(), hasher.Bits(), q.timeout, q.wait, q.stderr)
 	if err != nil {
 		fmt.Fprintf(q.stderr, "privmatch query: %v\n", err)
