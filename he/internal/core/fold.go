@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/ring"
@@ -125,6 +126,11 @@ func (f *Folded) Eval(p bgv.Parameters, evals []*bgv.Evaluator, mono []ring.Poly
 		return nil, err
 	}
 	ringQ := p.RingQ().AtLevel(ct.Level())
+	// Lazy products lie in [0, 2q): sum margin of them before reducing.
+	margin := uint64(math.MaxUint64)
+	for _, s := range ringQ.SubRings {
+		margin = min(margin, math.MaxUint64/(2*s.Modulus))
+	}
 	accs := make([]*rlwe.Ciphertext, len(f.Words))
 	Parallel(len(evals), len(accs), func(_, s int) {
 		if len(f.Words[s]) == 0 {
@@ -132,10 +138,16 @@ func (f *Folded) Eval(p bgv.Parameters, evals []*bgv.Evaluator, mono []ring.Poly
 		}
 		acc := bgv.NewCiphertext(p, 1, ct.Level())
 		*acc.MetaData = *ct.MetaData
-		for _, t := range f.Words[s] {
+		for i, t := range f.Words[s] {
 			for k := range acc.Value {
-				ringQ.MulCoeffsMontgomeryThenAdd(top[t.Node].Value[k], t.W, acc.Value[k])
+				if uint64(i+1)%margin == 0 {
+					ringQ.Reduce(acc.Value[k], acc.Value[k])
+				}
+				ringQ.MulCoeffsMontgomeryLazyThenAddLazy(top[t.Node].Value[k], t.W, acc.Value[k])
 			}
+		}
+		for k := range acc.Value {
+			ringQ.Reduce(acc.Value[k], acc.Value[k])
 		}
 		accs[s] = acc
 	})
