@@ -16,8 +16,9 @@ import (
 // B plaintexts of Slots/4 positions, four felts per position, each entry
 // at a free position of its bin. The query is ONE coefficient-encoded
 // ciphertext: coefficient i < B is [i == bin], coefficients B..B+3 are the
-// four felts of h. The server expands it obliviously (core.Expand) into
-// encryptions of the constants, computes
+// four felts of h. The server expands it obliviously into encryptions of
+// the constants, its lower levels folded into the plaintexts
+// (core.Folded), computes
 //
 //	D = sum_i Enc(s_i) * P_i - sum_k Enc(y_k) * M_k + (1 - sum_i Enc(s_i)) * R
 //

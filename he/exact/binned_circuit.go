@@ -3,7 +3,6 @@ package exact
 import (
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
-	"github.com/tuneinsight/lattigo/v5/ring"
 	"github.com/tuneinsight/lattigo/v5/schemes/bgv"
 )
 
@@ -18,41 +17,23 @@ import (
 // selector the R term vanishes and D = P_bin - y; for a selector whose
 // weights do not sum to 1 (the all-zero query, which would otherwise make
 // every difference zero and force a match) each difference carries a
-// multiple of R the client cannot predict. Each expanded ciphertext E_i
-// (NTT form) is consumed as the expansion makes it (core.ExpandEach)
-// against the plaintexts (NTT-Montgomery form), into one accumulator per
-// evaluator, and the selector weights into one sum. x is overwritten.
+// multiple of R the client cannot predict. The products are the folded
+// expansion's (core.Folded: the lower tree levels live in the
+// plaintexts); the selector sum, 2^l sum_{i<B} m_i, is the trace of x
+// times sum_{i<B} X^-i. x is overwritten.
 func (s *BinnedServer) binProducts(evals []*bgv.Evaluator, x *rlwe.Ciphertext, fs *fieldSampler) (*rlwe.Ciphertext, error) {
 	p := s.params
 	ringQ := p.bgv.RingQ().AtLevel(x.Level())
-	accs := make([]*rlwe.Ciphertext, 2*len(evals)) // D terms, then selector sums
-	for w := range accs {
-		accs[w] = bgv.NewCiphertext(p.bgv, 1, x.Level())
-		accs[w].Scale = x.Scale
+	sum := x.CopyNew()
+	for k := range sum.Value {
+		ringQ.MulCoeffsMontgomery(sum.Value[k], s.binSum, sum.Value[k])
 	}
-	if err := core.ExpandEach(p.bgv, evals, s.mono, x, s.bins+feltsPerItem, func(w, i int, c *rlwe.Ciphertext) error {
-		var pt ring.Poly
-		if i < s.bins {
-			pt = s.pts[i]
-			for k := range c.Value {
-				ringQ.Add(accs[len(evals)+w].Value[k], c.Value[k], accs[len(evals)+w].Value[k])
-			}
-		} else {
-			pt = s.sel[i-s.bins]
-		}
-		for k := range c.Value {
-			ringQ.MulCoeffsMontgomeryThenAdd(c.Value[k], pt, accs[w].Value[k])
-		}
-		return nil
-	}); err != nil {
+	d, err := s.fold.Eval(p.bgv, evals, s.mono, x)
+	if err != nil {
 		return nil, err
 	}
-	d, sum := accs[0], accs[len(evals)]
-	for w := 1; w < len(evals); w++ {
-		for k := range d.Value {
-			ringQ.Add(d.Value[k], accs[w].Value[k], d.Value[k])
-			ringQ.Add(sum.Value[k], accs[len(evals)+w].Value[k], sum.Value[k])
-		}
+	if sum, err = core.Trace(p.bgv, evals[0], sum, s.l); err != nil {
+		return nil, err
 	}
 	// D += R - sum * R (2^-l folded into the product's plaintext).
 	t := p.T()

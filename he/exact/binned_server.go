@@ -18,17 +18,19 @@ type BinnedServer struct {
 	bins   int
 	l      int // expansion levels
 	items  int
-	// pts[i] is bin i's plaintext at the top level, 2^-l times its felts,
-	// in NTT-Montgomery form premultiplied by t (Lattigo's ct-pt product
-	// convention); sel[k] holds -2^-l at the slots of felt k.
-	pts   []ring.Poly
-	sel   [feltsPerItem]ring.Poly
-	tMont ring.RNSScalar // t in double Montgomery form at the top level
-	inv   uint64         // 2^-l mod t
-	trap  []bool         // [position]: a trap in every bin (r = 0, no entry)
-	mono  []ring.Poly
-	ecd   *bgv.Encoder
-	masks maskSource
+	// fold holds the lower expansion levels transposed into the leaf
+	// plaintexts: bin i's, 2^-l times its felts, then for each felt k
+	// -2^-l at the slots of felt k, all at the top level in NTT-Montgomery
+	// form premultiplied by t (Lattigo's ct-pt product convention).
+	fold *core.Folded
+	// binSum is sum_{i<bins} X^-i (NTT-Montgomery) for the selector sum.
+	binSum ring.Poly
+	tMont  ring.RNSScalar // t in double Montgomery form at the top level
+	inv    uint64         // 2^-l mod t
+	trap   []bool         // [position]: a trap in every bin (r = 0, no entry)
+	mono   []ring.Poly
+	ecd    *bgv.Encoder
+	masks  maskSource
 }
 
 // ParseKeys decodes the key material of a binned client of this server.
@@ -115,27 +117,29 @@ func NewBinnedServer(p Parameters, db [][32]byte, rng io.Reader) (*BinnedServer,
 			}
 		}
 	}
-	s.pts = make([]ring.Poly, B)
+	for k := 0; k < feltsPerItem; k++ {
+		sel := make([]uint64, p.Slots())
+		for i := k; i < len(sel); i += feltsPerItem {
+			sel[i] = t - inv
+		}
+		vals = append(vals, sel)
+	}
+	pts := make([]ring.Poly, len(vals))
 	workers := runtime.GOMAXPROCS(0)
 	ecds := make([]*bgv.Encoder, workers)
-	if err := core.ParallelErr(workers, B, func(w, b int) (err error) {
+	if err := core.ParallelErr(workers, len(vals), func(w, b int) (err error) {
 		if ecds[w] == nil {
 			ecds[w] = s.ecd.ShallowCopy()
 		}
-		s.pts[b], err = encode(ecds[w], vals[b])
+		pts[b], err = encode(ecds[w], vals[b])
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("he: binned server: encode: %w", err)
 	}
-	for k := range s.sel {
-		vals := make([]uint64, p.Slots())
-		for i := k; i < len(vals); i += feltsPerItem {
-			vals[i] = t - inv
-		}
-		if s.sel[k], err = encode(s.ecd, vals); err != nil {
-			return nil, fmt.Errorf("he: binned server: encode: %w", err)
-		}
+	if s.fold, err = core.NewFolded(ringQ, s.mono, core.FoldSplit(s.l), len(pts), func(i int) ring.Poly { return pts[i] }); err != nil {
+		return nil, fmt.Errorf("he: binned server: %w", err)
 	}
+	s.binSum = core.IndexSum(ringQ, B)
 	return s, nil
 }
 
@@ -150,7 +154,7 @@ func (s *BinnedServer) Bins() int { return s.bins }
 
 // EncodedBytes returns the memory held by the pre-encoded plaintexts.
 func (s *BinnedServer) EncodedBytes() int {
-	return (len(s.pts) + feltsPerItem) * 8 * s.params.N() * (s.params.MaxLevel() + 1)
+	return (s.fold.Polys() + 1) * 8 * s.params.N() * (s.params.MaxLevel() + 1)
 }
 
 // Answer evaluates the binned circuit on the client's query and returns
