@@ -2,9 +2,13 @@ package hashmatch
 
 import (
 	"crypto/rand"
+	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
@@ -12,17 +16,20 @@ import (
 )
 
 // TestAgreementDefault measures, at Default (N = 2^15, the real scale and
-// levels) but bootstrapping with the secret key, how often the encrypted
-// hash bits differ from phash8 on the 11 bundled photos and whether each
-// per-entry match decision equals the plaintext one, for a database
-// holding every photo's hash moved to distance T-1, T and T+1 (each photo
-// is listed at those three distances and unlisted for the other 30
-// entries). PRIVMATCH_HASHMATCH_AGREE_SET=pdq adds the 30 images of PDQ's
-// reference vectors after the photos. Opt in with PRIVMATCH_HASHMATCH_AGREE=1: bootstrapping with
-// the secret key, so bootstrapping noise is left out (minutes, about 4
-// GB); or =real: Lattigo's bootstrapping (about 3 minutes of CPU and 20
-// bootstraps per photo, about 10 GB). PRIVMATCH_HASHMATCH_AGREE_N limits
-// the number of photos.
+// levels), how often the encrypted hash bits differ from phash8 on the 11
+// bundled photos and whether each per-entry match decision equals the
+// plaintext one, for a database holding every photo's hash moved to
+// distance T-1, T and T+1 (each photo is listed at those three distances
+// and unlisted for the other entries). Opt in with
+// PRIVMATCH_HASHMATCH_AGREE=1: bootstrapping with the secret key, so
+// bootstrapping noise is left out (minutes, about 4 GB); or =real:
+// Lattigo's bootstrapping (about 3 minutes of CPU and 17 bootstraps per
+// image, about 10 GB). PRIVMATCH_HASHMATCH_AGREE_SET=pdq adds the 30
+// images of PDQ's reference vectors after the photos;
+// PRIVMATCH_HASHMATCH_AGREE_N keeps the first N images,
+// PRIVMATCH_HASHMATCH_AGREE_NAMES (comma-separated file names) only those;
+// PRIVMATCH_HASHMATCH_AGREE_WORKERS=K runs K images at a time on shallow
+// copies of one server (one key set, so little more memory).
 func TestAgreementDefault(t *testing.T) {
 	mode := os.Getenv("PRIVMATCH_HASHMATCH_AGREE")
 	if mode != "1" && mode != "real" {
@@ -39,6 +46,18 @@ func TestAgreementDefault(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("PRIVMATCH_HASHMATCH_AGREE_N")); err == nil && n > 0 && n < len(ps) {
 		ps = ps[:n]
 	}
+	if names := os.Getenv("PRIVMATCH_HASHMATCH_AGREE_NAMES"); names != "" {
+		var sel []photo
+		for _, name := range strings.Split(names, ",") {
+			for _, ph := range ps {
+				if ph.name == name {
+					sel = append(sel, ph)
+				}
+			}
+		}
+		require.NotEmpty(t, sel, "no image named in PRIVMATCH_HASHMATCH_AGREE_NAMES")
+		ps = sel
+	}
 	const T = 10
 	var db []phash.Hash
 	for _, ph := range ps {
@@ -54,34 +73,100 @@ func TestAgreementDefault(t *testing.T) {
 		srv, err = newTestServer(c, db, T)
 		require.NoError(t, err)
 	}
-	useCPUClock(srv)
-	flipped, wrong := 0, 0
-	for _, ph := range ps {
-		c0 := cpuClock()
-		q, err := c.QueryLuma(ph.luma)
-		require.NoError(t, err)
-		bits, dec, err := entryDecisions(srv, c, q)
-		require.NoError(t, err)
-		h, worst := roundBits(t, ph.hash.Kind(), bits)
-		dist, _ := phash.Distance(h, ph.hash)
-		flipped += dist
-		coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)
-		require.NoError(t, err)
-		_, norm, err := dct()
-		require.NoError(t, err)
-		near := imagehash.NearMedian(imagehash.AlgPHash8, coef, 255*norm/(1<<20))
-		bad := 0
-		for e, v := range dec {
-			d, _ := phash.Distance(db[e], ph.hash)
-			if (v > 0.5) != (d <= T) {
-				bad++
-			}
-		}
-		wrong += bad
-		t.Logf("%-22s bits differing %d/64 (worst bit error %.1e, %d coefficients within 2^-20 of full scale of the median), entry decisions wrong %d/%d; %.1f s CPU, %d bootstraps so far",
-			ph.name, dist, worst, near, bad, len(dec), (cpuClock() - c0).Seconds(), srv.btp.n)
+	workers := 1
+	if n, err := strconv.Atoi(os.Getenv("PRIVMATCH_HASHMATCH_AGREE_WORKERS")); err == nil && n > 1 {
+		workers = n
 	}
+	m, _, err := dct()
+	require.NoError(t, err)
+	bound := pairBound(m)
+	jobs := make(chan photo)
+	results := make(chan agreement)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		srv, c := srv, c
+		if workers > 1 {
+			srv, c = srv.shallowCopy(c), c.shallowCopy()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ph := range jobs {
+				results <- agreeOne(srv, c, ph, db, T, bound)
+			}
+		}()
+	}
+	go func() {
+		for _, ph := range ps {
+			jobs <- ph
+		}
+		close(jobs)
+		wg.Wait()
+		close(results)
+	}()
+	start, cpu0 := time.Now(), cpuClock()
+	flipped, wrong := 0, 0
+	for r := range results {
+		require.NoError(t, r.err, r.line)
+		flipped += r.flipped
+		wrong += r.bad
+		t.Log(r.line)
+	}
+	t.Logf("%d images, %d worker(s): %.0f s wall, %.0f s CPU", len(ps), workers, time.Since(start).Seconds(), (cpuClock() - cpu0).Seconds())
 	t.Logf("total: %d of %d bits differ; %d of %d entry decisions differ from the plaintext ones", flipped, 64*len(ps), wrong, len(ps)*len(db))
 	require.Zero(t, flipped, "encrypted bits differ from phash8")
 	require.Zero(t, wrong, "match decisions differ from plaintext")
+}
+
+// agreement is one image's outcome in TestAgreementDefault.
+type agreement struct {
+	line         string
+	flipped, bad int
+	err          error
+}
+
+// agreeOne runs one image through the hashing stage and the per-entry
+// decisions and compares both with the plaintext ones. It runs on worker
+// goroutines, so it returns its error rather than failing the test.
+func agreeOne(srv *Server, c *Client, ph photo, db []phash.Hash, T int, bound float64) (o agreement) {
+	o.line = ph.name
+	t0, n0 := time.Now(), srv.btp.n
+	q, err := c.QueryLuma(ph.luma)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	bits, dec, err := entryDecisions(srv, c, q)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	got := make([]bool, len(bits))
+	worst := 0.0
+	for k, v := range bits {
+		got[k] = v > 0.5
+		worst = max(worst, min(abs(v), abs(v-1)))
+	}
+	h, err := phash.FromBits(ph.hash.Kind(), got)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	o.flipped, _ = phash.Distance(h, ph.hash)
+	coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	_, sigma := standardize(ph.luma)
+	near := imagehash.NearMedian(imagehash.AlgPHash8, coef, sigma*bound/(1<<20))
+	for e, v := range dec {
+		d, _ := phash.Distance(db[e], ph.hash)
+		if (v > 0.5) != (d <= T) {
+			o.bad++
+		}
+	}
+	o.line = fmt.Sprintf("%-26s bits differing %d/64 (worst bit error %.1e, %d coefficients within 2^-20 of the pair bound of the median), entry decisions wrong %d/%d; %.1f s wall, %d bootstraps",
+		ph.name, o.flipped, worst, near, o.bad, len(dec), time.Since(t0).Seconds(), srv.btp.n-n0)
+	return o
 }

@@ -70,21 +70,24 @@ func (c *Client) Query(img image.Image) ([]byte, error) {
 	return c.QueryLuma(luma)
 }
 
-// QueryLuma encrypts 1024 luma values on the 0..255 scale: divided by 255,
-// repeated to fill 4096 slots, at the default scale and the top
+// QueryLuma encrypts 1024 luma values on the 0..255 scale: standardised
+// (minus their mean, over their standard deviation: see pairDiagonals for
+// why), repeated to fill 4096 slots, at the default scale and the top
 // residual level, as a seeded ciphertext.
 func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	p := c.p
 	if len(luma) != nLuma {
 		return nil, fmt.Errorf("hashmatch: query: %d luma values, want %d", len(luma), nLuma)
 	}
+	for i, v := range luma {
+		if math.IsNaN(v) || v < 0 || v > 255 {
+			return nil, fmt.Errorf("hashmatch: query: luma %d is %v, want 0..255", i, v)
+		}
+	}
+	x, _ := standardize(luma)
 	vals := make([]float64, nSlots)
 	for j := range vals {
-		v := luma[j%nLuma]
-		if math.IsNaN(v) || v < 0 || v > 255 {
-			return nil, fmt.Errorf("hashmatch: query: luma %d is %v, want 0..255", j%nLuma, v)
-		}
-		vals[j] = v / 255
+		vals[j] = x[j%nLuma]
 	}
 	lvl := p.residual.MaxLevel()
 	pt := hefloat.NewPlaintext(p.residual, lvl)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/privmatch/privmatch/phash"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/he"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat/bootstrapping"
 )
 
@@ -104,15 +105,11 @@ func hashTrace(s *Server, c *Client, query []byte) (d, rank, bits []float64, err
 		return nil, nil, nil, err
 	}
 	d = c.decryptSlots(dc)
-	half := make([]float64, nSlots)
-	for i, v := range s.self {
-		half[i] = v / 2
-	}
-	if err := s.eval.Add(dc, half, dc); err != nil {
+	if err := s.eval.Add(dc, s.pairConst, dc); err != nil {
 		return nil, nil, nil, err
 	}
 	cmp := s.comparator()
-	step, err := cmp.Evaluate(dc, s.fine)
+	step, err := s.preciseComparator().Evaluate(dc, s.fine)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -151,4 +148,39 @@ func insecureClient(t *testing.T, why string) (Params, *Client) {
 	c, err := NewClient(p, rand.Reader)
 	require.NoError(t, err)
 	return p, c
+}
+
+// shallowCopy returns a server sharing s's keys and encoded matrices with
+// its own evaluators, buffers and polynomials, for running images on
+// several cores in one test process. sk-bootstrapping servers need c, the
+// client whose key they bootstrap with.
+func (s *Server) shallowCopy(c *Client) *Server {
+	cp := *s
+	cp.eval = s.eval.ShallowCopy()
+	cp.ltEval = hefloat.NewLinearTransformationEvaluator(cp.eval)
+	var b he.Bootstrapper[rlwe.Ciphertext]
+	switch v := s.btp.Bootstrapper.(type) {
+	case evalBootstrapper:
+		b = evalBootstrapper{v.Evaluator.ShallowCopy()}
+	case *bootstrapping.SecretKeyBootstrapper:
+		nb := bootstrapping.NewSecretKeyBootstrapper(c.p.residual, c.sk)
+		nb.MinLevel = v.MinLevel
+		b = nb
+	default:
+		panic("shallowCopy: unknown bootstrapper")
+	}
+	cp.btp = &timedBootstrapper{Bootstrapper: b, clock: s.clock}
+	cp.initPolynomials()
+	return &cp
+}
+
+// shallowCopy returns a client with the same key and its own encoder,
+// encryptor and decryptor.
+func (c *Client) shallowCopy() *Client {
+	return &Client{
+		p: c.p, sk: c.sk, rng: c.rng,
+		ecd: hefloat.NewEncoder(c.p.residual),
+		enc: rlwe.NewEncryptor(c.p.residual, c.sk),
+		dec: rlwe.NewDecryptor(c.p.residual, c.sk),
+	}
 }

@@ -89,11 +89,11 @@ func flip(t testing.TB, h phash.Hash, n int) phash.Hash {
 // TestLayoutInTheClear runs the circuit's layout in float64: the pairwise
 // difference matrix, exact steps, the rank sum and threshold, and the
 // distance diagonals, and checks them against phash.PHash8 and
-// phash.Distance on the bundled photos.
+// phash.Distance on the bundled photos and PDQ's 30 reference images.
 func TestLayoutInTheClear(t *testing.T) {
 	diags, err := pairDiagonals()
 	require.NoError(t, err)
-	ps := photos(t)
+	ps := append(photos(t), pdqImages(t)...)
 	step := func(x float64) float64 {
 		switch {
 		case x > 0:
@@ -107,8 +107,9 @@ func TestLayoutInTheClear(t *testing.T) {
 	for _, p := range ps {
 		t.Run(p.name, func(t *testing.T) {
 			x := make([]float64, nSlots)
+			std, _ := standardize(p.luma)
 			for s := range x {
-				x[s] = p.luma[s%nLuma] / 255
+				x[s] = std[s%nLuma]
 			}
 			d := make([]float64, nSlots)
 			for k, dk := range diags {
@@ -116,11 +117,11 @@ func TestLayoutInTheClear(t *testing.T) {
 					d[s] += dk[s] * x[(s+k)%nSlots]
 				}
 			}
-			self := selfPairs()
+			cst := pairConstants()
 			for s := range d {
 				require.LessOrEqual(t, d[s], 1.0)
 				require.GreaterOrEqual(t, d[s], -1.0)
-				d[s] = step(d[s]+self[s]/2)/nCoef - 32.5/(nCoef*nCoef)
+				d[s] = step(d[s]+cst[s])/nCoef - 32.5/(nCoef*nCoef)
 			}
 			b := make([]float64, nSlots)
 			for s := range b {
@@ -256,9 +257,10 @@ func TestResultRejectsTampering(t *testing.T) {
 
 // TestMaliciousServerReadsLuma demonstrates the ledger's malicious-server
 // weakness: a server that answers with the client's own query
-// ciphertext, multiplied by 255 and dropped to the reveal level, makes
-// the honest client's reply carry the first 32 luma values of its image,
-// rounded, because the client decrypts whatever it is sent.
+// ciphertext, mapped affinely into the reply's range (16 x + 128) and
+// dropped to the reveal level, makes the honest client's reply carry the
+// first 32 values of its standardised luma, rounded to 1/16 of a standard
+// deviation, because the client decrypts whatever it is sent.
 func TestMaliciousServerReadsLuma(t *testing.T) {
 	p, c := insecureClient(t, "encryption at N = 2^13")
 	ph := photos(t)[0]
@@ -268,21 +270,23 @@ func TestMaliciousServerReadsLuma(t *testing.T) {
 	ct, err := p.expandQuery(q)
 	require.NoError(t, err)
 	eval := hefloat.NewEvaluator(p.residual, nil)
-	require.NoError(t, eval.Mul(ct, 255, ct))
+	require.NoError(t, eval.Mul(ct, 16, ct))
+	require.NoError(t, eval.Add(ct, 128, ct))
 	eval.DropLevel(ct, ct.Level()-revealLevel)
 	ans, err := p.encodeAnswer(ct)
 	require.NoError(t, err)
 
 	reply, err := c.Reveal(ans)
 	require.NoError(t, err)
+	std, _ := standardize(ph.luma)
 	read := 0
 	for i := 0; i < revealSlots; i++ {
 		got := binary.BigEndian.Uint64(reply[8*i:])
-		if math.Abs(float64(got)-ph.luma[i]) <= 0.5 {
+		if math.Abs(float64(got)-(16*std[i]+128)) <= 0.5+1e-6 {
 			read++
 		}
 	}
-	t.Logf("the server read %d of %d luma values of %s from one reply", read, revealSlots, ph.name)
+	t.Logf("the server read %d of %d standardised luma values of %s from one reply", read, revealSlots, ph.name)
 	require.Equal(t, revealSlots, read)
 }
 

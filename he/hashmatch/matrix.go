@@ -55,35 +55,101 @@ func dct() ([][]float64, float64, error) {
 }
 
 // pairDiagonals returns the 1024 generalised diagonals of the map from the
-// luma (divided by 255, repeated with period 1024) to
-// D[s] = (c_i - c_j) / (2 * 255 * norm) for i = s mod 64, j = s / 64, so
-// that every slot lies in [-1, 1]: diagonal k holds
-// W[s][(s+k) mod 1024].
+// standardised luma (standardize, repeated with period 1024) to
+// D[s] = (c_i - c_j) / bound for i = s mod 64, j = s / 64, both AC
+// coefficients, and D[s] = 0 where i or j is the DC coefficient (those
+// pairs are constants: pairConstants). diagonal k holds W[s][(s+k) mod 1024].
+//
+// bound makes every slot lie in [-1, 1]: an AC coefficient ignores the
+// luma's mean, so c_i - c_j = (m_i - m_j) . x / sigma for the standardised
+// x, whose norm is sqrt(1024); by Cauchy-Schwarz |D| <= 1 when bound is
+// sqrt(1024) times the largest norm of m_i - m_j. Dividing by the image's
+// own sigma rather than by the worst case over all luma (255 times the
+// DC row's L1 norm) is what keeps near ties apart: a flat image's
+// coefficients span a millionth of that worst case.
 func pairDiagonals() (map[int][]float64, error) {
-	m, norm, err := dct()
+	m, _, err := dct()
 	if err != nil {
 		return nil, err
 	}
+	bound := pairBound(m)
 	diags := make(map[int][]float64, nLuma)
 	for k := 0; k < nLuma; k++ {
 		d := make([]float64, nSlots)
 		for s := range d {
 			i, j := s%nCoef, s/nCoef
+			if i == 0 || j == 0 {
+				continue
+			}
 			t := (s + k) % nLuma
-			d[s] = (m[i][t] - m[j][t]) / (2 * norm)
+			d[s] = (m[i][t] - m[j][t]) / bound
 		}
 		diags[k] = d
 	}
 	return diags, nil
 }
 
-// selfPairs is 1 on the 64 slots where i == j, else 0.
-func selfPairs() []float64 {
+// pairBound returns sqrt(1024) times the largest Euclidean norm of the
+// difference of two AC rows of the DCT block m.
+func pairBound(m [][]float64) float64 {
+	bound := 0.0
+	for i := 1; i < nCoef; i++ {
+		for j := 1; j < i; j++ {
+			n := 0.0
+			for t := range m[i] {
+				n += (m[i][t] - m[j][t]) * (m[i][t] - m[j][t])
+			}
+			bound = max(bound, math.Sqrt(n))
+		}
+	}
+	return bound * math.Sqrt(nLuma)
+}
+
+// pairConstants is what the comparison adds to D: 1/2 on the 64 pairs
+// (i, i), so that each coefficient counts itself once, and +-1/2 on the
+// pairs with the DC coefficient, which exceeds every AC coefficient of a
+// non-black image (c_0 = 4 sum x >= |c_k| for luma x >= 0, equality only
+// when x = 0). A black image's phash is all zeros; this layout gives it
+// the DC bit set (the one image on which it departs from phash8).
+func pairConstants() []float64 {
 	v := make([]float64, nSlots)
-	for i := 0; i < nCoef; i++ {
-		v[i*nCoef+i] = 1
+	for s := range v {
+		i, j := s%nCoef, s/nCoef
+		switch {
+		case i == j:
+			v[s] = 0.5
+		case i == 0:
+			v[s] = 0.5
+		case j == 0:
+			v[s] = -0.5
+		}
 	}
 	return v
+}
+
+// standardize returns the luma minus its mean, divided by its standard
+// deviation sigma (population), the vector the client encrypts, and sigma:
+// phash8's AC coefficients only scale under this map, so its bits do not
+// change. A constant luma gives zeros.
+func standardize(luma []float64) ([]float64, float64) {
+	mean := 0.0
+	for _, v := range luma {
+		mean += v
+	}
+	mean /= float64(len(luma))
+	ss := 0.0
+	for _, v := range luma {
+		ss += (v - mean) * (v - mean)
+	}
+	out := make([]float64, len(luma))
+	if ss == 0 {
+		return out, 0
+	}
+	sigma := math.Sqrt(ss / float64(len(luma)))
+	for i, v := range luma {
+		out[i] = (v - mean) / sigma
+	}
+	return out, sigma
 }
 
 // coefBit reports the bit of coefficient k (row-major in the 8x8 block)

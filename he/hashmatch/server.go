@@ -46,7 +46,7 @@ type Server struct {
 	ltEval    *hefloat.LinearTransformationEvaluator
 	btp       *timedBootstrapper
 	pair      hefloat.LinearTransformation
-	self      []float64
+	pairConst []float64 // pairConstants
 	groups    []group
 	fine      hefloat.MinimaxCompositePolynomial
 	rank      hefloat.MinimaxCompositePolynomial
@@ -115,7 +115,7 @@ func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bo
 	s := &Server{
 		p: p, threshold: threshold, n: len(db), eval: eval,
 		ltEval: hefloat.NewLinearTransformationEvaluator(eval),
-		self:   selfPairs(),
+		pairConst: pairConstants(),
 	}
 	start := time.Now()
 	s.clock = func() time.Duration { return time.Since(start) }
@@ -136,6 +136,12 @@ func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bo
 		}
 		s.groups = append(s.groups, g)
 	}
+	s.initPolynomials()
+	return s, nil
+}
+
+// initPolynomials sets the step polynomials of the circuit.
+func (s *Server) initPolynomials() {
 	// Step outputs are shaped for the inner sum that follows them:
 	// fine: step/64 - 32.5/64^2, summed over 64 pairs gives (R - 32.5)/64
 	// where R = 1 + #{j : c_j < c_i}; bit i is set iff R >= 33, i.e.
@@ -148,7 +154,6 @@ func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bo
 	// 3x^2 - 2x^3 in the Chebyshev basis.
 	s.snap = hefloat.NewMinimaxCompositePolynomial([][]string{{"1.5", "-1.5", "1.5", "-0.5"}})
 	s.countSum = stepPoly(signCoarse, len(signCoarse), 1/tot, 0)
-	return s, nil
 }
 
 // Answer decodes a query, computes the image's pHash bits and the match
@@ -193,24 +198,19 @@ func (s *Server) hash(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	if err := s.eval.Rescale(d, d); err != nil {
 		return nil, err
 	}
-	// The 64 pairs (i, i) are exactly 0: make them 1/2, so that each
-	// coefficient counts itself once.
-	half := make([]float64, nSlots)
-	for i, v := range s.self {
-		half[i] = v / 2
-	}
-	if err := s.eval.Add(d, half, d); err != nil {
+	// The pairs (i, i) and those with the DC coefficient are constants
+	// (pairConstants).
+	if err := s.eval.Add(d, s.pairConst, d); err != nil {
 		return nil, err
 	}
-	cmp := s.comparator()
-	step, err := cmp.Evaluate(d, s.fine)
+	step, err := s.preciseComparator().Evaluate(d, s.fine)
 	if err != nil {
 		return nil, fmt.Errorf("pairwise comparison: %w", err)
 	}
 	if err := s.eval.InnerSum(step, nCoef, nCoef, step); err != nil {
 		return nil, err
 	}
-	bits, err := cmp.Evaluate(step, s.rank)
+	bits, err := s.comparator().Evaluate(step, s.rank)
 	if err != nil {
 		return nil, fmt.Errorf("rank threshold: %w", err)
 	}
@@ -352,6 +352,14 @@ func (s *Server) entries(bits *rlwe.Ciphertext, last hefloat.MinimaxCompositePol
 
 func (s *Server) comparator() *hefloat.MinimaxCompositePolynomialEvaluator {
 	return hefloat.NewMinimaxCompositePolynomialEvaluator(s.p.residual, s.eval, s.btp)
+}
+
+// preciseComparator is comparator with its first bootstrap refined
+// (precise.go): for the pairwise comparison, whose first bootstrap is
+// where near ties were lost.
+func (s *Server) preciseComparator() *hefloat.MinimaxCompositePolynomialEvaluator {
+	b := &preciseBootstrapper{Bootstrapper: s.btp, eval: s.eval, n: 1}
+	return hefloat.NewMinimaxCompositePolynomialEvaluator(s.p.residual, s.eval, b)
 }
 
 // timedBootstrapper counts and times the bootstraps of one answer.

@@ -60,8 +60,9 @@ func TestTraceDefault(t *testing.T) {
 	if s := os.Getenv("PRIVMATCH_HASHMATCH_TRACE_PHOTOS"); s == "all" {
 		names = nil
 	}
-	_, norm, err := dct()
+	m, _, err := dct()
 	require.NoError(t, err)
+	bound := pairBound(m)
 	for _, ph := range photos(t) {
 		if names != nil && !names[ph.name] {
 			continue
@@ -72,13 +73,17 @@ func TestTraceDefault(t *testing.T) {
 		require.NoError(t, err)
 		coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)
 		require.NoError(t, err)
+		_, sigma := standardize(ph.luma)
 		dErr := 0.0
 		var gaps []float64
 		for s := range d {
 			i, j := s%nCoef, s/nCoef
-			want := (coef[i] - coef[j]) / (2 * 255 * norm)
+			want := 0.0
+			if i > 0 && j > 0 {
+				want = (coef[i] - coef[j]) / (sigma * bound)
+			}
 			dErr = max(dErr, math.Abs(d[s]-want))
-			if i < j {
+			if 0 < i && i < j {
 				gaps = append(gaps, math.Abs(want))
 			}
 		}
