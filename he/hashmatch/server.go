@@ -114,7 +114,7 @@ func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bo
 	eval := hefloat.NewEvaluator(r, keys.evk)
 	s := &Server{
 		p: p, threshold: threshold, n: len(db), eval: eval,
-		ltEval: hefloat.NewLinearTransformationEvaluator(eval),
+		ltEval:    hefloat.NewLinearTransformationEvaluator(eval),
 		pairConst: pairConstants(),
 	}
 	start := time.Now()
