@@ -161,7 +161,14 @@ func (s *Server) shallowCopy(c *Client) *Server {
 	var b he.Bootstrapper[rlwe.Ciphertext]
 	switch v := s.btp.Bootstrapper.(type) {
 	case evalBootstrapper:
-		b = evalBootstrapper{v.Evaluator.ShallowCopy()}
+		// Lattigo v5.0.7's bootstrapping ShallowCopy drops the parameters
+		// and keys; copy the struct and renew only what holds buffers.
+		be := *v.Evaluator
+		params := be.BootstrappingParameters
+		be.Evaluator = v.Evaluator.Evaluator.ShallowCopy()
+		be.DFTEvaluator = hefloat.NewDFTEvaluator(params, be.Evaluator)
+		be.Mod1Evaluator = hefloat.NewMod1Evaluator(be.Evaluator, hefloat.NewPolynomialEvaluator(params, be.Evaluator), be.Mod1Parameters)
+		b = evalBootstrapper{&be}
 	case *bootstrapping.SecretKeyBootstrapper:
 		nb := bootstrapping.NewSecretKeyBootstrapper(c.p.residual, c.sk)
 		nb.MinLevel = v.MinLevel

@@ -15,7 +15,8 @@
 //	sk; keys = Keys()  (rlk, rotations,
 //	  bootstrapping keys; once)   ------------>  NewServer(params, keys, db, T)
 //	luma = imagehash.Luma(phash8, img): 32x32
-//	query = Enc_sk(luma/255, period 1024,
+//	x = (luma - mean) / sigma  (standardised)
+//	query = Enc_sk(x, period 1024,
 //	  4096 slots, top level, seeded)  -------->  Answer:
 //	                                               D = Enc(c_i - c_j), all 64x64 pairs
 //	                                               R_i = 1 + sum_j step(c_i - c_j)
@@ -28,15 +29,23 @@
 //
 // # Circuit
 //
-// Every ciphertext has 4096 slots. Hashing: one linear transformation
-// (1024 diagonals, baby-step giant-step) takes the luma straight to the
-// pairwise differences D[s] = (c_i - c_j)/(2*255*norm), i = s mod 64,
-// j = s/64, where c is imagehash's 8x8 DCT block (he/imagehash's
-// reference, read off by columns) and norm its largest row L1 norm, so
-// |D| <= 1. The 64 self-pairs are exactly 0 and set to 1/2. A composite
-// minimax sign polynomial (signFine: 7 stages, degrees 7 then 15, inputs
-// 2^-20 from zero; its first stage runs before any bootstrapping, on the
-// fresh differences) gives step(D); an inner sum over j gives each
+// Every ciphertext has 4096 slots. Hashing: the client standardises its
+// luma (minus the mean, over the standard deviation sigma), which scales
+// every AC coefficient by 1/sigma and so leaves phash8's bits alone. One
+// linear transformation (1024 diagonals, baby-step giant-step) takes it
+// straight to the pairwise differences D[s] = (c_i - c_j)/(sigma*bound),
+// i = s mod 64, j = s/64, for AC coefficients i and j, where c is
+// imagehash's 8x8 DCT block (he/imagehash's reference, read off by
+// columns) and bound = sqrt(1024) times the largest norm of a difference
+// of two AC rows, so |D| <= 1 by Cauchy-Schwarz. Pairs with the DC
+// coefficient are constants (+-1/2: it exceeds every AC coefficient of a
+// non-black image), and the 64 self-pairs are set to 1/2. Scaling by the
+// image's own sigma, not by the worst case over all luma, keeps near ties
+// apart: it widens the gaps 5 to 7,000 times on the 41 test images. A
+// composite minimax sign polynomial (signFine: 7 stages, degrees 7, 7,
+// then 15, inputs 2^-20 from zero; its first stage runs before any
+// bootstrapping, on the fresh differences, and the bootstrap after it is
+// refined once, precise.go) gives step(D); an inner sum over j gives each
 // coefficient's rank, and a second comparison (signCoarse, 2^-8) against
 // 32.5 gives bit i = [#{j : c_j < c_i} >= 32], which is imagehash's
 // c_i > median (mean of the two middle values) whenever the two middle
@@ -93,9 +102,9 @@
 //     learn something about the list (no circuit privacy; flooding it with
 //     a 2^-40 statistical argument needs about 40 more bits of modulus at
 //     the answer than these parameters leave). Stated as a known gap.
-//   - Malicious client: can hash another image or send values outside
-//     0..255 (the sign polynomials then diverge and the result is
-//     arbitrary), so it can always evade; it cannot change the returned
+//   - Malicious client: can hash another image or send values that are
+//     not a standardised luma (the sign polynomials may then diverge and
+//     the result is arbitrary), so it can always evade; it cannot change the returned
 //     result undetected without guessing every K_i (odds 2^-192), and a
 //     missing or malformed reply is an error the server sees.
 //   - Network observer: message sizes, fixed by the parameters (one query,

@@ -49,7 +49,7 @@ import (
 //	  |  Params: preset, threshold (~7 B)   <------|  setup, down
 //	  |  keys (Blob): relin, 71 rotations,         |
 //	  |    bootstrapping keys, seeded   ---------->|  setup, up: decode, encode list (per session)
-//	  |  query (Blob): Enc(luma/255), seeded ----->|  pHash (DCT, ranks, median threshold),
+//	  |  query (Blob): Enc(std. luma), seeded ---->|  pHash (DCT, ranks, median threshold),
 //	  |                                            |  Hamming distances, OR, mask
 //	  |  answer (Blob): Enc(v*K_i + R_i) <---------|
 //	  |  reply (Blob): 32 rounded slots  --------->|  verdict v (all 32 must agree)

@@ -167,8 +167,9 @@ func TestHEHashMatchRefuses(t *testing.T) {
 // FuzzParams checks the setup message's decoder: an error, or a
 // byte-identical round trip with BinarySize equal to the length.
 func FuzzParams(f *testing.F) {
-	f.Add([]byte{1, 10, 4, 'H', 'M', '1', '5'})
-	f.Add([]byte{1, 64, 1, 'x'})
+	f.Add([]byte{2, 10, 4, 'H', 'M', '1', '5'})
+	f.Add([]byte{2, 64, 1, 'x'})
+	f.Add([]byte{1, 10, 4, 'H', 'M', '1', '5'}) // version 1: refused
 	f.Add([]byte{2})
 	f.Fuzz(func(t *testing.T, b []byte) { psitest.CheckDecode(t, &hehashmatch.Params{}, b) })
 }

@@ -11,7 +11,9 @@ type Params struct {
 	Threshold int
 }
 
-const paramsVersion = 1
+// paramsVersion 2: the query is the standardised luma (version 1 sent
+// luma/255 to a circuit that scaled by the worst case).
+const paramsVersion = 2
 
 // maxPresetName bounds the preset name the decoder accepts.
 const maxPresetName = 32
