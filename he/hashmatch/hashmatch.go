@@ -40,8 +40,9 @@
 // of two AC rows, so |D| <= 1 by Cauchy-Schwarz. Pairs with the DC
 // coefficient are constants (+-1/2: it exceeds every AC coefficient of a
 // non-black image), and the 64 self-pairs are set to 1/2. Scaling by the
-// image's own sigma, not by the worst case over all luma, keeps near ties
-// apart: it widens the gaps 5 to 7,000 times on the 41 test images. A
+// image's own sigma, not by the worst case over all luma (255 times the
+// DC row's L1 norm), keeps near ties apart: 2*255*norm/(sigma*bound)
+// is 510/sigma, large for the flat images whose coefficients crowd. A
 // composite minimax sign polynomial (signFine: 7 stages, degrees 7, 7,
 // then 15, inputs 2^-20 from zero; its first stage runs before any
 // bootstrapping, on the fresh differences, and the bootstrap after it is

@@ -14,17 +14,18 @@ import (
 // (Bae, Cheon, Cho, Kim and Kim, "META-BTS", 2022), at the price of a
 // second bootstrap and one level.
 //
-// Why once, and there: the comparison's first stage amplifies a
-// coefficient gap D about elevenfold and its second sixfold, and a
-// bootstrap adds an error of about 2^-13.5 (worst of 4096 slots at
-// Default) whatever the value. After the first stage that error sits
-// beside 11 D, so gaps under about 2^-16 were decided by noise; after
-// the second it sits beside 60 D. Refining the first bootstrap moves the
-// limit to the second, and to the rescaling noise of D itself.
+// Why once, and there: the comparison's first stage amplifies a small
+// coefficient gap D about elevenfold and its second about sixfold (the
+// slopes of signFine's stages at zero), while a bootstrap adds an error
+// of its own whatever the value (README.md has it measured). After the
+// first stage that error sits beside 11 D, after the second beside 60 D:
+// refining the first bootstrap moves the limit to the second, and to the
+// rescaling noise of D itself.
 
 // preciseGain is 2^g, by which the first bootstrap's error is multiplied
-// before it is bootstrapped: the error (at most about 2^-13.5) times 2^12
-// stays inside [-1, 1], and the second bootstrap's error shrinks by 2^12.
+// before it is bootstrapped again: the error measured at Default
+// (README.md) times 2^12 stays well inside [-1, 1], and the second
+// bootstrap's error is divided by 2^12.
 const preciseGain = 1 << 12
 
 // preciseBootstrapper refines its first n bootstraps and passes the
