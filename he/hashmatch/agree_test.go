@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +29,8 @@ import (
 // image, about 10 GB). PRIVMATCH_HASHMATCH_AGREE_SET=pdq adds the 30
 // images of PDQ's reference vectors after the photos;
 // PRIVMATCH_HASHMATCH_AGREE_N keeps the first N images,
-// PRIVMATCH_HASHMATCH_AGREE_NAMES (comma-separated file names) only those;
+// PRIVMATCH_HASHMATCH_AGREE_NAMES (comma-separated file names) only those,
+// PRIVMATCH_HASHMATCH_AGREE_FIRST those first;
 // PRIVMATCH_HASHMATCH_AGREE_WORKERS=K runs K images at a time on shallow
 // copies of one server (one key set, so little more memory).
 func TestAgreementDefault(t *testing.T) {
@@ -57,6 +60,12 @@ func TestAgreementDefault(t *testing.T) {
 		}
 		require.NotEmpty(t, sel, "no image named in PRIVMATCH_HASHMATCH_AGREE_NAMES")
 		ps = sel
+	}
+	if first := os.Getenv("PRIVMATCH_HASHMATCH_AGREE_FIRST"); first != "" {
+		names := strings.Split(first, ",")
+		sort.SliceStable(ps, func(a, b int) bool {
+			return slices.Contains(names, ps[a].name) && !slices.Contains(names, ps[b].name)
+		})
 	}
 	const T = 10
 	var db []phash.Hash

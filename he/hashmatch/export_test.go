@@ -90,38 +90,40 @@ func cpuClock() time.Duration {
 func useCPUClock(s *Server) { s.clock = cpuClock }
 
 // hashTrace runs the hashing stage on a query, decrypting the pairwise
-// differences, the rank sums and the bits on the way.
-func hashTrace(s *Server, c *Client, query []byte) (d, rank, bits []float64, err error) {
+// differences, the pairwise steps (as the fine polynomial leaves them:
+// step/64 - 32.5/64^2), the rank sums and the bits on the way.
+func hashTrace(s *Server, c *Client, query []byte) (d, steps, rank, bits []float64, err error) {
 	x, err := s.p.expandQuery(query)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	r := s.p.residual
 	dc := hefloat.NewCiphertext(r, 1, x.Level())
 	if err := s.ltEval.Evaluate(x, s.pair, dc); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := s.eval.Rescale(dc, dc); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	d = c.decryptSlots(dc)
 	if err := s.eval.Add(dc, s.pairConst, dc); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	cmp := s.comparator()
 	step, err := s.preciseComparator().Evaluate(dc, s.fine)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
+	steps = c.decryptSlots(step)
 	if err := s.eval.InnerSum(step, nCoef, nCoef, step); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	rank = c.decryptSlots(step)[:nCoef]
 	b, err := cmp.Evaluate(step, s.rank)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return d, rank, c.decryptSlots(b)[:nCoef], nil
+	return d, steps, rank, c.decryptSlots(b)[:nCoef], nil
 }
 
 func newKeyGen(p Params) *rlwe.KeyGenerator               { return rlwe.NewKeyGenerator(p.residual) }

@@ -25,7 +25,7 @@ type profile struct {
 }
 
 var profiles = []profile{
-	{"signFine", "separates inputs 2^-20 apart from zero (pairwise coefficient comparisons); the first stage has depth 3 so that it runs before any bootstrapping, the second depth 3 so that it fits after the precise bootstrap (one level spent on its correction)", 20, 20, []int{7, 7, 15, 15, 15, 15, 15, 15}},
+	{"signFine", "separates inputs 2^-17 apart from zero (pairwise coefficient comparisons; 2^-17 is about the rescaling noise at scale 2^31, and a larger alpha keeps every stage's troughs well above the bootstrapping error); the first stage has depth 3 so that it runs before any bootstrapping, the second and third depth 3 so that they fit after the two refined bootstraps (one level each)", 17, 20, []int{7, 7, 7, 15, 15, 15, 15, 15}},
 	{"signFine7", "separates inputs 2^-20 apart from zero with stages of depth 3 (four-level residual chains)", 20, 20, []int{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}},
 	{"signCoarse7", "separates inputs 2^-8 apart from zero with stages of depth 3", 8, 20, []int{7, 7, 7, 7, 7, 7}},
 	{"signCoarse", "separates inputs 2^-8 apart from zero (ranks, distances); first stage of depth 3 to fit after a linear stage", 8, 20, []int{7, 15, 15, 15}},

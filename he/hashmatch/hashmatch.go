@@ -43,10 +43,10 @@
 // image's own sigma, not by the worst case over all luma (255 times the
 // DC row's L1 norm), keeps near ties apart: 2*255*norm/(sigma*bound)
 // is 510/sigma, large for the flat images whose coefficients crowd. A
-// composite minimax sign polynomial (signFine: 7 stages, degrees 7, 7,
-// then 15, inputs 2^-20 from zero; its first stage runs before any
-// bootstrapping, on the fresh differences, and the bootstrap after it is
-// refined once, precise.go) gives step(D); an inner sum over j gives each
+// composite minimax sign polynomial (signFine: 7 stages, degrees 7, 7, 7,
+// then 15, inputs 2^-17 from zero; its first stage runs before any
+// bootstrapping, on the fresh differences, and the two bootstraps after
+// the first two stages are refined, precise.go) gives step(D); an inner sum over j gives each
 // coefficient's rank, and a second comparison (signCoarse, 2^-8) against
 // 32.5 gives bit i = [#{j : c_j < c_i} >= 32], which is imagehash's
 // c_i > median (mean of the two middle values) whenever the two middle

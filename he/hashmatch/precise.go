@@ -10,17 +10,18 @@ import (
 )
 
 // This file holds the precise bootstrap the pairwise comparison uses
-// once: a bootstrap whose own error is bootstrapped again and subtracted
-// (Bae, Cheon, Cho, Kim and Kim, "META-BTS", 2022), at the price of a
-// second bootstrap and one level.
+// for its first two bootstraps: a bootstrap whose own error is
+// bootstrapped again and subtracted (Bae, Cheon, Cho, Kim and Kim,
+// "META-BTS", 2022), at the price of a second bootstrap and one level.
 //
-// Why once, and there: the comparison's first stage amplifies a small
-// coefficient gap D about elevenfold and its second about sixfold (the
-// slopes of signFine's stages at zero), while a bootstrap adds an error
-// of its own whatever the value (README.md has it measured). After the
-// first stage that error sits beside 11 D, after the second beside 60 D:
-// refining the first bootstrap moves the limit to the second, and to the
-// rescaling noise of D itself.
+// Why there: a minimax composite sign's stages equioscillate, so each
+// stage's output comes as close to zero as its trough (signFine's log in
+// gen_sign: about 2^-13.4 after the first stage, 2^-10.9 after the
+// second, 2^-8.3 after the third) not only for the smallest inputs but at
+// a few points across the whole range, and a bootstrap adds an error of
+// its own whatever the value (README.md has it measured). Refining the
+// two bootstraps that follow the shallowest troughs keeps every input
+// at least 2^-17 from zero on its side.
 
 // preciseGain is 2^g, by which the first bootstrap's error is multiplied
 // before it is bootstrapped again: the error measured at Default

@@ -354,11 +354,11 @@ func (s *Server) comparator() *hefloat.MinimaxCompositePolynomialEvaluator {
 	return hefloat.NewMinimaxCompositePolynomialEvaluator(s.p.residual, s.eval, s.btp)
 }
 
-// preciseComparator is comparator with its first bootstrap refined
-// (precise.go): for the pairwise comparison, whose first bootstrap is
-// where near ties were lost.
+// preciseComparator is comparator with its first two bootstraps refined
+// (precise.go): for the pairwise comparison, whose first two stages leave
+// values small enough for a bootstrap's error to flip them.
 func (s *Server) preciseComparator() *hefloat.MinimaxCompositePolynomialEvaluator {
-	b := &preciseBootstrapper{Bootstrapper: s.btp, eval: s.eval, n: 1}
+	b := &preciseBootstrapper{Bootstrapper: s.btp, eval: s.eval, n: 2}
 	return hefloat.NewMinimaxCompositePolynomialEvaluator(s.p.residual, s.eval, b)
 }
 

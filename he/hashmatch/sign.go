@@ -11,8 +11,8 @@ import (
 // into the last stage so that no level is spent on it.
 
 // fineStages is how many stages of signFine the circuit evaluates: the
-// seventh already maps every input at least 2^-20 from zero to within
-// about 2^-19 of +-1 (the eighth stage's input interval in gen_sign's log
+// seventh already maps every input at least 2^-17 from zero to within
+// about 2^-20 of +-1 (the eighth stage's input interval in gen_sign's log
 // is [0.999999, 1.000001]), so the eighth is left out.
 const fineStages = 7
 

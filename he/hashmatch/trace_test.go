@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/privmatch/privmatch/he/imagehash"
@@ -14,7 +15,8 @@ import (
 )
 
 // TestTraceDefault runs the hashing stage at Default with real
-// bootstrapping on PRIVMATCH_HASHMATCH_TRACE_PHOTOS (default chelsea.png)
+// bootstrapping on PRIVMATCH_HASHMATCH_TRACE_PHOTOS (default chelsea.png;
+// "all", or comma-separated names of bundled photos or PDQ's images)
 // and logs the error of every intermediate value against the plaintext,
 // and the precision of one bootstrap. Opt in with
 // PRIVMATCH_HASHMATCH_TRACE=1 (about 10 GB, minutes).
@@ -57,19 +59,26 @@ func TestTraceDefault(t *testing.T) {
 	srv, err := NewServer(p, keys, database(t, 1, photos(t)[0].hash, 10), 10)
 	require.NoError(t, err)
 	names := map[string]bool{"chelsea.png": true}
-	if s := os.Getenv("PRIVMATCH_HASHMATCH_TRACE_PHOTOS"); s == "all" {
+	switch s := os.Getenv("PRIVMATCH_HASHMATCH_TRACE_PHOTOS"); s {
+	case "":
+	case "all":
 		names = nil
+	default:
+		names = map[string]bool{}
+		for _, n := range strings.Split(s, ",") {
+			names[n] = true
+		}
 	}
 	m, _, err := dct()
 	require.NoError(t, err)
 	bound := pairBound(m)
-	for _, ph := range photos(t) {
+	for _, ph := range append(photos(t), pdqImages(t)...) {
 		if names != nil && !names[ph.name] {
 			continue
 		}
 		q, err := c.QueryLuma(ph.luma)
 		require.NoError(t, err)
-		d, rank, bits, err := hashTrace(srv, c, q)
+		d, steps, rank, bits, err := hashTrace(srv, c, q)
 		require.NoError(t, err)
 		coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)
 		require.NoError(t, err)
@@ -88,6 +97,16 @@ func TestTraceDefault(t *testing.T) {
 			}
 		}
 		sort.Float64s(gaps)
+		for sl, v := range steps {
+			i, j := sl%nCoef, sl/nCoef
+			want := 0.0
+			if coef[i] > coef[j] || i == j || (i == 0 && j != 0) {
+				want = 1
+			}
+			if got := v*nCoef + 32.5/nCoef; math.Abs(got-want) > 0.25 {
+				t.Logf("%s: pair (%d, %d): step %.4f, want %.0f; D %.3e, want %.3e", ph.name, i, j, got, want, d[sl], (coef[i]-coef[j])/(sigma*bound))
+			}
+		}
 		rErr, bErr, flips := 0.0, 0.0, 0
 		for i := 0; i < nCoef; i++ {
 			less := 0
