@@ -47,8 +47,13 @@ func (r *Report) fheSubsection(d *document) {
 // under real bootstrapping, as measured by its TestAgreementDefault and
 // recorded in he/hashmatch/README.md; the report does not recompute it
 // (an hour of two cores), so it is cited with its command and date.
-const fheAgreementCited = "under real bootstrapping at these parameters, on the 11 bundled photos and the 30 images of PDQ's reference vectors, each listed at distance T-1, T and T+1 in one list of 123 entries (T = 10), 0 of 2,624 hash bits and 0 of 5,043 match decisions differ from plaintext phash8 (`PRIVMATCH_HASHMATCH_AGREE=real PRIVMATCH_HASHMATCH_AGREE_SET=pdq PRIVMATCH_HASHMATCH_AGREE_WORKERS=2 go test ./he/hashmatch -run TestAgreementDefault`, 2026-12-05; he/hashmatch/README.md). Bits flip where the circuit cannot tell two coefficients apart: an earlier circuit of the same day lost 26 bits, 22 of them on the near-uniform small.jpg, whose coefficients crowded within 2^-20 of the worst-case scale it divided by, and 4 where the two middle coefficients lay within 5e-5 of it; a second lost one bit to a sign stage's trough (an intermediate value near zero far from any tie). The device now standardises its luma, which widens the gaps 5 to 7,300 times, and the two bootstraps after the shallowest troughs are refined; two middle coefficients closer than about 2^-17 of the per-image scale remain a coin flip (the closest of these 41 images: 2^-15.9, q0122.jpg)"
-
+const fheAgreementCited = "under real bootstrapping at these parameters, on the 11 bundled photos and the 30 images of PDQ's reference vectors, each listed at distance T-1, T and T+1 in one list of 123 entries (T = 10), " +
+	"0 of 2,624 hash bits and 0 of 5,043 match decisions differ from plaintext phash8 " +
+	"(`PRIVMATCH_HASHMATCH_AGREE=real PRIVMATCH_HASHMATCH_AGREE_SET=pdq PRIVMATCH_HASHMATCH_AGREE_WORKERS=2 go test ./he/hashmatch -run TestAgreementDefault`, 2026-12-05; he/hashmatch/README.md). " +
+	"Bits flip where the circuit cannot tell two coefficients apart: an earlier circuit of the same day lost 26 bits, 22 of them on the near-uniform small.jpg, whose coefficients crowded within 2^-20 of the worst-case scale it divided by, and 4 where the two middle coefficients lay within 5e-5 of it; " +
+	"a second lost one bit to a sign stage's trough (an intermediate value near zero far from any tie). " +
+	"The device now standardises its luma, which widens the gaps 5 to 7,300 times, and the two bootstraps after the shallowest troughs are refined; " +
+	"two middle coefficients closer than about 2^-17 of the per-image scale remain a coin flip (the closest of these 41 images: 2^-15.9, q0122.jpg)"
 
 // cpuOrNA prints a CPU time, or says it was not read.
 func cpuOrNA(s float64) string {
