@@ -150,13 +150,7 @@ func agreeOne(srv *Server, c *Client, ph photo, db []phash.Hash, T int, bound fl
 		o.err = err
 		return o
 	}
-	got := make([]bool, len(bits))
-	worst := 0.0
-	for k, v := range bits {
-		got[k] = v > 0.5
-		worst = max(worst, min(abs(v), abs(v-1)))
-	}
-	h, err := phash.FromBits(ph.hash.Kind(), got)
+	h, worst, err := bitsToHash(ph.hash.Kind(), bits)
 	if err != nil {
 		o.err = err
 		return o

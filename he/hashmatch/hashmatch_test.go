@@ -294,6 +294,13 @@ func TestMaliciousServerReadsLuma(t *testing.T) {
 // returns it with the worst distance of any bit from 0 or 1.
 func roundBits(t testing.TB, kind phash.Kind, bits []float64) (phash.Hash, float64) {
 	t.Helper()
+	h, worst, err := bitsToHash(kind, bits)
+	require.NoError(t, err)
+	return h, worst
+}
+
+// bitsToHash is roundBits returning its error, for worker goroutines.
+func bitsToHash(kind phash.Kind, bits []float64) (phash.Hash, float64, error) {
 	got := make([]bool, len(bits))
 	worst := 0.0
 	for k, v := range bits {
@@ -301,6 +308,5 @@ func roundBits(t testing.TB, kind phash.Kind, bits []float64) (phash.Hash, float
 		worst = max(worst, min(abs(v), abs(v-1)))
 	}
 	h, err := phash.FromBits(kind, got)
-	require.NoError(t, err)
-	return h, worst
+	return h, worst, err
 }
