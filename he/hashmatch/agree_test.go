@@ -86,7 +86,7 @@ func TestAgreementDefault(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("PRIVMATCH_HASHMATCH_AGREE_WORKERS")); err == nil && n > 1 {
 		workers = n
 	}
-	m, _, err := dct()
+	m, err := dct()
 	require.NoError(t, err)
 	bound := pairBound(m)
 	jobs := make(chan photo)

@@ -24,9 +24,8 @@ const (
 )
 
 // dct returns the 64 x 1024 DCT block matrix of imagehash's phash (the
-// exact map imagehash.PlainCoefficients computes) and its largest row L1
-// norm.
-func dct() ([][]float64, float64, error) {
+// exact map imagehash.PlainCoefficients computes).
+func dct() ([][]float64, error) {
 	m := make([][]float64, nCoef)
 	for i := range m {
 		m[i] = make([]float64, nLuma)
@@ -36,29 +35,21 @@ func dct() ([][]float64, float64, error) {
 		e[t] = 1
 		col, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, e)
 		if err != nil {
-			return nil, 0, fmt.Errorf("hashmatch: dct: %w", err)
+			return nil, fmt.Errorf("hashmatch: dct: %w", err)
 		}
 		e[t] = 0
 		for i := range col {
 			m[i][t] = col[i]
 		}
 	}
-	norm := 0.0
-	for _, row := range m {
-		s := 0.0
-		for _, v := range row {
-			s += math.Abs(v)
-		}
-		norm = max(norm, s)
-	}
-	return m, norm, nil
+	return m, nil
 }
 
 // pairDiagonals returns the 1024 generalised diagonals of the map from the
 // standardised luma (standardize, repeated with period 1024) to
 // D[s] = (c_i - c_j) / bound for i = s mod 64, j = s / 64, both AC
 // coefficients, and D[s] = 0 where i or j is the DC coefficient (those
-// pairs are constants: pairConstants). diagonal k holds W[s][(s+k) mod 1024].
+// pairs are constants: pairConstants). Diagonal k holds W[s][(s+k) mod 1024].
 //
 // bound makes every slot lie in [-1, 1]: an AC coefficient ignores the
 // luma's mean, so c_i - c_j = (m_i - m_j) . x / sigma for the standardised
@@ -66,9 +57,9 @@ func dct() ([][]float64, float64, error) {
 // sqrt(1024) times the largest norm of m_i - m_j. Dividing by the image's
 // own sigma rather than by the worst case over all luma (255 times the
 // DC row's L1 norm) is what keeps near ties apart: a flat image's
-// coefficients span a millionth of that worst case.
+// coefficients span a tiny fraction of that worst case.
 func pairDiagonals() (map[int][]float64, error) {
-	m, _, err := dct()
+	m, err := dct()
 	if err != nil {
 		return nil, err
 	}

@@ -69,7 +69,7 @@ func TestTraceDefault(t *testing.T) {
 			names[n] = true
 		}
 	}
-	m, _, err := dct()
+	m, err := dct()
 	require.NoError(t, err)
 	bound := pairBound(m)
 	for _, ph := range append(photos(t), pdqImages(t)...) {
