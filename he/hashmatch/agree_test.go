@@ -86,9 +86,9 @@ func TestAgreementDefault(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("PRIVMATCH_HASHMATCH_AGREE_WORKERS")); err == nil && n > 1 {
 		workers = n
 	}
-	m, err := dct()
+	m, err := dct(phash8Shape)
 	require.NoError(t, err)
-	bound := pairBound(m)
+	bound := pairBound(m, 1)
 	jobs := make(chan photo)
 	results := make(chan agreement)
 	var wg sync.WaitGroup

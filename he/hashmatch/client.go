@@ -60,22 +60,24 @@ func (c *Client) Keys() (*Keys, error) { return c.p.seededKeys(c.sk, c.rng) }
 // component and the other component at the top residual level.
 func QuerySize(p Params) int { return seedLen + p.polyLen(p.residual.MaxLevel()) }
 
-// Query computes img's 32x32 luma as imagehash's phash reads it
-// (imagehash.Luma) and encrypts it (QueryLuma).
+// Query computes img's downsampled luma as the parameters' hash reads it
+// (imagehash.Luma: 32x32 for phash8, 64x64 for PDQ) and encrypts it
+// (QueryLuma).
 func (c *Client) Query(img image.Image) ([]byte, error) {
-	luma, err := imagehash.Luma(imagehash.AlgPHash8, img)
+	luma, err := imagehash.Luma(c.p.shape.alg, img)
 	if err != nil {
 		return nil, fmt.Errorf("hashmatch: query: %w", err)
 	}
 	return c.QueryLuma(luma)
 }
 
-// QueryLuma encrypts 1024 luma values on the 0..255 scale: standardised
-// (minus their mean, over their standard deviation: see pairDiagonals for
-// why), repeated to fill 4096 slots, at the default scale and the top
-// residual level, as a seeded ciphertext.
+// QueryLuma encrypts the luma (1024 values for phash8, 4096 for PDQ) on
+// the 0..255 scale: standardised (minus their mean, over their standard
+// deviation: see pairDiagonals for why), repeated to fill 4096 slots, at
+// the default scale and the top residual level, as a seeded ciphertext.
 func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	p := c.p
+	nLuma := p.shape.luma
 	if len(luma) != nLuma {
 		return nil, fmt.Errorf("hashmatch: query: %d luma values, want %d", len(luma), nLuma)
 	}

@@ -43,7 +43,7 @@ func hashBits(s *Server, c *Client, query []byte) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.decryptSlots(bits)[:nCoef], nil
+	return c.decryptSlots(bits)[:s.p.shape.coefs], nil
 }
 
 func (c *Client) decryptSlots(ct *rlwe.Ciphertext) []float64 {

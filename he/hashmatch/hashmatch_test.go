@@ -21,6 +21,9 @@ type photo struct {
 	name string
 	luma []float64
 	hash phash.Hash
+	// pdqLuma and pdq are PDQ's 64x64 luma and hash (no squash).
+	pdqLuma []float64
+	pdq     phash.Hash
 }
 
 // photos loads testdata/photos (the 11 bundled photos).
@@ -69,7 +72,11 @@ func images(t testing.TB, path ...string) []photo {
 		require.NoError(t, err)
 		h, err := phash.PHash8.Hash(img)
 		require.NoError(t, err)
-		out = append(out, photo{name: filepath.Base(n), luma: luma, hash: h})
+		pl, err := imagehash.Luma(imagehash.AlgPDQ, img)
+		require.NoError(t, err)
+		ph, err := phash.PDQ.Hash(img)
+		require.NoError(t, err)
+		out = append(out, photo{name: filepath.Base(n), luma: luma, hash: h, pdqLuma: pl, pdq: ph})
 	}
 	return out
 }
@@ -140,7 +147,7 @@ func TestLayoutInTheClear(t *testing.T) {
 			require.Equal(t, p.hash, h)
 
 			db := []phash.Hash{flip(t, p.hash, T-1), flip(t, p.hash, T), flip(t, p.hash, T+1), flip(t, p.hash, 40)}
-			dd, cst := distanceGroup(db, T)
+			dd, cst := distanceGroup(phash8Shape, db, T)
 			for s := 0; s < nSlots; s++ {
 				v := cst[s]
 				for r, dr := range dd {

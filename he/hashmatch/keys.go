@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/he/internal/core"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
@@ -49,6 +50,9 @@ func (p Params) id() uint64 {
 	h = core.Mix(h, p.residual.Q()...)
 	h = core.Mix(h, p.residual.P()...)
 	h = core.Mix(h, p.btp.BootstrappingParameters.Q()...)
+	if p.shape.alg == imagehash.AlgPDQ {
+		h = core.Mix(h, uint64(p.shape.coefs))
+	}
 	return core.Mix(h, p.btp.BootstrappingParameters.P()...)
 }
 
@@ -237,11 +241,18 @@ func (k *Keys) decode() (ks *keySet, err error) {
 }
 
 // pairLT describes the linear transformation from the luma to the pairwise
-// differences: 1024 diagonals at the top level.
-func (p Params) pairLT() hefloat.LinearTransformationParameters { return p.topLT(nLuma) }
+// differences (phash8: 1024 diagonals) or from the luma to PDQ's
+// coefficients (256 diagonals, pdq.go), at the top level.
+func (p Params) pairLT() hefloat.LinearTransformationParameters {
+	if p.shape.alg == imagehash.AlgPDQ {
+		return p.topLT(p.shape.coefs)
+	}
+	return p.topLT(p.shape.luma)
+}
 
-// distLT describes the database product: 64 diagonals at the top level.
-func (p Params) distLT() hefloat.LinearTransformationParameters { return p.topLT(nCoef) }
+// distLT describes the database product: one diagonal per hash bit, at
+// the top level.
+func (p Params) distLT() hefloat.LinearTransformationParameters { return p.topLT(p.shape.coefs) }
 
 // topLT describes a linear transformation with diagonals 0..n-1 at the
 // top level, encoded at the scale of the prime the rescale removes so
@@ -267,7 +278,16 @@ func (p Params) galoisElements() []uint64 {
 	r := p.residual
 	g := hefloat.GaloisElementsForLinearTransformation(r, p.pairLT())
 	g = append(g, hefloat.GaloisElementsForLinearTransformation(r, p.distLT())...)
-	g = append(g, r.GaloisElementsForInnerSum(nCoef, nCoef)...)
+	if p.shape.alg == imagehash.AlgPDQ {
+		// Block sums of 256 slots, and the pair rotations 16k + a as two
+		// steps (pdq.go).
+		g = append(g, r.GaloisElementsForInnerSum(pdqCoefs, nSlots/pdqCoefs)...)
+		for a := 1; a < pdqBlocks; a++ {
+			g = append(g, r.GaloisElement(a), r.GaloisElement(pdqBlocks*a))
+		}
+	} else {
+		g = append(g, r.GaloisElementsForInnerSum(nCoef, nCoef)...)
+	}
 	g = append(g, r.GaloisElementsForInnerSum(1, nSlots)...)
 	g = append(g, r.GaloisElementForComplexConjugation())
 	slices.Sort(g)

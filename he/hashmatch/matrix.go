@@ -23,17 +23,18 @@ const (
 	nSlots = 1 << logSlots
 )
 
-// dct returns the 64 x 1024 DCT block matrix of imagehash's phash (the
-// exact map imagehash.PlainCoefficients computes).
-func dct() ([][]float64, error) {
-	m := make([][]float64, nCoef)
+// dct returns the coefs x luma DCT block matrix of sh's hash (the exact
+// map imagehash.PlainCoefficients computes): 64 x 1024 for phash8, 256 x
+// 4096 for PDQ.
+func dct(sh shape) ([][]float64, error) {
+	m := make([][]float64, sh.coefs)
 	for i := range m {
-		m[i] = make([]float64, nLuma)
+		m[i] = make([]float64, sh.luma)
 	}
-	e := make([]float64, nLuma)
-	for t := 0; t < nLuma; t++ {
+	e := make([]float64, sh.luma)
+	for t := 0; t < sh.luma; t++ {
 		e[t] = 1
-		col, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, e)
+		col, err := imagehash.PlainCoefficients(sh.alg, e)
 		if err != nil {
 			return nil, fmt.Errorf("hashmatch: dct: %w", err)
 		}
@@ -59,11 +60,11 @@ func dct() ([][]float64, error) {
 // DC row's L1 norm) is what keeps near ties apart: a flat image's
 // coefficients span a tiny fraction of that worst case.
 func pairDiagonals() (map[int][]float64, error) {
-	m, err := dct()
+	m, err := dct(phash8Shape)
 	if err != nil {
 		return nil, err
 	}
-	bound := pairBound(m)
+	bound := pairBound(m, 1)
 	diags := make(map[int][]float64, nLuma)
 	for k := 0; k < nLuma; k++ {
 		d := make([]float64, nSlots)
@@ -80,12 +81,13 @@ func pairDiagonals() (map[int][]float64, error) {
 	return diags, nil
 }
 
-// pairBound returns sqrt(1024) times the largest Euclidean norm of the
-// difference of two AC rows of the DCT block m.
-func pairBound(m [][]float64) float64 {
+// pairBound returns sqrt(len(luma)) times the largest Euclidean norm of
+// the difference of two rows of the DCT block m, from row first on
+// (phash8: 1, leaving out DC; PDQ has no DC row: 0).
+func pairBound(m [][]float64, first int) float64 {
 	bound := 0.0
-	for i := 1; i < nCoef; i++ {
-		for j := 1; j < i; j++ {
+	for i := first; i < len(m); i++ {
+		for j := first; j < i; j++ {
 			n := 0.0
 			for t := range m[i] {
 				n += (m[i][t] - m[j][t]) * (m[i][t] - m[j][t])
@@ -93,7 +95,7 @@ func pairBound(m [][]float64) float64 {
 			bound = max(bound, math.Sqrt(n))
 		}
 	}
-	return bound * math.Sqrt(nLuma)
+	return bound * math.Sqrt(float64(len(m[0])))
 }
 
 // pairConstants is what the comparison adds to D: 1/2 on the 64 pairs
@@ -143,16 +145,21 @@ func standardize(luma []float64) ([]float64, float64) {
 	return out, sigma
 }
 
+// phash8Shape is phash8's shape.
+var phash8Shape, _ = shapeOf(imagehash.AlgPHash8)
+
 // coefBit reports the bit of coefficient k (row-major in the 8x8 block)
 // in a phash8 hash: imagehash's bit k is the k-th most significant.
-func coefBit(h phash.Hash, k int) bool { return h.Bit(nCoef - 1 - k) }
+func coefBit(h phash.Hash, k int) bool { return phash8Shape.bit(h, k) }
 
-// distanceGroup returns, for up to 4096 database entries, the 64 diagonals
-// and the constant of t[s] = (T + 0.5 - d_s) / 64, where d_s is the Hamming
-// distance between entry s and bits b replicated with period 64:
-// d_s = |h_s| + sum_r b[(s+r) mod 64] * (1 - 2 h_s[(s+r) mod 64]).
+// distanceGroup returns, for up to 4096 database entries of sh's hash
+// (n = sh.coefs bits), the n diagonals and the constant of
+// t[s] = (T + 0.5 - d_s) / n, where d_s is the Hamming distance between
+// entry s and bits b replicated with period n:
+// d_s = |h_s| + sum_r b[(s+r) mod n] * (1 - 2 h_s[(s+r) mod n]).
 // Slots past the entries get t = -1/2 (no match).
-func distanceGroup(db []phash.Hash, threshold int) (map[int][]float64, []float64) {
+func distanceGroup(sh shape, db []phash.Hash, threshold int) (map[int][]float64, []float64) {
+	nCoef := sh.coefs
 	diags := make(map[int][]float64, nCoef)
 	for r := 0; r < nCoef; r++ {
 		diags[r] = make([]float64, nSlots)
@@ -166,18 +173,18 @@ func distanceGroup(db []phash.Hash, threshold int) (map[int][]float64, []float64
 		h := db[s]
 		w := 0
 		for k := 0; k < nCoef; k++ {
-			if coefBit(h, k) {
+			if sh.bit(h, k) {
 				w++
 			}
 		}
-		cst[s] = (float64(threshold) + 0.5 - float64(w)) / nCoef
+		cst[s] = (float64(threshold) + 0.5 - float64(w)) / float64(nCoef)
 		for r := 0; r < nCoef; r++ {
 			k := (s + r) % nCoef
 			sign := 1.0
-			if coefBit(h, k) {
+			if sh.bit(h, k) {
 				sign = -1
 			}
-			diags[r][s] = -sign / nCoef
+			diags[r][s] = -sign / float64(nCoef)
 		}
 	}
 	return diags, cst

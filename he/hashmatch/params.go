@@ -3,7 +3,9 @@ package hashmatch
 import (
 	"fmt"
 
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/he/internal/core"
+	"github.com/privmatch/privmatch/phash"
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
@@ -42,6 +44,9 @@ type ParamsLiteral struct {
 	// Insecure marks a preset below 128-bit security, for tests: NewParams
 	// accepts it only once he/hetest has opened the test door.
 	Insecure bool
+	// Hash is the perceptual hash the circuit computes: imagehash.AlgPHash8
+	// (the zero value) or imagehash.AlgPDQ.
+	Hash imagehash.Alg
 }
 
 // Default is Lattigo's dense-secret N = 2^15 bootstrapping set
@@ -60,6 +65,20 @@ var Default = ParamsLiteral{
 	EvalModLogScale: 49,
 }
 
+// DefaultPDQ is Default computing PDQ (256 bits from the 64x64 luma)
+// instead of phash8.
+var DefaultPDQ = ForHash(Default, imagehash.AlgPDQ)
+
+// ForHash returns lit (a phash8 preset) computing alg's hash instead, its
+// name suffixed with the hash's ("HM15-pdq").
+func ForHash(lit ParamsLiteral, alg imagehash.Alg) ParamsLiteral {
+	if alg != "" && alg != imagehash.AlgPHash8 && lit.Hash == "" {
+		lit.Hash = alg
+		lit.Name += "-" + string(alg)
+	}
+	return lit
+}
+
 // HM13Insecure is a small preset far below 128-bit security (N = 2^13,
 // log2(QP) far above the bound), with Lattigo's default bootstrapping
 // moduli, for tests only: NewParams refuses it unless he/hetest's test
@@ -76,7 +95,40 @@ type Params struct {
 	residual hefloat.Parameters
 	btp      bootstrapping.Parameters
 	insecure bool
+	shape    shape
 }
+
+// shape is what the circuit's layout depends on: the hash and the sizes
+// of its luma and coefficient block.
+type shape struct {
+	alg   imagehash.Alg
+	kind  phash.Kind
+	coefs int // coefficients, one hash bit each: 64 (phash8) or 256 (PDQ)
+	luma  int // downsampled luma values: 1024 (32x32) or 4096 (64x64)
+}
+
+func shapeOf(alg imagehash.Alg) (shape, error) {
+	switch alg {
+	case "", imagehash.AlgPHash8:
+		return shape{alg: imagehash.AlgPHash8, kind: phash.PHash8.Kind(), coefs: 64, luma: 1024}, nil
+	case imagehash.AlgPDQ:
+		return shape{alg: imagehash.AlgPDQ, kind: phash.PDQKind, coefs: 256, luma: 4096}, nil
+	}
+	return shape{}, fmt.Errorf("hashmatch: params: hash %q: want %s or %s", alg, imagehash.AlgPHash8, imagehash.AlgPDQ)
+}
+
+// bit reports the bit of coefficient k (row-major in the block) in a hash
+// of the shape's kind: imagehash's phash8 bit k is the k-th most
+// significant, PDQ's the k-th least significant.
+func (sh shape) bit(h phash.Hash, k int) bool {
+	if sh.alg == imagehash.AlgPDQ {
+		return h.Bit(k)
+	}
+	return h.Bit(sh.coefs - 1 - k)
+}
+
+// Hash returns the hash the parameters compute.
+func (p Params) Hash() imagehash.Alg { return p.shape.alg }
 
 // NewParams checks lit: at least 128-bit security for the whole modulus
 // the keys are generated over (bootstrapping included), 4096 slots, and at
@@ -89,6 +141,10 @@ func NewParams(lit ParamsLiteral) (Params, error) {
 }
 
 func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {
+	sh, err := shapeOf(lit.Hash)
+	if err != nil {
+		return Params{}, err
+	}
 	if lit.LogN < 13 || lit.LogN > 16 {
 		return Params{}, fmt.Errorf("hashmatch: params: LogN %d outside 13..16", lit.LogN)
 	}
@@ -125,7 +181,7 @@ func newParams(lit ParamsLiteral, allowInsecure bool) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("hashmatch: params: bootstrapping: %w", err)
 	}
-	p := Params{lit: lit, residual: residual, btp: btp, insecure: allowInsecure}
+	p := Params{lit: lit, residual: residual, btp: btp, insecure: allowInsecure, shape: sh}
 	if !allowInsecure {
 		bound := maxLogQP[lit.LogN]
 		if got := p.LogQP(); got > bound {
@@ -147,8 +203,8 @@ func (p Params) Levels() int { return p.residual.MaxLevel() }
 
 // String describes the parameters.
 func (p Params) String() string {
-	s := fmt.Sprintf("CKKS LogN=%d residual LogQ=%v LogP=%v scale=2^%d slots=2^%d bootstrapping logQP=%.1f",
-		p.lit.LogN, p.lit.LogQ, p.lit.LogP, p.lit.LogScale, logSlots, p.LogQP())
+	s := fmt.Sprintf("%s: CKKS LogN=%d residual LogQ=%v LogP=%v scale=2^%d slots=2^%d bootstrapping logQP=%.1f",
+		p.shape.alg, p.lit.LogN, p.lit.LogQ, p.lit.LogP, p.lit.LogScale, logSlots, p.LogQP())
 	if p.insecure {
 		s += " INSECURE (tests only)"
 	}

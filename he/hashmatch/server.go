@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he"
@@ -54,6 +55,7 @@ type Server struct {
 	clean     hefloat.MinimaxCompositePolynomial
 	snap      hefloat.MinimaxCompositePolynomial
 	countSum  hefloat.MinimaxCompositePolynomial
+	pdq       *pdqStage // PDQ only
 	clock     func() time.Duration // stage timer: wall time since start
 }
 
@@ -98,15 +100,16 @@ func (e evalBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, erro
 }
 
 func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bootstrapper[rlwe.Ciphertext]) (*Server, error) {
-	if threshold < 0 || threshold >= nCoef {
-		return nil, fmt.Errorf("hashmatch: new server: threshold %d outside 0..%d", threshold, nCoef-1)
+	sh := p.shape
+	if threshold < 0 || threshold >= sh.coefs {
+		return nil, fmt.Errorf("hashmatch: new server: threshold %d outside 0..%d", threshold, sh.coefs-1)
 	}
 	if len(db) == 0 {
 		return nil, fmt.Errorf("hashmatch: new server: empty database")
 	}
 	for i, h := range db {
-		if h.Kind() != phash.PHash8.Kind() || h.Bits() != nCoef {
-			return nil, fmt.Errorf("hashmatch: new server: entry %d is %s/%d, want %s/%d", i, h.Kind(), h.Bits(), phash.PHash8.Kind(), nCoef)
+		if h.Kind() != sh.kind || h.Bits() != sh.coefs {
+			return nil, fmt.Errorf("hashmatch: new server: entry %d is %s/%d, want %s/%d", i, h.Kind(), h.Bits(), sh.kind, sh.coefs)
 		}
 	}
 	r := p.residual
@@ -120,7 +123,16 @@ func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bo
 	start := time.Now()
 	s.clock = func() time.Duration { return time.Since(start) }
 	s.btp = &timedBootstrapper{Bootstrapper: btp, clock: func() time.Duration { return s.clock() }}
-	diags, err := pairDiagonals()
+	var diags map[int][]float64
+	var err error
+	if sh.alg == imagehash.AlgPDQ {
+		diags, err = pdqCoefDiagonals()
+		if err == nil {
+			s.pdq, err = newPDQStage()
+		}
+	} else {
+		diags, err = pairDiagonals()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +141,7 @@ func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bo
 		return nil, fmt.Errorf("hashmatch: new server: encode pair matrix: %w", err)
 	}
 	for off := 0; off < len(db); off += nSlots {
-		d, cst := distanceGroup(db[off:min(off+nSlots, len(db))], threshold)
+		d, cst := distanceGroup(sh, db[off:min(off+nSlots, len(db))], threshold)
 		g := group{lt: hefloat.NewLinearTransformation(r, p.distLT()), cst: cst}
 		if err := hefloat.EncodeLinearTransformation[float64](ecd, hefloat.Diagonals[float64](d), g.lt); err != nil {
 			return nil, fmt.Errorf("hashmatch: new server: encode database: %w", err)
@@ -142,17 +154,29 @@ func newServer(p Params, keys *keySet, db []phash.Hash, threshold int, btp he.Bo
 
 // initPolynomials sets the step polynomials of the circuit.
 func (s *Server) initPolynomials() {
+	tot := float64(nSlots * len(s.groups))
+	s.clean = stepPoly([][]string{hefloat.CoeffsSignX4Cheby}, 1, -1, 1)
+	// 3x^2 - 2x^3 in the Chebyshev basis.
+	s.snap = hefloat.NewMinimaxCompositePolynomial([][]string{{"1.5", "-1.5", "1.5", "-0.5"}})
+	if s.p.shape.alg == imagehash.AlgPDQ {
+		// fine (its first stage runs in hashPDQ): step/128 -
+		// 128.5/(128*256), summed over 256 pairs, gives (R - 128.5)/128
+		// with R = 1 + #{j : c_j < c_i}; bit i is set iff R >= 129. The
+		// rank and the distance (T + 0.5 - d)/256 come as close as 2^-8
+		// and 2^-9 to zero, past signCoarse's 2^-8: both use signFine.
+		s.fine = stepPoly(signFine[1:], fineStages-1, 1.0/128, -128.5/(128*pdqCoefs))
+		s.rank = stepPoly(signFine, fineStages, 1, 0)
+		s.notMatch = stepPoly(signFine, fineStages, -1, 1)
+		s.countSum = stepPoly(signFine, fineStages, 1/tot, 0)
+		return
+	}
 	// Step outputs are shaped for the inner sum that follows them:
 	// fine: step/64 - 32.5/64^2, summed over 64 pairs gives (R - 32.5)/64
 	// where R = 1 + #{j : c_j < c_i}; bit i is set iff R >= 33, i.e.
 	// #{j : c_j < c_i} >= 32 (coefficient above imagehash's median).
 	s.fine = stepPoly(signFine, fineStages, 1.0/nCoef, -32.5/(nCoef*nCoef))
 	s.rank = stepPoly(signCoarse, len(signCoarse), 1, 0)
-	tot := float64(nSlots * len(s.groups))
 	s.notMatch = stepPoly(signCoarse, len(signCoarse), -1, 1)
-	s.clean = stepPoly([][]string{hefloat.CoeffsSignX4Cheby}, 1, -1, 1)
-	// 3x^2 - 2x^3 in the Chebyshev basis.
-	s.snap = hefloat.NewMinimaxCompositePolynomial([][]string{{"1.5", "-1.5", "1.5", "-0.5"}})
 	s.countSum = stepPoly(signCoarse, len(signCoarse), 1/tot, 0)
 }
 
@@ -187,9 +211,13 @@ func (s *Server) Answer(query []byte, mode Mode, rng interface{ Read([]byte) (in
 	return ans, pend, st, nil
 }
 
-// hash computes Enc(b): bit i of the pHash (1 where coefficient i exceeds
-// the median) in every slot s with s mod 64 = i.
+// hash computes Enc(b): bit i of the hash (1 where coefficient i exceeds
+// the median) in every slot s with s mod 64 = i (phash8) or s mod 256 = i
+// (PDQ, pdq.go).
 func (s *Server) hash(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	if s.p.shape.alg == imagehash.AlgPDQ {
+		return s.hashPDQ(x)
+	}
 	r := s.p.residual
 	d := hefloat.NewCiphertext(r, 1, x.Level())
 	if err := s.ltEval.Evaluate(x, s.pair, d); err != nil {

@@ -69,9 +69,9 @@ func TestTraceDefault(t *testing.T) {
 			names[n] = true
 		}
 	}
-	m, err := dct()
+	m, err := dct(phash8Shape)
 	require.NoError(t, err)
-	bound := pairBound(m)
+	bound := pairBound(m, 1)
 	for _, ph := range append(photos(t), pdqImages(t)...) {
 		if names != nil && !names[ph.name] {
 			continue

@@ -1,0 +1,207 @@
+package hashmatch
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/privmatch/privmatch/he/imagehash"
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
+	"github.com/tuneinsight/lattigo/v5/utils/bignum"
+)
+
+// This file holds PDQ's hashing stage: 256 coefficients from the 64x64
+// luma, all 256 x 256 ordered pairs compared in 16 ciphertexts, and each
+// coefficient's rank against PDQ's lower median.
+//
+// Coefficients: the standardised luma fills the 4096 slots once. One
+// linear transformation with 256 diagonals, k = 0..255, holding
+// M[s mod 256][(s+k) mod 4096] / bound in slot s, gives in slot s the sum
+// of a window of 256 luma values weighted by coefficient s mod 256's row;
+// summing the 16 blocks of 256 slots (InnerSum(256, 16), rotations only)
+// adds up the 16 windows, which tile the 4096 values, so every slot s
+// holds C[s] = c_{s mod 256} / bound. One level, where the separable
+// 256 x 4096 map written as generalised diagonals would need all 4096.
+//
+// Pairs: ciphertext k (0..15) holds in block a (slots 256a..256a+255)
+// the differences C - rot(C, r), r = 16k + a: slot s compares
+// coefficient i = s mod 256 with j = (i + r) mod 256, so the 16
+// ciphertexts hold every ordered pair once (r = 0, block 0 of k = 0, the
+// self pairs, is a constant). The rotations are two steps (16k, then a)
+// so that 30 rotation keys serve all 255. Packing block a of one
+// difference into ciphertext k needs a mask, which would cost the level
+// the first sign stage needs; instead the mask goes into that stage's
+// coefficients (a Lattigo polynomial vector that evaluates the stage on
+// block a's slots and zero elsewhere), which costs no level: 256
+// evaluations of the degree-7 first stage, summed per k.
+//
+// Rank: the steps, each shaped as step/128 - 128.5/(128*256), summed over
+// the 16 ciphertexts and over the 16 blocks give (R_i - 128.5)/128 with
+// R_i = 1 + #{j : c_j < c_i}; bit i is set iff #{j : c_j < c_i} >= 128,
+// which is PDQ's c_i > lower median (what the reference's Torben method
+// returns for 256 values) whenever the coefficients differ. The bits come
+// out replicated with period 256.
+
+const (
+	pdqCoefs  = 256 // PDQ's 16x16 coefficient block
+	pdqBlocks = 16  // blocks of 256 slots in 4096; also ciphertexts of pairs
+)
+
+// pdqCoefDiagonals returns the 256 diagonals of the windowed map from the
+// standardised 64x64 luma (4096 slots, row-major) to partial sums of PDQ's
+// coefficients over bound: diagonal k holds M[s mod 256][(s+k) mod 4096]
+// / bound in slot s, M being PDQ's DCT block (imagehash's reference) and
+// bound sqrt(4096) times the largest norm of a difference of two rows, so
+// that every pairwise difference lies in [-1, 1] (Cauchy-Schwarz, as for
+// phash8; PDQ has no DC row).
+func pdqCoefDiagonals() (map[int][]float64, error) {
+	sh, err := shapeOf(imagehash.AlgPDQ)
+	if err != nil {
+		return nil, err
+	}
+	m, err := dct(sh)
+	if err != nil {
+		return nil, err
+	}
+	bound := pairBound(m, 0)
+	diags := make(map[int][]float64, pdqCoefs)
+	for k := 0; k < pdqCoefs; k++ {
+		d := make([]float64, nSlots)
+		for s := range d {
+			d[s] = m[s%pdqCoefs][(s+k)%nSlots] / bound
+		}
+		diags[k] = d
+	}
+	return diags, nil
+}
+
+// pdqStage is what the server evaluates PDQ's pairs with beyond the
+// phash8 circuit: signFine's first stage restricted to each block.
+type pdqStage struct {
+	first [pdqBlocks]hefloat.PolynomialVector
+	self  float64 // the first stage at 1/2: the self pairs' constant
+}
+
+// newPDQStage builds signFine's first stage as 16 polynomial vectors,
+// block a's slots mapped to it and every other slot to nothing (zero).
+func newPDQStage() (*pdqStage, error) {
+	p1 := hefloat.NewMinimaxCompositePolynomial(signFine[:1])[0]
+	st := &pdqStage{self: chebyshev(signFine[0], 0.5)}
+	for a := range st.first {
+		idx := make([]int, pdqCoefs)
+		for i := range idx {
+			idx[i] = a*pdqCoefs + i
+		}
+		pv, err := hefloat.NewPolynomialVector([]bignum.Polynomial{p1}, map[int][]int{0: idx})
+		if err != nil {
+			return nil, fmt.Errorf("hashmatch: pdq stage: %w", err)
+		}
+		st.first[a] = pv
+	}
+	return st, nil
+}
+
+// chebyshev evaluates sum_n c_n T_n(x) for x in [-1, 1].
+func chebyshev(coeffs []string, x float64) float64 {
+	sum := 0.0
+	for n, c := range coeffs {
+		v, err := strconv.ParseFloat(c, 64)
+		if err != nil {
+			panic(fmt.Sprintf("hashmatch: generated coefficient %q: %v", c, err))
+		}
+		sum += v * math.Cos(float64(n)*math.Acos(x))
+	}
+	return sum
+}
+
+// hashPDQ computes Enc(b): PDQ's bit i in every slot s with s mod 256 = i.
+func (s *Server) hashPDQ(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	r := s.p.residual
+	c := hefloat.NewCiphertext(r, 1, x.Level())
+	if err := s.ltEval.Evaluate(x, s.pair, c); err != nil {
+		return nil, err
+	}
+	if err := s.eval.Rescale(c, c); err != nil {
+		return nil, err
+	}
+	if err := s.eval.InnerSum(c, pdqCoefs, pdqBlocks, c); err != nil {
+		return nil, err
+	}
+	baby := make([]int, pdqBlocks-1)
+	for a := range baby {
+		baby[a] = a + 1
+	}
+	poly := hefloat.NewPolynomialEvaluator(r, s.eval)
+	// The composite evaluator's convention: evaluate at half the scale,
+	// then add the conjugate to clear the imaginary part.
+	half := r.DefaultScale().Div(rlwe.NewScale(2))
+	var acc *rlwe.Ciphertext
+	for k := 0; k < pdqBlocks; k++ {
+		g := c
+		if k > 0 {
+			var err error
+			if g, err = s.eval.RotateNew(c, pdqBlocks*k); err != nil {
+				return nil, err
+			}
+		}
+		rots, err := s.eval.RotateHoistedNew(g, baby)
+		if err != nil {
+			return nil, err
+		}
+		rots[0] = g
+		var first *rlwe.Ciphertext
+		for a := 0; a < pdqBlocks; a++ {
+			if k == 0 && a == 0 {
+				continue // the self pairs
+			}
+			y, err := s.eval.SubNew(c, rots[a])
+			if err != nil {
+				return nil, err
+			}
+			out, err := poly.Evaluate(y, s.pdq.first[a], half)
+			if err != nil {
+				return nil, fmt.Errorf("pairs %d block %d: first sign stage: %w", k, a, err)
+			}
+			if first == nil {
+				first = out
+			} else if err := s.eval.Add(first, out, first); err != nil {
+				return nil, err
+			}
+		}
+		first.Scale = first.Scale.Mul(rlwe.NewScale(2))
+		conj, err := s.eval.ConjugateNew(first)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.eval.Add(first, conj, first); err != nil {
+			return nil, err
+		}
+		if k == 0 {
+			self := make([]float64, nSlots)
+			for i := 0; i < pdqCoefs; i++ {
+				self[i] = s.pdq.self
+			}
+			if err := s.eval.Add(first, self, first); err != nil {
+				return nil, err
+			}
+		}
+		step, err := s.preciseComparator().Evaluate(first, s.fine)
+		if err != nil {
+			return nil, fmt.Errorf("pairs %d: comparison: %w", k, err)
+		}
+		if acc == nil {
+			acc = step
+		} else if err := s.eval.Add(acc, step, acc); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.eval.InnerSum(acc, pdqCoefs, pdqBlocks, acc); err != nil {
+		return nil, err
+	}
+	bits, err := s.comparator().Evaluate(acc, s.rank)
+	if err != nil {
+		return nil, fmt.Errorf("rank threshold: %w", err)
+	}
+	return bits, nil
+}

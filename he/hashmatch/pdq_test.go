@@ -1,0 +1,169 @@
+package hashmatch
+
+import (
+	"crypto/rand"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/privmatch/privmatch/he/imagehash"
+	"github.com/privmatch/privmatch/phash"
+	"github.com/stretchr/testify/require"
+)
+
+// pdqShape is PDQ's shape.
+var pdqShape, _ = shapeOf(imagehash.AlgPDQ)
+
+// flipPDQ returns the PDQ hash h with the bits of its first n
+// coefficients flipped.
+func flipPDQ(t testing.TB, h phash.Hash, n int) phash.Hash {
+	t.Helper()
+	bits := make([]bool, pdqCoefs)
+	for k := range bits {
+		bits[pdqCoefs-1-k] = pdqShape.bit(h, k) != (k < n) // FromBits is MSB first
+	}
+	out, err := phash.FromBits(phash.PDQKind, bits)
+	require.NoError(t, err)
+	return out
+}
+
+// TestPDQLayoutInTheClear runs PDQ's layout (pdq.go) in float64: the
+// windowed coefficient map and block sums, the 16 packed ciphertexts of
+// pairs, exact steps, the rank sum and threshold, and the distance
+// diagonals, and checks them against phash.PDQ and phash.Distance on the
+// bundled photos and PDQ's 30 reference images. It logs how close each
+// image's two middle coefficients are, as a fraction of the pair bound:
+// the margin the encrypted comparison has.
+func TestPDQLayoutInTheClear(t *testing.T) {
+	dm, err := pdqCoefDiagonals()
+	require.NoError(t, err)
+	diags := make([][]float64, len(dm))
+	for k, d := range dm {
+		diags[k] = d
+	}
+	m, err := dct(pdqShape)
+	require.NoError(t, err)
+	bound := pairBound(m, 0)
+	step := func(x float64) float64 {
+		if x > 0 {
+			return 1
+		}
+		return 0
+	}
+	ps := append(photos(t), pdqImages(t)...)
+	closest := math.Inf(1)
+	for _, ph := range ps {
+		x, sigma := standardize(ph.pdqLuma)
+		c := make([]float64, nSlots)
+		for s := range c {
+			for b := 0; b < pdqBlocks; b++ {
+				w := (s + b*pdqCoefs) % nSlots
+				for k, d := range diags {
+					c[s] += d[w] * x[(w+k)%nSlots]
+				}
+			}
+		}
+		want, err := imagehash.PlainCoefficients(imagehash.AlgPDQ, ph.pdqLuma)
+		require.NoError(t, err)
+		for s, v := range c {
+			require.InDelta(t, want[s%pdqCoefs]/(sigma*bound), v, 1e-12, "%s slot %d", ph.name, s)
+		}
+		rank := make([]float64, pdqCoefs)
+		for k := 0; k < pdqBlocks; k++ {
+			for s := 0; s < nSlots; s++ {
+				a := s / pdqCoefs
+				d := c[s] - c[(s+pdqBlocks*k+a)%nSlots]
+				if k == 0 && a == 0 {
+					d = 0.5
+				}
+				require.LessOrEqual(t, math.Abs(d), 1.0)
+				rank[s%pdqCoefs] += step(d)/128 - 128.5/(128*pdqCoefs)
+			}
+		}
+		bits := make([]float64, pdqCoefs)
+		for i, v := range rank {
+			bits[i] = step(v)
+		}
+		h, _ := roundBits(t, phash.PDQKind, reverse(bits))
+		require.Equal(t, ph.pdq.String(), h.String(), ph.name)
+
+		sorted := slices.Clone(want)
+		slices.Sort(sorted)
+		gap := (sorted[128] - sorted[127]) / (sigma * bound)
+		closest = min(closest, gap)
+		t.Logf("%-26s sigma %5.1f, two middle coefficients %.1e of the bound apart (2^%.1f)", ph.name, sigma, gap, math.Log2(gap))
+
+		// Distance diagonals: the hash at T-1, T, T+1 and far.
+		const T = 31
+		db := []phash.Hash{flipPDQ(t, ph.pdq, T-1), flipPDQ(t, ph.pdq, T), flipPDQ(t, ph.pdq, T+1), flipPDQ(t, ph.pdq, 128)}
+		dd, cst := distanceGroup(pdqShape, db, T)
+		for e := range db {
+			got := cst[e]
+			for r, d := range dd {
+				got += d[e] * bits[(e+r)%pdqCoefs]
+			}
+			dist, _ := phash.Distance(db[e], ph.pdq)
+			require.InDelta(t, (T+0.5-float64(dist))/pdqCoefs, got, 1e-12)
+		}
+	}
+	t.Logf("closest two middle coefficients over %d images: 2^%.1f of the bound", len(ps), math.Log2(closest))
+}
+
+// reverse returns PDQ bits by coefficient in FromBits' order (most
+// significant first: coefficient 255 first).
+func reverse(bits []float64) []float64 {
+	out := slices.Clone(bits)
+	slices.Reverse(out)
+	return out
+}
+
+// TestPDQPipelineInsecure runs PDQ's whole circuit under encryption at
+// small, INSECURE parameters, bootstrapping with the secret key: the
+// 256 bits against phash.PDQ, then the verdict and the count against a
+// list holding the image's hash at T and T+1 and another image's.
+func TestPDQPipelineInsecure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("encrypted PDQ pipeline: minutes")
+	}
+	p, err := newInsecureParams(ForHash(insecureLiteral, imagehash.AlgPDQ))
+	require.NoError(t, err)
+	c, err := NewClient(p, rand.Reader)
+	require.NoError(t, err)
+	ps := photos(t)
+	const T = 31
+	target := ps[3]
+	db := []phash.Hash{flipPDQ(t, ps[0].pdq, 40), flipPDQ(t, target.pdq, T), flipPDQ(t, target.pdq, T+1)}
+	srv, err := newTestServer(c, db, T)
+	require.NoError(t, err)
+	for _, ph := range []photo{target, ps[4]} {
+		q, err := c.QueryLuma(ph.pdqLuma)
+		require.NoError(t, err)
+		bits, err := hashBits(srv, c, q)
+		require.NoError(t, err)
+		h, worst := roundBits(t, phash.PDQKind, reverse(bits))
+		dist, _ := phash.Distance(h, ph.pdq)
+		t.Logf("%s: encrypted PDQ bits at distance %d from phash.PDQ, worst bit error %.2g", ph.name, dist, worst)
+		require.Equal(t, ph.pdq.String(), h.String())
+
+		want := 0
+		for _, e := range db {
+			if d, _ := phash.Distance(e, ph.pdq); d <= T {
+				want++
+			}
+		}
+		for _, mode := range []Mode{Verdict, Count} {
+			ans, pend, st, err := srv.Answer(q, mode, rand.Reader)
+			require.NoError(t, err)
+			reply, err := c.Reveal(ans)
+			require.NoError(t, err)
+			res, err := pend.Result(reply)
+			require.NoError(t, err)
+			exp := want
+			if mode == Verdict {
+				exp = min(want, 1)
+			}
+			require.Equal(t, exp, res, "%s mode %d", ph.name, mode)
+			t.Logf("%s mode %d: result %d, %d bootstraps, hash %.1f s, match %.1f s", ph.name, mode, res, st.Bootstraps, st.Hash.Seconds(), st.Match.Seconds())
+		}
+	}
+}
