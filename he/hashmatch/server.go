@@ -55,7 +55,7 @@ type Server struct {
 	clean     hefloat.MinimaxCompositePolynomial
 	snap      hefloat.MinimaxCompositePolynomial
 	countSum  hefloat.MinimaxCompositePolynomial
-	pdq       *pdqStage // PDQ only
+	pdq       *pdqStage            // PDQ only
 	clock     func() time.Duration // stage timer: wall time since start
 }
 
