@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 )
 
@@ -79,7 +80,8 @@ func TestMeasureDecoderDrift(t *testing.T) {
 // 10 GB), checks the verdict and the split, and writes the run as JSON to
 // the file PRIVMATCH_FHE names (bench/report's fixture
 // testdata/fhe-run.json was recorded this way). Opt in with
-// PRIVMATCH_FHE=path.
+// PRIVMATCH_FHE=path; PRIVMATCH_FHE_HASH=pdq runs PDQ instead (tens of
+// minutes).
 func TestMeasureFHE(t *testing.T) {
 	out, ok := os.LookupEnv("PRIVMATCH_FHE")
 	if !ok || out == "" {
@@ -89,7 +91,11 @@ func TestMeasureFHE(t *testing.T) {
 	c, err := bench.Open(filepath.Join("..", bench.DefaultCorpusPath))
 	if err == nil {
 		defer c.Close()
-		run, err = bench.MeasureFHE(c, 0)
+		alg := imagehash.Alg(os.Getenv("PRIVMATCH_FHE_HASH"))
+		if alg == "" {
+			alg = imagehash.AlgPHash8
+		}
+		run, err = bench.MeasureFHEHash(c, 0, alg)
 	}
 	var b []byte
 	if err == nil {

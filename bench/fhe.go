@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/privmatch/privmatch/he/hashmatch"
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
 )
@@ -21,8 +22,12 @@ import (
 // and only the masked verdict is decrypted.
 type FHERun struct {
 	Params string `json:"params"`
-	Image  string `json:"image"`
-	// DBSize entries, one of them the image's own phash8 moved to
+	// Hash is the perceptual hash computed under encryption: phash8
+	// (MeasureFHE) or pdq (MeasureFHEHash); empty in runs recorded before
+	// PDQ was built (phash8).
+	Hash  string `json:"hash,omitempty"`
+	Image string `json:"image"`
+	// DBSize entries, one of them the image's own hash moved to
 	// distance Threshold (so the verdict is a match), the others
 	// pseudo-random.
 	DBSize    int  `json:"db_size"`
@@ -64,35 +69,53 @@ type FHERun struct {
 // FHEDBSize is the list size MeasureFHE matches against.
 const FHEDBSize = 1 << 10
 
-// FHEThreshold is the Hamming threshold of MeasureFHE's match.
+// FHEThreshold is the Hamming threshold of MeasureFHE's phash8 match.
 const FHEThreshold = 10
+
+// FHEThresholdPDQ is the Hamming threshold of MeasureFHEHash's PDQ match:
+// PDQ's own (phash.PDQ's Threshold).
+const FHEThresholdPDQ = 31
 
 // MeasureFHE runs one corpus image through he/hashmatch at Default with
 // real bootstrapping against FHEDBSize phash8 hashes: minutes of one core
 // and about 10 GB of memory. One run: a sample, not a distribution.
 func MeasureFHE(c *Corpus, item int) (*FHERun, error) {
+	return MeasureFHEHash(c, item, imagehash.AlgPHash8)
+}
+
+// MeasureFHEHash is MeasureFHE for alg's hash: phash8 (threshold
+// FHEThreshold) or PDQ (hashmatch.DefaultPDQ, threshold FHEThresholdPDQ:
+// tens of minutes of one core).
+func MeasureFHEHash(c *Corpus, item int, alg imagehash.Alg) (*FHERun, error) {
 	fail := func(err error) (*FHERun, error) { return nil, fmt.Errorf("bench: fhe: %w", err) }
 	if item < 0 || item >= len(c.Items) {
 		return fail(fmt.Errorf("no item %d", item))
+	}
+	var hasher phash.Hasher = phash.PHash8
+	lit, threshold := hashmatch.Default, FHEThreshold
+	if alg == imagehash.AlgPDQ {
+		hasher, lit, threshold = phash.PDQ, hashmatch.DefaultPDQ, FHEThresholdPDQ
+	} else if alg != imagehash.AlgPHash8 {
+		return fail(fmt.Errorf("hash %q: want %s or %s", alg, imagehash.AlgPHash8, imagehash.AlgPDQ))
 	}
 	it := c.Items[item]
 	img, err := it.load()
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", it.ID, err))
 	}
-	h, err := phash.PHash8.Hash(img)
+	h, err := hasher.Hash(img)
 	if err != nil {
 		return fail(err)
 	}
-	db, err := fheDatabase(h)
+	db, err := fheDatabase(h, threshold)
 	if err != nil {
 		return fail(err)
 	}
-	p, err := hashmatch.NewParams(hashmatch.Default)
+	p, err := hashmatch.NewParams(lit)
 	if err != nil {
 		return fail(err)
 	}
-	run := &FHERun{Params: p.String(), Image: it.ID, DBSize: len(db), Threshold: FHEThreshold, GOMAXPROCS: runtime.GOMAXPROCS(0),
+	run := &FHERun{Params: p.String(), Hash: string(p.Hash()), Image: it.ID, DBSize: len(db), Threshold: threshold, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		LoadAverage: []string{loadAverage()}}
 	var cli *hashmatch.Client
 	var keys *hashmatch.Keys
@@ -100,7 +123,7 @@ func MeasureFHE(c *Corpus, item int) (*FHERun, error) {
 	if cli, err = hashmatch.NewClient(p, rand.Reader); err == nil {
 		if run.KeygenS, err = seconds(func() (err error) { keys, err = cli.Keys(); return err }); err == nil {
 			run.KeysBytes = keys.BinarySize()
-			run.ServerSetupS, err = seconds(func() (err error) { srv, err = hashmatch.NewServer(p, keys, db, FHEThreshold); return err })
+			run.ServerSetupS, err = seconds(func() (err error) { srv, err = hashmatch.NewServer(p, keys, db, threshold); return err })
 		}
 	}
 	if err != nil {
@@ -140,11 +163,11 @@ func MeasureFHE(c *Corpus, item int) (*FHERun, error) {
 	return run, nil
 }
 
-// fheDatabase is h moved to distance FHEThreshold, then pseudo-random
-// phash8 hashes farther than twice the threshold from h.
-func fheDatabase(h phash.Hash) ([]phash.Hash, error) {
+// fheDatabase is h moved to distance threshold, then pseudo-random hashes
+// of h's kind farther than twice the threshold from h.
+func fheDatabase(h phash.Hash, threshold int) ([]phash.Hash, error) {
 	b := h.Bytes()
-	for i := 0; i < FHEThreshold; i++ {
+	for i := 0; i < threshold; i++ {
 		b[len(b)-1-i/8] ^= 1 << (i % 8)
 	}
 	near, err := phash.NewHash(h.Kind(), h.Bits(), b)
@@ -157,7 +180,7 @@ func fheDatabase(h phash.Hash) ([]phash.Hash, error) {
 	}
 	db := []phash.Hash{near}
 	for _, e := range syn.Hashes {
-		if d, _ := phash.Distance(e, h); d > 2*FHEThreshold && len(db) < FHEDBSize {
+		if d, _ := phash.Distance(e, h); d > 2*threshold && len(db) < FHEDBSize {
 			db = append(db, e)
 		}
 	}
