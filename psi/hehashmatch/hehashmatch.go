@@ -13,6 +13,7 @@ import (
 	"github.com/privmatch/privmatch/audit"
 	"github.com/privmatch/privmatch/he"
 	"github.com/privmatch/privmatch/he/hashmatch"
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/psi"
 	"github.com/privmatch/privmatch/psi/internal/headapter"
@@ -20,21 +21,24 @@ import (
 )
 
 // Protocol is the "he-hash-match" protocol: the device sends its image
-// (the 32x32 luma pHash reads) encrypted under CKKS, and the server
-// computes the whole phash8 hash, median threshold included, and its
-// Hamming match against a plaintext list of phash8 hashes without
-// decrypting (package he/hashmatch, with bootstrapping); the only value
-// ever decrypted is the verdict, masked so that the server learns it and
-// the device does not. Its client is a psi.ImageClient: queries carry
-// images (Conn.QueryImage, RunImage), not hashes; the database holds
-// phash8 hashes.
+// (the downsampled luma the hash reads: 32x32 for phash8, 64x64 for PDQ)
+// encrypted under CKKS, and the server computes the whole hash, median
+// threshold included, and its Hamming match against a plaintext list of
+// hashes of the same algorithm without decrypting (package he/hashmatch,
+// with bootstrapping); the only value ever decrypted is the verdict,
+// masked so that the server learns it and the device does not. Its
+// client is a psi.ImageClient: queries carry images (Conn.QueryImage,
+// RunImage), not hashes; the database holds phash8 or PDQ hashes, and
+// the client must be built for the same kind.
 //
-// Parameters: the server runs hashmatch.Default (N = 2^15, log2(QP) =
-// 879, 128-bit by the HE standard, bootstrapping); the client rebuilds the
-// parameters from its own copy of the named preset and refuses any other
-// and any insecure one (this package's tests alone run
-// hashmatch.HM13Insecure). Threshold: Options.Threshold, 0..63, taken
-// literally; a client with Threshold > 0 refuses a server whose
+// Parameters: the server runs hashmatch.Default for phash8 and
+// hashmatch.DefaultPDQ for PDQ (N = 2^15, log2(QP) = 879, 128-bit by the
+// HE standard, bootstrapping; a PDQ answer takes tens of minutes of one
+// core); the client rebuilds the parameters from its own copy of the
+// named preset, refuses any other, any insecure one and one computing
+// another hash (this package's tests alone run hashmatch.HM13Insecure).
+// Threshold: Options.Threshold, 0..63 for phash8 and 0..255 for PDQ,
+// taken literally; a client with Threshold > 0 refuses a server whose
 // threshold is higher.
 //
 // Setup limits: the client's keys (bootstrapping keys included, seeded)
@@ -71,8 +75,9 @@ import (
 var Protocol psi.Protocol = protocol{}
 
 const (
-	protocolName = "he-hash-match"
-	maxThreshold = 63
+	protocolName    = "he-hash-match"
+	maxThreshold    = 63  // phash8
+	maxPDQThreshold = 255 // PDQ
 )
 
 func init() { psi.Register(Protocol) }
@@ -120,23 +125,47 @@ var defaultKeysSize = sync.OnceValue(func() int {
 	return hashmatch.KeysSize(p)
 })
 
-// preset is the engine preset of the given name: Default, or this
-// protocol value's test preset.
+// preset is the engine preset of the given name: Default, DefaultPDQ,
+// or this protocol value's test preset for either hash.
 func (hp protocol) preset(name string) (hashmatch.ParamsLiteral, bool) {
-	for _, l := range []*hashmatch.ParamsLiteral{hp.test, &hashmatch.Default, &hashmatch.HM13Insecure} {
-		if l != nil && l.Name == name {
-			return *l, true
+	ls := []hashmatch.ParamsLiteral{hashmatch.Default, hashmatch.DefaultPDQ, hashmatch.HM13Insecure, hashmatch.ForHash(hashmatch.HM13Insecure, imagehash.AlgPDQ)}
+	if hp.test != nil {
+		ls = append(ls, *hp.test, hashmatch.ForHash(*hp.test, imagehash.AlgPDQ))
+	}
+	for _, l := range ls {
+		if l.Name == name {
+			return l, true
 		}
 	}
 	return hashmatch.ParamsLiteral{}, false
 }
 
-// checkShape refuses databases and clients of anything but phash8.
-func checkShape(kind phash.Kind, bits int) error {
-	if kind != phash.PHash8.Kind() || bits != phash.PHash8.Bits() {
-		return fmt.Errorf("psi: %s: hashes are %s/%d, the protocol computes %s/%d", protocolName, kind, bits, phash.PHash8.Kind(), phash.PHash8.Bits())
+// presetFor returns the preset the server runs for alg's hashes.
+func (hp protocol) presetFor(alg imagehash.Alg) hashmatch.ParamsLiteral {
+	lit := hashmatch.Default
+	if hp.test != nil {
+		lit = *hp.test
 	}
-	return nil
+	return hashmatch.ForHash(lit, alg)
+}
+
+// isTest reports whether lit is this protocol value's test preset (for
+// either hash).
+func (hp protocol) isTest(lit hashmatch.ParamsLiteral) bool {
+	return hp.test != nil && (lit.Name == hp.test.Name || lit.Name == hashmatch.ForHash(*hp.test, imagehash.AlgPDQ).Name)
+}
+
+// checkShape returns the hash a database or client of kind/bits is
+// computed with (phash8 or PDQ) and its largest threshold, and refuses
+// any other.
+func checkShape(kind phash.Kind, bits int) (imagehash.Alg, int, error) {
+	switch {
+	case kind == phash.PHash8.Kind() && bits == phash.PHash8.Bits():
+		return imagehash.AlgPHash8, maxThreshold, nil
+	case kind == phash.PDQKind && bits == 256:
+		return imagehash.AlgPDQ, maxPDQThreshold, nil
+	}
+	return "", 0, fmt.Errorf("psi: %s: hashes are %s/%d, the protocol computes %s/%d or %s/256", protocolName, kind, bits, phash.PHash8.Kind(), phash.PHash8.Bits(), phash.PDQKind)
 }
 
 // server is headapter's server with the protocol's setup limits.
@@ -171,16 +200,14 @@ func (hp protocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, er
 	if db == nil {
 		return nil, fmt.Errorf("psi: %s: nil database", protocolName)
 	}
-	if err := checkShape(db.Kind, db.Bits); err != nil {
+	alg, maxT, err := checkShape(db.Kind, db.Bits)
+	if err != nil {
 		return nil, err
 	}
-	if opts.Threshold < 0 || opts.Threshold > maxThreshold {
-		return nil, fmt.Errorf("psi: %s: threshold %d outside 0..%d", protocolName, opts.Threshold, maxThreshold)
+	if opts.Threshold < 0 || opts.Threshold > maxT {
+		return nil, fmt.Errorf("psi: %s: threshold %d outside 0..%d", protocolName, opts.Threshold, maxT)
 	}
-	lit := hashmatch.Default
-	if hp.test != nil {
-		lit = *hp.test
-	}
+	lit := hp.presetFor(alg)
 	p, err := hashmatch.NewParams(lit)
 	if err != nil {
 		return nil, fmt.Errorf("psi: %s: %w", protocolName, err)
@@ -229,19 +256,23 @@ func (hp protocol) NewServer(db *psi.Database, opts psi.Options) (psi.Server, er
 }
 
 func (hp protocol) NewClient(kind phash.Kind, bits int, opts psi.Options) (psi.Client, error) {
-	if err := checkShape(kind, bits); err != nil {
+	alg, maxT, err := checkShape(kind, bits)
+	if err != nil {
 		return nil, err
 	}
-	if opts.Threshold < 0 || opts.Threshold > maxThreshold {
-		return nil, fmt.Errorf("psi: %s: threshold %d outside 0..%d", protocolName, opts.Threshold, maxThreshold)
+	if opts.Threshold < 0 || opts.Threshold > maxT {
+		return nil, fmt.Errorf("psi: %s: threshold %d outside 0..%d", protocolName, opts.Threshold, maxT)
 	}
-	return &client{hp: hp, maxThreshold: opts.Threshold, rnd: opts.Rand, audit: opts.Audit}, nil
+	return &client{hp: hp, alg: alg, kind: kind, bits: bits, maxThreshold: opts.Threshold, rnd: opts.Rand, audit: opts.Audit}, nil
 }
 
 // client is the device: an engine client per preset, whose secret key has
 // no wire method, and its encoded keys, re-sent at each new session.
 type client struct {
 	hp           protocol
+	alg          imagehash.Alg // the hash the client was built for
+	kind         phash.Kind
+	bits         int
 	maxThreshold int
 	rnd          io.Reader
 	audit        *audit.Device // Options.Audit: check the served head at setup
@@ -278,13 +309,23 @@ func (c *client) accept(m psi.Message) (psi.Message, error) {
 	if !ok {
 		return nil, fmt.Errorf("psi: %s client: unknown preset %q", protocolName, pm.Preset)
 	}
-	if lit.Insecure && (c.hp.test == nil || lit.Name != c.hp.test.Name) {
+	if lit.Insecure && !c.hp.isTest(lit) {
 		return nil, fmt.Errorf("psi: %s client: server offers %s: %w", protocolName, lit.Name, he.ErrInsecure)
+	}
+	alg := lit.Hash
+	if alg == "" {
+		alg = imagehash.AlgPHash8
+	}
+	if alg != c.alg {
+		return nil, fmt.Errorf("psi: %s client: server offers %s, which computes %s; this client is for %s", protocolName, lit.Name, alg, c.alg)
+	}
+	if _, maxT, _ := checkShape(c.kind, c.bits); pm.Threshold > maxT {
+		return nil, fmt.Errorf("psi: %s client: server's threshold %d outside 0..%d", protocolName, pm.Threshold, maxT)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if served != nil {
-		if err := headapter.CheckServed(c.audit, protocolName, phash.PHash8.Kind(), phash.PHash8.Bits(), pm.Threshold, served); err != nil {
+		if err := headapter.CheckServed(c.audit, protocolName, c.kind, c.bits, pm.Threshold, served); err != nil {
 			return nil, err
 		}
 	}

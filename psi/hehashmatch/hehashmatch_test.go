@@ -53,16 +53,22 @@ func moved(t *testing.T, h phash.Hash, d int) phash.Hash {
 // used, and the cases: photo 0 (match), photo 1 (no match: T+1), photo 2
 // (unlisted).
 func fixture(t *testing.T) (*psi.Database, []psitest.ImageCase) {
+	return fixtureFor(t, phash.PHash8, threshold)
+}
+
+// fixtureFor is fixture for another hasher and threshold.
+func fixtureFor(t *testing.T, hasher phash.Hasher, threshold int) (*psi.Database, []psitest.ImageCase) {
 	t.Helper()
 	imgs := photos(t, 3)
 	var hs []phash.Hash
 	for _, img := range imgs {
-		h, err := phash.PHash8.Hash(img)
+		h, err := hasher.Hash(img)
 		require.NoError(t, err)
 		hs = append(hs, h)
 	}
+	bits := hs[0].Bits()
 	list := []phash.Hash{moved(t, hs[0], threshold), moved(t, hs[1], threshold+1)}
-	db, err := psi.Synth(phash.PHash8.Kind(), 64, 64, 7)
+	db, err := psi.Synth(hasher.Kind(), bits, 64, 7)
 	require.NoError(t, err)
 	for _, h := range db.Hashes {
 		far := true
@@ -82,7 +88,7 @@ func fixture(t *testing.T) (*psi.Database, []psitest.ImageCase) {
 			require.Greater(t, d, threshold, "photo 2 must be unlisted")
 		}
 	}
-	out, err := psi.NewDatabase(phash.PHash8.Kind(), 64, list)
+	out, err := psi.NewDatabase(hasher.Kind(), bits, list)
 	require.NoError(t, err)
 	return out, []psitest.ImageCase{
 		{Name: "listed-at-T", Image: imgs[0], Match: true},
@@ -103,6 +109,18 @@ func TestHEHashMatchImages(t *testing.T) {
 	}
 	db, cases := fixture(t)
 	psitest.TestImageProtocol(t, hehashmatch.Test, db, psi.Options{Threshold: threshold}, cases)
+}
+
+// TestHEHashMatchPDQImages is TestHEHashMatchImages for PDQ (threshold
+// 31): about 156 bootstraps a query, so about 25 minutes of one core at
+// N = 2^13; opt in with PRIVMATCH_HEHASHMATCH_PDQ=1.
+func TestHEHashMatchPDQImages(t *testing.T) {
+	if os.Getenv("PRIVMATCH_HEHASHMATCH_PDQ") == "" {
+		t.Skip("PDQ over he-hash-match at N = 2^13 with bootstrapping: about 25 minutes; set PRIVMATCH_HEHASHMATCH_PDQ=1")
+	}
+	const T = 31
+	db, cases := fixtureFor(t, phash.PDQ, T)
+	psitest.TestImageProtocol(t, hehashmatch.Test, db, psi.Options{Threshold: T}, cases)
 }
 
 // TestHEHashMatchAlteredReply flips one bit of an honest client's reply:
@@ -147,21 +165,29 @@ func TestHEHashMatchAlteredReply(t *testing.T) {
 }
 
 // TestHEHashMatchRefuses checks the roles' input checks: databases and
-// clients of other hash kinds, thresholds out of range, and an insecure
-// preset offered to a client not built for it.
+// clients of other hash kinds, thresholds out of range, an insecure
+// preset offered to a client not built for it, and a preset computing
+// another hash than the client's.
 func TestHEHashMatchRefuses(t *testing.T) {
-	pdq, err := psi.Synth(phash.PDQKind, 256, 4, 1)
+	dh, err := psi.Synth(phash.DHash8.Kind(), 64, 4, 1)
 	require.NoError(t, err)
-	_, err = hehashmatch.Protocol.NewServer(pdq, psi.Options{})
-	require.Error(t, err)
-	_, err = hehashmatch.Protocol.NewClient(phash.PDQKind, 256, psi.Options{})
+	_, err = hehashmatch.Protocol.NewServer(dh, psi.Options{})
+	require.ErrorContains(t, err, "the protocol computes")
+	_, err = hehashmatch.Protocol.NewClient(phash.PDQKind, 64, psi.Options{})
 	require.Error(t, err)
 	_, err = hehashmatch.Protocol.NewClient(phash.PHash8.Kind(), 64, psi.Options{Threshold: 64})
+	require.Error(t, err)
+	_, err = hehashmatch.Protocol.NewClient(phash.PDQKind, 256, psi.Options{Threshold: 256})
 	require.Error(t, err)
 	cli, err := hehashmatch.Protocol.NewClient(phash.PHash8.Kind(), 64, psi.Options{})
 	require.NoError(t, err)
 	require.Error(t, psitest.OfferSetup(t, cli, &hehashmatch.Params{Preset: hashmatch.HM13Insecure.Name, Threshold: 10}))
 	require.Error(t, psitest.OfferSetup(t, cli, &hehashmatch.Params{Preset: "nope", Threshold: 10}))
+	require.ErrorContains(t, psitest.OfferSetup(t, cli, &hehashmatch.Params{Preset: hashmatch.DefaultPDQ.Name, Threshold: 10}), "computes pdq")
+	require.Error(t, psitest.OfferSetup(t, cli, &hehashmatch.Params{Preset: hashmatch.Default.Name, Threshold: 64}))
+	pcli, err := hehashmatch.Protocol.NewClient(phash.PDQKind, 256, psi.Options{})
+	require.NoError(t, err)
+	require.ErrorContains(t, psitest.OfferSetup(t, pcli, &hehashmatch.Params{Preset: hashmatch.Default.Name, Threshold: 10}), "computes phash8")
 }
 
 // FuzzParams checks the setup message's decoder: an error, or a

@@ -59,8 +59,8 @@ func (m *Params) check() error {
 	switch {
 	case len(m.Preset) == 0 || len(m.Preset) > maxPresetName:
 		return fmt.Errorf("preset name of %d bytes", len(m.Preset))
-	case m.Threshold < 0 || m.Threshold > maxThreshold:
-		return fmt.Errorf("threshold %d outside 0..%d", m.Threshold, maxThreshold)
+	case m.Threshold < 0 || m.Threshold > maxPDQThreshold:
+		return fmt.Errorf("threshold %d outside 0..%d", m.Threshold, maxPDQThreshold)
 	}
 	return nil
 }
