@@ -33,13 +33,20 @@ import (
 // PRIVMATCH_HASHMATCH_AGREE_FIRST those first;
 // PRIVMATCH_HASHMATCH_AGREE_WORKERS=K runs K images at a time on shallow
 // copies of one server (one key set, so little more memory).
+// PRIVMATCH_HASHMATCH_AGREE_HASH=pdq measures PDQ instead (DefaultPDQ,
+// T = 31; about 156 bootstraps an image with =real).
 func TestAgreementDefault(t *testing.T) {
 	mode := os.Getenv("PRIVMATCH_HASHMATCH_AGREE")
 	if mode != "1" && mode != "real" {
 		t.Skip("set PRIVMATCH_HASHMATCH_AGREE=1 or =real (Default parameters, minutes)")
 	}
-	p, err := NewParams(Default)
+	lit, T := Default, 10
+	if os.Getenv("PRIVMATCH_HASHMATCH_AGREE_HASH") == "pdq" {
+		lit, T = DefaultPDQ, 31
+	}
+	p, err := NewParams(lit)
 	require.NoError(t, err)
+	sh := p.shape
 	c, err := NewClient(p, rand.Reader)
 	require.NoError(t, err)
 	ps := photos(t)
@@ -67,9 +74,12 @@ func TestAgreementDefault(t *testing.T) {
 			return slices.Contains(names, ps[a].name) && !slices.Contains(names, ps[b].name)
 		})
 	}
-	const T = 10
 	var db []phash.Hash
 	for _, ph := range ps {
+		if sh.alg == imagehash.AlgPDQ {
+			db = append(db, flipPDQ(t, ph.pdq, T-1), flipPDQ(t, ph.pdq, T), flipPDQ(t, ph.pdq, T+1))
+			continue
+		}
 		db = append(db, flip(t, ph.hash, T-1), flip(t, ph.hash, T), flip(t, ph.hash, T+1))
 	}
 	var srv *Server
@@ -86,9 +96,12 @@ func TestAgreementDefault(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("PRIVMATCH_HASHMATCH_AGREE_WORKERS")); err == nil && n > 1 {
 		workers = n
 	}
-	m, err := dct(phash8Shape)
+	m, err := dct(sh)
 	require.NoError(t, err)
 	bound := pairBound(m, 1)
+	if sh.alg == imagehash.AlgPDQ {
+		bound = pairBound(m, 0)
+	}
 	jobs := make(chan photo)
 	results := make(chan agreement)
 	var wg sync.WaitGroup
@@ -122,8 +135,8 @@ func TestAgreementDefault(t *testing.T) {
 		t.Log(r.line)
 	}
 	t.Logf("%d images, %d worker(s): %.0f s wall, %.0f s CPU", len(ps), workers, time.Since(start).Seconds(), (cpuClock() - cpu0).Seconds())
-	t.Logf("total: %d of %d bits differ; %d of %d entry decisions differ from the plaintext ones", flipped, 64*len(ps), wrong, len(ps)*len(db))
-	require.Zero(t, flipped, "encrypted bits differ from phash8")
+	t.Logf("total: %d of %d bits differ; %d of %d entry decisions differ from the plaintext ones", flipped, sh.coefs*len(ps), wrong, len(ps)*len(db))
+	require.Zero(t, flipped, "encrypted bits differ from the plaintext hash")
 	require.Zero(t, wrong, "match decisions differ from plaintext")
 }
 
@@ -139,8 +152,13 @@ type agreement struct {
 // goroutines, so it returns its error rather than failing the test.
 func agreeOne(srv *Server, c *Client, ph photo, db []phash.Hash, T int, bound float64) (o agreement) {
 	o.line = ph.name
+	sh := srv.p.shape
+	luma, want := ph.luma, ph.hash
+	if sh.alg == imagehash.AlgPDQ {
+		luma, want = ph.pdqLuma, ph.pdq
+	}
 	t0, n0 := time.Now(), srv.btp.n
-	q, err := c.QueryLuma(ph.luma)
+	q, err := c.QueryLuma(luma)
 	if err != nil {
 		o.err = err
 		return o
@@ -150,26 +168,29 @@ func agreeOne(srv *Server, c *Client, ph photo, db []phash.Hash, T int, bound fl
 		o.err = err
 		return o
 	}
-	h, worst, err := bitsToHash(ph.hash.Kind(), bits)
+	if sh.alg == imagehash.AlgPDQ {
+		bits = reverse(bits)
+	}
+	h, worst, err := bitsToHash(want.Kind(), bits)
 	if err != nil {
 		o.err = err
 		return o
 	}
-	o.flipped, _ = phash.Distance(h, ph.hash)
-	coef, err := imagehash.PlainCoefficients(imagehash.AlgPHash8, ph.luma)
+	o.flipped, _ = phash.Distance(h, want)
+	coef, err := imagehash.PlainCoefficients(sh.alg, luma)
 	if err != nil {
 		o.err = err
 		return o
 	}
-	_, sigma := standardize(ph.luma)
-	near := imagehash.NearMedian(imagehash.AlgPHash8, coef, sigma*bound/(1<<20))
+	_, sigma := standardize(luma)
+	near := imagehash.NearMedian(sh.alg, coef, sigma*bound/(1<<20))
 	for e, v := range dec {
-		d, _ := phash.Distance(db[e], ph.hash)
+		d, _ := phash.Distance(db[e], want)
 		if (v > 0.5) != (d <= T) {
 			o.bad++
 		}
 	}
-	o.line = fmt.Sprintf("%-26s bits differing %d/64 (worst bit error %.1e, %d coefficients within 2^-20 of the pair bound of the median), entry decisions wrong %d/%d; %.1f s wall, %d bootstraps",
-		ph.name, o.flipped, worst, near, o.bad, len(dec), time.Since(t0).Seconds(), srv.btp.n-n0)
+	o.line = fmt.Sprintf("%-26s bits differing %d/%d (worst bit error %.1e, %d coefficients within 2^-20 of the pair bound of the median), entry decisions wrong %d/%d; %.1f s wall, %d bootstraps",
+		ph.name, o.flipped, sh.coefs, worst, near, o.bad, len(dec), time.Since(t0).Seconds(), srv.btp.n-n0)
 	return o
 }

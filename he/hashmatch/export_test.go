@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
 	"github.com/tuneinsight/lattigo/v5/he"
@@ -65,11 +66,15 @@ func entryDecisions(s *Server, c *Client, query []byte) (bits, dec []float64, er
 	if err != nil {
 		return nil, nil, err
 	}
-	bits = c.decryptSlots(b)[:nCoef]
+	bits = c.decryptSlots(b)[:s.p.shape.coefs]
 	if b, err = s.btp.Bootstrap(b); err != nil {
 		return nil, nil, err
 	}
-	e, err := s.entries(b, stepPoly(signCoarse, len(signCoarse), 1, 0))
+	sign := signCoarse
+	if s.p.shape.alg == imagehash.AlgPDQ {
+		sign = signFine[:fineStages] // PDQ's distances come 2^-9 from zero
+	}
+	e, err := s.entries(b, stepPoly(sign, len(sign), 1, 0))
 	if err != nil {
 		return nil, nil, err
 	}
