@@ -71,8 +71,12 @@ func (c *Client) Query(img image.Image) ([]byte, error) {
 	return c.QueryLuma(luma)
 }
 
+// lumaSlack is how far past 0..255 QueryLuma accepts a luma value.
+const lumaSlack = 0.01
+
 // QueryLuma encrypts the luma (1024 values for phash8, 4096 for PDQ) on
-// the 0..255 scale: standardised (minus their mean, over their standard
+// the 0..255 scale (PDQ's may stray past it by float32 rounding: up to
+// lumaSlack): standardised (minus their mean, over their standard
 // deviation: see pairDiagonals for why), repeated to fill 4096 slots, at
 // the default scale and the top residual level, as a seeded ciphertext.
 func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
@@ -82,7 +86,8 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 		return nil, fmt.Errorf("hashmatch: query: %d luma values, want %d", len(luma), nLuma)
 	}
 	for i, v := range luma {
-		if math.IsNaN(v) || v < 0 || v > 255 {
+		// PDQ's float32 box filter strays past 0 and 255 by rounding.
+		if math.IsNaN(v) || v < -lumaSlack || v > 255+lumaSlack {
 			return nil, fmt.Errorf("hashmatch: query: luma %d is %v, want 0..255", i, v)
 		}
 	}
