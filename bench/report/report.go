@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/privmatch/privmatch/bench"
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/privmatch/privmatch/phash/transform"
 	"github.com/privmatch/privmatch/psi"
@@ -58,6 +59,9 @@ type Options struct {
 	// bootstrapping (bench.MeasureFHE, package he/hashmatch): minutes of
 	// one core and about 10 GB, so it is off unless asked for.
 	FHE bool `json:"fhe"`
+	// FHEHash is the hash the FHE run computes: "phash8" (the default,
+	// minutes) or "pdq" (tens of minutes of one core).
+	FHEHash string `json:"fhe_hash,omitempty"`
 	// SkipDecoderDrift turns off hashing each JPEG file from both
 	// decoders (Go's image/jpeg and libjpeg-turbo's pixels).
 	SkipDecoderDrift bool `json:"skip_decoder_drift"`
@@ -281,7 +285,11 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 	}
 	if o.FHE {
 		o.optionalStage(r, "whole hash and match under encryption", &r.FHEError, func() (err error) {
-			r.FHE, err = bench.MeasureFHE(o.Corpus, r.Dedup.Keep[0])
+			alg := imagehash.AlgPHash8
+			if o.FHEHash != "" {
+				alg = imagehash.Alg(o.FHEHash)
+			}
+			r.FHE, err = bench.MeasureFHEHash(o.Corpus, r.Dedup.Keep[0], alg)
 			return err
 		})
 	}

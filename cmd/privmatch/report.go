@@ -56,12 +56,16 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 	seed := fs.Uint64("seed", 1, "seed of the pair sampler, edits, synthetic databases and attacks")
 	prog := fs.String("progress", "auto", "progress bars on stderr: auto, always, never")
 	fhe := fs.Bool("fhe", false, "also compute one image's whole phash8 and its match against 2^10 hashes under encryption with bootstrapping (he-hash-match's engine) and compare it with the claim: about 7 minutes of one core and 10 GB more")
+	fheHash := fs.String("fhe-hash", "phash8", "the hash --fhe computes: phash8, or pdq (256 bits: about 40 minutes of one core and 11 GB)")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "privmatch report: "+format+"\n", a...)
 		return 2
+	}
+	if *fheHash != "phash8" && *fheHash != "pdq" {
+		return fail("--fhe-hash %q: want phash8 or pdq", *fheHash)
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected arguments %q (the corpus goes in --corpus)", fs.Args())
@@ -133,7 +137,7 @@ privmatch report --corpus fashion-mnist --algo all --db-size 2^18 --out /tmp/fm`
 		ListSize:    report.DefaultListSize, Prevalence: report.DefaultPrevalence,
 		HashTimingImages: 5, Workers: *workers, Cache: cache,
 		IsHomomorphic: func(p string) bool { return strings.HasPrefix(p, "he-") },
-		FHE:           *fhe,
+		FHE:           *fhe, FHEHash: *fheHash,
 	}
 	// threshold-psi for one account: at the largest size up to 2^14 (building
 	// the blinded table grows with the size; per-voucher costs do not),

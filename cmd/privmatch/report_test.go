@@ -322,6 +322,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{"db size", []string{"--db-size", "2^40"}, "--db-size"},
 		{"db size text", []string{"--db-size", "lots"}, "--db-size"},
 		{"algo", []string{"--algo", "nope"}, "--algo"},
+		{"fhe hash", []string{"--fhe", "--fhe-hash", "dhash8"}, "--fhe-hash"},
 		{"protocols", []string{"--protocols", "nope"}, "--protocols"},
 		{"protocols empty", []string{"--protocols", ","}, "--protocols"},
 		{"image protocol", []string{"--protocols", "he-hash-match"}, "the --fhe section"},
