@@ -11,6 +11,13 @@
 // Start here: NewParams(Default), NewClient (Keys, Query), NewServer
 // (Answer), Client.Reveal, Pending.Result.
 //
+// PDQ: parameters built from DefaultPDQ (or any preset through ForHash)
+// compute PDQ's 256 bits from its 64x64 luma instead, against a list of
+// PDQ hashes, with the same parameters, bootstrapping, reveal and threat
+// model; pdq.go describes its layout (one level for the coefficients, all
+// 65,536 ordered pairs in 16 ciphertexts, rank against the lower median).
+// The description below is phash8's.
+//
 //	client (device)                              server
 //	sk; keys = Keys()  (rlk, rotations,
 //	  bootstrapping keys; once)   ------------>  NewServer(params, keys, db, T)
