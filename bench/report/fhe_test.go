@@ -41,7 +41,7 @@ func TestFHERenders(t *testing.T) {
 		fmt.Sprintf("in %d bootstraps", x.Bootstraps),
 		"one bootstrap on its own (calibration)",
 		ratio,
-		"**Includes**: decoding the query, the whole pHash",
+		"**Includes**: decoding the query, the whole phash8 hash (DCT, all 4,096 pairwise comparisons",
 		"**Excludes**: image decoding",
 		"Agreement with the plaintext hash, cited, not measured by this run: " + fheAgreementCited,
 	} {
