@@ -12,14 +12,24 @@ import (
 	"github.com/privmatch/privmatch/bench"
 )
 
-// TestFHERenders adds the recorded --fhe run (testdata/fhe-run.json,
-// written by bench's TestMeasureFHE) to the stored quick results and
-// checks the report: the section with the split and the calibration, the
-// claim row with the ratio computed from the run's CPU time, the
-// includes/excludes, and the same report.md after a round trip through
-// results.json (privmatch report --from).
+// TestFHERenders adds each recorded --fhe run (testdata/fhe-run.json for
+// phash8, testdata/fhe-run-pdq.json for PDQ, written by bench's
+// TestMeasureFHE) to the stored quick results and checks the report: the
+// section with the split and the calibration, the claim row with the
+// ratio computed from the run's CPU time, the includes/excludes, the
+// agreement cited for the run's hash, and the same report.md after a
+// round trip through results.json (privmatch report --from).
 func TestFHERenders(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "fhe-run.json"))
+	for _, tc := range []struct{ file, includes, agreement string }{
+		{"fhe-run.json", "**Includes**: decoding the query, the whole phash8 hash (DCT, all 4,096 pairwise comparisons", fheAgreementCited},
+		{"fhe-run-pdq.json", "**Includes**: decoding the query, the whole PDQ hash (DCT, all 65,536 pairwise comparisons", fheAgreementCitedPDQ},
+	} {
+		t.Run(tc.file, func(t *testing.T) { testFHERenders(t, tc.file, tc.includes, tc.agreement) })
+	}
+}
+
+func testFHERenders(t *testing.T, file, includes, agreement string) {
+	b, err := os.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,9 +51,9 @@ func TestFHERenders(t *testing.T) {
 		fmt.Sprintf("in %d bootstraps", x.Bootstraps),
 		"one bootstrap on its own (calibration)",
 		ratio,
-		"**Includes**: decoding the query, the whole phash8 hash (DCT, all 4,096 pairwise comparisons",
+		includes,
 		"**Excludes**: image decoding",
-		"Agreement with the plaintext hash, cited, not measured by this run: " + fheAgreementCited,
+		"Agreement with the plaintext hash, cited, not measured by this run: " + agreement,
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report.md lacks %q", want)
