@@ -148,3 +148,41 @@ func TestPDQPipelineInsecure(t *testing.T) {
 		checkAnswers(t, srv, c, ph.name, q, ph.pdq, db, T)
 	}
 }
+
+// TestInputsRefused checks the clear errors on wrong inputs for both
+// hashes: an unknown hash, thresholds out of range, an empty list, a list
+// of the other hash, keys made for the other hash, and luma of the other
+// hash's size.
+func TestInputsRefused(t *testing.T) {
+	_, err := newInsecureParams(ParamsLiteral{Name: "x", LogN: 13, LogQ: insecureLiteral.LogQ, LogP: insecureLiteral.LogP, LogScale: 40, Hash: imagehash.Alg("dhash8")})
+	require.ErrorContains(t, err, `hash "dhash8"`)
+	ps := photos(t)[:1]
+	for _, alg := range []imagehash.Alg{imagehash.AlgPHash8, imagehash.AlgPDQ} {
+		p, err := newInsecureParams(ForHash(insecureLiteral, alg))
+		require.NoError(t, err)
+		require.Equal(t, alg, p.Hash())
+		c, err := NewClient(p, rand.Reader)
+		require.NoError(t, err)
+		own, other, otherLuma := ps[0].hash, ps[0].pdq, ps[0].pdqLuma
+		if alg == imagehash.AlgPDQ {
+			own, other, otherLuma = ps[0].pdq, ps[0].hash, ps[0].luma
+		}
+		_, err = newTestServer(c, []phash.Hash{own}, p.shape.coefs)
+		require.ErrorContains(t, err, "threshold")
+		_, err = newTestServer(c, []phash.Hash{own}, -1)
+		require.ErrorContains(t, err, "threshold")
+		_, err = newTestServer(c, nil, 1)
+		require.ErrorContains(t, err, "empty database")
+		_, err = newTestServer(c, []phash.Hash{own, other}, 1)
+		require.ErrorContains(t, err, "entry 1 is")
+		_, err = c.QueryLuma(otherLuma)
+		require.ErrorContains(t, err, "luma values")
+	}
+	p8, err := newInsecureParams(insecureLiteral)
+	require.NoError(t, err)
+	pq, err := newInsecureParams(ForHash(insecureLiteral, imagehash.AlgPDQ))
+	require.NoError(t, err)
+	require.NotEqual(t, p8.id(), pq.id(), "keys for one hash must not load for the other")
+	_, err = NewServer(pq, &Keys{p: p8}, []phash.Hash{ps[0].pdq}, 31)
+	require.ErrorContains(t, err, "keys for other parameters")
+}
