@@ -49,11 +49,11 @@ import (
 // session also holds its own engine server (keys decoded to about 6 GB,
 // the list encoded for them: about 10 GB at Default in all).
 //
-//	client (image, secret key)                   server (phash8 list, per-client keys)
+//	client (image, secret key)                   server (phash8/PDQ list, per-client keys)
 //	  |  Params: preset, threshold (~7 B)   <------|  setup, down
 //	  |  keys (Blob): relin, 71 rotations,         |
 //	  |    bootstrapping keys, seeded   ---------->|  setup, up: decode, encode list (per session)
-//	  |  query (Blob): Enc(std. luma), seeded ---->|  pHash (DCT, ranks, median threshold),
+//	  |  query (Blob): Enc(std. luma), seeded ---->|  hash (DCT, ranks, median threshold),
 //	  |                                            |  Hamming distances, OR, mask
 //	  |  answer (Blob): Enc(v*K_i + R_i) <---------|
 //	  |  reply (Blob): 32 rounded slots  --------->|  verdict v (all 32 must agree)
@@ -68,7 +68,7 @@ import (
 // rounded values (the ledger names the test). See Ledger.
 //
 // Audit: the server is psi.Auditable. Its signed head commits the list's
-// distinct hashes, phash8, the threshold and the setup message (which
+// distinct hashes, their kind, the threshold and the setup message (which
 // names the preset); a client built with Options.Audit checks the served
 // head and parameters before it makes or sends any key, but cannot check
 // which list the server computes on.
@@ -179,7 +179,7 @@ type server struct {
 func (s *server) SetupLimits() (int, int64) { return s.keys, int64(s.keys) }
 
 // Audited is headapter's, keeping the setup limits (psi.Auditable: the
-// signed head commits the list's distinct hashes, phash8, the threshold
+// signed head commits the list's distinct hashes, their kind, the threshold
 // and the setup message, which names the preset).
 func (s *server) Audited(head audit.SignedHead, link audit.HeadProof) (psi.Server, error) {
 	hs, err := s.Server.AuditedCopy(head, link)
