@@ -77,7 +77,8 @@ const lumaSlack = 0.01
 // QueryLuma encrypts the luma (1024 values for phash8, 4096 for PDQ) on
 // the 0..255 scale (PDQ's may stray past it by float32 rounding: up to
 // lumaSlack): standardised (minus their mean, over their standard
-// deviation: see pairDiagonals for why), repeated to fill 4096 slots, at
+// deviation: see pairDiagonals for why; for PDQ then spread, see
+// pdqSpread), repeated to fill 4096 slots, at
 // the default scale and the top residual level, as a seeded ciphertext.
 func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	p := c.p
@@ -92,6 +93,15 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 		}
 	}
 	x, _ := standardize(luma)
+	if p.shape.alg == imagehash.AlgPDQ {
+		k, err := pdqSpread(x)
+		if err != nil {
+			return nil, fmt.Errorf("hashmatch: query: %w", err)
+		}
+		for i := range x {
+			x[i] *= k
+		}
+	}
 	vals := make([]float64, nSlots)
 	for j := range vals {
 		vals[j] = x[j%nLuma]

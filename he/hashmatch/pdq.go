@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
@@ -64,7 +65,10 @@ func pdqCoefDiagonals() (map[int][]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	bound := pairBound(m, 0)
+	bound, err := pdqBound()
+	if err != nil {
+		return nil, err
+	}
 	diags := make(map[int][]float64, pdqCoefs)
 	for k := 0; k < pdqCoefs; k++ {
 		d := make([]float64, nSlots)
@@ -74,6 +78,56 @@ func pdqCoefDiagonals() (map[int][]float64, error) {
 		diags[k] = d
 	}
 	return diags, nil
+}
+
+// pdqBound is pdqCoefDiagonals' bound, computed once.
+var pdqBound = sync.OnceValues(func() (float64, error) {
+	sh, err := shapeOf(imagehash.AlgPDQ)
+	if err != nil {
+		return 0, err
+	}
+	m, err := dct(sh)
+	if err != nil {
+		return 0, err
+	}
+	return pairBound(m, 0), nil
+})
+
+// pdqSpreadMax caps pdqSpread: the encrypted luma's values stay below
+// 64 x 2^8 at scale 2^31, far inside the modulus.
+const pdqSpreadMax = 1 << 8
+
+// pdqSpreadTarget is the share of the pair bound the spread coefficients'
+// range takes; the rest is margin for the encryption noise.
+const pdqSpreadTarget = 0.9
+
+// pdqSpread returns the factor the device multiplies its standardised
+// PDQ luma x by so that its coefficients' range, max c - min c, is
+// pdqSpreadTarget of the pair bound (at most pdqSpreadMax, 1 for a
+// constant image). The bound is the worst case over all standardised
+// luma (Cauchy-Schwarz); a real image's coefficients span a fraction of
+// it (0.02 to 0.44 of it on the 41 test images), and spreading them
+// widens every gap between two coefficients by that factor, so that
+// near ties sit farther from the comparison's resolution. The bits do
+// not change (a positive scale), nor does any value the server sees
+// (encrypted).
+func pdqSpread(x []float64) (float64, error) {
+	bound, err := pdqBound()
+	if err != nil {
+		return 0, err
+	}
+	c, err := imagehash.PlainCoefficients(imagehash.AlgPDQ, x)
+	if err != nil {
+		return 0, err
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range c {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi <= lo {
+		return 1, nil
+	}
+	return min(pdqSpreadTarget*bound/(hi-lo), pdqSpreadMax), nil
 }
 
 // pdqStage is what the server evaluates PDQ's pairs with beyond the

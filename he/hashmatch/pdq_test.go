@@ -31,9 +31,10 @@ func flipPDQ(t testing.TB, h phash.Hash, n int) phash.Hash {
 // windowed coefficient map and block sums, the 16 packed ciphertexts of
 // pairs, exact steps, the rank sum and threshold, and the distance
 // diagonals, and checks them against phash.PDQ and phash.Distance on the
-// bundled photos and PDQ's 30 reference images. It logs how close each
-// image's two middle coefficients are, as a fraction of the pair bound:
-// the margin the encrypted comparison has.
+// bundled photos and PDQ's 30 reference images, with the device's spread
+// (pdqSpread) applied. It logs how close each image's two middle
+// coefficients are, as a fraction of the pair bound, before and after the
+// spread: the margin the encrypted comparison has.
 func TestPDQLayoutInTheClear(t *testing.T) {
 	dm, err := pdqCoefDiagonals()
 	require.NoError(t, err)
@@ -54,6 +55,12 @@ func TestPDQLayoutInTheClear(t *testing.T) {
 	closest := math.Inf(1)
 	for _, ph := range ps {
 		x, sigma := standardize(ph.pdqLuma)
+		spread, err := pdqSpread(x)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, spread, 1.0, ph.name)
+		for i := range x {
+			x[i] *= spread
+		}
 		c := make([]float64, nSlots)
 		for s := range c {
 			for b := 0; b < pdqBlocks; b++ {
@@ -66,7 +73,7 @@ func TestPDQLayoutInTheClear(t *testing.T) {
 		want, err := imagehash.PlainCoefficients(imagehash.AlgPDQ, ph.pdqLuma)
 		require.NoError(t, err)
 		for s, v := range c {
-			require.InDelta(t, want[s%pdqCoefs]/(sigma*bound), v, 1e-12, "%s slot %d", ph.name, s)
+			require.InDelta(t, want[s%pdqCoefs]*spread/(sigma*bound), v, 1e-12, "%s slot %d", ph.name, s)
 		}
 		rank := make([]float64, pdqCoefs)
 		for k := 0; k < pdqBlocks; k++ {
@@ -76,7 +83,7 @@ func TestPDQLayoutInTheClear(t *testing.T) {
 				if k == 0 && a == 0 {
 					d = 0.5
 				}
-				require.LessOrEqual(t, math.Abs(d), 1.0)
+				require.LessOrEqual(t, math.Abs(d), pdqSpreadTarget+1e-9)
 				rank[s%pdqCoefs] += step(d)/128 - 128.5/(128*pdqCoefs)
 			}
 		}
@@ -90,8 +97,8 @@ func TestPDQLayoutInTheClear(t *testing.T) {
 		sorted := slices.Clone(want)
 		slices.Sort(sorted)
 		gap := (sorted[128] - sorted[127]) / (sigma * bound)
-		closest = min(closest, gap)
-		t.Logf("%-26s sigma %5.1f, two middle coefficients %.1e of the bound apart (2^%.1f)", ph.name, sigma, gap, math.Log2(gap))
+		closest = min(closest, gap*spread)
+		t.Logf("%-26s sigma %5.1f, two middle coefficients %.1e of the bound apart (2^%.1f), spread x%.1f: 2^%.1f", ph.name, sigma, gap, math.Log2(gap), spread, math.Log2(gap*spread))
 
 		// Distance diagonals: the hash at T-1, T, T+1 and far.
 		const T = 31
@@ -106,7 +113,7 @@ func TestPDQLayoutInTheClear(t *testing.T) {
 			require.InDelta(t, (T+0.5-float64(dist))/pdqCoefs, got, 1e-12)
 		}
 	}
-	t.Logf("closest two middle coefficients over %d images: 2^%.1f of the bound", len(ps), math.Log2(closest))
+	t.Logf("closest two middle coefficients over %d images, spread: 2^%.1f of the bound", len(ps), math.Log2(closest))
 }
 
 // reverse returns PDQ bits by coefficient in FromBits' order (most
