@@ -25,6 +25,10 @@ import (
 // holds C[s] = c_{s mod 256} / bound. One level, where the separable
 // 256 x 4096 map written as generalised diagonals would need all 4096.
 //
+// Spread: the device multiplies its standardised luma by pdqSpread's
+// factor, so that the coefficients span most of the pair bound and near
+// ties sit farther apart.
+//
 // Pairs: ciphertext k (0..15) holds in block a (slots 256a..256a+255)
 // the differences C - rot(C, r), r = 16k + a: slot s compares
 // coefficient i = s mod 256 with j = (i + r) mod 256, so the 16
