@@ -185,6 +185,13 @@ func (s *Server) shallowCopy(c *Client) *Server {
 	}
 	cp.btp = &timedBootstrapper{Bootstrapper: b, clock: s.clock}
 	cp.initPolynomials()
+	if s.pdq != nil {
+		pdq, err := newPDQStage()
+		if err != nil {
+			panic(err)
+		}
+		cp.pdq = pdq
+	}
 	return &cp
 }
 
