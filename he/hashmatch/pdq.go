@@ -110,7 +110,7 @@ const pdqSpreadTarget = 0.9
 // pdqSpreadTarget of the pair bound (at most pdqSpreadMax, 1 for a
 // constant image). The bound is the worst case over all standardised
 // luma (Cauchy-Schwarz); a real image's coefficients span a fraction of
-// it (0.02 to 0.44 of it on the 41 test images), and spreading them
+// it (README.md has the test images' figures), and spreading them
 // widens every gap between two coefficients by that factor, so that
 // near ties sit farther from the comparison's resolution. The bits do
 // not change (a positive scale), nor does any value the server sees
