@@ -102,12 +102,8 @@ func hashTrace(s *Server, c *Client, query []byte) (d, steps, rank, bits []float
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	r := s.p.residual
-	dc := hefloat.NewCiphertext(r, 1, x.Level())
-	if err := s.ltEval.Evaluate(x, s.pair, dc); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if err := s.eval.Rescale(dc, dc); err != nil {
+	dc, err := s.linear(x, s.pair)
+	if err != nil {
 		return nil, nil, nil, nil, err
 	}
 	d = c.decryptSlots(dc)

@@ -61,15 +61,7 @@ const (
 // that every pairwise difference lies in [-1, 1] (Cauchy-Schwarz, as for
 // phash8; PDQ has no DC row).
 func pdqCoefDiagonals() (map[int][]float64, error) {
-	sh, err := shapeOf(imagehash.AlgPDQ)
-	if err != nil {
-		return nil, err
-	}
-	m, err := dct(sh)
-	if err != nil {
-		return nil, err
-	}
-	bound, err := pdqBound()
+	b, err := pdqBlockOnce()
 	if err != nil {
 		return nil, err
 	}
@@ -77,24 +69,32 @@ func pdqCoefDiagonals() (map[int][]float64, error) {
 	for k := 0; k < pdqCoefs; k++ {
 		d := make([]float64, nSlots)
 		for s := range d {
-			d[s] = m[s%pdqCoefs][(s+k)%nSlots] / bound
+			d[s] = b.m[s%pdqCoefs][(s+k)%nSlots] / b.bound
 		}
 		diags[k] = d
 	}
 	return diags, nil
 }
 
-// pdqBound is pdqCoefDiagonals' bound, computed once.
-var pdqBound = sync.OnceValues(func() (float64, error) {
+// pdqBlock is PDQ's DCT block as a 256 x 4096 matrix (dct) and its pair
+// bound (pairBound).
+type pdqBlock struct {
+	m     [][]float64
+	bound float64
+}
+
+// pdqBlockOnce computes pdqBlock once: the server's diagonals and every
+// query's spread read it.
+var pdqBlockOnce = sync.OnceValues(func() (pdqBlock, error) {
 	sh, err := shapeOf(imagehash.AlgPDQ)
 	if err != nil {
-		return 0, err
+		return pdqBlock{}, err
 	}
 	m, err := dct(sh)
 	if err != nil {
-		return 0, err
+		return pdqBlock{}, err
 	}
-	return pairBound(m, 0), nil
+	return pdqBlock{m: m, bound: pairBound(m, 0)}, nil
 })
 
 // pdqSpreadMax caps pdqSpread: the encrypted luma's values stay below
@@ -116,7 +116,7 @@ const pdqSpreadTarget = 0.9
 // not change (a positive scale), nor does any value the server sees
 // (encrypted).
 func pdqSpread(x []float64) (float64, error) {
-	bound, err := pdqBound()
+	b, err := pdqBlockOnce()
 	if err != nil {
 		return 0, err
 	}
@@ -131,7 +131,7 @@ func pdqSpread(x []float64) (float64, error) {
 	if hi <= lo {
 		return 1, nil
 	}
-	return min(pdqSpreadTarget*bound/(hi-lo), pdqSpreadMax), nil
+	return min(pdqSpreadTarget*b.bound/(hi-lo), pdqSpreadMax), nil
 }
 
 // pdqStage is what the server evaluates PDQ's pairs with beyond the
@@ -176,11 +176,8 @@ func chebyshev(coeffs []string, x float64) float64 {
 // hashPDQ computes Enc(b): PDQ's bit i in every slot s with s mod 256 = i.
 func (s *Server) hashPDQ(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	r := s.p.residual
-	c := hefloat.NewCiphertext(r, 1, x.Level())
-	if err := s.ltEval.Evaluate(x, s.pair, c); err != nil {
-		return nil, err
-	}
-	if err := s.eval.Rescale(c, c); err != nil {
+	c, err := s.linear(x, s.pair)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.eval.InnerSum(c, pdqCoefs, pdqBlocks, c); err != nil {

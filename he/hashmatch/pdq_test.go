@@ -42,9 +42,9 @@ func TestPDQLayoutInTheClear(t *testing.T) {
 	for k, d := range dm {
 		diags[k] = d
 	}
-	m, err := dct(pdqShape)
+	block, err := pdqBlockOnce()
 	require.NoError(t, err)
-	bound := pairBound(m, 0)
+	bound := block.bound
 	step := func(x float64) float64 {
 		if x > 0 {
 			return 1

@@ -218,12 +218,8 @@ func (s *Server) hash(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	if s.p.shape.alg == imagehash.AlgPDQ {
 		return s.hashPDQ(x)
 	}
-	r := s.p.residual
-	d := hefloat.NewCiphertext(r, 1, x.Level())
-	if err := s.ltEval.Evaluate(x, s.pair, d); err != nil {
-		return nil, err
-	}
-	if err := s.eval.Rescale(d, d); err != nil {
+	d, err := s.linear(x, s.pair)
+	if err != nil {
 		return nil, err
 	}
 	// The pairs (i, i) and those with the DC coefficient are constants
@@ -343,11 +339,8 @@ func (s *Server) refresh(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 // 2 or more): slot e holds entry e's result.
 func (s *Server) group(bits *rlwe.Ciphertext, gi int, last hefloat.MinimaxCompositePolynomial) (*rlwe.Ciphertext, error) {
 	g := s.groups[gi]
-	t := hefloat.NewCiphertext(s.p.residual, 1, bits.Level())
-	if err := s.ltEval.Evaluate(bits, g.lt, t); err != nil {
-		return nil, err
-	}
-	if err := s.eval.Rescale(t, t); err != nil {
+	t, err := s.linear(bits, g.lt)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.eval.Add(t, g.cst, t); err != nil {
@@ -376,6 +369,20 @@ func (s *Server) entries(bits *rlwe.Ciphertext, last hefloat.MinimaxCompositePol
 		}
 	}
 	return acc, nil
+}
+
+// linear applies the linear transformation lt to x and rescales: lt's
+// diagonals are encoded at the scale of the prime the rescale removes, so
+// the output keeps x's scale, one level down.
+func (s *Server) linear(x *rlwe.Ciphertext, lt hefloat.LinearTransformation) (*rlwe.Ciphertext, error) {
+	out := hefloat.NewCiphertext(s.p.residual, 1, x.Level())
+	if err := s.ltEval.Evaluate(x, lt, out); err != nil {
+		return nil, err
+	}
+	if err := s.eval.Rescale(out, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (s *Server) comparator() *hefloat.MinimaxCompositePolynomialEvaluator {
