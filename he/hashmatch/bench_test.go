@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/privmatch/privmatch/he/imagehash"
 	"github.com/privmatch/privmatch/phash"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 	"github.com/tuneinsight/lattigo/v5/he/hefloat/bootstrapping"
@@ -18,7 +19,8 @@ import (
 // envDefault opts in to the benchmarks at Default (N = 2^15, real
 // bootstrapping): minutes per image and several GB of memory, so they do
 // not run unless PRIVMATCH_HASHMATCH=1. PRIVMATCH_HASHMATCH_DB lists the
-// database sizes as powers of two (default "6,10").
+// database sizes as powers of two (default "6,10");
+// PRIVMATCH_HASHMATCH_HASH=pdq runs DefaultPDQ (tens of minutes a size).
 const envDefault = "PRIVMATCH_HASHMATCH"
 
 func dbSizes(b *testing.B) []int {
@@ -37,19 +39,25 @@ func dbSizes(b *testing.B) []int {
 	return out
 }
 
-// database returns n phash8 hashes: near's hash moved to distance d,
-// then pseudo-random ones (xorshift from a fixed seed).
+// database returns n hashes of near's kind (phash8 or PDQ): near moved
+// to distance d, then pseudo-random ones (xorshift from a fixed seed).
 func database(b testing.TB, n int, near phash.Hash, d int) []phash.Hash {
 	db := make([]phash.Hash, 0, n)
-	db = append(db, flip(b, near, d))
+	moved := flip
+	if near.Kind() == phash.PDQKind {
+		moved = flipPDQ
+	}
+	db = append(db, moved(b, near, d))
 	x := uint64(0x9e3779b97f4a7c15)
 	for len(db) < n {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		bits := make([]bool, nCoef)
+		bits := make([]bool, near.Bits())
 		for k := range bits {
-			bits[k] = x>>k&1 == 1
+			if k%64 == 0 {
+				x ^= x << 13
+				x ^= x >> 7
+				x ^= x << 17
+			}
+			bits[k] = x>>(k%64)&1 == 1
 		}
 		h, err := phash.FromBits(near.Kind(), bits)
 		if err != nil {
@@ -71,7 +79,11 @@ func BenchmarkHashMatch(b *testing.B) {
 	if os.Getenv(envDefault) != "1" {
 		b.Skipf("set %s=1 to run at Default (N = 2^15 with bootstrapping: minutes, GBs)", envDefault)
 	}
-	p, err := NewParams(Default)
+	lit, T := Default, 10
+	if os.Getenv(envDefault+"_HASH") == "pdq" {
+		lit, T = DefaultPDQ, 31
+	}
+	p, err := NewParams(lit)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +109,11 @@ func BenchmarkHashMatch(b *testing.B) {
 	b.Logf("keygen %.1f s wall, %.1f s CPU; %d circuit + %d bootstrapping keys, %d B seeded (%d B in Lattigo's encoding, ratio %.3f); decode %.1f s CPU",
 		keygen.Seconds(), keygenCPU.Seconds(), circ, boot, keys.BinarySize(), unseeded, float64(keys.BinarySize())/float64(unseeded), decodeCPU.Seconds())
 	ps := photos(b)
-	const T = 10
+	if p.shape.alg == imagehash.AlgPDQ {
+		for i := range ps {
+			ps[i].luma, ps[i].hash = ps[i].pdqLuma, ps[i].pdq
+		}
+	}
 
 	b.Run("op=bootstrap", func(b *testing.B) {
 		be, err := bootstrapping.NewEvaluator(p.btp, ks.btp)
