@@ -78,7 +78,7 @@ const lumaSlack = 0.01
 // the 0..255 scale (PDQ's may stray past it by float32 rounding: up to
 // lumaSlack): standardised (minus their mean, over their standard
 // deviation: see pairDiagonals for why; for PDQ then spread, see
-// pdqSpread), repeated to fill 4096 slots, at
+// pdqSpread, and divided by pdqGain), repeated to fill 4096 slots, at
 // the default scale and the top residual level, as a seeded ciphertext.
 func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 	p := c.p
@@ -99,7 +99,7 @@ func (c *Client) QueryLuma(luma []float64) ([]byte, error) {
 			return nil, fmt.Errorf("hashmatch: query: %w", err)
 		}
 		for i := range x {
-			x[i] *= k
+			x[i] *= k / pdqGain
 		}
 	}
 	vals := make([]float64, nSlots)

@@ -24,6 +24,9 @@ import (
 // adds up the 16 windows, which tile the 4096 values, so every slot s
 // holds C[s] = c_{s mod 256} / bound. One level, where the separable
 // 256 x 4096 map written as generalised diagonals would need all 4096.
+// The level is spent (the rescaling) only after the pairs' differences
+// below, and the map's entries are enlarged by pdqGain: both keep the
+// differences' error near one rescaling's.
 //
 // Spread: the device multiplies its standardised luma by pdqSpread's
 // factor, so that the coefficients span most of the pair bound and near
@@ -53,10 +56,20 @@ const (
 	pdqBlocks = 16  // blocks of 256 slots in 4096; also ciphertexts of pairs
 )
 
+// pdqGain is the factor moved from the device's luma into the coefficient
+// map: the device sends its spread luma divided by pdqGain, the map's
+// diagonals are multiplied by it. Each diagonal's encoding rounds its
+// slots to about 2^-25 at scale 2^31 whatever their size, and the map sums
+// 4096 such errors weighted by the luma, while its entries are near
+// 2^-12: unscaled, this rounding was the largest error of the pairwise
+// differences (TestPDQPairNoise). The luma's own encryption error grows
+// by the same factor and stays below the rescaling noise.
+const pdqGain = 1 << 8
+
 // pdqCoefDiagonals returns the 256 diagonals of the windowed map from the
 // standardised 64x64 luma (4096 slots, row-major) to partial sums of PDQ's
-// coefficients over bound: diagonal k holds M[s mod 256][(s+k) mod 4096]
-// / bound in slot s, M being PDQ's DCT block (imagehash's reference) and
+// coefficients over bound: diagonal k holds pdqGain M[s mod 256][(s+k) mod
+// 4096] / bound in slot s, M being PDQ's DCT block (imagehash's reference) and
 // bound sqrt(4096) times the largest norm of a difference of two rows, so
 // that every pairwise difference lies in [-1, 1] (Cauchy-Schwarz, as for
 // phash8; PDQ has no DC row).
@@ -69,7 +82,7 @@ func pdqCoefDiagonals() (map[int][]float64, error) {
 	for k := 0; k < pdqCoefs; k++ {
 		d := make([]float64, nSlots)
 		for s := range d {
-			d[s] = b.m[s%pdqCoefs][(s+k)%nSlots] / b.bound
+			d[s] = b.m[s%pdqCoefs][(s+k)%nSlots] / b.bound * pdqGain
 		}
 		diags[k] = d
 	}
@@ -176,8 +189,12 @@ func chebyshev(coeffs []string, x float64) float64 {
 // hashPDQ computes Enc(b): PDQ's bit i in every slot s with s mod 256 = i.
 func (s *Server) hashPDQ(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	r := s.p.residual
-	c, err := s.linear(x, s.pair)
-	if err != nil {
+	// The map, the block sums, the rotations and the differences run
+	// before any rescaling, at the product scale, so that each difference
+	// carries one rescaling's rounding rather than the sum of 16 blocks'
+	// and of the rotations' after it (TestPDQPairNoise measures it).
+	c := hefloat.NewCiphertext(r, 1, x.Level())
+	if err := s.ltEval.Evaluate(x, s.pair, c); err != nil {
 		return nil, err
 	}
 	if err := s.eval.InnerSum(c, pdqCoefs, pdqBlocks, c); err != nil {
@@ -212,6 +229,9 @@ func (s *Server) hashPDQ(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 			}
 			y, err := s.eval.SubNew(c, rots[a])
 			if err != nil {
+				return nil, err
+			}
+			if err := s.eval.Rescale(y, y); err != nil {
 				return nil, err
 			}
 			out, err := poly.Evaluate(y, s.pdq.first[a], half)

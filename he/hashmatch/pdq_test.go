@@ -3,7 +3,9 @@ package hashmatch
 import (
 	"crypto/rand"
 	"math"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/privmatch/privmatch/he/imagehash"
@@ -59,7 +61,7 @@ func TestPDQLayoutInTheClear(t *testing.T) {
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, spread, 1.0, ph.name)
 		for i := range x {
-			x[i] *= spread
+			x[i] *= spread / pdqGain
 		}
 		c := make([]float64, nSlots)
 		for s := range c {
@@ -192,4 +194,72 @@ func TestInputsRefused(t *testing.T) {
 	require.NotEqual(t, p8.id(), pq.id(), "keys for one hash must not load for the other")
 	_, err = NewServer(pq, &Keys{p: p8}, []phash.Hash{ps[0].pdq}, 31)
 	require.ErrorContains(t, err, "keys for other parameters")
+}
+
+// TestPDQPairNoise measures, at DefaultPDQ, the CKKS error of the 65,536
+// pairwise differences the first sign stage reads (after the client's
+// encryption, the coefficient map, the block sums and the rotations), on
+// the bundled photos and PDQ's images, against the differences in
+// float64. It checks that this error is one rescaling's (pdq.go), and
+// logs, per image, the error and the two middle
+// coefficients' difference, the margin that decides whether their bits
+// can flip. Opt in with PRIVMATCH_HASHMATCH_PDQNOISE=1 (no bootstrapping;
+// about 3 GB, seconds an image); PRIVMATCH_HASHMATCH_PDQNOISE_NAMES picks
+// images by name (comma-separated).
+func TestPDQPairNoise(t *testing.T) {
+	if os.Getenv("PRIVMATCH_HASHMATCH_PDQNOISE") != "1" {
+		t.Skip("set PRIVMATCH_HASHMATCH_PDQNOISE=1 (DefaultPDQ, no bootstrapping)")
+	}
+	p, err := NewParams(DefaultPDQ)
+	require.NoError(t, err)
+	c, err := NewClient(p, rand.Reader)
+	require.NoError(t, err)
+	ps := append(photos(t), pdqImages(t)...)
+	srv, err := newTestServer(c, []phash.Hash{ps[0].pdq}, 31)
+	require.NoError(t, err)
+	block, err := pdqBlockOnce()
+	require.NoError(t, err)
+	if names := os.Getenv("PRIVMATCH_HASHMATCH_PDQNOISE_NAMES"); names != "" {
+		ps = slices.DeleteFunc(ps, func(ph photo) bool { return !slices.Contains(strings.Split(names, ","), ph.name) })
+		require.NotEmpty(t, ps, "no image named in PRIVMATCH_HASHMATCH_PDQNOISE_NAMES")
+	}
+	worst, worstRMS := 0.0, 0.0
+	for _, ph := range ps {
+		x, sigma := standardize(ph.pdqLuma)
+		spread, err := pdqSpread(x)
+		require.NoError(t, err)
+		coef, err := imagehash.PlainCoefficients(imagehash.AlgPDQ, ph.pdqLuma)
+		require.NoError(t, err)
+		for i := range coef {
+			coef[i] *= spread / (sigma * block.bound)
+		}
+		q, err := c.QueryLuma(ph.pdqLuma)
+		require.NoError(t, err)
+		got, err := pdqPairDiffs(srv, c, q)
+		require.NoError(t, err)
+		imgWorst, sum := 0.0, 0.0
+		for k := range got {
+			for sl, v := range got[k] {
+				i := sl % pdqCoefs
+				j := (i + pdqBlocks*k + sl/pdqCoefs) % pdqCoefs
+				e := math.Abs(v - (coef[i] - coef[j]))
+				imgWorst = max(imgWorst, e)
+				sum += e * e
+			}
+		}
+		worst = max(worst, imgWorst)
+		rms := math.Sqrt(sum / float64(pdqBlocks*nSlots))
+		worstRMS = max(worstRMS, rms)
+		sorted := slices.Clone(coef)
+		slices.Sort(sorted)
+		gap := sorted[128] - sorted[127]
+		t.Logf("%-26s spread x%5.1f: error worst 2^%.1f, rms 2^%.1f; two middle coefficients 2^%.1f apart", ph.name, spread,
+			math.Log2(imgWorst), math.Log2(rms), math.Log2(gap))
+	}
+	t.Logf("over all images: worst error 2^%.1f, largest rms 2^%.1f", math.Log2(worst), math.Log2(worstRMS))
+	// One rescaling at scale 2^31 leaves an rms error near 2^-19.7; the
+	// circuit that rescaled before the block sums and rotations left
+	// 2^-16.7 (and 2^-16.3 without pdqGain on a spread of 11).
+	require.Less(t, worstRMS, 0x1p-19, "the differences carry more than one rescaling's error")
+	require.Less(t, worst, 0x1p-16, "a difference's error reaches 2^-16")
 }
