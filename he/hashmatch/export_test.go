@@ -203,45 +203,49 @@ func (c *Client) shallowCopy() *Client {
 }
 
 // pdqPairDiffs runs PDQ's coefficient stage on a query and decrypts the 16
-// ciphertexts of pairwise differences the first sign stage reads: slot
-// a*256 + i of ciphertext k holds c_i - c_((i + 16k + a) mod 256).
-func pdqPairDiffs(s *Server, c *Client, query []byte) ([][]float64, error) {
+// ciphertexts of pairwise differences the first sign stage reads (slot
+// a*256 + i of ciphertext k holds c_i - c_((i + 16k + a) mod 256)) and
+// the first stage's 16 outputs.
+func pdqPairDiffs(s *Server, c *Client, query []byte) (diffs, first [][]float64, err error) {
 	x, err := s.p.expandQuery(query)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cc := hefloat.NewCiphertext(s.p.residual, 1, x.Level())
-	if err := s.ltEval.Evaluate(x, s.pair, cc); err != nil {
-		return nil, err
+	cc, err := s.pdqCoefficients(x)
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := s.eval.InnerSum(cc, pdqCoefs, pdqBlocks, cc); err != nil {
-		return nil, err
-	}
-	out := make([][]float64, pdqBlocks)
-	for k := range out {
-		out[k] = make([]float64, nSlots)
+	diffs = make([][]float64, pdqBlocks)
+	first = make([][]float64, pdqBlocks)
+	for k := range diffs {
+		diffs[k] = make([]float64, nSlots)
 		g := cc
 		if k > 0 {
 			if g, err = s.eval.RotateNew(cc, pdqBlocks*k); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		for a := 0; a < pdqBlocks; a++ {
 			r := g
 			if a > 0 {
 				if r, err = s.eval.RotateNew(g, a); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 			y, err := s.eval.SubNew(cc, r)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if err := s.eval.Rescale(y, y); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			copy(out[k][a*pdqCoefs:(a+1)*pdqCoefs], c.decryptSlots(y)[a*pdqCoefs:(a+1)*pdqCoefs])
+			copy(diffs[k][a*pdqCoefs:(a+1)*pdqCoefs], c.decryptSlots(y)[a*pdqCoefs:(a+1)*pdqCoefs])
 		}
+		f, err := s.pdqFirstStage(cc, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		first[k] = c.decryptSlots(f)
 	}
-	return out, nil
+	return diffs, first, nil
 }

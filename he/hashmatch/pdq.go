@@ -188,78 +188,15 @@ func chebyshev(coeffs []string, x float64) float64 {
 
 // hashPDQ computes Enc(b): PDQ's bit i in every slot s with s mod 256 = i.
 func (s *Server) hashPDQ(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
-	r := s.p.residual
-	// The map, the block sums, the rotations and the differences run
-	// before any rescaling, at the product scale, so that each difference
-	// carries one rescaling's rounding rather than the sum of 16 blocks'
-	// and of the rotations' after it (TestPDQPairNoise measures it).
-	c := hefloat.NewCiphertext(r, 1, x.Level())
-	if err := s.ltEval.Evaluate(x, s.pair, c); err != nil {
+	c, err := s.pdqCoefficients(x)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.eval.InnerSum(c, pdqCoefs, pdqBlocks, c); err != nil {
-		return nil, err
-	}
-	baby := make([]int, pdqBlocks-1)
-	for a := range baby {
-		baby[a] = a + 1
-	}
-	poly := hefloat.NewPolynomialEvaluator(r, s.eval)
-	// The composite evaluator's convention: evaluate at half the scale,
-	// then add the conjugate to clear the imaginary part.
-	half := r.DefaultScale().Div(rlwe.NewScale(2))
 	var acc *rlwe.Ciphertext
 	for k := 0; k < pdqBlocks; k++ {
-		g := c
-		if k > 0 {
-			var err error
-			if g, err = s.eval.RotateNew(c, pdqBlocks*k); err != nil {
-				return nil, err
-			}
-		}
-		rots, err := s.eval.RotateHoistedNew(g, baby)
+		first, err := s.pdqFirstStage(c, k)
 		if err != nil {
 			return nil, err
-		}
-		rots[0] = g
-		var first *rlwe.Ciphertext
-		for a := 0; a < pdqBlocks; a++ {
-			if k == 0 && a == 0 {
-				continue // the self pairs
-			}
-			y, err := s.eval.SubNew(c, rots[a])
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eval.Rescale(y, y); err != nil {
-				return nil, err
-			}
-			out, err := poly.Evaluate(y, s.pdq.first[a], half)
-			if err != nil {
-				return nil, fmt.Errorf("pairs %d block %d: first sign stage: %w", k, a, err)
-			}
-			if first == nil {
-				first = out
-			} else if err := s.eval.Add(first, out, first); err != nil {
-				return nil, err
-			}
-		}
-		first.Scale = first.Scale.Mul(rlwe.NewScale(2))
-		conj, err := s.eval.ConjugateNew(first)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.eval.Add(first, conj, first); err != nil {
-			return nil, err
-		}
-		if k == 0 {
-			self := make([]float64, nSlots)
-			for i := 0; i < pdqCoefs; i++ {
-				self[i] = s.pdq.self
-			}
-			if err := s.eval.Add(first, self, first); err != nil {
-				return nil, err
-			}
 		}
 		step, err := s.preciseComparator().Evaluate(first, s.fine)
 		if err != nil {
@@ -279,4 +216,100 @@ func (s *Server) hashPDQ(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 		return nil, fmt.Errorf("rank threshold: %w", err)
 	}
 	return bits, nil
+}
+
+// pdqCoefficients returns C (C[s] = c_{s mod 256} / bound) at the product
+// scale, not rescaled: the map, the block sums, the rotations and the
+// differences run before any rescaling, so that each difference carries
+// one rescaling's rounding rather than the sum of 16 blocks' and of the
+// rotations' after it (TestPDQPairNoise measures it).
+func (s *Server) pdqCoefficients(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	c := hefloat.NewCiphertext(s.p.residual, 1, x.Level())
+	if err := s.ltEval.Evaluate(x, s.pair, c); err != nil {
+		return nil, err
+	}
+	if err := s.eval.InnerSum(c, pdqCoefs, pdqBlocks, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// pdqFirstStage returns signFine's first stage on ciphertext k of pairs:
+// block a holds p_1(C - rot(C, 16k + a)), block 0 of k = 0 the self
+// pairs' constant.
+func (s *Server) pdqFirstStage(c *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
+	r := s.p.residual
+	g := c
+	if k > 0 {
+		var err error
+		if g, err = s.eval.RotateNew(c, pdqBlocks*k); err != nil {
+			return nil, err
+		}
+	}
+	baby := make([]int, pdqBlocks-1)
+	for a := range baby {
+		baby[a] = a + 1
+	}
+	rots, err := s.eval.RotateHoistedNew(g, baby)
+	if err != nil {
+		return nil, err
+	}
+	rots[0] = g
+	poly := hefloat.NewPolynomialEvaluator(r, s.eval)
+	// The 15 or 16 evaluations are summed before their last rescaling:
+	// each lands at the default scale times the prime it would be divided
+	// by (half that: the composite evaluator's convention, then the
+	// conjugate added to clear the imaginary part), so that one rescaling
+	// of the sum to the default scale adds one rounding to every slot
+	// rather than one per evaluation (TestPDQPairNoise measures it). The
+	// sum leaves at level 0, where the first bootstrap takes it.
+	outLevel := c.Level() - 1 - s.pdq.first[0].Depth()
+	if outLevel < 1 {
+		return nil, fmt.Errorf("pairs %d: first sign stage would leave level %d", k, outLevel)
+	}
+	q := rlwe.NewScale(r.Q()[outLevel])
+	half := r.DefaultScale().Mul(q).Div(rlwe.NewScale(2))
+	var first *rlwe.Ciphertext
+	for a := 0; a < pdqBlocks; a++ {
+		if k == 0 && a == 0 {
+			continue // the self pairs
+		}
+		y, err := s.eval.SubNew(c, rots[a])
+		if err != nil {
+			return nil, err
+		}
+		if err := s.eval.Rescale(y, y); err != nil {
+			return nil, err
+		}
+		out, err := poly.Evaluate(y, s.pdq.first[a], half)
+		if err != nil {
+			return nil, fmt.Errorf("pairs %d block %d: first sign stage: %w", k, a, err)
+		}
+		if first == nil {
+			first = out
+		} else if err := s.eval.Add(first, out, first); err != nil {
+			return nil, err
+		}
+	}
+	first.Scale = first.Scale.Mul(rlwe.NewScale(2))
+	conj, err := s.eval.ConjugateNew(first)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.eval.Add(first, conj, first); err != nil {
+		return nil, err
+	}
+	if k == 0 {
+		self := make([]float64, nSlots)
+		for i := 0; i < pdqCoefs; i++ {
+			self[i] = s.pdq.self
+		}
+		if err := s.eval.Add(first, self, first); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.eval.Rescale(first, first); err != nil {
+		return nil, err
+	}
+	return first, nil
 }

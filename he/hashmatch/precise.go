@@ -41,15 +41,13 @@ type preciseBootstrapper struct {
 }
 
 // Bootstrap returns ct refreshed: out = B(ct) - B((B(ct) - ct) 2^g) / 2^g
-// for the first n calls, B(ct) after.
+// for the first n calls, B(ct) after. It takes ct at any level, 0
+// included (PDQ's first stage leaves its sum there).
 func (b *preciseBootstrapper) Bootstrap(ct *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	if b.n == 0 {
 		return b.Bootstrapper.Bootstrap(ct)
 	}
 	b.n--
-	if ct.Level() < b.MinimumInputLevel() {
-		return nil, fmt.Errorf("precise bootstrap: input at level %d", ct.Level())
-	}
 	out, err := b.Bootstrapper.Bootstrap(ct.CopyNew()) // m + e1; bootstrappers work in place
 	if err != nil {
 		return nil, err
