@@ -245,7 +245,9 @@ func (k *Keys) decode() (ks *keySet, err error) {
 // coefficients (256 diagonals, pdq.go), at the top level.
 func (p Params) pairLT() hefloat.LinearTransformationParameters {
 	if p.shape.alg == imagehash.AlgPDQ {
-		return p.topLT(p.shape.coefs)
+		lt := p.topLT(p.shape.coefs)
+		lt.Scale = lt.Scale.Mul(rlwe.NewScale(pdqScaleGain))
+		return lt
 	}
 	return p.topLT(p.shape.luma)
 }

@@ -25,8 +25,9 @@ import (
 // holds C[s] = c_{s mod 256} / bound. One level, where the separable
 // 256 x 4096 map written as generalised diagonals would need all 4096.
 // The level is spent (the rescaling) only after the pairs' differences
-// below, and the map's entries are enlarged by pdqGain: both keep the
-// differences' error near one rescaling's.
+// below, at pdqScaleGain times the default scale, and the map's entries
+// are enlarged by pdqGain: each difference's error is one rescaling's, a
+// sixteenth of the default scale's.
 //
 // Spread: the device multiplies its standardised luma by pdqSpread's
 // factor, so that the coefficients span most of the pair bound and near
@@ -58,13 +59,21 @@ const (
 
 // pdqGain is the factor moved from the device's luma into the coefficient
 // map: the device sends its spread luma divided by pdqGain, the map's
-// diagonals are multiplied by it. Each diagonal's encoding rounds its
-// slots to about 2^-25 at scale 2^31 whatever their size, and the map sums
-// 4096 such errors weighted by the luma, while its entries are near
-// 2^-12: unscaled, this rounding was the largest error of the pairwise
-// differences (TestPDQPairNoise). The luma's own encryption error grows
-// by the same factor and stays below the rescaling noise.
-const pdqGain = 1 << 8
+// diagonals are multiplied by it. A diagonal's encoding rounds each slot
+// by the same absolute amount whatever its size, the map sums 4096 such
+// roundings weighted by the luma, and its entries are small (near 2^-12
+// before the gain): enlarged, they carry that rounding relatively less.
+// The luma's own encryption error grows by the same factor and stays
+// below the rescaling's (TestPDQPairNoise measures both).
+const pdqGain = 1 << 4
+
+// pdqScaleGain is the ratio of the coefficient map's diagonal scale to
+// the prime the pairs' differences are rescaled by: the differences leave
+// their one rescaling at pdqScaleGain times the default scale, so that its
+// rounding is that much smaller against them. The first sign stage takes
+// them at that scale and ends at the scale it is asked for; 2^8 overflowed
+// its powers (TestPDQPairNoise failed by far).
+const pdqScaleGain = 1 << 4
 
 // pdqCoefDiagonals returns the 256 diagonals of the windowed map from the
 // standardised 64x64 luma (4096 slots, row-major) to partial sums of PDQ's
