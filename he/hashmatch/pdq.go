@@ -25,9 +25,9 @@ import (
 // holds C[s] = c_{s mod 256} / bound. One level, where the separable
 // 256 x 4096 map written as generalised diagonals would need all 4096.
 // The level is spent (the rescaling) only after the pairs' differences
-// below, at pdqScaleGain times the default scale, and the map's entries
-// are enlarged by pdqGain: each difference's error is one rescaling's, a
-// sixteenth of the default scale's.
+// below, from pdqScaleGain times the default scale, and the map's
+// entries are enlarged by pdqGain: each difference carries one rounding,
+// small against the scale it is left at.
 //
 // Spread: the device multiplies its standardised luma by pdqSpread's
 // factor, so that the coefficients span most of the pair bound and near
@@ -71,8 +71,8 @@ const pdqGain = 1 << 4
 // the prime the pairs' differences are rescaled by: the differences leave
 // their one rescaling at pdqScaleGain times the default scale, so that its
 // rounding is that much smaller against them. The first sign stage takes
-// them at that scale and ends at the scale it is asked for; 2^8 overflowed
-// its powers (TestPDQPairNoise failed by far).
+// them at that scale and ends at the scale it is asked for; much larger
+// gains overflow the modulus in that stage's powers.
 const pdqScaleGain = 1 << 4
 
 // pdqCoefDiagonals returns the 256 diagonals of the windowed map from the
