@@ -219,24 +219,13 @@ func pdqPairDiffs(s *Server, c *Client, query []byte) (diffs, first [][]float64,
 	first = make([][]float64, pdqBlocks)
 	for k := range diffs {
 		diffs[k] = make([]float64, nSlots)
-		g := cc
-		if k > 0 {
-			if g, err = s.eval.RotateNew(cc, pdqBlocks*k); err != nil {
-				return nil, nil, err
-			}
+		rots, err := s.pdqRotations(cc, k)
+		if err != nil {
+			return nil, nil, err
 		}
 		for a := 0; a < pdqBlocks; a++ {
-			r := g
-			if a > 0 {
-				if r, err = s.eval.RotateNew(g, a); err != nil {
-					return nil, nil, err
-				}
-			}
-			y, err := s.eval.SubNew(cc, r)
+			y, err := s.pdqDifference(cc, rots[a])
 			if err != nil {
-				return nil, nil, err
-			}
-			if err := s.eval.Rescale(y, y); err != nil {
 				return nil, nil, err
 			}
 			copy(diffs[k][a*pdqCoefs:(a+1)*pdqCoefs], c.decryptSlots(y)[a*pdqCoefs:(a+1)*pdqCoefs])

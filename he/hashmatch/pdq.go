@@ -243,11 +243,9 @@ func (s *Server) pdqCoefficients(x *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
 	return c, nil
 }
 
-// pdqFirstStage returns signFine's first stage on ciphertext k of pairs:
-// block a holds p_1(C - rot(C, 16k + a)), block 0 of k = 0 the self
-// pairs' constant.
-func (s *Server) pdqFirstStage(c *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
-	r := s.p.residual
+// pdqRotations returns rot(C, 16k + a) for a = 0..15, in two steps (16k,
+// then a hoisted) so that 30 rotation keys serve all 255.
+func (s *Server) pdqRotations(c *rlwe.Ciphertext, k int) (map[int]*rlwe.Ciphertext, error) {
 	g := c
 	if k > 0 {
 		var err error
@@ -264,6 +262,30 @@ func (s *Server) pdqFirstStage(c *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, err
 		return nil, err
 	}
 	rots[0] = g
+	return rots, nil
+}
+
+// pdqDifference returns C - rot, rescaled once (pdqCoefficients).
+func (s *Server) pdqDifference(c, rot *rlwe.Ciphertext) (*rlwe.Ciphertext, error) {
+	y, err := s.eval.SubNew(c, rot)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.eval.Rescale(y, y); err != nil {
+		return nil, err
+	}
+	return y, nil
+}
+
+// pdqFirstStage returns signFine's first stage on ciphertext k of pairs:
+// block a holds p_1(C - rot(C, 16k + a)), block 0 of k = 0 the self
+// pairs' constant.
+func (s *Server) pdqFirstStage(c *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, error) {
+	r := s.p.residual
+	rots, err := s.pdqRotations(c, k)
+	if err != nil {
+		return nil, err
+	}
 	poly := hefloat.NewPolynomialEvaluator(r, s.eval)
 	// The 15 or 16 evaluations are summed before their last rescaling:
 	// each lands at the default scale times the prime it would be divided
@@ -283,11 +305,8 @@ func (s *Server) pdqFirstStage(c *rlwe.Ciphertext, k int) (*rlwe.Ciphertext, err
 		if k == 0 && a == 0 {
 			continue // the self pairs
 		}
-		y, err := s.eval.SubNew(c, rots[a])
+		y, err := s.pdqDifference(c, rots[a])
 		if err != nil {
-			return nil, err
-		}
-		if err := s.eval.Rescale(y, y); err != nil {
 			return nil, err
 		}
 		out, err := poly.Evaluate(y, s.pdq.first[a], half)
