@@ -76,7 +76,7 @@ const fheAgreementCited = "under real bootstrapping at these parameters, on the 
 // fheAgreementCitedPDQ is he/hashmatch's agreement with plaintext PDQ,
 // as recorded in he/hashmatch/README.md.
 const fheAgreementCitedPDQ = "the device's luma spread so that the coefficients span 0.9 of the comparison's range, each of the 11 bundled photos and the 30 images of PDQ's reference vectors listed at distance T-1, T and T+1 in one list of 123 entries (T = 31): " +
-	"with secret-key bootstrapping (bootstrapping's own error left out) on all 41, 0 of 10,496 hash bits and 0 of 5,043 match decisions differ from plaintext PDQ; with Lattigo's bootstrapping on three images before the precision changes and on the closest tie (aaa-orig.jpg, 2^-19.5 apart) after them, none " +
+	"with secret-key bootstrapping (bootstrapping's own error left out) on all 41, 0 of 10,496 hash bits and 0 of 5,043 match decisions differ from plaintext PDQ; with Lattigo's bootstrapping on three images before the precision changes and on the two closest ties (aaa-orig.jpg and rocket.jpg, 2^-19.5 and 2^-18.2 apart) after them, none " +
 	"(`PRIVMATCH_HASHMATCH_AGREE=1` or `=real` with `PRIVMATCH_HASHMATCH_AGREE_HASH=pdq PRIVMATCH_HASHMATCH_AGREE_SET=pdq go test ./he/hashmatch -run TestAgreementDefault`, 2026-12-05; he/hashmatch/README.md). " +
 	"Bits flip where two middle coefficients lie closer than the circuit's error: an earlier circuit of the same day, whose coefficient differences carried an rms error of 2^-16.7, lost 2 bits and 2 decisions on images whose two middle coefficients lie 2^-18.2 and 2^-19.5 of the per-image scale apart (a flipped bit flips the decisions at distance T and T+1); the circuit measured here leaves about 2^-20"
 
