@@ -51,8 +51,9 @@ func (p Params) id() uint64 {
 	h = core.Mix(h, p.residual.P()...)
 	h = core.Mix(h, p.btp.BootstrappingParameters.Q()...)
 	if p.shape.alg == imagehash.AlgPDQ {
-		// The luma's encoding (pdqGain) is part of the circuit: keys
-		// and queries of another encoding must not load.
+		// The luma's encoding (pdqGain, pdqScaleGain) is part of the
+		// circuit: keys made for another encoding must not load. Queries
+		// carry no fingerprint; a session's queries come with its keys.
 		h = core.Mix(h, uint64(p.shape.coefs), pdqGain, pdqScaleGain)
 	}
 	return core.Mix(h, p.btp.BootstrappingParameters.P()...)
